@@ -1,0 +1,6 @@
+add_library(dlrun_sanitizers INTERFACE)
+if(DLRUN_SANITIZE)
+  set(_san -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  target_compile_options(dlrun_sanitizers INTERFACE ${_san})
+  target_link_options(dlrun_sanitizers INTERFACE ${_san})
+endif()

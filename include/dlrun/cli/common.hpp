@@ -1,0 +1,22 @@
+#pragma once
+
+#include <string>
+
+#include "dlrun/error.hpp"
+
+namespace dlrun::cli {
+
+// Options every command shares.
+struct GlobalOptions {
+  std::string host;  // --host, else $DOCKER_HOST
+  std::string log_level = "info";
+  bool quiet = false;
+};
+
+// Prints `error` the one way dlrun prints errors and returns its exit code.
+int report(const Error& error);
+
+// Applies --log-level / --quiet to dlrun's own messages (stderr).
+void configure_logging(const GlobalOptions& options);
+
+}  // namespace dlrun::cli

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "dlrun/cli/common.hpp"
+#include "dlrun/spec/overrides.hpp"
+
+namespace dlrun::cli {
+
+struct TrainOptions {
+  std::string spec_file;
+  spec::Overrides overrides;
+  bool dry_run = false;
+  bool keep = false;
+  bool allow_unsafe_mounts = false;
+};
+
+void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_status);
+Result<int> run_train(const TrainOptions& options, const GlobalOptions& global);
+
+}  // namespace dlrun::cli

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dlrun/engine/api_version.hpp"
+#include "dlrun/engine/transport.hpp"
+
+// Typed Engine API calls. The daemon's refusals come back as Errors with the daemon's own
+// message and a hint.
+namespace dlrun::engine {
+
+struct ContainerState {
+  std::string status;  // created, running, exited, …
+  bool running = false;
+  bool oom_killed = false;
+  int exit_code = 0;
+  std::string error;  // the daemon's start failure, if any
+};
+
+struct ContainerSummary {
+  std::string id;
+  std::string name;
+  std::string state;
+  std::map<std::string, std::string> labels;
+};
+
+enum class WaitCondition { next_exit, not_running, removed };
+
+class EngineClient {
+ public:
+  // Pings the daemon and settles on min(our newest, its newest) API version.
+  static Result<EngineClient> connect(std::shared_ptr<Transport> transport, std::string endpoint_display);
+
+  ApiVersion api_version() const { return version_; }
+  const std::string& server_version() const { return server_version_; }
+
+  // Returns the new container's id. `body` is the exact JSON of POST /containers/create.
+  Result<std::string> create_container(const std::string& name, const std::string& body);
+  Result<void> start_container(const std::string& id);
+  Result<void> stop_container(const std::string& id, int grace_seconds);
+  Result<void> kill_container(const std::string& id, std::string_view signal);
+  Result<void> remove_container(const std::string& id);
+  Result<ContainerState> inspect_container(const std::string& id);
+  Result<std::vector<ContainerSummary>> list_containers_with_label(const std::string& label);
+  Result<bool> image_present(const std::string& reference);
+
+  // Blocks until the container meets `condition`; calls `ready` once the daemon has registered
+  // the waiter (headers arrived), so a caller can start the container without a race.
+  Result<std::int64_t> wait_container(const std::string& id, WaitCondition condition,
+                                      const std::function<void()>& ready);
+
+  // Streams the container's stdout/stderr (multiplexed) into `sink` until it exits; `sink`'s
+  // on_headers means the daemon is attached and no output from a later start can be lost.
+  Result<void> attach_container(const std::string& id, StreamSink& sink);
+
+ private:
+  EngineClient(std::shared_ptr<Transport> transport, ApiVersion version, std::string server_version,
+               std::string endpoint_display);
+
+  std::string path(std::string_view api_path) const;
+  Error daemon_error(std::string_view action, const Response& response) const;
+
+  std::shared_ptr<Transport> transport_;
+  ApiVersion version_;
+  std::string server_version_;
+  std::string endpoint_display_;
+};
+
+// Percent-encodes a query value.
+std::string url_encode(std::string_view text);
+
+}  // namespace dlrun::engine

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <expected>
+#include <string>
+
+namespace dlrun {
+
+// What went wrong, coarsely: each kind maps to one documented exit code (docs/exit-codes.md).
+enum class ErrorKind {
+  usage,             // bad command line
+  spec,              // the job spec is unreadable or invalid
+  engine,            // the daemon answered with an error we do not classify further
+  engine_unreachable,
+  engine_permission,
+  engine_too_old,
+  image_not_found,
+  gpu_unavailable,   // no NVIDIA device driver in the daemon, or the hook failed
+  mount,             // a mount source that cannot or must not be used
+  io,                // local files (outputs dir, spec file)
+  internal,
+};
+
+// A failure the user can act on: `message` says what went wrong, `hint` what to do about it.
+struct Error {
+  ErrorKind kind = ErrorKind::internal;
+  std::string message;
+  std::string hint;
+};
+
+template <typename T>
+using Result = std::expected<T, Error>;
+
+inline std::unexpected<Error> fail(ErrorKind kind, std::string message, std::string hint = {}) {
+  return std::unexpected(Error{kind, std::move(message), std::move(hint)});
+}
+
+// The process exit codes dlrun itself uses; anything else is the container's own code.
+namespace exit_code {
+inline constexpr int ok = 0;
+inline constexpr int usage = 2;          // bad command line or job spec
+inline constexpr int timeout = 124;      // the job ran past its timeout
+inline constexpr int dlrun_failure = 125;  // the engine or dlrun failed, not the job
+inline constexpr int oom_killed = 137;   // the kernel killed the job for memory
+inline constexpr int interrupted = 130;  // SIGINT (Ctrl-C)
+inline constexpr int terminated = 143;   // SIGTERM
+}  // namespace exit_code
+
+int exit_code_for(ErrorKind kind);
+
+}  // namespace dlrun

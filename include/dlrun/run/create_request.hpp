@@ -1,0 +1,24 @@
+#pragma once
+
+#include <string>
+
+#include "dlrun/run/plan.hpp"
+
+namespace dlrun::run {
+
+enum class Secrets { revealed, masked };
+
+inline constexpr std::string_view kMaskedSecret = "********";
+
+// Deep-learning defaults that users otherwise learn the hard way (NVIDIA's framework container
+// guide recommends the ulimits; the log cap keeps a chatty job from filling the disk).
+inline constexpr std::int64_t kStackBytes = 67108864;
+inline constexpr std::string_view kLogMaxSize = "100m";
+inline constexpr std::string_view kLogMaxFiles = "2";
+inline constexpr int kStopGraceSeconds = 10;
+
+// The exact JSON body of POST /containers/create for `plan`, pretty-printed when `indent` >= 0.
+// The only place that knows the Engine API's container config.
+std::string create_request_body(const ContainerPlan& plan, Secrets secrets, int indent = -1);
+
+}  // namespace dlrun::run

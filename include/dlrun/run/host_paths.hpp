@@ -1,0 +1,36 @@
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "dlrun/error.hpp"
+#include "dlrun/spec/job_spec.hpp"
+
+// The checks and changes a spec needs on the host's filesystem before a container is made.
+namespace dlrun::run {
+
+enum class UnsafeMounts { refuse, allow };
+
+// Every bind source must exist, and none may expose the host system or the daemon's socket
+// (`docker_socket`, when the daemon is local) unless `unsafe` allows it.
+Result<void> check_bind_sources(const spec::JobSpec& spec, UnsafeMounts unsafe,
+                                const std::optional<std::string>& docker_socket);
+
+// The outputs directory, created (owned by the invoking user) when missing. Until `keep()` is
+// called, a directory this created is removed again if it is still empty: a run that never
+// started leaves nothing behind.
+class OutputsDirectory {
+ public:
+  static Result<OutputsDirectory> prepare(const std::filesystem::path& path);
+  OutputsDirectory(OutputsDirectory&& other) noexcept;
+  OutputsDirectory& operator=(OutputsDirectory&&) = delete;
+  ~OutputsDirectory();
+  void keep() { created_.reset(); }
+
+ private:
+  explicit OutputsDirectory(std::optional<std::filesystem::path> created) : created_(std::move(created)) {}
+  std::optional<std::filesystem::path> created_;
+};
+
+}  // namespace dlrun::run

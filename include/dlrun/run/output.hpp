@@ -1,0 +1,42 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "dlrun/engine/demux.hpp"
+#include "dlrun/engine/transport.hpp"
+
+namespace dlrun::run {
+
+// Receives the container's multiplexed output and writes each stream to its own descriptor as
+// it arrives. Consecutive frames of one stream are written together; a switch of stream
+// flushes first, so the order between stdout and stderr is kept.
+class OutputForwarder final : public engine::StreamSink, private engine::FrameSink {
+ public:
+  OutputForwarder(int stdout_fd, int stderr_fd, std::function<void()> on_attached);
+
+  void on_headers(long status) override;
+  bool on_body(std::span<const char> bytes) override;
+
+  // Set when the stream was not what it should be (unknown frame type, a daemon error frame).
+  const std::optional<Error>& failure() const { return failure_; }
+  bool ended_mid_frame() const { return demux_.mid_frame(); }
+
+ private:
+  void on_payload(engine::StreamId stream, std::span<const char> bytes) override;
+  void flush();
+
+  int stdout_fd_;
+  int stderr_fd_;
+  std::function<void()> on_attached_;
+  engine::Demultiplexer demux_;
+  engine::StreamId pending_stream_ = engine::StreamId::stdout;
+  std::string pending_;
+  std::string system_error_;
+  std::optional<Error> failure_;
+  bool stdout_open_ = true;
+  bool stderr_open_ = true;
+};
+
+}  // namespace dlrun::run

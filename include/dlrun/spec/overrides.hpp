@@ -1,0 +1,24 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dlrun/error.hpp"
+#include "dlrun/spec/job_spec.hpp"
+
+namespace dlrun::spec {
+
+// Command-line values that win over the spec's.
+struct Overrides {
+  std::optional<std::string> name;
+  std::optional<std::string> image;
+  std::optional<std::string> gpus;     // --gpus syntax: "all", "2", "0,2"
+  std::optional<std::string> timeout;  // "6h"
+  std::vector<std::string> env;        // "KEY=VALUE"
+  std::vector<std::string> extra_args; // after `--`: appended to the command
+};
+
+Result<void> apply_overrides(JobSpec& spec, const Overrides& overrides);
+
+}  // namespace dlrun::spec

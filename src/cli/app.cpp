@@ -1,0 +1,48 @@
+#include "dlrun/cli/app.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include "dlrun/cli/common.hpp"
+#include "dlrun/cli/train.hpp"
+#include "dlrun/cli/validate.hpp"
+#include "dlrun/version.hpp"
+
+namespace dlrun::cli {
+
+namespace {
+constexpr const char* kAppHelp = R"(Examples:
+  dlrun validate train.json       check a job spec
+  dlrun train train.json          run it on the local Docker engine, GPUs included
+  dlrun train --help              options, defaults and exit codes of a run
+
+Spec reference: docs/spec.md. Exit codes: docs/exit-codes.md.)";
+}  // namespace
+
+int run(int argc, char** argv) {
+  CLI::App app("dlrun runs GPU deep-learning training jobs in sandboxed Docker containers.", "dlrun");
+  app.set_version_flag("--version", std::string("dlrun ") + kVersion);
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the subcommand: dlrun train spec.json -q
+  app.footer(kAppHelp);
+
+  GlobalOptions global;
+  app.add_option("-H,--host", global.host, "Docker daemon, e.g. unix:///run/user/1000/docker.sock (default: $DOCKER_HOST)");
+  app.add_option("--log-level", global.log_level, "dlrun's own messages: error, warn, info, debug")
+      ->check(CLI::IsMember({"error", "warn", "info", "debug"}));
+  app.add_flag("-q,--quiet", global.quiet, "Print only warnings and errors of dlrun's own");
+  app.parse_complete_callback([&global] { configure_logging(global); });
+
+  int exit_status = exit_code::ok;
+  add_train_command(app, global, exit_status);
+  add_validate_command(app, global, exit_status);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? exit_code::ok : exit_code::usage;
+  }
+  return exit_status;
+}
+
+}  // namespace dlrun::cli

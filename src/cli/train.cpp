@@ -1,0 +1,128 @@
+#include "dlrun/cli/train.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "dlrun/engine/client.hpp"
+#include "dlrun/engine/curl_transport.hpp"
+#include "dlrun/engine/endpoint.hpp"
+#include "dlrun/run/create_request.hpp"
+#include "dlrun/run/docker_command.hpp"
+#include "dlrun/run/host_paths.hpp"
+#include "dlrun/run/job.hpp"
+#include "dlrun/run/plan.hpp"
+#include "dlrun/spec/parse.hpp"
+
+namespace dlrun::cli {
+namespace {
+
+constexpr const char* kTrainHelp = R"(Examples:
+  dlrun train train.json                     run the job the spec describes
+  dlrun train train.json --gpus 0,2          on GPUs 0 and 2 only
+  dlrun train train.json --env EPOCHS=1 -- --lr 3e-4
+                                             override a variable, append arguments
+  dlrun train train.json --dry-run           print the create request and an equivalent
+                                             `docker run`, contact nothing
+
+What it does: validates the spec, creates a sandboxed container (all capabilities
+dropped, no-new-privileges, a pids limit, tini as PID 1, a sized /dev/shm, memlock and
+stack ulimits for NCCL and frameworks), streams stdout and stderr as they come, waits,
+removes the container, and exits with the job's own exit code.
+
+Ctrl-C or SIGTERM stops the job (SIGTERM, 10s grace, SIGKILL) and removes it; a second
+Ctrl-C kills it at once.
+
+Exit codes:
+  N      the job's own exit code
+  2      bad command line or spec (nothing was started)
+  124    the job ran past its timeout and was stopped
+  125    the engine or dlrun failed (not the job)
+  130    interrupted by SIGINT (Ctrl-C); 143 by SIGTERM
+  137    the job was killed for running out of memory
+
+The spec format: docs/spec.md. Daemon: --host, else $DOCKER_HOST, else /var/run/docker.sock.)";
+
+std::optional<std::string> local_socket(const engine::Endpoint& endpoint) {
+  if (endpoint.kind == engine::EndpointKind::unix_socket) return endpoint.socket_path;
+  return std::nullopt;
+}
+
+void print_dry_run(const run::ContainerPlan& plan) {
+  std::printf("image: %s\n", plan.image.c_str());
+  std::printf("\ncreate request: POST /containers/create?name=%s\n%s\n", plan.container_name.c_str(),
+              run::create_request_body(plan, run::Secrets::masked, 2).c_str());
+  std::printf("\nequivalent docker command:\n%s\n", run::docker_run_command(plan).c_str());
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_status) {
+  auto options = std::make_shared<TrainOptions>();
+  CLI::App* train = app.add_subcommand("train", "Run a training job from a spec in a sandboxed container");
+  train->add_option("spec", options->spec_file, "Job spec file (JSON, docs/spec.md)")->required();
+  train->add_option("args", options->overrides.extra_args,
+                    "Arguments after -- are appended to the spec's command");
+  train->add_option("--gpus", options->overrides.gpus, "GPUs: all, a count (2), or indexes/UUIDs (0,2)");
+  train->add_option("-e,--env", options->overrides.env, "Set a variable, KEY=VALUE (repeatable)")->allow_extra_args(false);
+  train->add_option("--name", options->overrides.name, "Job name (the container is dlrun-NAME-xxxxxx)");
+  train->add_option("--image", options->overrides.image, "Image to run instead of the spec's");
+  train->add_option("--timeout", options->overrides.timeout, "Stop the job after this long: 6h, 1h30m, 90s");
+  train->add_flag("--dry-run", options->dry_run,
+                  "Print the resolved image, create request and an equivalent docker run; contact nothing");
+  train->add_flag("--keep", options->keep, "Keep the container after the job ends (for docker logs/inspect)");
+  train->add_flag("--allow-unsafe-mounts", options->allow_unsafe_mounts,
+                  "Allow mounting /, system directories (/etc, /proc, /sys, /dev, …) or the Docker socket");
+  train->footer(kTrainHelp);
+  train->callback([options, &global, &exit_status] {
+    auto result = run_train(*options, global);
+    exit_status = result ? *result : report(result.error());
+  });
+}
+
+Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) {
+  auto loaded = spec::load_job_spec(options.spec_file);
+  if (!loaded) return std::unexpected(loaded.error());
+  spec::JobSpec& job = loaded->spec;
+  if (auto applied = spec::apply_overrides(job, options.overrides); !applied) {
+    return std::unexpected(applied.error());
+  }
+  auto endpoint = engine::endpoint_from_environment(global.host);
+  if (!endpoint) return std::unexpected(endpoint.error());
+  const auto unsafe = options.allow_unsafe_mounts ? run::UnsafeMounts::allow : run::UnsafeMounts::refuse;
+  if (auto checked = run::check_bind_sources(job, unsafe, local_socket(*endpoint)); !checked) {
+    return std::unexpected(checked.error());
+  }
+  auto plan = run::make_plan(job, run::current_host(loaded->digest));
+  if (!plan) return std::unexpected(plan.error());
+
+  if (options.dry_run) {
+    print_dry_run(*plan);
+    return exit_code::ok;
+  }
+
+  // Before any thread exists, so that every thread inherits the blocked signals.
+  run::SignalWatcher signals;
+  engine::initialize_curl();
+  auto client = engine::EngineClient::connect(std::make_shared<engine::CurlTransport>(*endpoint), endpoint->display);
+  if (!client) return std::unexpected(client.error());
+
+  std::optional<run::OutputsDirectory> outputs;
+  if (job.outputs) {
+    auto prepared = run::OutputsDirectory::prepare(*job.outputs);
+    if (!prepared) return std::unexpected(prepared.error());
+    outputs.emplace(std::move(*prepared));
+  }
+
+  spdlog::info("job {}: {} in container {}", job.name, plan->image, plan->container_name);
+  const run::RunOptions run_options{
+      .keep = options.keep ? run::KeepContainer::keep : run::KeepContainer::remove,
+      .timeout = job.timeout,
+  };
+  auto status = run::run_job(*client, *plan, run::create_request_body(*plan, run::Secrets::revealed),
+                             run_options, signals);
+  if (status && outputs) outputs->keep();
+  return status;
+}
+
+}  // namespace dlrun::cli

@@ -1,0 +1,54 @@
+#include "dlrun/cli/validate.hpp"
+
+#include <cstdio>
+
+#include "dlrun/engine/endpoint.hpp"
+#include "dlrun/run/host_paths.hpp"
+#include "dlrun/spec/parse.hpp"
+
+namespace dlrun::cli {
+namespace {
+
+constexpr const char* kValidateHelp = R"(Examples:
+  dlrun validate train.json          check a spec before committing it
+  dlrun validate specs/*.json        (one at a time; exit status says if it is valid)
+
+Checks everything `dlrun train` checks before it contacts the engine: JSON syntax (with
+line:column), unknown fields (with a did-you-mean), types, sizes and durations, that every
+mount source exists and none exposes the host. Prints nothing but "ok" lines on success.
+
+Exit codes: 0 valid; 2 invalid (every problem is listed, with its field path and a hint).)";
+
+}  // namespace
+
+void add_validate_command(CLI::App& app, const GlobalOptions& global, int& exit_status) {
+  auto options = std::make_shared<ValidateOptions>();
+  CLI::App* validate = app.add_subcommand("validate", "Check a job spec without running it");
+  validate->add_option("spec", options->spec_file, "Job spec file (JSON, docs/spec.md)")->required();
+  validate->add_flag("--allow-unsafe-mounts", options->allow_unsafe_mounts,
+                     "Accept mounts of /, system directories or the Docker socket");
+  validate->footer(kValidateHelp);
+  validate->callback([options, &global, &exit_status] {
+    auto result = run_validate(*options, global);
+    exit_status = result ? *result : report(result.error());
+  });
+}
+
+Result<int> run_validate(const ValidateOptions& options, const GlobalOptions& global) {
+  auto loaded = spec::load_job_spec(options.spec_file);
+  if (!loaded) return std::unexpected(loaded.error());
+  std::optional<std::string> socket;
+  if (auto endpoint = engine::endpoint_from_environment(global.host);
+      endpoint && endpoint->kind == engine::EndpointKind::unix_socket) {
+    socket = endpoint->socket_path;
+  }
+  const auto unsafe = options.allow_unsafe_mounts ? run::UnsafeMounts::allow : run::UnsafeMounts::refuse;
+  if (auto checked = run::check_bind_sources(loaded->spec, unsafe, socket); !checked) {
+    return std::unexpected(checked.error());
+  }
+  std::printf("%s: ok (job %s, image %s)\n", options.spec_file.c_str(), loaded->spec.name.c_str(),
+              loaded->spec.image.c_str());
+  return exit_code::ok;
+}
+
+}  // namespace dlrun::cli

@@ -1,0 +1,321 @@
+#include "dlrun/engine/client.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+namespace dlrun::engine {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kToolkitInstallHint =
+    "install the NVIDIA Container Toolkit on the Docker host and restart the daemon "
+    "(https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/install-guide.html); "
+    "the daemon looks for nvidia-container-runtime-hook on its PATH only when it starts";
+
+std::string daemon_message(const Response& response) {
+  try {
+    const auto body = json::parse(response.body);
+    if (body.is_object() && body.contains("message") && body["message"].is_string()) {
+      return body["message"].get<std::string>();
+    }
+  } catch (const json::exception&) {
+  }
+  // Hijacked endpoints (attach) answer errors in plain text.
+  std::string text = response.body;
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text.empty() ? "HTTP " + std::to_string(response.status) : text;
+}
+
+Result<json> parse_json(const Response& response, std::string_view what) {
+  try {
+    return json::parse(response.body);
+  } catch (const json::exception& error) {
+    return fail(ErrorKind::engine,
+                "the daemon's answer to " + std::string(what) + " is not valid JSON: " + error.what(),
+                "is DOCKER_HOST pointing at a Docker Engine? Run with --log-level debug to see the exchange");
+  }
+}
+
+std::string_view condition_name(WaitCondition condition) {
+  switch (condition) {
+    case WaitCondition::next_exit: return "next-exit";
+    case WaitCondition::not_running: return "not-running";
+    case WaitCondition::removed: return "removed";
+  }
+  return "not-running";
+}
+
+class BufferingSink final : public StreamSink {
+ public:
+  explicit BufferingSink(const std::function<void()>& ready) : ready_(ready) {}
+  void on_headers(long status) override {
+    if (status >= 200 && status < 300 && ready_) ready_();
+  }
+  bool on_body(std::span<const char> bytes) override {
+    body.append(bytes.data(), bytes.size());
+    return true;
+  }
+  std::string body;
+
+ private:
+  const std::function<void()>& ready_;
+};
+
+}  // namespace
+
+std::optional<ApiVersion> parse_api_version(std::string_view text) {
+  ApiVersion version;
+  const auto dot = text.find('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  const auto major = text.substr(0, dot);
+  const auto minor = text.substr(dot + 1);
+  if (std::from_chars(major.data(), major.data() + major.size(), version.major).ec != std::errc{} ||
+      std::from_chars(minor.data(), minor.data() + minor.size(), version.minor).ec != std::errc{}) {
+    return std::nullopt;
+  }
+  return version;
+}
+
+std::string url_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xF];
+    }
+  }
+  return out;
+}
+
+EngineClient::EngineClient(std::shared_ptr<Transport> transport, ApiVersion version,
+                           std::string server_version, std::string endpoint_display)
+    : transport_(std::move(transport)),
+      version_(version),
+      server_version_(std::move(server_version)),
+      endpoint_display_(std::move(endpoint_display)) {}
+
+Result<EngineClient> EngineClient::connect(std::shared_ptr<Transport> transport,
+                                           std::string endpoint_display) {
+  auto ping = transport->send({.method = "GET", .target = "/_ping", .timeout = std::chrono::seconds(10)});
+  if (!ping) return std::unexpected(ping.error());
+  if (ping->status != 200) {
+    return fail(ErrorKind::engine_unreachable,
+                "the Docker daemon at " + endpoint_display + " answered its health check with HTTP " +
+                    std::to_string(ping->status) + ": " + daemon_message(*ping),
+                "check the daemon's state with `docker info` or `systemctl status docker`");
+  }
+  const auto header = ping->headers.find("api-version");
+  const auto server_max =
+      header == ping->headers.end() ? std::optional<ApiVersion>{} : parse_api_version(header->second);
+  if (!server_max) {
+    return fail(ErrorKind::engine, "the server at " + endpoint_display + " did not say which Docker API it speaks",
+                "is DOCKER_HOST pointing at a Docker Engine?");
+  }
+  if (*server_max < kMinimumApi) {
+    return fail(ErrorKind::engine_too_old,
+                "the Docker daemon at " + endpoint_display + " speaks API " + server_max->to_string() +
+                    ", older than the 1.40 that GPU requests (DeviceRequests) need",
+                "upgrade Docker Engine to 19.03 or newer");
+  }
+  const ApiVersion version = std::min(*server_max, kClientMaxApi);
+  std::string server;
+  if (const auto it = ping->headers.find("server"); it != ping->headers.end()) server = it->second;
+  spdlog::debug("engine: {} ({}) speaks API {}, using {}", endpoint_display, server, server_max->to_string(),
+                version.to_string());
+  return EngineClient(std::move(transport), version, std::move(server), std::move(endpoint_display));
+}
+
+std::string EngineClient::path(std::string_view api_path) const {
+  return "/v" + version_.to_string() + std::string(api_path);
+}
+
+Error EngineClient::daemon_error(std::string_view action, const Response& response) const {
+  const std::string message = daemon_message(response);
+  const std::string what = "the Docker daemon could not " + std::string(action) + ": " + message;
+  if (message.find("could not select device driver") != std::string::npos) {
+    return Error{ErrorKind::gpu_unavailable,
+                 "the job asks for GPUs, but the Docker daemon at " + endpoint_display_ +
+                     " has no NVIDIA device driver (" + message + ")",
+                 std::string(kToolkitInstallHint)};
+  }
+  if (message.find("error setting rlimit type 8") != std::string::npos) {
+    return Error{ErrorKind::engine,
+                 "the Docker daemon may not raise the job's locked-memory limit (memlock): " + message,
+                 "rootless and restricted daemons lack CAP_SYS_RESOURCE; set \"resources\": {\"memlock\": \"8m\"} "
+                 "in the spec (at most `ulimit -Hl` of the daemon), or run dockerd with LimitMEMLOCK=infinity"};
+  }
+  if (message.find("unsatisfied condition: cuda") != std::string::npos) {
+    return Error{ErrorKind::gpu_unavailable,
+                 "the host's NVIDIA driver is too old for this image: " + message,
+                 "upgrade the host driver, or choose an image built for an older CUDA version"};
+  }
+  if (message.find("nvidia-container-cli") != std::string::npos ||
+      message.find("nvidia-container-runtime-hook") != std::string::npos) {
+    return Error{ErrorKind::gpu_unavailable, "the NVIDIA container hook failed: " + message,
+                 "check that the host's driver works (nvidia-smi) and that the NVIDIA Container Toolkit "
+                 "matches it; `nvidia-container-cli -k -d /dev/tty info` shows the toolkit's view"};
+  }
+  if (response.status == 404 && message.starts_with("No such image")) {
+    return Error{ErrorKind::image_not_found, what, "pull it first (docker pull), or check the image name and tag"};
+  }
+  if (response.status == 401 || response.status == 403) {
+    return Error{ErrorKind::engine_permission, what, "check the daemon's authorization plugins and your access"};
+  }
+  return Error{ErrorKind::engine, what, "the message above is the daemon's; run with --log-level debug for the exchange"};
+}
+
+Result<std::string> EngineClient::create_container(const std::string& name, const std::string& body) {
+  auto response = transport_->send(
+      {.method = "POST", .target = path("/containers/create?name=" + url_encode(name)), .json_body = body});
+  if (!response) return std::unexpected(response.error());
+  if (response->status != 201) return std::unexpected(daemon_error("create the container", *response));
+  auto parsed = parse_json(*response, "create");
+  if (!parsed) return std::unexpected(parsed.error());
+  if (!parsed->contains("Id") || !(*parsed)["Id"].is_string()) {
+    return fail(ErrorKind::engine, "the daemon created a container but did not say its id",
+                "list dlrun's containers with docker ps -a --filter label=dlrun.managed and remove strays");
+  }
+  if (parsed->contains("Warnings") && (*parsed)["Warnings"].is_array()) {
+    for (const auto& warning : (*parsed)["Warnings"]) {
+      if (warning.is_string()) spdlog::warn("{}", warning.get<std::string>());
+    }
+  }
+  return (*parsed)["Id"].get<std::string>();
+}
+
+Result<void> EngineClient::start_container(const std::string& id) {
+  auto response = transport_->send({.method = "POST", .target = path("/containers/" + id + "/start")});
+  if (!response) return std::unexpected(response.error());
+  if (response->status != 204 && response->status != 304) {
+    return std::unexpected(daemon_error("start the container", *response));
+  }
+  return {};
+}
+
+Result<void> EngineClient::stop_container(const std::string& id, int grace_seconds) {
+  auto response = transport_->send({.method = "POST",
+                                    .target = path("/containers/" + id + "/stop?t=" + std::to_string(grace_seconds)),
+                                    .timeout = std::chrono::seconds(grace_seconds + 60)});
+  if (!response) return std::unexpected(response.error());
+  if (response->status != 204 && response->status != 304 && response->status != 404) {
+    return std::unexpected(daemon_error("stop the container", *response));
+  }
+  return {};
+}
+
+Result<void> EngineClient::kill_container(const std::string& id, std::string_view signal) {
+  auto response = transport_->send(
+      {.method = "POST", .target = path("/containers/" + id + "/kill?signal=" + std::string(signal))});
+  if (!response) return std::unexpected(response.error());
+  // 409: it already stopped, which is what we wanted.
+  if (response->status != 204 && response->status != 409 && response->status != 404) {
+    return std::unexpected(daemon_error("signal the container", *response));
+  }
+  return {};
+}
+
+Result<void> EngineClient::remove_container(const std::string& id) {
+  auto response = transport_->send({.method = "DELETE", .target = path("/containers/" + id + "?force=1&v=1")});
+  if (!response) return std::unexpected(response.error());
+  if (response->status != 204 && response->status != 404) {
+    return std::unexpected(daemon_error("remove the container", *response));
+  }
+  return {};
+}
+
+Result<ContainerState> EngineClient::inspect_container(const std::string& id) {
+  auto response = transport_->send({.method = "GET", .target = path("/containers/" + id + "/json")});
+  if (!response) return std::unexpected(response.error());
+  if (response->status != 200) return std::unexpected(daemon_error("inspect the container", *response));
+  auto parsed = parse_json(*response, "inspect");
+  if (!parsed) return std::unexpected(parsed.error());
+  const json state = parsed->value("State", json::object());
+  ContainerState result;
+  result.status = state.value("Status", "");
+  result.running = state.value("Running", false);
+  result.oom_killed = state.value("OOMKilled", false);
+  result.exit_code = state.value("ExitCode", 0);
+  result.error = state.value("Error", "");
+  return result;
+}
+
+Result<std::vector<ContainerSummary>> EngineClient::list_containers_with_label(const std::string& label) {
+  const json filters = {{"label", {{label, true}}}};
+  auto response = transport_->send(
+      {.method = "GET", .target = path("/containers/json?all=1&filters=" + url_encode(filters.dump()))});
+  if (!response) return std::unexpected(response.error());
+  if (response->status != 200) return std::unexpected(daemon_error("list containers", *response));
+  auto parsed = parse_json(*response, "list containers");
+  if (!parsed) return std::unexpected(parsed.error());
+  std::vector<ContainerSummary> containers;
+  for (const auto& item : *parsed) {
+    ContainerSummary summary;
+    summary.id = item.value("Id", "");
+    if (item.contains("Names") && item["Names"].is_array() && !item["Names"].empty()) {
+      summary.name = item["Names"][0].get<std::string>();
+      if (summary.name.starts_with('/')) summary.name.erase(0, 1);
+    }
+    summary.state = item.value("State", "");
+    if (item.contains("Labels") && item["Labels"].is_object()) {
+      summary.labels = item["Labels"].get<std::map<std::string, std::string>>();
+    }
+    containers.push_back(std::move(summary));
+  }
+  return containers;
+}
+
+Result<bool> EngineClient::image_present(const std::string& reference) {
+  auto response = transport_->send({.method = "GET", .target = path("/images/" + reference + "/json")});
+  if (!response) return std::unexpected(response.error());
+  if (response->status == 200) return true;
+  if (response->status == 404) return false;
+  return std::unexpected(daemon_error("look up the image", *response));
+}
+
+Result<std::int64_t> EngineClient::wait_container(const std::string& id, WaitCondition condition,
+                                                  const std::function<void()>& ready) {
+  BufferingSink sink(ready);
+  auto response = transport_->stream(
+      {.method = "POST",
+       .target = path("/containers/" + id + "/wait?condition=" + std::string(condition_name(condition)))},
+      sink);
+  if (!response) return std::unexpected(response.error());
+  if (response->status != 200) return std::unexpected(daemon_error("wait for the container", *response));
+  Response body_only{.status = 200, .headers = {}, .body = sink.body};
+  auto parsed = parse_json(body_only, "wait");
+  if (!parsed) return std::unexpected(parsed.error());
+  if (parsed->contains("Error") && (*parsed)["Error"].is_object()) {
+    const std::string message = (*parsed)["Error"].value("Message", "");
+    if (!message.empty()) {
+      return fail(ErrorKind::engine, "waiting for the container failed: " + message,
+                  "the daemon lost track of the container; check `docker ps -a --filter label=dlrun.managed`");
+    }
+  }
+  if (!parsed->contains("StatusCode") || !(*parsed)["StatusCode"].is_number_integer()) {
+    return fail(ErrorKind::engine, "the daemon's wait answer has no exit status: " + sink.body,
+                "run with --log-level debug to see the exchange");
+  }
+  return (*parsed)["StatusCode"].get<std::int64_t>();
+}
+
+Result<void> EngineClient::attach_container(const std::string& id, StreamSink& sink) {
+  // No Upgrade header: dockerd then answers 200 and streams until the container's output closes,
+  // which libcurl reads as an ordinary body.
+  auto response = transport_->stream(
+      {.method = "POST", .target = path("/containers/" + id + "/attach?stream=1&stdout=1&stderr=1")}, sink);
+  if (!response) return std::unexpected(response.error());
+  if (response->status != 200 && response->status != 101) {
+    return std::unexpected(daemon_error("attach to the container", *response));
+  }
+  return {};
+}
+
+}  // namespace dlrun::engine

@@ -1,0 +1,179 @@
+#include "dlrun/engine/curl_transport.hpp"
+
+#include <curl/curl.h>
+#include <spdlog/spdlog.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+namespace dlrun::engine {
+namespace {
+
+// Large enough that a 1 GiB log stream costs few callbacks; curl caps it at 10 MiB.
+constexpr long kStreamBufferBytes = 512 * 1024;
+
+struct CurlHandleDeleter {
+  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
+};
+struct CurlListDeleter {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+
+struct Exchange {
+  Response response;
+  StreamSink* sink = nullptr;
+  bool headers_done = false;
+  bool streaming = false;  // body goes to the sink (2xx) rather than into response.body
+  bool sink_aborted = false;
+};
+
+std::string lowercase(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+  auto& exchange = *static_cast<Exchange*>(user);
+  const std::size_t length = size * count;
+  std::string_view line(data, length);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (line.starts_with("HTTP/")) {
+    // A new status line (e.g. after 100 Continue) starts a new header block.
+    exchange.response.headers.clear();
+    const auto space = line.find(' ');
+    exchange.response.status = space == std::string_view::npos ? 0 : std::atol(std::string(line.substr(space + 1, 3)).c_str());
+  } else if (line.empty()) {
+    if (exchange.response.status >= 200 && !exchange.headers_done) {
+      exchange.headers_done = true;
+      exchange.streaming = exchange.sink != nullptr && exchange.response.status < 300;
+      if (exchange.sink != nullptr) exchange.sink->on_headers(exchange.response.status);
+    }
+  } else if (const auto colon = line.find(':'); colon != std::string_view::npos) {
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    exchange.response.headers[lowercase(std::string(line.substr(0, colon)))] = std::string(value);
+  }
+  return length;
+}
+
+std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
+  auto& exchange = *static_cast<Exchange*>(user);
+  const std::size_t length = size * count;
+  if (exchange.streaming) {
+    if (!exchange.sink->on_body({data, length})) {
+      exchange.sink_aborted = true;
+      return 0;  // makes curl stop with CURLE_WRITE_ERROR
+    }
+  } else {
+    exchange.response.body.append(data, length);
+  }
+  return length;
+}
+
+Error connection_error(const Endpoint& endpoint, CURLcode code, long os_errno, const char* detail) {
+  const std::string where = endpoint.kind == EndpointKind::unix_socket ? endpoint.socket_path : endpoint.base_url;
+  if (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST) {
+    if (os_errno == EACCES || os_errno == EPERM) {
+      return Error{ErrorKind::engine_permission,
+                   "permission denied connecting to the Docker daemon at " + where,
+                   "add yourself to the socket's group (usually: sudo usermod -aG docker $USER, then "
+                   "log in again), or use rootless Docker and point DOCKER_HOST at its socket"};
+    }
+    if (os_errno == ENOENT) {
+      return Error{ErrorKind::engine_unreachable, "no Docker daemon socket at " + where,
+                   "is the daemon running? Start it (sudo systemctl start docker), or set DOCKER_HOST "
+                   "to where it listens, e.g. unix:///run/user/$UID/docker.sock for rootless Docker"};
+    }
+    return Error{ErrorKind::engine_unreachable,
+                 "cannot connect to the Docker daemon at " + where + ": " +
+                     (os_errno != 0 ? std::strerror(static_cast<int>(os_errno)) : detail),
+                 "is the daemon running? Check with `systemctl status docker`, or set DOCKER_HOST"};
+  }
+  if (code == CURLE_OPERATION_TIMEDOUT) {
+    return Error{ErrorKind::engine_unreachable,
+                 "the Docker daemon at " + where + " did not answer in time (" + detail + ")",
+                 "the daemon may be overloaded or hung; check `journalctl -u docker`"};
+  }
+  return Error{ErrorKind::engine_unreachable,
+               "lost the connection to the Docker daemon at " + where + ": " + detail,
+               "the daemon may have stopped or restarted; check `systemctl status docker` and retry"};
+}
+
+}  // namespace
+
+void initialize_curl() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+CurlTransport::CurlTransport(Endpoint endpoint, std::chrono::milliseconds connect_timeout)
+    : endpoint_(std::move(endpoint)), connect_timeout_(connect_timeout) {}
+
+Result<Response> CurlTransport::send(const Request& request) { return perform(request, nullptr); }
+
+Result<Response> CurlTransport::stream(const Request& request, StreamSink& sink) {
+  return perform(request, &sink);
+}
+
+Result<Response> CurlTransport::perform(const Request& request, StreamSink* sink) {
+  std::unique_ptr<CURL, CurlHandleDeleter> handle(curl_easy_init());
+  if (!handle) return fail(ErrorKind::internal, "libcurl could not create a handle");
+  CURL* curl = handle.get();
+
+  std::string url;
+  if (endpoint_.kind == EndpointKind::unix_socket) {
+    curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, endpoint_.socket_path.c_str());
+    url = "http://docker" + request.target;  // the host part is ignored over a Unix socket
+  } else {
+    url = endpoint_.base_url + request.target;
+  }
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // signals belong to dlrun's own loop
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_timeout_.count()));
+  if (sink == nullptr && request.timeout.count() > 0) {
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+  }
+  if (sink != nullptr) curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, kStreamBufferBytes);
+
+  // An empty Expect avoids a 100-continue round trip on large bodies.
+  curl_slist* raw_headers = curl_slist_append(nullptr, "Expect:");
+  if (request.json_body) raw_headers = curl_slist_append(raw_headers, "Content-Type: application/json");
+  std::unique_ptr<curl_slist, CurlListDeleter> headers(raw_headers);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
+
+  if (request.method == "POST") {
+    // Explicit empty fields: a bare CURLOPT_POST sends a chunked body read from stdin, which
+    // dockerd's /start rejects.
+    const std::string& body = request.json_body ? *request.json_body : std::string();
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    curl_easy_setopt(curl, CURLOPT_COPYPOSTFIELDS, body.c_str());
+  } else if (request.method == "HEAD") {
+    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  } else if (request.method != "GET") {
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
+
+  Exchange exchange;
+  exchange.sink = sink;
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &exchange);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &exchange);
+
+  char error_text[CURL_ERROR_SIZE] = {};
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_text);
+
+  spdlog::debug("engine: {} {}", request.method, request.target);
+  const CURLcode code = curl_easy_perform(curl);
+  if (code == CURLE_WRITE_ERROR && exchange.sink_aborted) return std::move(exchange.response);
+  if (code != CURLE_OK) {
+    long os_errno = 0;
+    curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
+    const char* detail = error_text[0] != '\0' ? error_text : curl_easy_strerror(code);
+    spdlog::debug("engine: {} {} failed: {} (errno {})", request.method, request.target, detail, os_errno);
+    return std::unexpected(connection_error(endpoint_, code, os_errno, detail));
+  }
+  spdlog::debug("engine: {} {} -> {}", request.method, request.target, exchange.response.status);
+  return std::move(exchange.response);
+}
+
+}  // namespace dlrun::engine

@@ -1,0 +1,123 @@
+#include "dlrun/run/create_request.hpp"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace dlrun::run {
+namespace {
+
+using nlohmann::ordered_json;
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+
+ordered_json device_requests(const spec::GpuRequest& gpus) {
+  ordered_json request = {{"Driver", ""}};
+  const bool any = std::visit(
+      Overloaded{
+          [](spec::GpuNone) { return false; },
+          [&](spec::GpuAll) {
+            request["Count"] = -1;
+            return true;
+          },
+          [&](const spec::GpuCount& count) {
+            request["Count"] = count.count;
+            return true;
+          },
+          [&](const spec::GpuList& list) {
+            request["Count"] = 0;
+            request["DeviceIDs"] = list.ids;
+            return true;
+          },
+      },
+      gpus);
+  if (!any) return ordered_json::array();
+  request["Capabilities"] = ordered_json::array({ordered_json::array({"gpu"})});
+  request["Options"] = ordered_json::object();
+  return ordered_json::array({request});
+}
+
+std::string_view network_name(spec::NetworkMode mode) {
+  switch (mode) {
+    case spec::NetworkMode::bridge: return "bridge";
+    case spec::NetworkMode::none: return "none";
+    case spec::NetworkMode::host: return "host";
+  }
+  return "bridge";
+}
+
+ordered_json mount_json(const PlannedMount& mount) {
+  switch (mount.type) {
+    case MountType::bind:
+      return {{"Type", "bind"}, {"Source", mount.source}, {"Target", mount.target},
+              {"ReadOnly", mount.read_only}, {"BindOptions", {{"Propagation", "rprivate"}}}};
+    case MountType::volume:
+      return {{"Type", "volume"}, {"Source", mount.source}, {"Target", mount.target},
+              {"ReadOnly", mount.read_only}};
+    case MountType::tmpfs:
+      return {{"Type", "tmpfs"}, {"Target", mount.target},
+              {"TmpfsOptions", {{"SizeBytes", mount.tmpfs_bytes}, {"Mode", mount.tmpfs_mode}}}};
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string create_request_body(const ContainerPlan& plan, Secrets secrets, int indent) {
+  ordered_json env = ordered_json::array();
+  for (const auto& var : plan.env) {
+    const bool mask = var.secret && secrets == Secrets::masked;
+    env.push_back(var.name + "=" + (mask ? std::string(kMaskedSecret) : var.value));
+  }
+  ordered_json mounts = ordered_json::array();
+  for (const auto& mount : plan.mounts) mounts.push_back(mount_json(mount));
+
+  const std::int64_t memlock = plan.resources.memlock_bytes.value_or(-1);
+  ordered_json host_config = {
+      {"DeviceRequests", device_requests(plan.gpus)},
+      {"Init", true},  // tini as PID 1, so SIGTERM reaches the training process
+      {"IpcMode", "private"},
+      {"ShmSize", plan.resources.shm_bytes},
+      {"Ulimits",
+       {{{"Name", "memlock"}, {"Soft", memlock}, {"Hard", memlock}},
+        {{"Name", "stack"}, {"Soft", kStackBytes}, {"Hard", kStackBytes}}}},
+      {"PidsLimit", plan.resources.pids_limit},
+      {"Privileged", false},
+      {"CapDrop", {"ALL"}},
+      {"CapAdd", plan.cap_add},
+      {"SecurityOpt", {"no-new-privileges"}},
+      {"NetworkMode", network_name(plan.network)},
+      {"Mounts", mounts},
+      {"LogConfig",
+       {{"Type", "local"},
+        {"Config", {{"max-size", kLogMaxSize}, {"max-file", kLogMaxFiles}, {"compress", "false"}}}}},
+      {"AutoRemove", false},  // dlrun removes it after reading the exit status
+  };
+  if (plan.resources.memory_bytes) {
+    host_config["Memory"] = *plan.resources.memory_bytes;
+    host_config["MemorySwap"] = *plan.resources.memory_bytes;  // no swap: an OOM is an OOM
+  }
+  if (plan.resources.cpus) {
+    host_config["NanoCpus"] = static_cast<std::int64_t>(std::llround(*plan.resources.cpus * 1e9));
+  }
+
+  ordered_json body = {{"Image", plan.image}};
+  if (plan.cmd) body["Cmd"] = *plan.cmd;
+  if (plan.workdir) body["WorkingDir"] = *plan.workdir;
+  body["Env"] = env;
+  if (!plan.user.empty()) body["User"] = plan.user;
+  body["Labels"] = plan.labels;
+  body["Tty"] = false;
+  body["OpenStdin"] = false;
+  body["AttachStdin"] = false;
+  body["AttachStdout"] = true;
+  body["AttachStderr"] = true;
+  body["StopSignal"] = "SIGTERM";
+  body["StopTimeout"] = kStopGraceSeconds;
+  body["HostConfig"] = host_config;
+  return body.dump(indent);
+}
+
+}  // namespace dlrun::run

@@ -1,0 +1,112 @@
+#include "dlrun/run/docker_command.hpp"
+
+#include <cmath>
+#include <sstream>
+
+#include "dlrun/run/create_request.hpp"
+#include "dlrun/shell_quote.hpp"
+#include "dlrun/spec/units.hpp"
+
+namespace dlrun::run {
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+
+std::string gpus_flag(const spec::GpuRequest& gpus) {
+  return std::visit(Overloaded{
+                        [](spec::GpuNone) { return std::string(); },
+                        [](spec::GpuAll) { return std::string("all"); },
+                        [](const spec::GpuCount& count) { return std::to_string(count.count); },
+                        [](const spec::GpuList& list) {
+                          std::string ids;
+                          for (const auto& id : list.ids) ids += (ids.empty() ? "" : ",") + id;
+                          return "\"device=" + ids + "\"";
+                        },
+                    },
+                    gpus);
+}
+
+std::string format_cpus(double cpus) {
+  std::ostringstream out;
+  out << cpus;
+  return out.str();
+}
+
+}  // namespace
+
+std::string docker_run_command(const ContainerPlan& plan) {
+  std::vector<std::string> args{"docker", "run", "--rm", "--name", plan.container_name};
+  const auto flag = [&](std::string name, std::string value) {
+    args.push_back(std::move(name));
+    args.push_back(std::move(value));
+  };
+  for (const auto& [key, value] : plan.labels) flag("--label", key + "=" + value);
+  if (const auto gpus = gpus_flag(plan.gpus); !gpus.empty()) flag("--gpus", gpus);
+  args.push_back("--init");
+  flag("--ipc", "private");
+  flag("--shm-size", spec::format_size(plan.resources.shm_bytes));
+  flag("--ulimit", "memlock=" + std::to_string(plan.resources.memlock_bytes.value_or(-1)));
+  flag("--ulimit", "stack=" + std::to_string(kStackBytes));
+  flag("--pids-limit", std::to_string(plan.resources.pids_limit));
+  flag("--cap-drop", "ALL");
+  for (const auto& cap : plan.cap_add) flag("--cap-add", cap);
+  flag("--security-opt", "no-new-privileges");
+  flag("--network", plan.network == spec::NetworkMode::bridge ? "bridge"
+                    : plan.network == spec::NetworkMode::none ? "none"
+                                                               : "host");
+  flag("--log-driver", "local");
+  flag("--log-opt", "max-size=" + std::string(kLogMaxSize));
+  flag("--log-opt", "max-file=" + std::string(kLogMaxFiles));
+  flag("--log-opt", "compress=false");
+  flag("--stop-timeout", std::to_string(kStopGraceSeconds));
+  if (plan.resources.memory_bytes) {
+    flag("--memory", spec::format_size(*plan.resources.memory_bytes));
+    flag("--memory-swap", spec::format_size(*plan.resources.memory_bytes));
+  }
+  if (plan.resources.cpus) flag("--cpus", format_cpus(*plan.resources.cpus));
+  if (!plan.user.empty()) flag("--user", plan.user);
+  for (const auto& mount : plan.mounts) {
+    switch (mount.type) {
+      case MountType::bind:
+      case MountType::volume:
+        flag("--mount", std::string("type=") + (mount.type == MountType::bind ? "bind" : "volume") +
+                            ",source=" + mount.source + ",target=" + mount.target +
+                            (mount.read_only ? ",readonly" : ""));
+        break;
+      case MountType::tmpfs: {
+        std::ostringstream mode;
+        mode << std::oct << mount.tmpfs_mode;
+        flag("--tmpfs", mount.target + ":size=" + spec::format_size(mount.tmpfs_bytes) + ",mode=" + mode.str());
+        break;
+      }
+    }
+  }
+  std::vector<std::size_t> unquoted;  // indexes of "$VAR" words that must stay expandable
+  for (const auto& var : plan.env) {
+    if (var.secret && var.host_variable == var.name) {
+      flag("-e", var.name);  // docker copies it from the environment
+    } else if (var.secret) {
+      args.push_back("-e");
+      unquoted.push_back(args.size());
+      args.push_back(var.name + "=\"$" + *var.host_variable + "\"");
+    } else {
+      flag("-e", var.name + "=" + var.value);
+    }
+  }
+  if (plan.workdir) flag("--workdir", *plan.workdir);
+  args.push_back(plan.image);
+  if (plan.cmd) args.insert(args.end(), plan.cmd->begin(), plan.cmd->end());
+
+  std::string line;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (!line.empty()) line += ' ';
+    const bool keep = std::find(unquoted.begin(), unquoted.end(), i) != unquoted.end();
+    line += keep ? args[i] : shell_quote(args[i]);
+  }
+  return line;
+}
+
+}  // namespace dlrun::run

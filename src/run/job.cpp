@@ -1,0 +1,248 @@
+#include "dlrun/run/job.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <future>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+#include "dlrun/run/create_request.hpp"
+#include "dlrun/run/output.hpp"
+#include "dlrun/spec/units.hpp"
+
+namespace dlrun::run {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Removes the container when the run ends, however it ends, unless the user asked to keep it.
+class ContainerGuard {
+ public:
+  ContainerGuard(engine::EngineClient& client, std::string id, KeepContainer keep)
+      : client_(client), id_(std::move(id)), keep_(keep) {}
+  ContainerGuard(const ContainerGuard&) = delete;
+  ContainerGuard& operator=(const ContainerGuard&) = delete;
+  ~ContainerGuard() {
+    if (keep_ == KeepContainer::keep) {
+      spdlog::info("kept container {}", id_.substr(0, 12));
+      return;
+    }
+    if (auto removed = client_.remove_container(id_); !removed) {
+      spdlog::error("could not remove container {}: {}", id_.substr(0, 12), removed.error().message);
+      spdlog::error("remove it with: docker rm -f {}", id_.substr(0, 12));
+    }
+  }
+
+ private:
+  engine::EngineClient& client_;
+  std::string id_;
+  KeepContainer keep_;
+};
+
+// Says once whether a streaming call got going (the daemon answered) or failed first.
+class ReadyLatch {
+ public:
+  void set(bool ok) {
+    std::call_once(once_, [this, ok] { promise_.set_value(ok); });
+  }
+  // False when the call failed before the daemon answered, or took longer than `limit`.
+  bool wait_ok(std::chrono::seconds limit) {
+    return future_.wait_for(limit) == std::future_status::ready && future_.get();
+  }
+
+ private:
+  std::once_flag once_;
+  std::promise<bool> promise_;
+  std::future<bool> future_ = promise_.get_future();
+};
+
+class EventFd {
+ public:
+  EventFd() : fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+  ~EventFd() { close(fd_); }
+  EventFd(const EventFd&) = delete;
+  EventFd& operator=(const EventFd&) = delete;
+  void notify() const {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto n = write(fd_, &one, sizeof one);
+  }
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+enum class StopReason { none, interrupted, terminated, timed_out };
+
+int exit_code_for(StopReason reason) {
+  switch (reason) {
+    case StopReason::interrupted: return exit_code::interrupted;
+    case StopReason::terminated: return exit_code::terminated;
+    case StopReason::timed_out: return exit_code::timeout;
+    case StopReason::none: break;
+  }
+  return exit_code::ok;
+}
+
+std::string_view describe(StopReason reason) {
+  switch (reason) {
+    case StopReason::interrupted: return "interrupted (SIGINT)";
+    case StopReason::terminated: return "terminated (SIGTERM)";
+    case StopReason::timed_out: return "timed out";
+    case StopReason::none: break;
+  }
+  return "";
+}
+
+// Stops the job in the background: SIGTERM, the grace period, SIGKILL. Runs on its own thread so
+// a second Ctrl-C can still kill at once while the daemon waits out the grace period.
+class Stopper {
+ public:
+  Stopper(engine::EngineClient& client, const std::string& id) : client_(client), id_(id) {}
+  ~Stopper() {
+    if (thread_.joinable()) thread_.join();
+  }
+  void begin(int grace_seconds) {
+    if (thread_.joinable()) return;
+    thread_ = std::thread([this, grace_seconds] {
+      if (auto stopped = client_.stop_container(id_, grace_seconds); !stopped) {
+        spdlog::error("{}", stopped.error().message);
+      }
+    });
+  }
+  void kill_now() {
+    if (auto killed = client_.kill_container(id_, "SIGKILL"); !killed) spdlog::error("{}", killed.error().message);
+  }
+
+ private:
+  engine::EngineClient& client_;
+  const std::string& id_;
+  std::thread thread_;
+};
+
+}  // namespace
+
+Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan, const std::string& create_body,
+                    const RunOptions& options, SignalWatcher& signals) {
+  auto created = client.create_container(plan.container_name, create_body);
+  if (!created) return std::unexpected(created.error());
+  const std::string id = *created;
+  ContainerGuard guard(client, id, options.keep);
+  spdlog::debug("created container {} ({})", plan.container_name, id);
+
+  // Wait and attach both go in before start: the daemon registers the waiter and hooks the
+  // output pipes before it answers, so nothing the job prints or does can be missed.
+  EventFd finished;
+  ReadyLatch wait_ready;
+  std::optional<Result<std::int64_t>> wait_result;
+  std::thread waiter([&] {
+    wait_result = client.wait_container(id, engine::WaitCondition::next_exit, [&] { wait_ready.set(true); });
+    wait_ready.set(false);
+    finished.notify();
+  });
+
+  ReadyLatch attach_ready;
+  OutputForwarder output(options.stdout_fd, options.stderr_fd, [&] { attach_ready.set(true); });
+  std::optional<Result<void>> attach_result;
+  std::thread attacher([&] {
+    attach_result = client.attach_container(id, output);
+    attach_ready.set(false);
+  });
+
+  Stopper stopper(client, id);
+  auto join_streams = [&] {
+    waiter.join();
+    attacher.join();
+  };
+  // Before the job runs, the way out is removal: it ends the wait and attach streams too.
+  auto abandon = [&] {
+    (void)client.remove_container(id);
+    join_streams();
+  };
+
+  constexpr auto kReadyLimit = std::chrono::seconds(60);
+  const bool wait_ok = wait_ready.wait_ok(kReadyLimit);
+  const bool attach_ok = attach_ready.wait_ok(kReadyLimit);
+  if (!wait_ok || !attach_ok) {
+    abandon();
+    if (!wait_ok && wait_result && !*wait_result) return std::unexpected(wait_result->error());
+    if (!attach_ok && attach_result && !*attach_result) return std::unexpected(attach_result->error());
+    return fail(ErrorKind::engine, "the daemon did not attach to the container within a minute",
+                "the daemon may be overloaded; check `journalctl -u docker`");
+  }
+
+  const auto reason_for_signal = [](int signo) {
+    return signo == SIGTERM ? StopReason::terminated : StopReason::interrupted;
+  };
+  // A Ctrl-C while the container was being created: never start it.
+  if (auto early_signal = signals.take()) {
+    abandon();
+    spdlog::warn("{}: the job was not started", describe(reason_for_signal(*early_signal)));
+    return exit_code_for(reason_for_signal(*early_signal));
+  }
+  if (auto started = client.start_container(id); !started) {
+    abandon();
+    return std::unexpected(started.error());
+  }
+
+  StopReason stop_reason = StopReason::none;
+  const auto deadline = options.timeout ? std::optional(Clock::now() + *options.timeout) : std::nullopt;
+  bool kill_sent = false;
+  const auto begin_stop = [&](StopReason reason) {
+    stop_reason = reason;
+    spdlog::warn("{}: stopping the job (SIGTERM, then SIGKILL after {}s); press Ctrl-C again to kill it now",
+                 describe(reason), kStopGraceSeconds);
+    stopper.begin(kStopGraceSeconds);
+  };
+  while (true) {
+    pollfd fds[2] = {{finished.fd(), POLLIN, 0}, {signals.fd(), POLLIN, 0}};
+    int timeout_ms = -1;
+    if (deadline && stop_reason == StopReason::none) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now());
+      timeout_ms = static_cast<int>(std::max<std::int64_t>(0, left.count()));
+    }
+    const int ready = poll(fds, 2, timeout_ms);
+    if (ready < 0 && errno != EINTR) break;
+    if (fds[0].revents & POLLIN) break;
+    if (fds[1].revents & POLLIN) {
+      while (auto signo = signals.take()) {
+        if (stop_reason == StopReason::none) {
+          begin_stop(reason_for_signal(*signo));
+        } else if (!kill_sent) {
+          spdlog::warn("killing the job now (SIGKILL)");
+          kill_sent = true;
+          stopper.kill_now();
+        }
+      }
+    }
+    if (ready == 0 && stop_reason == StopReason::none) {
+      spdlog::error("the job ran past its timeout of {}", spec::format_duration(*options.timeout));
+      begin_stop(StopReason::timed_out);
+    }
+  }
+  join_streams();
+
+  if (!wait_result || !*wait_result) {
+    return std::unexpected(wait_result ? wait_result->error()
+                                       : Error{ErrorKind::internal, "lost the container's exit status", ""});
+  }
+  if (stop_reason != StopReason::none) return exit_code_for(stop_reason);
+  if (const auto& failure = output.failure()) return std::unexpected(*failure);
+
+  auto state = client.inspect_container(id);
+  if (!state) return std::unexpected(state.error());
+  if (state->oom_killed) {
+    const std::string limit = plan.resources.memory_bytes
+                                  ? spec::format_size(*plan.resources.memory_bytes)
+                                  : std::string("none set: the host ran out");
+    spdlog::error("killed: out of memory (limit {})", limit);
+    spdlog::info("hint: raise resources.memory, or lower the batch size or DataLoader workers");
+    return exit_code::oom_killed;
+  }
+  return static_cast<int>(**wait_result);
+}
+
+}  // namespace dlrun::run

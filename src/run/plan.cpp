@@ -1,0 +1,129 @@
+#include "dlrun/run/plan.hpp"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <random>
+
+namespace dlrun::run {
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+
+bool env_has(const std::vector<PlannedEnv>& env, std::string_view name) {
+  return std::any_of(env.begin(), env.end(), [&](const PlannedEnv& var) { return var.name == name; });
+}
+
+std::string random_suffix() {
+  std::random_device device;
+  std::uniform_int_distribution<unsigned> digit(0, 15);
+  std::string suffix;
+  for (int i = 0; i < 6; ++i) suffix += "0123456789abcdef"[digit(device)];
+  return suffix;
+}
+
+}  // namespace
+
+HostContext current_host(std::string spec_digest) {
+  HostContext host;
+  host.uid = getuid();
+  host.gid = getgid();
+  if (const passwd* entry = getpwuid(host.uid); entry != nullptr && entry->pw_name != nullptr) {
+    host.user_name = entry->pw_name;
+  } else if (const char* user = std::getenv("USER"); user != nullptr) {
+    host.user_name = user;
+  }
+  host.lookup_env = [](std::string_view name) -> std::optional<std::string> {
+    const char* value = std::getenv(std::string(name).c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+  host.spec_digest = std::move(spec_digest);
+  host.run_suffix = random_suffix();
+  return host;
+}
+
+Result<ContainerPlan> make_plan(const spec::JobSpec& spec, const HostContext& host) {
+  ContainerPlan plan;
+  plan.container_name = "dlrun-" + spec.name + "-" + host.run_suffix;
+  plan.image = spec.image;
+  plan.workdir = spec.workdir;
+  plan.resources = spec.resources;
+  plan.gpus = spec.gpus;
+  plan.network = spec.network;
+  plan.cap_add = spec.cap_add;
+
+  std::visit(Overloaded{
+                 [](std::monostate) {},
+                 [&](const spec::CommandArgv& command) { plan.cmd = command.argv; },
+                 [&](const spec::CommandShell& command) {
+                   plan.cmd = std::vector<std::string>{"/bin/sh", "-c", command.script};
+                 },
+             },
+             spec.command);
+
+  for (const auto& var : spec.env) {
+    if (const auto* literal = std::get_if<spec::LiteralValue>(&var.value)) {
+      plan.env.push_back({var.name, literal->value, false, std::nullopt});
+      continue;
+    }
+    const auto& from = std::get<spec::FromHostEnv>(var.value);
+    const auto value = host.lookup_env(from.host_variable);
+    if (!value) {
+      return fail(ErrorKind::usage,
+                  "env." + var.name + " comes from the host variable " + from.host_variable + ", which is not set",
+                  "export " + from.host_variable + " before running dlrun (it is passed to the job, never printed)");
+    }
+    plan.env.push_back({var.name, *value, true, from.host_variable});
+  }
+
+  // GPU visibility is dlrun's to decide: with no GPUs requested, "void" also overrides an
+  // image's own NVIDIA_VISIBLE_DEVICES=all, which would otherwise expose every GPU.
+  if (std::holds_alternative<spec::GpuNone>(spec.gpus)) {
+    plan.env.push_back({"NVIDIA_VISIBLE_DEVICES", "void", false, std::nullopt});
+  } else if (!env_has(plan.env, "NVIDIA_DRIVER_CAPABILITIES")) {
+    plan.env.push_back({"NVIDIA_DRIVER_CAPABILITIES", "compute,utility", false, std::nullopt});
+  }
+
+  std::visit(Overloaded{
+                 [&](spec::UserHost) {
+                   plan.user = std::to_string(host.uid) + ":" + std::to_string(host.gid);
+                   if (!env_has(plan.env, "HOME")) {
+                     plan.env.push_back({"HOME", std::string(kHostUserHome), false, std::nullopt});
+                     plan.mounts.push_back({MountType::tmpfs, "", std::string(kHostUserHome), false,
+                                            kHostUserHomeBytes, 01777});
+                   }
+                   // getpass.getuser() (used by torch.compile's cache, among others) raises when
+                   // the uid has no passwd entry and USER is unset.
+                   if (!env_has(plan.env, "USER") && !host.user_name.empty()) {
+                     plan.env.push_back({"USER", host.user_name, false, std::nullopt});
+                   }
+                 },
+                 [&](spec::UserRoot) { plan.user = "0:0"; },
+                 [&](const spec::UserIds& ids) {
+                   plan.user = std::to_string(ids.uid) + ":" + std::to_string(ids.gid);
+                 },
+             },
+             spec.user);
+
+  for (const auto& mount : spec.mounts) {
+    plan.mounts.push_back({mount.kind == spec::MountKind::bind ? MountType::bind : MountType::volume,
+                           mount.source, mount.target, mount.read_only, 0, 0});
+  }
+  if (spec.outputs) {
+    plan.mounts.push_back({MountType::bind, spec.outputs->string(), spec::kOutputsTarget, false, 0, 0});
+  }
+
+  plan.labels = spec.labels;
+  plan.labels[std::string(kManagedLabel)] = "true";
+  plan.labels[std::string(kJobLabel)] = spec.name;
+  plan.labels[std::string(kDigestLabel)] = host.spec_digest;
+  return plan;
+}
+
+}  // namespace dlrun::run

@@ -1,0 +1,32 @@
+#include "dlrun/run/signals.hpp"
+
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+
+namespace dlrun::run {
+
+SignalWatcher::SignalWatcher() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+SignalWatcher::~SignalWatcher() {
+  if (fd_ >= 0) close(fd_);
+}
+
+std::optional<int> SignalWatcher::take() {
+  signalfd_siginfo info{};
+  const ssize_t n = read(fd_, &info, sizeof info);
+  if (n != static_cast<ssize_t>(sizeof info)) return std::nullopt;
+  return static_cast<int>(info.ssi_signo);
+}
+
+}  // namespace dlrun::run
