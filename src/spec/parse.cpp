@@ -195,8 +195,10 @@ void read_env(SpecReader& reader, const json& value, JobSpec& spec) {
       spec.env.push_back({name, LiteralValue{entry.get<std::string>()}});
     } else if (entry.is_object()) {
       static constexpr std::array<std::string_view, 1> kFromEnv{"from_env"};
+      const bool misspelled = entry.size() > (entry.contains("from_env") ? 1U : 0U);
       reader.reject_unknown_keys(entry, path, kFromEnv);
       if (!entry.contains("from_env")) {
+        if (misspelled) continue;  // the unknown key already says what to write
         reader.problem(join_path(path, "from_env"), "required field is missing",
                        "name the host variable that holds the value, e.g. {\"from_env\": \"" + name + "\"}");
         continue;
@@ -333,8 +335,7 @@ void read_gpus(SpecReader& reader, const json& value, JobSpec& spec) {
       } else if (id.is_string()) {
         text = id.get<std::string>();
       }
-      auto parsed = text.empty() ? std::expected<GpuRequest, std::string>(std::unexpected("")) : parse_gpu_flag(text);
-      if (!parsed || !std::holds_alternative<GpuList>(*parsed) || std::get<GpuList>(*parsed).ids.size() != 1) {
+      if (!is_gpu_id(text)) {
         reader.problem(index_path("gpus", i), describe_value(id) + " is not a GPU index or UUID",
                        "write an index such as \"0\" or a UUID such as \"GPU-5e3c…\" (see nvidia-smi -L)");
         continue;
@@ -549,6 +550,13 @@ bool is_valid_job_name(std::string_view name) {
   return std::regex_match(name.begin(), name.end(), kPattern);
 }
 
+bool is_gpu_id(std::string_view id) {
+  const bool index = !id.empty() && id.size() <= 4 &&
+                     std::all_of(id.begin(), id.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  static const std::regex kUuid("(GPU|MIG)-[A-Za-z0-9/-]+");
+  return index || std::regex_match(id.begin(), id.end(), kUuid);
+}
+
 std::expected<GpuRequest, std::string> parse_gpu_flag(std::string_view text) {
   if (text == "all") return GpuAll{};
   if (!text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
@@ -562,10 +570,7 @@ std::expected<GpuRequest, std::string> parse_gpu_flag(std::string_view text) {
   while (true) {
     const auto comma = rest.find(',');
     const std::string_view id = rest.substr(0, comma);
-    const bool index = !id.empty() && id.size() <= 4 &&
-                       std::all_of(id.begin(), id.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
-    static const std::regex kUuid("(GPU|MIG)-[A-Za-z0-9/-]+");
-    if (!index && !std::regex_match(id.begin(), id.end(), kUuid)) {
+    if (!is_gpu_id(id)) {
       return std::unexpected(in_quotes(id) + " is not a GPU index or UUID");
     }
     list.ids.emplace_back(id);
