@@ -27,7 +27,7 @@ TEST_CASE("DOCKER_HOST forms", "[engine][endpoint]") {
   CHECK_FALSE(parse_docker_host("tcp://"));
 }
 
-TEST_CASE("--host beats DOCKER_HOST beats the default", "[engine][endpoint]") {
+TEST_CASE("the host flag beats DOCKER_HOST beats the default", "[engine][endpoint]") {
   setenv("DOCKER_HOST", "unix:///from/env.sock", 1);
   CHECK(endpoint_from_environment("unix:///from/flag.sock")->socket_path == "/from/flag.sock");
   CHECK(endpoint_from_environment("")->socket_path == "/from/env.sock");

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <string>
 
 namespace dlrun::run {
@@ -56,6 +57,7 @@ TEST_CASE("a reader that goes away does not stop the job's stream", "[run][outpu
   int out[2];
   REQUIRE(pipe(out) == 0);
   close(out[0]);  // like `dlrun train … | head -1` after head exits
+  std::signal(SIGPIPE, SIG_IGN);  // as dlrun's main does
   const int devnull = open("/dev/null", O_WRONLY);
   OutputForwarder forwarder(out[1], devnull, {});
   const std::string stream = frame(1, "a\n") + frame(1, "b\n");

@@ -1,0 +1,78 @@
+#include "engine_fixture.hpp"
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+
+#include "dlrun/engine/client.hpp"
+#include "dlrun/engine/curl_transport.hpp"
+
+namespace dlrun::testing {
+namespace fs = std::filesystem;
+
+const TestEngine* TestEngine::find() {
+  static const TestEngine* found = []() -> const TestEngine* {
+    const char* dir = std::getenv("DLRUN_TEST_ENGINE_DIR");
+    if (dir == nullptr || !fs::exists(fs::path(dir) / "gpu.sock") || !fs::exists(fs::path(dir) / "plain.sock")) {
+      return nullptr;
+    }
+    return new TestEngine{dir};
+  }();
+  return found;
+}
+
+JobFixture::JobFixture() : engine_(TestEngine::find()) {
+  REQUIRE(engine_ != nullptr);
+  std::string pattern = (fs::temp_directory_path() / "dlrun-job-XXXXXX").string();
+  REQUIRE(mkdtemp(pattern.data()) != nullptr);
+  dir_ = pattern;
+  std::random_device random;
+  run_label_ = "t" + std::to_string(random()) + std::to_string(random());
+}
+
+JobFixture::~JobFixture() {
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+}
+
+std::string JobFixture::write_spec(const nlohmann::json& fields, const std::string& file) const {
+  nlohmann::json spec = {
+      {"version", 1},
+      {"image", kTestImage},
+      {"network", "none"},
+      {"user", "root"},
+      // This sandbox's daemon lacks CAP_SYS_RESOURCE and cannot grant the default unlimited memlock.
+      {"resources", {{"memlock", "8m"}}},
+      {"labels", {{"dlrun_test_run", run_label_}}},
+  };
+  spec.merge_patch(fields);
+  const fs::path path = dir_ / file;
+  std::ofstream(path) << spec.dump(2);
+  return path.string();
+}
+
+ProcessResult JobFixture::dlrun(std::vector<std::string> args, Invocation extra, const std::string& host) const {
+  extra.args = {DLRUN_BINARY};
+  extra.args.insert(extra.args.end(), args.begin(), args.end());
+  extra.env["DOCKER_HOST"] = host.empty() ? engine_->gpu_host() : host;
+  return run_process(extra);
+}
+
+std::vector<std::string> JobFixture::leftover_containers() const {
+  std::vector<std::string> names;
+  for (const auto& host : {engine_->gpu_host(), engine_->plain_host()}) {
+    auto endpoint = engine::parse_docker_host(host);
+    REQUIRE(endpoint);
+    auto client = engine::EngineClient::connect(std::make_shared<engine::CurlTransport>(*endpoint), host);
+    REQUIRE(client);
+    auto listed = client->list_containers_with_label("dlrun_test_run=" + run_label_);
+    REQUIRE(listed);
+    for (const auto& container : *listed) names.push_back(container.name + " (" + container.state + ")");
+  }
+  return names;
+}
+
+}  // namespace dlrun::testing

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "process.hpp"
+
+namespace dlrun::testing {
+
+// The private engines started by tests/harness/engine.sh (a ctest fixture).
+struct TestEngine {
+  std::filesystem::path dir;
+  std::string gpu_host() const { return "unix://" + (dir / "gpu.sock").string(); }
+  std::string plain_host() const { return "unix://" + (dir / "plain.sock").string(); }
+  std::filesystem::path hook_calls() const { return dir / "hook-calls"; }
+
+  // Null when the engines are not there (the test main then skips, or fails in CI).
+  static const TestEngine* find();
+};
+
+inline constexpr const char* kTestImage = "dlrun-test/busybox:1";
+
+// One test's scratch directory, spec files and a label that tells its containers apart from
+// those of tests running beside it.
+class JobFixture {
+ public:
+  JobFixture();
+  ~JobFixture();
+  JobFixture(const JobFixture&) = delete;
+  JobFixture& operator=(const JobFixture&) = delete;
+
+  const TestEngine& engine() const { return *engine_; }
+  const std::filesystem::path& dir() const { return dir_; }
+  const std::string& run_label() const { return run_label_; }
+
+  // Writes a spec: a runnable default (test image, no network, a memlock the sandbox allows,
+  // this test's label) with `fields` merged over it. Returns its path.
+  std::string write_spec(const nlohmann::json& fields, const std::string& file = "job.json") const;
+
+  // Runs dlrun against `host` (the GPU engine unless told otherwise).
+  ProcessResult dlrun(std::vector<std::string> args, Invocation extra = {}, const std::string& host = "") const;
+
+  // Containers carrying this test's label, on both engines: must be none after every run.
+  std::vector<std::string> leftover_containers() const;
+
+ private:
+  const TestEngine* engine_;
+  std::filesystem::path dir_;
+  std::string run_label_;
+};
+
+}  // namespace dlrun::testing

@@ -1,0 +1,102 @@
+// The daemon's real GPU path, with a test double of NVIDIA's hook standing in for the driver.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "engine_fixture.hpp"
+
+namespace dlrun::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// The environment the hook double saw in the container's OCI config, by the job's label.
+std::vector<std::string> hook_saw_env_for(const fs::path& calls, const std::string& run_label) {
+  for (const auto& entry : fs::directory_iterator(calls)) {
+    if (!entry.path().string().ends_with(".config.json")) continue;
+    std::ifstream in(entry.path());
+    json config;
+    try {
+      config = json::parse(in);
+    } catch (const json::exception&) {
+      continue;
+    }
+    const auto env = config["process"]["env"].get<std::vector<std::string>>();
+    for (const auto& var : env) {
+      if (var == "RUN_LABEL=" + run_label) return env;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("GPU requests reach the container as NVIDIA_VISIBLE_DEVICES through the NVIDIA hook", "[engine][gpu]") {
+  const std::pair<json, std::string> cases[] = {
+      {"all", "all"},
+      {2, "0,1"},
+      {json::array({"0", "2"}), "0,2"},
+      {json::array({"GPU-8a2f0c1e-0000-1111-2222-333344445555"}), "GPU-8a2f0c1e-0000-1111-2222-333344445555"},
+  };
+  for (const auto& [gpus, visible] : cases) {
+    JobFixture job;
+    INFO("gpus: " << gpus.dump());
+    const auto result = job.dlrun(
+        {"train", "-q",
+         job.write_spec({{"gpus", gpus},
+                         {"env", {{"RUN_LABEL", job.run_label()}}},
+                         {"command", "echo $NVIDIA_VISIBLE_DEVICES $NVIDIA_DRIVER_CAPABILITIES"}})});
+    INFO(result.err);
+    CHECK(result.exit_code == 0);
+    CHECK(result.out == visible + " compute,utility\n");
+    // The daemon ran the hook as a prestart hook for this very container.
+    const auto env = hook_saw_env_for(job.engine().hook_calls(), job.run_label());
+    CHECK(std::find(env.begin(), env.end(), "NVIDIA_VISIBLE_DEVICES=" + visible) != env.end());
+    CHECK(job.leftover_containers().empty());
+  }
+}
+
+TEST_CASE("the gpus flag overrides the spec", "[engine][gpu]") {
+  JobFixture job;
+  const auto result = job.dlrun({"train", "-q", "--gpus", "1,3",
+                                 job.write_spec({{"gpus", "all"}, {"command", "echo $NVIDIA_VISIBLE_DEVICES"}})});
+  CHECK(result.out == "1,3\n");
+}
+
+TEST_CASE("a job without GPUs sees none, even from an image that asks for all", "[engine][gpu]") {
+  JobFixture job;
+  const auto result = job.dlrun({"train", "-q", job.write_spec({{"command", "echo $NVIDIA_VISIBLE_DEVICES"}})});
+  CHECK(result.exit_code == 0);
+  CHECK(result.out == "void\n");
+}
+
+TEST_CASE("a daemon without the NVIDIA driver gets a clear error and no container", "[engine][gpu]") {
+  JobFixture job;
+  const auto result =
+      job.dlrun({"train", job.write_spec({{"gpus", "all"}, {"command", {"true"}}})}, {}, job.engine().plain_host());
+  CHECK(result.exit_code == 125);
+  CHECK(result.err.find("dlrun: error: the job asks for GPUs, but the Docker daemon at " + job.engine().plain_host() +
+                        " has no NVIDIA device driver (could not select device driver \"\" with capabilities: [[gpu]])") !=
+        std::string::npos);
+  CHECK(result.err.find("hint: install the NVIDIA Container Toolkit on the Docker host and restart the daemon") !=
+        std::string::npos);
+  CHECK(job.leftover_containers().empty());
+}
+
+TEST_CASE("a failing NVIDIA hook (driver not loaded) is reported with its own words", "[engine][gpu]") {
+  JobFixture job;
+  // The hook double fails while this file exists; other GPU tests may run meanwhile, so the
+  // window is kept to this one run.
+  const fs::path fail_flag = job.engine().dir / "hook-fail";
+  std::ofstream(fail_flag) << "";
+  const auto result = job.dlrun({"train", job.write_spec({{"gpus", 1}, {"command", {"true"}}})});
+  fs::remove(fail_flag);
+  CHECK(result.exit_code == 125);
+  CHECK(result.err.find("dlrun: error: the NVIDIA container hook failed: ") != std::string::npos);
+  CHECK(result.err.find("nvml error: driver not loaded") != std::string::npos);
+  CHECK(result.err.find("hint: check that the host's driver works (nvidia-smi)") != std::string::npos);
+  CHECK(job.leftover_containers().empty());
+}
+
+}  // namespace dlrun::testing

@@ -1,0 +1,133 @@
+// Interruptions, timeouts and engine failures: every way out leaves no container behind.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "engine_fixture.hpp"
+
+namespace dlrun::testing {
+
+using nlohmann::json;
+
+namespace {
+
+// Sends `signo` to dlrun once the job has printed "started"; again `repeat` times after that.
+Invocation signal_when_started(int signo, int times = 1) {
+  Invocation invocation;
+  invocation.limit = std::chrono::seconds(60);
+  invocation.on_output = [signo, times, sent = std::make_shared<int>(0)](pid_t pid, const std::string& out,
+                                                                         const std::string& err) {
+    if (*sent == 0 && out.find("started") != std::string::npos) {
+      kill(pid, signo);
+      ++*sent;
+    } else if (*sent > 0 && *sent < times && err.find("press Ctrl-C again") != std::string::npos) {
+      kill(pid, signo);
+      ++*sent;
+    }
+  };
+  return invocation;
+}
+
+}  // namespace
+
+TEST_CASE("Ctrl-C stops the job, removes it and exits 130", "[engine][signals]") {
+  JobFixture job;
+  const auto result = job.dlrun({"train", job.write_spec({{"command", "echo started; sleep 300"}})},
+                                signal_when_started(SIGINT));
+  INFO(result.err);
+  CHECK(result.exit_code == 130);
+  CHECK(result.err.find("interrupted (SIGINT): stopping the job") != std::string::npos);
+  CHECK(result.elapsed < std::chrono::seconds(30));
+  CHECK(job.leftover_containers().empty());
+}
+
+TEST_CASE("SIGTERM does the same and exits 143", "[engine][signals]") {
+  JobFixture job;
+  const auto result = job.dlrun({"train", job.write_spec({{"command", "echo started; sleep 300"}})},
+                                signal_when_started(SIGTERM));
+  CHECK(result.exit_code == 143);
+  CHECK(job.leftover_containers().empty());
+}
+
+TEST_CASE("a second Ctrl-C kills a job that ignores SIGTERM at once", "[engine][signals]") {
+  JobFixture job;
+  // The shell ignores TERM, so only the grace period's SIGKILL (10 s) or our kill ends it.
+  const auto result = job.dlrun(
+      {"train", job.write_spec({{"command", "trap '' TERM; echo started; while true; do sleep 1; done"}})},
+      signal_when_started(SIGINT, 2));
+  INFO(result.err);
+  CHECK(result.exit_code == 130);
+  CHECK(result.err.find("killing the job now (SIGKILL)") != std::string::npos);
+  CHECK(result.elapsed < std::chrono::seconds(8));
+  CHECK(job.leftover_containers().empty());
+}
+
+TEST_CASE("a job past its timeout is stopped and exits 124", "[engine][signals]") {
+  JobFixture job;
+  const auto result = job.dlrun({"train", job.write_spec({{"timeout", "2s"}, {"command", "sleep 300"}})});
+  CHECK(result.exit_code == 124);
+  CHECK(result.err.find("dlrun: error: the job ran past its timeout of 2s") != std::string::npos);
+  CHECK(result.elapsed < std::chrono::seconds(20));
+  CHECK(job.leftover_containers().empty());
+
+  const auto flag = job.dlrun({"train", "--timeout", "1s", job.write_spec({{"command", "sleep 300"}})});
+  CHECK(flag.exit_code == 124);
+}
+
+TEST_CASE("keep leaves the finished container for inspection", "[engine]") {
+  JobFixture job;
+  const auto result = job.dlrun({"train", "--keep", job.write_spec({{"command", {"true"}}})});
+  CHECK(result.exit_code == 0);
+  const auto left = job.leftover_containers();
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].find("(exited)") != std::string::npos);
+  // Clean up what we kept.
+  std::string name = left[0].substr(0, left[0].find(' '));
+  CHECK(run_process({.args = {"/usr/bin/docker", "-H", job.engine().gpu_host(), "rm", "-f", name}}).exit_code == 0);
+}
+
+TEST_CASE("engine problems are dlrun failures (125) with a hint", "[engine][errors]") {
+  JobFixture job;
+  const std::string spec = job.write_spec({{"command", {"true"}}});
+
+  const auto missing = job.dlrun({"train", spec}, {}, "unix:///nonexistent/docker.sock");
+  CHECK(missing.exit_code == 125);
+  CHECK(missing.err ==
+        "dlrun: error: no Docker daemon socket at /nonexistent/docker.sock\n"
+        "hint: is the daemon running? Start it (sudo systemctl start docker), or set DOCKER_HOST to where it "
+        "listens, e.g. unix:///run/user/$UID/docker.sock for rootless Docker\n");
+
+  // The plain engine's socket is root's (mode 0660): an ordinary user may not connect.
+  std::filesystem::permissions(job.dir(), std::filesystem::perms::all);
+  Invocation as_user;
+  as_user.uid = 4343;
+  const auto denied = job.dlrun({"train", spec}, as_user, job.engine().plain_host());
+  CHECK(denied.exit_code == 125);
+  CHECK(denied.err.find("dlrun: error: permission denied connecting to the Docker daemon at " +
+                        (job.engine().dir / "plain.sock").string()) != std::string::npos);
+  CHECK(denied.err.find("hint: add yourself to the socket's group") != std::string::npos);
+
+  const auto no_image = job.dlrun({"train", "--image", "dlrun-test/no-such-image:1", spec});
+  CHECK(no_image.exit_code == 125);
+  CHECK(no_image.err.find("No such image: dlrun-test/no-such-image:1") != std::string::npos);
+
+  // tini (PID 1) reports a missing program and exits 127, as a shell would.
+  const auto bad_command = job.dlrun({"train", job.write_spec({{"command", {"/no/such/binary"}}})});
+  CHECK(bad_command.exit_code == 127);
+  CHECK(bad_command.err.find("exec /no/such/binary failed: No such file or directory") != std::string::npos);
+  CHECK(job.leftover_containers().empty());
+}
+
+TEST_CASE("spec errors exit 2 and never reach the engine", "[engine][errors]") {
+  JobFixture job;
+  const auto result = job.dlrun({"train", job.write_spec({{"gpus", -1}})}, {}, "unix:///nonexistent/docker.sock");
+  CHECK(result.exit_code == 2);
+  CHECK(result.err.find(": gpus: number -1 is not a GPU count\nhint: ") != std::string::npos);
+
+  const auto validate = job.dlrun({"validate", job.write_spec({{"command", {"true"}}})});
+  CHECK(validate.exit_code == 0);
+  CHECK(validate.out.find(": ok (job job, image dlrun-test/busybox:1)") != std::string::npos);
+}
+
+}  // namespace dlrun::testing
