@@ -234,6 +234,14 @@ Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan, con
 
   auto state = client.inspect_container(id);
   if (!state) return std::unexpected(state.error());
+  // The daemon records an OOM kill from an event of its own, which can land after the exit it
+  // caused: give a SIGKILLed job's state a moment to catch up before calling it a plain kill.
+  for (int retry = 0; retry < 5 && !state->oom_killed && **wait_result == 137; ++retry) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto again = client.inspect_container(id);
+    if (!again) break;
+    state = std::move(again);
+  }
   if (state->oom_killed) {
     const std::string limit = plan.resources.memory_bytes
                                   ? spec::format_size(*plan.resources.memory_bytes)

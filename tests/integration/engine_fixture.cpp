@@ -16,7 +16,8 @@ namespace fs = std::filesystem;
 const TestEngine* TestEngine::find() {
   static const TestEngine* found = []() -> const TestEngine* {
     const char* dir = std::getenv("DLRUN_TEST_ENGINE_DIR");
-    if (dir == nullptr || !fs::exists(fs::path(dir) / "gpu.sock") || !fs::exists(fs::path(dir) / "plain.sock")) {
+    if (dir == nullptr || !fs::exists(fs::path(dir) / "gpu/docker.sock") ||
+        !fs::exists(fs::path(dir) / "plain/docker.sock")) {
       return nullptr;
     }
     return new TestEngine{dir};

@@ -12,9 +12,9 @@ namespace dlrun::testing {
 // The private engines started by tests/harness/engine.sh (a ctest fixture).
 struct TestEngine {
   std::filesystem::path dir;
-  std::string gpu_host() const { return "unix://" + (dir / "gpu.sock").string(); }
-  std::string plain_host() const { return "unix://" + (dir / "plain.sock").string(); }
-  std::filesystem::path hook_calls() const { return dir / "hook-calls"; }
+  std::string gpu_host() const { return "unix://" + (dir / "gpu/docker.sock").string(); }
+  std::string plain_host() const { return "unix://" + (dir / "plain/docker.sock").string(); }
+  std::filesystem::path hook_calls() const { return dir / "gpu/hook-calls"; }
 
   // Null when the engines are not there (the test main then skips, or fails in CI).
   static const TestEngine* find();

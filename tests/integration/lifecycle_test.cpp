@@ -105,7 +105,7 @@ TEST_CASE("engine problems are dlrun failures (125) with a hint", "[engine][erro
   const auto denied = job.dlrun({"train", spec}, as_user, job.engine().plain_host());
   CHECK(denied.exit_code == 125);
   CHECK(denied.err.find("dlrun: error: permission denied connecting to the Docker daemon at " +
-                        (job.engine().dir / "plain.sock").string()) != std::string::npos);
+                        (job.engine().dir / "plain/docker.sock").string()) != std::string::npos);
   CHECK(denied.err.find("hint: add yourself to the socket's group") != std::string::npos);
 
   const auto no_image = job.dlrun({"train", "--image", "dlrun-test/no-such-image:1", spec});

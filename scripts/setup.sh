@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what dlrun needs to build, test and run on Debian 12: the toolchain, the libraries,
+# Docker Engine (docker.io) and busybox-static (for the locally built example and test images).
+# Installs only what is missing; safe to run again.
+set -euo pipefail
+
+packages=(
+  g++ cmake make pkg-config
+  libcli11-dev nlohmann-json3-dev libcurl4-openssl-dev libspdlog-dev libssl-dev catch2
+  docker.io busybox-static
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" != 0 ]; then
+  command -v sudo >/dev/null || { echo "setup.sh: run as root to install: ${missing[*]}" >&2; exit 1; }
+  sudo=sudo
+fi
+echo "setup.sh: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
