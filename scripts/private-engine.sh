@@ -44,6 +44,8 @@ stop() {
     for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
   fi
+  # A dockerd that died (or was killed) leaves its containerd and shims running.
+  pkill -9 -f "$dir/exec/containerd" 2>/dev/null || true
   if [ -d "$dir" ]; then
     # Mounts left by overlay2 or containerd would make the directory impossible to remove.
     { grep -o " $dir/[^ ]*" /proc/mounts || true; } | sort -r | while read -r mount; do

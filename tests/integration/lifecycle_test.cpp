@@ -131,3 +131,31 @@ TEST_CASE("spec errors exit 2 and never reach the engine", "[engine][errors]") {
 }
 
 }  // namespace dlrun::testing
+
+namespace dlrun::testing {
+
+TEST_CASE("a daemon that dies mid-job is reported as lost, not as the job's result", "[engine][errors]") {
+  JobFixture job;
+  // An engine of this test's own: killing the shared ones would break the tests beside it.
+  const std::string dir = (std::filesystem::path("/tmp") / ("dlrun-dying-" + job.run_label().substr(0, 8))).string();
+  const std::string script = DLRUN_SOURCE_DIR "/scripts/private-engine.sh";
+  REQUIRE(run_process({.args = {script, "start", dir, "--image", kTestImage}}).exit_code == 0);
+
+  Invocation kill_daemon;
+  kill_daemon.limit = std::chrono::seconds(60);
+  kill_daemon.on_output = [&, done = std::make_shared<bool>(false)](pid_t, const std::string& out, const std::string&) {
+    if (*done || out.find("started") == std::string::npos) return;
+    *done = true;
+    run_process({.args = {"/bin/sh", "-c", "kill -9 $(cat " + dir + "/dockerd.pid)"}});
+  };
+  const auto result = job.dlrun({"train", job.write_spec({{"command", "echo started; sleep 300"}})}, kill_daemon,
+                                "unix://" + dir + "/docker.sock");
+  run_process({.args = {script, "stop", dir}});
+  INFO(result.err);
+  CHECK(result.exit_code == 125);
+  CHECK(result.err.find("dlrun: error: lost the connection to the Docker daemon at " + dir + "/docker.sock") !=
+        std::string::npos);
+  CHECK(result.err.find("remove it with: docker rm -f ") != std::string::npos);
+}
+
+}  // namespace dlrun::testing
