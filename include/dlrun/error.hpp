@@ -7,16 +7,16 @@ namespace dlrun {
 
 // What went wrong, coarsely: each kind maps to one documented exit code (docs/exit-codes.md).
 enum class ErrorKind {
-  usage,             // bad command line
-  spec,              // the job spec is unreadable or invalid
-  engine,            // the daemon answered with an error we do not classify further
+  usage,   // bad command line
+  spec,    // the job spec is unreadable or invalid
+  engine,  // the daemon answered with an error we do not classify further
   engine_unreachable,
   engine_permission,
   engine_too_old,
   image_not_found,
-  gpu_unavailable,   // no NVIDIA device driver in the daemon, or the hook failed
-  mount,             // a mount source that cannot or must not be used
-  io,                // local files (outputs dir, spec file)
+  gpu_unavailable,  // no NVIDIA device driver in the daemon, or the hook failed
+  mount,            // a mount source that cannot or must not be used
+  io,               // local files (outputs dir, spec file)
   internal,
 };
 
@@ -37,12 +37,12 @@ inline std::unexpected<Error> fail(ErrorKind kind, std::string message, std::str
 // The process exit codes dlrun itself uses; anything else is the container's own code.
 namespace exit_code {
 inline constexpr int ok = 0;
-inline constexpr int usage = 2;          // bad command line or job spec
-inline constexpr int timeout = 124;      // the job ran past its timeout
+inline constexpr int usage = 2;            // bad command line or job spec
+inline constexpr int timeout = 124;        // the job ran past its timeout
 inline constexpr int dlrun_failure = 125;  // the engine or dlrun failed, not the job
-inline constexpr int oom_killed = 137;   // the kernel killed the job for memory
-inline constexpr int interrupted = 130;  // SIGINT (Ctrl-C)
-inline constexpr int terminated = 143;   // SIGTERM
+inline constexpr int oom_killed = 137;     // the kernel killed the job for memory
+inline constexpr int interrupted = 130;    // SIGINT (Ctrl-C)
+inline constexpr int terminated = 143;     // SIGTERM
 }  // namespace exit_code
 
 int exit_code_for(ErrorKind kind);

@@ -19,14 +19,16 @@ Spec reference: docs/spec.md. Exit codes: docs/exit-codes.md.)";
 }  // namespace
 
 int run(int argc, char** argv) {
-  CLI::App app("dlrun runs GPU deep-learning training jobs in sandboxed Docker containers.", "dlrun");
+  CLI::App app("dlrun runs GPU deep-learning training jobs in sandboxed Docker containers.",
+               "dlrun");
   app.set_version_flag("--version", std::string("dlrun ") + kVersion);
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand: dlrun train spec.json -q
   app.footer(kAppHelp);
 
   GlobalOptions global;
-  app.add_option("-H,--host", global.host, "Docker daemon, e.g. unix:///run/user/1000/docker.sock (default: $DOCKER_HOST)");
+  app.add_option("-H,--host", global.host,
+                 "Docker daemon, e.g. unix:///run/user/1000/docker.sock (default: $DOCKER_HOST)");
   app.add_option("--log-level", global.log_level, "dlrun's own messages: error, warn, info, debug")
       ->check(CLI::IsMember({"error", "warn", "info", "debug"}));
   app.add_flag("-q,--quiet", global.quiet, "Print only warnings and errors of dlrun's own");

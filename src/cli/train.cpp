@@ -50,7 +50,8 @@ std::optional<std::string> local_socket(const engine::Endpoint& endpoint) {
 
 void print_dry_run(const run::ContainerPlan& plan) {
   std::printf("image: %s\n", plan.image.c_str());
-  std::printf("\ncreate request: POST /containers/create?name=%s\n%s\n", plan.container_name.c_str(),
+  std::printf("\ncreate request: POST /containers/create?name=%s\n%s\n",
+              plan.container_name.c_str(),
               run::create_request_body(plan, run::Secrets::masked, 2).c_str());
   std::printf("\nequivalent docker command:\n%s\n", run::docker_run_command(plan).c_str());
 }
@@ -59,20 +60,28 @@ void print_dry_run(const run::ContainerPlan& plan) {
 
 void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_status) {
   auto options = std::make_shared<TrainOptions>();
-  CLI::App* train = app.add_subcommand("train", "Run a training job from a spec in a sandboxed container");
+  CLI::App* train =
+      app.add_subcommand("train", "Run a training job from a spec in a sandboxed container");
   train->add_option("spec", options->spec_file, "Job spec file (JSON, docs/spec.md)")->required();
   train->add_option("args", options->overrides.extra_args,
                     "Arguments after -- are appended to the spec's command");
-  train->add_option("--gpus", options->overrides.gpus, "GPUs: all, a count (2), or indexes/UUIDs (0,2)");
-  train->add_option("-e,--env", options->overrides.env, "Set a variable, KEY=VALUE (repeatable)")->allow_extra_args(false);
-  train->add_option("--name", options->overrides.name, "Job name (the container is dlrun-NAME-xxxxxx)");
+  train->add_option("--gpus", options->overrides.gpus,
+                    "GPUs: all, a count (2), or indexes/UUIDs (0,2)");
+  train->add_option("-e,--env", options->overrides.env, "Set a variable, KEY=VALUE (repeatable)")
+      ->allow_extra_args(false);
+  train->add_option("--name", options->overrides.name,
+                    "Job name (the container is dlrun-NAME-xxxxxx)");
   train->add_option("--image", options->overrides.image, "Image to run instead of the spec's");
-  train->add_option("--timeout", options->overrides.timeout, "Stop the job after this long: 6h, 1h30m, 90s");
-  train->add_flag("--dry-run", options->dry_run,
-                  "Print the resolved image, create request and an equivalent docker run; contact nothing");
-  train->add_flag("--keep", options->keep, "Keep the container after the job ends (for docker logs/inspect)");
-  train->add_flag("--allow-unsafe-mounts", options->allow_unsafe_mounts,
-                  "Allow mounting /, system directories (/etc, /proc, /sys, /dev, …) or the Docker socket");
+  train->add_option("--timeout", options->overrides.timeout,
+                    "Stop the job after this long: 6h, 1h30m, 90s");
+  train->add_flag(
+      "--dry-run", options->dry_run,
+      "Print the resolved image, create request and an equivalent docker run; contact nothing");
+  train->add_flag("--keep", options->keep,
+                  "Keep the container after the job ends (for docker logs/inspect)");
+  train->add_flag(
+      "--allow-unsafe-mounts", options->allow_unsafe_mounts,
+      "Allow mounting /, system directories (/etc, /proc, /sys, /dev, …) or the Docker socket");
   train->footer(kTrainHelp);
   train->callback([options, &global, &exit_status] {
     auto result = run_train(*options, global);
@@ -89,7 +98,8 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
   }
   auto endpoint = engine::endpoint_from_environment(global.host);
   if (!endpoint) return std::unexpected(endpoint.error());
-  const auto unsafe = options.allow_unsafe_mounts ? run::UnsafeMounts::allow : run::UnsafeMounts::refuse;
+  const auto unsafe =
+      options.allow_unsafe_mounts ? run::UnsafeMounts::allow : run::UnsafeMounts::refuse;
   if (auto checked = run::check_bind_sources(job, unsafe, local_socket(*endpoint)); !checked) {
     return std::unexpected(checked.error());
   }
@@ -104,7 +114,8 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
   // Before any thread exists, so that every thread inherits the blocked signals.
   run::SignalWatcher signals;
   engine::initialize_curl();
-  auto client = engine::EngineClient::connect(std::make_shared<engine::CurlTransport>(*endpoint), endpoint->display);
+  auto client = engine::EngineClient::connect(std::make_shared<engine::CurlTransport>(*endpoint),
+                                              endpoint->display);
   if (!client) return std::unexpected(client.error());
 
   std::optional<run::OutputsDirectory> outputs;
@@ -119,8 +130,9 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
       .keep = options.keep ? run::KeepContainer::keep : run::KeepContainer::remove,
       .timeout = job.timeout,
   };
-  auto status = run::run_job(*client, *plan, run::create_request_body(*plan, run::Secrets::revealed),
-                             run_options, signals);
+  auto status =
+      run::run_job(*client, *plan, run::create_request_body(*plan, run::Secrets::revealed),
+                   run_options, signals);
   if (status && outputs) outputs->keep();
   return status;
 }

@@ -24,7 +24,8 @@ Exit codes: 0 valid; 2 invalid (every problem is listed, with its field path and
 void add_validate_command(CLI::App& app, const GlobalOptions& global, int& exit_status) {
   auto options = std::make_shared<ValidateOptions>();
   CLI::App* validate = app.add_subcommand("validate", "Check a job spec without running it");
-  validate->add_option("spec", options->spec_file, "Job spec file (JSON, docs/spec.md)")->required();
+  validate->add_option("spec", options->spec_file, "Job spec file (JSON, docs/spec.md)")
+      ->required();
   validate->add_flag("--allow-unsafe-mounts", options->allow_unsafe_mounts,
                      "Accept mounts of /, system directories or the Docker socket");
   validate->footer(kValidateHelp);
@@ -42,7 +43,8 @@ Result<int> run_validate(const ValidateOptions& options, const GlobalOptions& gl
       endpoint && endpoint->kind == engine::EndpointKind::unix_socket) {
     socket = endpoint->socket_path;
   }
-  const auto unsafe = options.allow_unsafe_mounts ? run::UnsafeMounts::allow : run::UnsafeMounts::refuse;
+  const auto unsafe =
+      options.allow_unsafe_mounts ? run::UnsafeMounts::allow : run::UnsafeMounts::refuse;
   if (auto checked = run::check_bind_sources(loaded->spec, unsafe, socket); !checked) {
     return std::unexpected(checked.error());
   }

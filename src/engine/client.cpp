@@ -12,7 +12,8 @@ using nlohmann::json;
 
 constexpr std::string_view kToolkitInstallHint =
     "install the NVIDIA Container Toolkit on the Docker host and restart the daemon "
-    "(https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/install-guide.html); "
+    "(https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/"
+    "install-guide.html); "
     "the daemon looks for nvidia-container-runtime-hook on its PATH only when it starts";
 
 std::string daemon_message(const Response& response) {
@@ -33,17 +34,22 @@ Result<json> parse_json(const Response& response, std::string_view what) {
   try {
     return json::parse(response.body);
   } catch (const json::exception& error) {
-    return fail(ErrorKind::engine,
-                "the daemon's answer to " + std::string(what) + " is not valid JSON: " + error.what(),
-                "is DOCKER_HOST pointing at a Docker Engine? Run with --log-level debug to see the exchange");
+    return fail(
+        ErrorKind::engine,
+        "the daemon's answer to " + std::string(what) + " is not valid JSON: " + error.what(),
+        "is DOCKER_HOST pointing at a Docker Engine? Run with --log-level debug to see the "
+        "exchange");
   }
 }
 
 std::string_view condition_name(WaitCondition condition) {
   switch (condition) {
-    case WaitCondition::next_exit: return "next-exit";
-    case WaitCondition::not_running: return "not-running";
-    case WaitCondition::removed: return "removed";
+    case WaitCondition::next_exit:
+      return "next-exit";
+    case WaitCondition::not_running:
+      return "not-running";
+    case WaitCondition::removed:
+      return "removed";
   }
   return "not-running";
 }
@@ -104,33 +110,38 @@ EngineClient::EngineClient(std::shared_ptr<Transport> transport, ApiVersion vers
 
 Result<EngineClient> EngineClient::connect(std::shared_ptr<Transport> transport,
                                            std::string endpoint_display) {
-  auto ping = transport->send({.method = "GET", .target = "/_ping", .timeout = std::chrono::seconds(10)});
+  auto ping =
+      transport->send({.method = "GET", .target = "/_ping", .timeout = std::chrono::seconds(10)});
   if (!ping) return std::unexpected(ping.error());
   if (ping->status != 200) {
     return fail(ErrorKind::engine_unreachable,
-                "the Docker daemon at " + endpoint_display + " answered its health check with HTTP " +
-                    std::to_string(ping->status) + ": " + daemon_message(*ping),
+                "the Docker daemon at " + endpoint_display +
+                    " answered its health check with HTTP " + std::to_string(ping->status) + ": " +
+                    daemon_message(*ping),
                 "check the daemon's state with `docker info` or `systemctl status docker`");
   }
   const auto header = ping->headers.find("api-version");
-  const auto server_max =
-      header == ping->headers.end() ? std::optional<ApiVersion>{} : parse_api_version(header->second);
+  const auto server_max = header == ping->headers.end() ? std::optional<ApiVersion>{}
+                                                        : parse_api_version(header->second);
   if (!server_max) {
-    return fail(ErrorKind::engine, "the server at " + endpoint_display + " did not say which Docker API it speaks",
+    return fail(ErrorKind::engine,
+                "the server at " + endpoint_display + " did not say which Docker API it speaks",
                 "is DOCKER_HOST pointing at a Docker Engine?");
   }
   if (*server_max < kMinimumApi) {
     return fail(ErrorKind::engine_too_old,
-                "the Docker daemon at " + endpoint_display + " speaks API " + server_max->to_string() +
+                "the Docker daemon at " + endpoint_display + " speaks API " +
+                    server_max->to_string() +
                     ", older than the 1.40 that GPU requests (DeviceRequests) need",
                 "upgrade Docker Engine to 19.03 or newer");
   }
   const ApiVersion version = std::min(*server_max, kClientMaxApi);
   std::string server;
   if (const auto it = ping->headers.find("server"); it != ping->headers.end()) server = it->second;
-  spdlog::debug("engine: {} ({}) speaks API {}, using {}", endpoint_display, server, server_max->to_string(),
-                version.to_string());
-  return EngineClient(std::move(transport), version, std::move(server), std::move(endpoint_display));
+  spdlog::debug("engine: {} ({}) speaks API {}, using {}", endpoint_display, server,
+                server_max->to_string(), version.to_string());
+  return EngineClient(std::move(transport), version, std::move(server),
+                      std::move(endpoint_display));
 }
 
 std::string EngineClient::path(std::string_view api_path) const {
@@ -147,10 +158,13 @@ Error EngineClient::daemon_error(std::string_view action, const Response& respon
                  std::string(kToolkitInstallHint)};
   }
   if (message.find("error setting rlimit type 8") != std::string::npos) {
-    return Error{ErrorKind::engine,
-                 "the Docker daemon may not raise the job's locked-memory limit (memlock): " + message,
-                 "rootless and restricted daemons lack CAP_SYS_RESOURCE; set \"resources\": {\"memlock\": \"8m\"} "
-                 "in the spec (at most `ulimit -Hl` of the daemon), or run dockerd with LimitMEMLOCK=infinity"};
+    return Error{
+        ErrorKind::engine,
+        "the Docker daemon may not raise the job's locked-memory limit (memlock): " + message,
+        "rootless and restricted daemons lack CAP_SYS_RESOURCE; set \"resources\": {\"memlock\": "
+        "\"8m\"} "
+        "in the spec (at most `ulimit -Hl` of the daemon), or run dockerd with "
+        "LimitMEMLOCK=infinity"};
   }
   if (message.find("unsatisfied condition: cuda") != std::string::npos) {
     return Error{ErrorKind::gpu_unavailable,
@@ -159,29 +173,37 @@ Error EngineClient::daemon_error(std::string_view action, const Response& respon
   }
   if (message.find("nvidia-container-cli") != std::string::npos ||
       message.find("nvidia-container-runtime-hook") != std::string::npos) {
-    return Error{ErrorKind::gpu_unavailable, "the NVIDIA container hook failed: " + message,
-                 "check that the host's driver works (nvidia-smi) and that the NVIDIA Container Toolkit "
-                 "matches it; `nvidia-container-cli -k -d /dev/tty info` shows the toolkit's view"};
+    return Error{
+        ErrorKind::gpu_unavailable, "the NVIDIA container hook failed: " + message,
+        "check that the host's driver works (nvidia-smi) and that the NVIDIA Container Toolkit "
+        "matches it; `nvidia-container-cli -k -d /dev/tty info` shows the toolkit's view"};
   }
   if (response.status == 404 && message.starts_with("No such image")) {
-    return Error{ErrorKind::image_not_found, what, "pull it first (docker pull), or check the image name and tag"};
+    return Error{ErrorKind::image_not_found, what,
+                 "pull it first (docker pull), or check the image name and tag"};
   }
   if (response.status == 401 || response.status == 403) {
-    return Error{ErrorKind::engine_permission, what, "check the daemon's authorization plugins and your access"};
+    return Error{ErrorKind::engine_permission, what,
+                 "check the daemon's authorization plugins and your access"};
   }
-  return Error{ErrorKind::engine, what, "the message above is the daemon's; run with --log-level debug for the exchange"};
+  return Error{ErrorKind::engine, what,
+               "the message above is the daemon's; run with --log-level debug for the exchange"};
 }
 
-Result<std::string> EngineClient::create_container(const std::string& name, const std::string& body) {
-  auto response = transport_->send(
-      {.method = "POST", .target = path("/containers/create?name=" + url_encode(name)), .json_body = body});
+Result<std::string> EngineClient::create_container(const std::string& name,
+                                                   const std::string& body) {
+  auto response = transport_->send({.method = "POST",
+                                    .target = path("/containers/create?name=" + url_encode(name)),
+                                    .json_body = body});
   if (!response) return std::unexpected(response.error());
-  if (response->status != 201) return std::unexpected(daemon_error("create the container", *response));
+  if (response->status != 201)
+    return std::unexpected(daemon_error("create the container", *response));
   auto parsed = parse_json(*response, "create");
   if (!parsed) return std::unexpected(parsed.error());
   if (!parsed->contains("Id") || !(*parsed)["Id"].is_string()) {
-    return fail(ErrorKind::engine, "the daemon created a container but did not say its id",
-                "list dlrun's containers with docker ps -a --filter label=dlrun.managed and remove strays");
+    return fail(
+        ErrorKind::engine, "the daemon created a container but did not say its id",
+        "list dlrun's containers with docker ps -a --filter label=dlrun.managed and remove strays");
   }
   if (parsed->contains("Warnings") && (*parsed)["Warnings"].is_array()) {
     for (const auto& warning : (*parsed)["Warnings"]) {
@@ -192,7 +214,8 @@ Result<std::string> EngineClient::create_container(const std::string& name, cons
 }
 
 Result<void> EngineClient::start_container(const std::string& id) {
-  auto response = transport_->send({.method = "POST", .target = path("/containers/" + id + "/start")});
+  auto response =
+      transport_->send({.method = "POST", .target = path("/containers/" + id + "/start")});
   if (!response) return std::unexpected(response.error());
   if (response->status != 204 && response->status != 304) {
     return std::unexpected(daemon_error("start the container", *response));
@@ -201,9 +224,10 @@ Result<void> EngineClient::start_container(const std::string& id) {
 }
 
 Result<void> EngineClient::stop_container(const std::string& id, int grace_seconds) {
-  auto response = transport_->send({.method = "POST",
-                                    .target = path("/containers/" + id + "/stop?t=" + std::to_string(grace_seconds)),
-                                    .timeout = std::chrono::seconds(grace_seconds + 60)});
+  auto response = transport_->send(
+      {.method = "POST",
+       .target = path("/containers/" + id + "/stop?t=" + std::to_string(grace_seconds)),
+       .timeout = std::chrono::seconds(grace_seconds + 60)});
   if (!response) return std::unexpected(response.error());
   if (response->status != 204 && response->status != 304 && response->status != 404) {
     return std::unexpected(daemon_error("stop the container", *response));
@@ -213,7 +237,8 @@ Result<void> EngineClient::stop_container(const std::string& id, int grace_secon
 
 Result<void> EngineClient::kill_container(const std::string& id, std::string_view signal) {
   auto response = transport_->send(
-      {.method = "POST", .target = path("/containers/" + id + "/kill?signal=" + std::string(signal))});
+      {.method = "POST",
+       .target = path("/containers/" + id + "/kill?signal=" + std::string(signal))});
   if (!response) return std::unexpected(response.error());
   // 409: it already stopped, which is what we wanted.
   if (response->status != 204 && response->status != 409 && response->status != 404) {
@@ -223,7 +248,8 @@ Result<void> EngineClient::kill_container(const std::string& id, std::string_vie
 }
 
 Result<void> EngineClient::remove_container(const std::string& id) {
-  auto response = transport_->send({.method = "DELETE", .target = path("/containers/" + id + "?force=1&v=1")});
+  auto response =
+      transport_->send({.method = "DELETE", .target = path("/containers/" + id + "?force=1&v=1")});
   if (!response) return std::unexpected(response.error());
   if (response->status != 204 && response->status != 404) {
     return std::unexpected(daemon_error("remove the container", *response));
@@ -232,9 +258,11 @@ Result<void> EngineClient::remove_container(const std::string& id) {
 }
 
 Result<ContainerState> EngineClient::inspect_container(const std::string& id) {
-  auto response = transport_->send({.method = "GET", .target = path("/containers/" + id + "/json")});
+  auto response =
+      transport_->send({.method = "GET", .target = path("/containers/" + id + "/json")});
   if (!response) return std::unexpected(response.error());
-  if (response->status != 200) return std::unexpected(daemon_error("inspect the container", *response));
+  if (response->status != 200)
+    return std::unexpected(daemon_error("inspect the container", *response));
   auto parsed = parse_json(*response, "inspect");
   if (!parsed) return std::unexpected(parsed.error());
   const json state = parsed->value("State", json::object());
@@ -247,10 +275,12 @@ Result<ContainerState> EngineClient::inspect_container(const std::string& id) {
   return result;
 }
 
-Result<std::vector<ContainerSummary>> EngineClient::list_containers_with_label(const std::string& label) {
+Result<std::vector<ContainerSummary>> EngineClient::list_containers_with_label(
+    const std::string& label) {
   const json filters = {{"label", {{label, true}}}};
   auto response = transport_->send(
-      {.method = "GET", .target = path("/containers/json?all=1&filters=" + url_encode(filters.dump()))});
+      {.method = "GET",
+       .target = path("/containers/json?all=1&filters=" + url_encode(filters.dump()))});
   if (!response) return std::unexpected(response.error());
   if (response->status != 200) return std::unexpected(daemon_error("list containers", *response));
   auto parsed = parse_json(*response, "list containers");
@@ -273,7 +303,8 @@ Result<std::vector<ContainerSummary>> EngineClient::list_containers_with_label(c
 }
 
 Result<bool> EngineClient::image_present(const std::string& reference) {
-  auto response = transport_->send({.method = "GET", .target = path("/images/" + reference + "/json")});
+  auto response =
+      transport_->send({.method = "GET", .target = path("/images/" + reference + "/json")});
   if (!response) return std::unexpected(response.error());
   if (response->status == 200) return true;
   if (response->status == 404) return false;
@@ -285,10 +316,12 @@ Result<std::int64_t> EngineClient::wait_container(const std::string& id, WaitCon
   BufferingSink sink(ready);
   auto response = transport_->stream(
       {.method = "POST",
-       .target = path("/containers/" + id + "/wait?condition=" + std::string(condition_name(condition)))},
+       .target =
+           path("/containers/" + id + "/wait?condition=" + std::string(condition_name(condition)))},
       sink);
   if (!response) return std::unexpected(response.error());
-  if (response->status != 200) return std::unexpected(daemon_error("wait for the container", *response));
+  if (response->status != 200)
+    return std::unexpected(daemon_error("wait for the container", *response));
   Response body_only{.status = 200, .headers = {}, .body = sink.body};
   auto parsed = parse_json(body_only, "wait");
   if (!parsed) return std::unexpected(parsed.error());
@@ -296,7 +329,8 @@ Result<std::int64_t> EngineClient::wait_container(const std::string& id, WaitCon
     const std::string message = (*parsed)["Error"].value("Message", "");
     if (!message.empty()) {
       return fail(ErrorKind::engine, "waiting for the container failed: " + message,
-                  "the daemon lost track of the container; check `docker ps -a --filter label=dlrun.managed`");
+                  "the daemon lost track of the container; check `docker ps -a --filter "
+                  "label=dlrun.managed`");
     }
   }
   if (!parsed->contains("StatusCode") || !(*parsed)["StatusCode"].is_number_integer()) {
@@ -310,7 +344,9 @@ Result<void> EngineClient::attach_container(const std::string& id, StreamSink& s
   // No Upgrade header: dockerd then answers 200 and streams until the container's output closes,
   // which libcurl reads as an ordinary body.
   auto response = transport_->stream(
-      {.method = "POST", .target = path("/containers/" + id + "/attach?stream=1&stdout=1&stderr=1")}, sink);
+      {.method = "POST",
+       .target = path("/containers/" + id + "/attach?stream=1&stdout=1&stderr=1")},
+      sink);
   if (!response) return std::unexpected(response.error());
   if (response->status != 200 && response->status != 101) {
     return std::unexpected(daemon_error("attach to the container", *response));

@@ -43,7 +43,9 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     // A new status line (e.g. after 100 Continue) starts a new header block.
     exchange.response.headers.clear();
     const auto space = line.find(' ');
-    exchange.response.status = space == std::string_view::npos ? 0 : std::atol(std::string(line.substr(space + 1, 3)).c_str());
+    exchange.response.status = space == std::string_view::npos
+                                   ? 0
+                                   : std::atol(std::string(line.substr(space + 1, 3)).c_str());
   } else if (line.empty()) {
     if (exchange.response.status >= 200 && !exchange.headers_done) {
       exchange.headers_done = true;
@@ -73,18 +75,21 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
 }
 
 Error connection_error(const Endpoint& endpoint, CURLcode code, long os_errno, const char* detail) {
-  const std::string where = endpoint.kind == EndpointKind::unix_socket ? endpoint.socket_path : endpoint.base_url;
+  const std::string where =
+      endpoint.kind == EndpointKind::unix_socket ? endpoint.socket_path : endpoint.base_url;
   if (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST) {
     if (os_errno == EACCES || os_errno == EPERM) {
-      return Error{ErrorKind::engine_permission,
-                   "permission denied connecting to the Docker daemon at " + where,
-                   "add yourself to the socket's group (usually: sudo usermod -aG docker $USER, then "
-                   "log in again), or use rootless Docker and point DOCKER_HOST at its socket"};
+      return Error{
+          ErrorKind::engine_permission,
+          "permission denied connecting to the Docker daemon at " + where,
+          "add yourself to the socket's group (usually: sudo usermod -aG docker $USER, then "
+          "log in again), or use rootless Docker and point DOCKER_HOST at its socket"};
     }
     if (os_errno == ENOENT) {
-      return Error{ErrorKind::engine_unreachable, "no Docker daemon socket at " + where,
-                   "is the daemon running? Start it (sudo systemctl start docker), or set DOCKER_HOST "
-                   "to where it listens, e.g. unix:///run/user/$UID/docker.sock for rootless Docker"};
+      return Error{
+          ErrorKind::engine_unreachable, "no Docker daemon socket at " + where,
+          "is the daemon running? Start it (sudo systemctl start docker), or set DOCKER_HOST "
+          "to where it listens, e.g. unix:///run/user/$UID/docker.sock for rootless Docker"};
     }
     return Error{ErrorKind::engine_unreachable,
                  "cannot connect to the Docker daemon at " + where + ": " +
@@ -96,19 +101,24 @@ Error connection_error(const Endpoint& endpoint, CURLcode code, long os_errno, c
                  "the Docker daemon at " + where + " did not answer in time (" + detail + ")",
                  "the daemon may be overloaded or hung; check `journalctl -u docker`"};
   }
-  return Error{ErrorKind::engine_unreachable,
-               "lost the connection to the Docker daemon at " + where + ": " + detail,
-               "the daemon may have stopped or restarted; check `systemctl status docker` and retry"};
+  return Error{
+      ErrorKind::engine_unreachable,
+      "lost the connection to the Docker daemon at " + where + ": " + detail,
+      "the daemon may have stopped or restarted; check `systemctl status docker` and retry"};
 }
 
 }  // namespace
 
-void initialize_curl() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+void initialize_curl() {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 CurlTransport::CurlTransport(Endpoint endpoint, std::chrono::milliseconds connect_timeout)
     : endpoint_(std::move(endpoint)), connect_timeout_(connect_timeout) {}
 
-Result<Response> CurlTransport::send(const Request& request) { return perform(request, nullptr); }
+Result<Response> CurlTransport::send(const Request& request) {
+  return perform(request, nullptr);
+}
 
 Result<Response> CurlTransport::stream(const Request& request, StreamSink& sink) {
   return perform(request, &sink);
@@ -136,7 +146,8 @@ Result<Response> CurlTransport::perform(const Request& request, StreamSink* sink
 
   // An empty Expect avoids a 100-continue round trip on large bodies.
   curl_slist* raw_headers = curl_slist_append(nullptr, "Expect:");
-  if (request.json_body) raw_headers = curl_slist_append(raw_headers, "Content-Type: application/json");
+  if (request.json_body)
+    raw_headers = curl_slist_append(raw_headers, "Content-Type: application/json");
   std::unique_ptr<curl_slist, CurlListDeleter> headers(raw_headers);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
 
@@ -169,7 +180,8 @@ Result<Response> CurlTransport::perform(const Request& request, StreamSink* sink
     long os_errno = 0;
     curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
     const char* detail = error_text[0] != '\0' ? error_text : curl_easy_strerror(code);
-    spdlog::debug("engine: {} {} failed: {} (errno {})", request.method, request.target, detail, os_errno);
+    spdlog::debug("engine: {} {} failed: {} (errno {})", request.method, request.target, detail,
+                  os_errno);
     return std::unexpected(connection_error(endpoint_, code, os_errno, detail));
   }
   spdlog::debug("engine: {} {} -> {}", request.method, request.target, exchange.response.status);

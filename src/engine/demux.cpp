@@ -9,7 +9,8 @@ Result<void> Demultiplexer::feed(std::span<const char> bytes) {
   while (!bytes.empty()) {
     if (payload_left_ == 0) {
       const std::size_t take = std::min(header_.size() - header_filled_, bytes.size());
-      std::copy_n(bytes.begin(), take, header_.begin() + static_cast<std::ptrdiff_t>(header_filled_));
+      std::copy_n(bytes.begin(), take,
+                  header_.begin() + static_cast<std::ptrdiff_t>(header_filled_));
       header_filled_ += take;
       bytes = bytes.subspan(take);
       if (header_filled_ < header_.size()) return {};
@@ -18,7 +19,8 @@ Result<void> Demultiplexer::feed(std::span<const char> bytes) {
         return fail(ErrorKind::engine,
                     "the daemon sent an unrecognized stream type " + std::to_string(header_[0]) +
                         " in the container's output",
-                    "this happens when the container runs with a TTY; report it with `dlrun --log-level debug`");
+                    "this happens when the container runs with a TTY; report it with `dlrun "
+                    "--log-level debug`");
       }
       current_ = static_cast<StreamId>(header_[0]);
       payload_left_ = (std::uint32_t{header_[4]} << 24) | (std::uint32_t{header_[5]} << 16) |

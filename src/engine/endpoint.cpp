@@ -11,7 +11,8 @@ Result<Endpoint> parse_docker_host(std::string_view value) {
     endpoint.kind = EndpointKind::unix_socket;
     endpoint.socket_path = std::string(value.substr(7));
     if (endpoint.socket_path.empty() || endpoint.socket_path.front() != '/') {
-      return fail(ErrorKind::usage, "DOCKER_HOST \"" + std::string(value) + "\" has no absolute socket path",
+      return fail(ErrorKind::usage,
+                  "DOCKER_HOST \"" + std::string(value) + "\" has no absolute socket path",
                   "write it as unix:///path/to/docker.sock");
     }
     return endpoint;
@@ -21,7 +22,8 @@ Result<Endpoint> parse_docker_host(std::string_view value) {
     rest.remove_prefix(6);
   } else if (rest.find("://") != std::string_view::npos) {
     const auto scheme = std::string(value.substr(0, value.find("://")));
-    return fail(ErrorKind::usage, "DOCKER_HOST scheme \"" + scheme + "://\" is not supported by dlrun yet",
+    return fail(ErrorKind::usage,
+                "DOCKER_HOST scheme \"" + scheme + "://\" is not supported by dlrun yet",
                 scheme == "ssh" ? "forward the remote socket and point DOCKER_HOST at it: "
                                   "ssh -NL /tmp/docker.sock:/var/run/docker.sock HOST & "
                                   "DOCKER_HOST=unix:///tmp/docker.sock dlrun …"
@@ -33,7 +35,8 @@ Result<Endpoint> parse_docker_host(std::string_view value) {
   }
   const char* tls = std::getenv("DOCKER_TLS_VERIFY");
   if (tls != nullptr && *tls != '\0') {
-    return fail(ErrorKind::usage, "DOCKER_TLS_VERIFY is set, but dlrun does not speak TLS to the daemon yet",
+    return fail(ErrorKind::usage,
+                "DOCKER_TLS_VERIFY is set, but dlrun does not speak TLS to the daemon yet",
                 "reach the daemon through its Unix socket, or an SSH-forwarded one");
   }
   std::string host_port(rest);

@@ -15,24 +15,23 @@ struct Overloaded : Ts... {
 
 ordered_json device_requests(const spec::GpuRequest& gpus) {
   ordered_json request = {{"Driver", ""}};
-  const bool any = std::visit(
-      Overloaded{
-          [](spec::GpuNone) { return false; },
-          [&](spec::GpuAll) {
-            request["Count"] = -1;
-            return true;
-          },
-          [&](const spec::GpuCount& count) {
-            request["Count"] = count.count;
-            return true;
-          },
-          [&](const spec::GpuList& list) {
-            request["Count"] = 0;
-            request["DeviceIDs"] = list.ids;
-            return true;
-          },
-      },
-      gpus);
+  const bool any = std::visit(Overloaded{
+                                  [](spec::GpuNone) { return false; },
+                                  [&](spec::GpuAll) {
+                                    request["Count"] = -1;
+                                    return true;
+                                  },
+                                  [&](const spec::GpuCount& count) {
+                                    request["Count"] = count.count;
+                                    return true;
+                                  },
+                                  [&](const spec::GpuList& list) {
+                                    request["Count"] = 0;
+                                    request["DeviceIDs"] = list.ids;
+                                    return true;
+                                  },
+                              },
+                              gpus);
   if (!any) return ordered_json::array();
   request["Capabilities"] = ordered_json::array({ordered_json::array({"gpu"})});
   request["Options"] = ordered_json::object();
@@ -41,9 +40,12 @@ ordered_json device_requests(const spec::GpuRequest& gpus) {
 
 std::string_view network_name(spec::NetworkMode mode) {
   switch (mode) {
-    case spec::NetworkMode::bridge: return "bridge";
-    case spec::NetworkMode::none: return "none";
-    case spec::NetworkMode::host: return "host";
+    case spec::NetworkMode::bridge:
+      return "bridge";
+    case spec::NetworkMode::none:
+      return "none";
+    case spec::NetworkMode::host:
+      return "host";
   }
   return "bridge";
 }
@@ -51,13 +53,19 @@ std::string_view network_name(spec::NetworkMode mode) {
 ordered_json mount_json(const PlannedMount& mount) {
   switch (mount.type) {
     case MountType::bind:
-      return {{"Type", "bind"}, {"Source", mount.source}, {"Target", mount.target},
-              {"ReadOnly", mount.read_only}, {"BindOptions", {{"Propagation", "rprivate"}}}};
+      return {{"Type", "bind"},
+              {"Source", mount.source},
+              {"Target", mount.target},
+              {"ReadOnly", mount.read_only},
+              {"BindOptions", {{"Propagation", "rprivate"}}}};
     case MountType::volume:
-      return {{"Type", "volume"}, {"Source", mount.source}, {"Target", mount.target},
+      return {{"Type", "volume"},
+              {"Source", mount.source},
+              {"Target", mount.target},
               {"ReadOnly", mount.read_only}};
     case MountType::tmpfs:
-      return {{"Type", "tmpfs"}, {"Target", mount.target},
+      return {{"Type", "tmpfs"},
+              {"Target", mount.target},
               {"TmpfsOptions", {{"SizeBytes", mount.tmpfs_bytes}, {"Mode", mount.tmpfs_mode}}}};
   }
   return {};
@@ -92,7 +100,8 @@ std::string create_request_body(const ContainerPlan& plan, Secrets secrets, int 
       {"Mounts", mounts},
       {"LogConfig",
        {{"Type", "local"},
-        {"Config", {{"max-size", kLogMaxSize}, {"max-file", kLogMaxFiles}, {"compress", "false"}}}}},
+        {"Config",
+         {{"max-size", kLogMaxSize}, {"max-file", kLogMaxFiles}, {"compress", "false"}}}}},
       {"AutoRemove", false},  // dlrun removes it after reading the exit status
   };
   if (plan.resources.memory_bytes) {

@@ -56,7 +56,7 @@ std::string docker_run_command(const ContainerPlan& plan) {
   flag("--security-opt", "no-new-privileges");
   flag("--network", plan.network == spec::NetworkMode::bridge ? "bridge"
                     : plan.network == spec::NetworkMode::none ? "none"
-                                                               : "host");
+                                                              : "host");
   flag("--log-driver", "local");
   flag("--log-opt", "max-size=" + std::string(kLogMaxSize));
   flag("--log-opt", "max-file=" + std::string(kLogMaxFiles));
@@ -79,7 +79,8 @@ std::string docker_run_command(const ContainerPlan& plan) {
       case MountType::tmpfs: {
         std::ostringstream mode;
         mode << std::oct << mount.tmpfs_mode;
-        flag("--tmpfs", mount.target + ":size=" + spec::format_size(mount.tmpfs_bytes) + ",mode=" + mode.str());
+        flag("--tmpfs", mount.target + ":size=" + spec::format_size(mount.tmpfs_bytes) +
+                            ",mode=" + mode.str());
         break;
       }
     }

@@ -9,8 +9,8 @@ namespace fs = std::filesystem;
 
 // Host directories whose exposure hands the job the host: config, kernel interfaces, devices,
 // boot files, runtime sockets (the Docker socket is root on the host).
-constexpr std::array<std::string_view, 8> kProtected{"/etc", "/proc", "/sys", "/dev", "/boot",
-                                                     "/var/run", "/run", "/var/lib/docker"};
+constexpr std::array<std::string_view, 8> kProtected{
+    "/etc", "/proc", "/sys", "/dev", "/boot", "/var/run", "/run", "/var/lib/docker"};
 
 bool is_within(const fs::path& path, const fs::path& directory) {
   auto p = path.begin();
@@ -20,7 +20,8 @@ bool is_within(const fs::path& path, const fs::path& directory) {
   return true;
 }
 
-std::optional<std::string> unsafe_reason(const fs::path& source, const std::optional<std::string>& docker_socket) {
+std::optional<std::string> unsafe_reason(const fs::path& source,
+                                         const std::optional<std::string>& docker_socket) {
   if (source == "/") return "/ is the host's root filesystem";
   if (docker_socket) {
     std::error_code ec;
@@ -57,13 +58,15 @@ Result<void> check_bind_sources(const spec::JobSpec& spec, UnsafeMounts unsafe,
     }
     const fs::path real = fs::canonical(mount.source, ec);
     if (ec) {
-      return fail(ErrorKind::mount, field + ": cannot resolve " + mount.source + ": " + ec.message(),
+      return fail(ErrorKind::mount,
+                  field + ": cannot resolve " + mount.source + ": " + ec.message(),
                   "check the path's permissions");
     }
     if (unsafe == UnsafeMounts::refuse) {
       if (auto reason = unsafe_reason(real, docker_socket)) {
-        return fail(ErrorKind::mount, field + ": refusing to mount " + real.string() + ": " + *reason,
-                    "mount only the data the job needs; if you really mean it, pass --allow-unsafe-mounts");
+        return fail(
+            ErrorKind::mount, field + ": refusing to mount " + real.string() + ": " + *reason,
+            "mount only the data the job needs; if you really mean it, pass --allow-unsafe-mounts");
       }
     }
   }
@@ -93,7 +96,8 @@ Result<OutputsDirectory> OutputsDirectory::prepare(const std::filesystem::path& 
   return OutputsDirectory(first_created);
 }
 
-OutputsDirectory::OutputsDirectory(OutputsDirectory&& other) noexcept : created_(std::move(other.created_)) {
+OutputsDirectory::OutputsDirectory(OutputsDirectory&& other) noexcept
+    : created_(std::move(other.created_)) {
   other.created_.reset();
 }
 
@@ -101,7 +105,8 @@ OutputsDirectory::~OutputsDirectory() {
   if (!created_) return;
   std::error_code ec;
   // Only empty directories go: remove() refuses a non-empty one, and we walk up no further.
-  for (auto it = fs::recursive_directory_iterator(*created_, ec); !ec && it != fs::recursive_directory_iterator(); ++it) {
+  for (auto it = fs::recursive_directory_iterator(*created_, ec);
+       !ec && it != fs::recursive_directory_iterator(); ++it) {
     if (!it->is_directory()) return;
   }
   fs::remove_all(*created_, ec);

@@ -2,11 +2,11 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <future>
-#include <spdlog/spdlog.h>
 #include <thread>
 
 #include "dlrun/run/create_request.hpp"
@@ -31,7 +31,8 @@ class ContainerGuard {
       return;
     }
     if (auto removed = client_.remove_container(id_); !removed) {
-      spdlog::error("could not remove container {}: {}", id_.substr(0, 12), removed.error().message);
+      spdlog::error("could not remove container {}: {}", id_.substr(0, 12),
+                    removed.error().message);
       spdlog::error("remove it with: docker rm -f {}", id_.substr(0, 12));
     }
   }
@@ -79,20 +80,28 @@ enum class StopReason { none, interrupted, terminated, timed_out };
 
 int exit_code_for(StopReason reason) {
   switch (reason) {
-    case StopReason::interrupted: return exit_code::interrupted;
-    case StopReason::terminated: return exit_code::terminated;
-    case StopReason::timed_out: return exit_code::timeout;
-    case StopReason::none: break;
+    case StopReason::interrupted:
+      return exit_code::interrupted;
+    case StopReason::terminated:
+      return exit_code::terminated;
+    case StopReason::timed_out:
+      return exit_code::timeout;
+    case StopReason::none:
+      break;
   }
   return exit_code::ok;
 }
 
 std::string_view describe(StopReason reason) {
   switch (reason) {
-    case StopReason::interrupted: return "interrupted (SIGINT)";
-    case StopReason::terminated: return "terminated (SIGTERM)";
-    case StopReason::timed_out: return "timed out";
-    case StopReason::none: break;
+    case StopReason::interrupted:
+      return "interrupted (SIGINT)";
+    case StopReason::terminated:
+      return "terminated (SIGTERM)";
+    case StopReason::timed_out:
+      return "timed out";
+    case StopReason::none:
+      break;
   }
   return "";
 }
@@ -114,7 +123,8 @@ class Stopper {
     });
   }
   void kill_now() {
-    if (auto killed = client_.kill_container(id_, "SIGKILL"); !killed) spdlog::error("{}", killed.error().message);
+    if (auto killed = client_.kill_container(id_, "SIGKILL"); !killed)
+      spdlog::error("{}", killed.error().message);
   }
 
  private:
@@ -125,8 +135,9 @@ class Stopper {
 
 }  // namespace
 
-Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan, const std::string& create_body,
-                    const RunOptions& options, SignalWatcher& signals) {
+Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan,
+                    const std::string& create_body, const RunOptions& options,
+                    SignalWatcher& signals) {
   auto created = client.create_container(plan.container_name, create_body);
   if (!created) return std::unexpected(created.error());
   const std::string id = *created;
@@ -139,7 +150,8 @@ Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan, con
   ReadyLatch wait_ready;
   std::optional<Result<std::int64_t>> wait_result;
   std::thread waiter([&] {
-    wait_result = client.wait_container(id, engine::WaitCondition::next_exit, [&] { wait_ready.set(true); });
+    wait_result =
+        client.wait_container(id, engine::WaitCondition::next_exit, [&] { wait_ready.set(true); });
     wait_ready.set(false);
     finished.notify();
   });
@@ -169,7 +181,8 @@ Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan, con
   if (!wait_ok || !attach_ok) {
     abandon();
     if (!wait_ok && wait_result && !*wait_result) return std::unexpected(wait_result->error());
-    if (!attach_ok && attach_result && !*attach_result) return std::unexpected(attach_result->error());
+    if (!attach_ok && attach_result && !*attach_result)
+      return std::unexpected(attach_result->error());
     return fail(ErrorKind::engine, "the daemon did not attach to the container within a minute",
                 "the daemon may be overloaded; check `journalctl -u docker`");
   }
@@ -189,19 +202,22 @@ Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan, con
   }
 
   StopReason stop_reason = StopReason::none;
-  const auto deadline = options.timeout ? std::optional(Clock::now() + *options.timeout) : std::nullopt;
+  const auto deadline =
+      options.timeout ? std::optional(Clock::now() + *options.timeout) : std::nullopt;
   bool kill_sent = false;
   const auto begin_stop = [&](StopReason reason) {
     stop_reason = reason;
-    spdlog::warn("{}: stopping the job (SIGTERM, then SIGKILL after {}s); press Ctrl-C again to kill it now",
-                 describe(reason), kStopGraceSeconds);
+    spdlog::warn(
+        "{}: stopping the job (SIGTERM, then SIGKILL after {}s); press Ctrl-C again to kill it now",
+        describe(reason), kStopGraceSeconds);
     stopper.begin(kStopGraceSeconds);
   };
   while (true) {
     pollfd fds[2] = {{finished.fd(), POLLIN, 0}, {signals.fd(), POLLIN, 0}};
     int timeout_ms = -1;
     if (deadline && stop_reason == StopReason::none) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now());
       timeout_ms = static_cast<int>(std::max<std::int64_t>(0, left.count()));
     }
     const int ready = poll(fds, 2, timeout_ms);
@@ -226,8 +242,9 @@ Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan, con
   join_streams();
 
   if (!wait_result || !*wait_result) {
-    return std::unexpected(wait_result ? wait_result->error()
-                                       : Error{ErrorKind::internal, "lost the container's exit status", ""});
+    return std::unexpected(
+        wait_result ? wait_result->error()
+                    : Error{ErrorKind::internal, "lost the container's exit status", ""});
   }
   if (stop_reason != StopReason::none) return exit_code_for(stop_reason);
   if (const auto& failure = output.failure()) return std::unexpected(*failure);

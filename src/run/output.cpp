@@ -23,7 +23,10 @@ bool write_all(int fd, std::string_view bytes) {
 }  // namespace
 
 OutputForwarder::OutputForwarder(int stdout_fd, int stderr_fd, std::function<void()> on_attached)
-    : stdout_fd_(stdout_fd), stderr_fd_(stderr_fd), on_attached_(std::move(on_attached)), demux_(*this) {}
+    : stdout_fd_(stdout_fd),
+      stderr_fd_(stderr_fd),
+      on_attached_(std::move(on_attached)),
+      demux_(*this) {}
 
 void OutputForwarder::on_headers(long status) {
   if (status >= 200 && status < 300 && on_attached_) on_attached_();
@@ -37,7 +40,8 @@ bool OutputForwarder::on_body(std::span<const char> bytes) {
     return false;
   }
   if (!system_error_.empty()) {
-    failure_ = Error{ErrorKind::engine, "the daemon reported an error in the output stream: " + system_error_,
+    failure_ = Error{ErrorKind::engine,
+                     "the daemon reported an error in the output stream: " + system_error_,
                      "the job's output may be incomplete; check the daemon's log"};
     return false;
   }

@@ -16,7 +16,8 @@ struct Overloaded : Ts... {
 };
 
 bool env_has(const std::vector<PlannedEnv>& env, std::string_view name) {
-  return std::any_of(env.begin(), env.end(), [&](const PlannedEnv& var) { return var.name == name; });
+  return std::any_of(env.begin(), env.end(),
+                     [&](const PlannedEnv& var) { return var.name == name; });
 }
 
 std::string random_suffix() {
@@ -76,8 +77,10 @@ Result<ContainerPlan> make_plan(const spec::JobSpec& spec, const HostContext& ho
     const auto value = host.lookup_env(from.host_variable);
     if (!value) {
       return fail(ErrorKind::usage,
-                  "env." + var.name + " comes from the host variable " + from.host_variable + ", which is not set",
-                  "export " + from.host_variable + " before running dlrun (it is passed to the job, never printed)");
+                  "env." + var.name + " comes from the host variable " + from.host_variable +
+                      ", which is not set",
+                  "export " + from.host_variable +
+                      " before running dlrun (it is passed to the job, never printed)");
     }
     plan.env.push_back({var.name, *value, true, from.host_variable});
   }
@@ -112,11 +115,13 @@ Result<ContainerPlan> make_plan(const spec::JobSpec& spec, const HostContext& ho
              spec.user);
 
   for (const auto& mount : spec.mounts) {
-    plan.mounts.push_back({mount.kind == spec::MountKind::bind ? MountType::bind : MountType::volume,
-                           mount.source, mount.target, mount.read_only, 0, 0});
+    plan.mounts.push_back(
+        {mount.kind == spec::MountKind::bind ? MountType::bind : MountType::volume, mount.source,
+         mount.target, mount.read_only, 0, 0});
   }
   if (spec.outputs) {
-    plan.mounts.push_back({MountType::bind, spec.outputs->string(), spec::kOutputsTarget, false, 0, 0});
+    plan.mounts.push_back(
+        {MountType::bind, spec.outputs->string(), spec::kOutputsTarget, false, 0, 0});
   }
 
   plan.labels = spec.labels;

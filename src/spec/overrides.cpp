@@ -18,7 +18,8 @@ Result<void> apply_overrides(JobSpec& spec, const Overrides& overrides) {
   }
   if (overrides.image) {
     if (overrides.image->empty() || overrides.image->find(' ') != std::string::npos) {
-      return fail(ErrorKind::usage, "--image \"" + *overrides.image + "\" is not an image reference",
+      return fail(ErrorKind::usage,
+                  "--image \"" + *overrides.image + "\" is not an image reference",
                   "write [registry/]repository[:tag|@digest]");
     }
     spec.image = *overrides.image;
@@ -43,11 +44,13 @@ Result<void> apply_overrides(JobSpec& spec, const Overrides& overrides) {
     const auto equals = assignment.find('=');
     if (equals == std::string::npos || equals == 0) {
       return fail(ErrorKind::usage, "--env \"" + assignment + "\" is not KEY=VALUE",
-                  "write --env EPOCHS=3; for secrets use {\"from_env\": …} in the spec so they are never on a command line");
+                  "write --env EPOCHS=3; for secrets use {\"from_env\": …} in the spec so they are "
+                  "never on a command line");
     }
     const std::string name = assignment.substr(0, equals);
     if (name == "NVIDIA_VISIBLE_DEVICES" || name == "CUDA_VISIBLE_DEVICES") {
-      return fail(ErrorKind::usage, "--env " + name + " is set by dlrun from the GPU request", "use --gpus instead");
+      return fail(ErrorKind::usage, "--env " + name + " is set by dlrun from the GPU request",
+                  "use --gpus instead");
     }
     std::erase_if(spec.env, [&](const EnvVar& var) { return var.name == name; });
     spec.env.push_back({name, LiteralValue{assignment.substr(equals + 1)}});

@@ -21,16 +21,17 @@ namespace {
 using nlohmann::json;
 
 constexpr std::array<std::string_view, 15> kTopLevelFields{
-    "version", "name",   "image", "command", "workdir", "env",     "mounts", "outputs",
-    "gpus",    "resources", "user", "network", "timeout", "labels", "cap_add"};
-constexpr std::array<std::string_view, 5> kResourceFields{"shm_size", "memory", "cpus", "pids", "memlock"};
+    "version", "name",      "image", "command", "workdir", "env",    "mounts", "outputs",
+    "gpus",    "resources", "user",  "network", "timeout", "labels", "cap_add"};
+constexpr std::array<std::string_view, 5> kResourceFields{"shm_size", "memory", "cpus", "pids",
+                                                          "memlock"};
 constexpr std::array<std::string_view, 4> kMountFields{"source", "target", "read_only", "type"};
 constexpr std::array<std::string_view, 3> kNetworkModes{"bridge", "none", "host"};
 constexpr std::array<std::string_view, 2> kMountTypes{"bind", "volume"};
 
 // Variables dlrun itself owns: setting them in `env` would silently fight the `gpus` field.
 constexpr std::array<std::string_view, 2> kReservedEnv{"NVIDIA_VISIBLE_DEVICES",
-                                                      "CUDA_VISIBLE_DEVICES"};
+                                                       "CUDA_VISIBLE_DEVICES"};
 
 std::string describe_value(const json& value) {
   switch (value.type()) {
@@ -56,7 +57,9 @@ std::string describe_value(const json& value) {
   }
 }
 
-std::string in_quotes(std::string_view text) { return "\"" + std::string(text) + "\""; }
+std::string in_quotes(std::string_view text) {
+  return "\"" + std::string(text) + "\"";
+}
 
 std::string join_path(const std::string& parent, std::string_view key) {
   return parent.empty() ? std::string(key) : parent + "." + std::string(key);
@@ -65,7 +68,9 @@ std::string index_path(const std::string& parent, std::size_t index) {
   return parent + "[" + std::to_string(index) + "]";
 }
 
-bool is_absolute_container_path(std::string_view path) { return !path.empty() && path.front() == '/'; }
+bool is_absolute_container_path(std::string_view path) {
+  return !path.empty() && path.front() == '/';
+}
 
 class SpecReader {
  public:
@@ -113,7 +118,8 @@ class SpecReader {
   }
 
   std::optional<std::int64_t> size_value(const json& value, const std::string& path) {
-    if (value.is_number_integer() && value.get<std::int64_t>() > 0) return value.get<std::int64_t>();
+    if (value.is_number_integer() && value.get<std::int64_t>() > 0)
+      return value.get<std::int64_t>();
     if (value.is_string()) {
       if (auto bytes = parse_size(value.get<std::string>())) return bytes;
     }
@@ -126,7 +132,8 @@ class SpecReader {
     std::filesystem::path path{std::string(written)};
     if (written == "~" || written.starts_with("~/")) {
       const char* home = std::getenv("HOME");
-      path = std::filesystem::path(home ? home : "/") / std::string(written.substr(written.size() > 1 ? 2 : 1));
+      path = std::filesystem::path(home ? home : "/") /
+             std::string(written.substr(written.size() > 1 ? 2 : 1));
     } else if (path.is_relative()) {
       path = base_dir_ / path;
     }
@@ -142,7 +149,8 @@ void read_command(SpecReader& reader, const json& value, JobSpec& spec) {
   if (value.is_string()) {
     if (value.get<std::string>().empty()) {
       reader.problem("command", "the command is empty",
-                     "give a shell command, e.g. \"python train.py\", or leave the field out to run the image's CMD");
+                     "give a shell command, e.g. \"python train.py\", or leave the field out to "
+                     "run the image's CMD");
       return;
     }
     spec.command = CommandShell{value.get<std::string>()};
@@ -155,7 +163,8 @@ void read_command(SpecReader& reader, const json& value, JobSpec& spec) {
   }
   if (value.empty()) {
     reader.problem("command", "the command is empty",
-                   "give the program and its arguments, e.g. [\"python\", \"train.py\"], or leave the field out to run the image's CMD");
+                   "give the program and its arguments, e.g. [\"python\", \"train.py\"], or leave "
+                   "the field out to run the image's CMD");
     return;
   }
   CommandArgv command;
@@ -187,8 +196,9 @@ void read_env(SpecReader& reader, const json& value, JobSpec& spec) {
       continue;
     }
     if (std::find(kReservedEnv.begin(), kReservedEnv.end(), name) != kReservedEnv.end()) {
-      reader.problem(path, name + " is set by dlrun from the `gpus` field",
-                     "choose GPUs with \"gpus\" (or --gpus) instead, e.g. \"gpus\": [\"0\", \"2\"]");
+      reader.problem(
+          path, name + " is set by dlrun from the `gpus` field",
+          "choose GPUs with \"gpus\" (or --gpus) instead, e.g. \"gpus\": [\"0\", \"2\"]");
       continue;
     }
     if (entry.is_string()) {
@@ -199,8 +209,9 @@ void read_env(SpecReader& reader, const json& value, JobSpec& spec) {
       reader.reject_unknown_keys(entry, path, kFromEnv);
       if (!entry.contains("from_env")) {
         if (misspelled) continue;  // the unknown key already says what to write
-        reader.problem(join_path(path, "from_env"), "required field is missing",
-                       "name the host variable that holds the value, e.g. {\"from_env\": \"" + name + "\"}");
+        reader.problem(
+            join_path(path, "from_env"), "required field is missing",
+            "name the host variable that holds the value, e.g. {\"from_env\": \"" + name + "\"}");
         continue;
       }
       if (auto host = reader.string_value(entry["from_env"], join_path(path, "from_env"))) {
@@ -232,8 +243,9 @@ bool looks_like_host_path(std::string_view source) {
 
 void read_mounts(SpecReader& reader, const json& value, JobSpec& spec) {
   if (!value.is_array()) {
-    reader.wrong_type("mounts", "an array of mounts", value,
-                      "e.g. [{\"source\": \"./data\", \"target\": \"/data\", \"read_only\": true}]");
+    reader.wrong_type(
+        "mounts", "an array of mounts", value,
+        "e.g. [{\"source\": \"./data\", \"target\": \"/data\", \"read_only\": true}]");
     return;
   }
   std::set<std::string> targets;
@@ -241,8 +253,9 @@ void read_mounts(SpecReader& reader, const json& value, JobSpec& spec) {
     const std::string path = index_path("mounts", i);
     const json& entry = value[i];
     if (!entry.is_object()) {
-      reader.wrong_type(path, "an object", entry,
-                        "e.g. {\"source\": \"./data\", \"target\": \"/data\", \"read_only\": true}");
+      reader.wrong_type(
+          path, "an object", entry,
+          "e.g. {\"source\": \"./data\", \"target\": \"/data\", \"read_only\": true}");
       continue;
     }
     reader.reject_unknown_keys(entry, path, kMountFields);
@@ -250,17 +263,21 @@ void read_mounts(SpecReader& reader, const json& value, JobSpec& spec) {
     std::optional<MountKind> declared_kind;
     if (entry.contains("type")) {
       if (auto type = reader.string_value(entry["type"], join_path(path, "type"))) {
-        if (*type == "bind") declared_kind = MountKind::bind;
-        else if (*type == "volume") declared_kind = MountKind::volume;
-        else reader.problem(join_path(path, "type"), "unknown mount type " + in_quotes(*type),
-                            "use \"bind\" (a host path) or \"volume\" (a named Docker volume)");
+        if (*type == "bind")
+          declared_kind = MountKind::bind;
+        else if (*type == "volume")
+          declared_kind = MountKind::volume;
+        else
+          reader.problem(join_path(path, "type"), "unknown mount type " + in_quotes(*type),
+                         "use \"bind\" (a host path) or \"volume\" (a named Docker volume)");
       }
     }
     if (!entry.contains("source")) {
       reader.problem(join_path(path, "source"), "required field is missing",
                      "name a host path (\"./data\", \"/datasets/imagenet\") or a volume name");
     } else if (auto source = reader.string_value(entry["source"], join_path(path, "source"))) {
-      const bool host_path = declared_kind ? *declared_kind == MountKind::bind : looks_like_host_path(*source);
+      const bool host_path =
+          declared_kind ? *declared_kind == MountKind::bind : looks_like_host_path(*source);
       if (source->empty()) {
         reader.problem(join_path(path, "source"), "the source is empty",
                        "name a host path (\"./data\", \"/datasets/imagenet\") or a volume name");
@@ -271,7 +288,8 @@ void read_mounts(SpecReader& reader, const json& value, JobSpec& spec) {
         mount.kind = MountKind::volume;
         mount.source = *source;
       } else {
-        reader.problem(join_path(path, "source"), in_quotes(*source) + " is neither a path nor a volume name",
+        reader.problem(join_path(path, "source"),
+                       in_quotes(*source) + " is neither a path nor a volume name",
                        "write host paths as absolute or starting with ./ (\"./" + *source +
                            "\"); volume names use letters, digits, '_', '.', '-'");
       }
@@ -290,7 +308,8 @@ void read_mounts(SpecReader& reader, const json& value, JobSpec& spec) {
         mount.target = std::filesystem::path(*target).lexically_normal().string();
         if (mount.target.size() > 1 && mount.target.back() == '/') mount.target.pop_back();
         if (!targets.insert(mount.target).second) {
-          reader.problem(join_path(path, "target"), in_quotes(mount.target) + " is already a mount target",
+          reader.problem(join_path(path, "target"),
+                         in_quotes(mount.target) + " is already a mount target",
                          "give each mount its own target");
         }
       }
@@ -305,7 +324,8 @@ void read_mounts(SpecReader& reader, const json& value, JobSpec& spec) {
 }
 
 void read_gpus(SpecReader& reader, const json& value, JobSpec& spec) {
-  const std::string hint = "use \"all\", a count such as 2, or a list of indexes/UUIDs such as [\"0\", \"2\"]";
+  const std::string hint =
+      "use \"all\", a count such as 2, or a list of indexes/UUIDs such as [\"0\", \"2\"]";
   if (value.is_string()) {
     if (value.get<std::string>() == "all") {
       spec.gpus = GpuAll{};
@@ -323,7 +343,8 @@ void read_gpus(SpecReader& reader, const json& value, JobSpec& spec) {
     }
   } else if (value.is_array()) {
     if (value.empty()) {
-      reader.problem("gpus", "the GPU list is empty", "leave \"gpus\" out (or use 0) for a job without GPUs; " + hint);
+      reader.problem("gpus", "the GPU list is empty",
+                     "leave \"gpus\" out (or use 0) for a job without GPUs; " + hint);
       return;
     }
     GpuList list;
@@ -336,8 +357,9 @@ void read_gpus(SpecReader& reader, const json& value, JobSpec& spec) {
         text = id.get<std::string>();
       }
       if (!is_gpu_id(text)) {
-        reader.problem(index_path("gpus", i), describe_value(id) + " is not a GPU index or UUID",
-                       "write an index such as \"0\" or a UUID such as \"GPU-5e3c…\" (see nvidia-smi -L)");
+        reader.problem(
+            index_path("gpus", i), describe_value(id) + " is not a GPU index or UUID",
+            "write an index such as \"0\" or a UUID such as \"GPU-5e3c…\" (see nvidia-smi -L)");
         continue;
       }
       list.ids.push_back(text);
@@ -350,19 +372,22 @@ void read_gpus(SpecReader& reader, const json& value, JobSpec& spec) {
 
 void read_resources(SpecReader& reader, const json& value, JobSpec& spec) {
   if (!value.is_object()) {
-    reader.wrong_type("resources", "an object", value,
-                      "e.g. {\"shm_size\": \"16g\", \"memory\": \"64g\", \"cpus\": 8, \"pids\": 4096}");
+    reader.wrong_type(
+        "resources", "an object", value,
+        "e.g. {\"shm_size\": \"16g\", \"memory\": \"64g\", \"cpus\": 8, \"pids\": 4096}");
     return;
   }
   reader.reject_unknown_keys(value, "resources", kResourceFields);
   if (value.contains("shm_size")) {
-    if (auto bytes = reader.size_value(value["shm_size"], "resources.shm_size")) spec.resources.shm_bytes = *bytes;
+    if (auto bytes = reader.size_value(value["shm_size"], "resources.shm_size"))
+      spec.resources.shm_bytes = *bytes;
   }
   if (value.contains("memory")) {
     if (auto bytes = reader.size_value(value["memory"], "resources.memory")) {
       if (*bytes < (6 << 20)) {
-        reader.problem("resources.memory", format_size(*bytes) + " is below Docker's 6m minimum",
-                       "give the job at least \"6m\"; training jobs usually need gigabytes, e.g. \"32g\"");
+        reader.problem(
+            "resources.memory", format_size(*bytes) + " is below Docker's 6m minimum",
+            "give the job at least \"6m\"; training jobs usually need gigabytes, e.g. \"32g\"");
       } else {
         spec.resources.memory_bytes = bytes;
       }
@@ -380,14 +405,16 @@ void read_resources(SpecReader& reader, const json& value, JobSpec& spec) {
   if (value.contains("memlock")) {
     const json& memlock = value["memlock"];
     if (!(memlock.is_string() && memlock.get<std::string>() == "unlimited")) {
-      if (auto bytes = reader.size_value(memlock, "resources.memlock")) spec.resources.memlock_bytes = *bytes;
+      if (auto bytes = reader.size_value(memlock, "resources.memlock"))
+        spec.resources.memlock_bytes = *bytes;
     }
   }
   if (value.contains("pids")) {
     const json& pids = value["pids"];
     if (!pids.is_number_integer() || pids.get<std::int64_t>() < 16) {
-      reader.problem("resources.pids", describe_value(pids) + " is not a process limit",
-                     "give the most processes and threads the job may have, at least 16, e.g. 4096");
+      reader.problem(
+          "resources.pids", describe_value(pids) + " is not a process limit",
+          "give the most processes and threads the job may have, at least 16, e.g. 4096");
     } else {
       spec.resources.pids_limit = pids.get<std::int64_t>();
     }
@@ -395,7 +422,9 @@ void read_resources(SpecReader& reader, const json& value, JobSpec& spec) {
 }
 
 void read_user(SpecReader& reader, const json& value, JobSpec& spec) {
-  const std::string hint = "use \"host\" (your uid:gid, the default), \"root\", or numeric \"uid:gid\" such as \"1000:1000\"";
+  const std::string hint =
+      "use \"host\" (your uid:gid, the default), \"root\", or numeric \"uid:gid\" such as "
+      "\"1000:1000\"";
   auto text = reader.string_value(value, "user", hint);
   if (!text) return;
   if (*text == "host") {
@@ -422,9 +451,12 @@ void read_user(SpecReader& reader, const json& value, JobSpec& spec) {
 void read_network(SpecReader& reader, const json& value, JobSpec& spec) {
   auto text = reader.string_value(value, "network");
   if (!text) return;
-  if (*text == "bridge") spec.network = NetworkMode::bridge;
-  else if (*text == "none") spec.network = NetworkMode::none;
-  else if (*text == "host") spec.network = NetworkMode::host;
+  if (*text == "bridge")
+    spec.network = NetworkMode::bridge;
+  else if (*text == "none")
+    spec.network = NetworkMode::none;
+  else if (*text == "host")
+    spec.network = NetworkMode::host;
   else {
     const auto suggestion = closest_match(*text, kNetworkModes);
     reader.problem("network", "unknown network mode " + in_quotes(*text),
@@ -445,7 +477,8 @@ void read_timeout(SpecReader& reader, const json& value, JobSpec& spec) {
     }
   }
   reader.problem("timeout", describe_value(value) + " is not a duration",
-                 "write a positive duration with units d, h, m, s, largest first, e.g. \"6h\", \"1h30m\", \"90s\"");
+                 "write a positive duration with units d, h, m, s, largest first, e.g. \"6h\", "
+                 "\"1h30m\", \"90s\"");
 }
 
 void read_labels(SpecReader& reader, const json& value, JobSpec& spec) {
@@ -483,8 +516,9 @@ void read_cap_add(SpecReader& reader, const json& value, JobSpec& spec) {
     if (!canonical) {
       const auto suggestion = closest_match(*name, known_capabilities());
       reader.problem(path, "unknown capability " + in_quotes(*name),
-                     suggestion ? "did you mean " + in_quotes(*suggestion) + "?"
-                                : "name a Linux capability such as \"SYS_PTRACE\" (see capabilities(7))");
+                     suggestion
+                         ? "did you mean " + in_quotes(*suggestion) + "?"
+                         : "name a Linux capability such as \"SYS_PTRACE\" (see capabilities(7))");
       continue;
     }
     if (*canonical == "ALL") {
@@ -510,7 +544,8 @@ struct DuplicateKeyDetector {
         if (!open_objects.empty()) open_objects.pop_back();
         break;
       case json::parse_event_t::key:
-        if (!open_objects.empty() && !open_objects.back().insert(parsed.get<std::string>()).second) {
+        if (!open_objects.empty() &&
+            !open_objects.back().insert(parsed.get<std::string>()).second) {
           duplicates.push_back(parsed.get<std::string>());
         }
         break;
@@ -551,16 +586,20 @@ bool is_valid_job_name(std::string_view name) {
 }
 
 bool is_gpu_id(std::string_view id) {
-  const bool index = !id.empty() && id.size() <= 4 &&
-                     std::all_of(id.begin(), id.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  const bool index = !id.empty() && id.size() <= 4 && std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c));
+  });
   static const std::regex kUuid("(GPU|MIG)-[A-Za-z0-9/-]+");
   return index || std::regex_match(id.begin(), id.end(), kUuid);
 }
 
 std::expected<GpuRequest, std::string> parse_gpu_flag(std::string_view text) {
   if (text == "all") return GpuAll{};
-  if (!text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
-    if (text.size() > 4) return std::unexpected("GPU count " + std::string(text) + " is out of range");
+  if (!text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c));
+      })) {
+    if (text.size() > 4)
+      return std::unexpected("GPU count " + std::string(text) + " is out of range");
     const int count = std::stoi(std::string(text));
     if (count == 0) return GpuNone{};
     return GpuCount{count};
@@ -597,11 +636,13 @@ std::expected<JobSpec, SpecProblems> parse_job_spec(std::string_view text,
     return std::unexpected(reader.take_problems());
   }
   for (const auto& key : duplicates.duplicates) {
-    reader.problem(key, "field appears more than once", "keep one; JSON readers silently disagree on which wins");
+    reader.problem(key, "field appears more than once",
+                   "keep one; JSON readers silently disagree on which wins");
   }
   if (!document.is_object()) {
     reader.wrong_type("", "a JSON object", document,
-                      "a spec looks like {\"version\": 1, \"image\": \"…\", \"command\": [\"python\", \"train.py\"]}");
+                      "a spec looks like {\"version\": 1, \"image\": \"…\", \"command\": "
+                      "[\"python\", \"train.py\"]}");
     return std::unexpected(reader.take_problems());
   }
 
@@ -609,8 +650,10 @@ std::expected<JobSpec, SpecProblems> parse_job_spec(std::string_view text,
   JobSpec spec;
 
   if (!document.contains("version")) {
-    reader.problem("version", "required field is missing", "add \"version\": 1 (the spec format this dlrun reads)");
-  } else if (!document["version"].is_number_integer() || document["version"].get<std::int64_t>() != 1) {
+    reader.problem("version", "required field is missing",
+                   "add \"version\": 1 (the spec format this dlrun reads)");
+  } else if (!document["version"].is_number_integer() ||
+             document["version"].get<std::int64_t>() != 1) {
     reader.problem("version", "unsupported spec version " + document["version"].dump(),
                    "this dlrun reads \"version\": 1");
   }
@@ -631,11 +674,13 @@ std::expected<JobSpec, SpecProblems> parse_job_spec(std::string_view text,
     reader.problem("image", "required field is missing",
                    "name the image to run, e.g. \"pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime\"");
   } else if (auto image = reader.string_value(document["image"], "image")) {
-    const bool has_space = std::any_of(image->begin(), image->end(),
-                                       [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; });
+    const bool has_space = std::any_of(image->begin(), image->end(), [](char c) {
+      return std::isspace(static_cast<unsigned char>(c)) != 0;
+    });
     if (image->empty() || has_space || image->front() == '-' || image->front() == ':') {
-      reader.problem("image", in_quotes(*image) + " is not an image reference",
-                     "write [registry/]repository[:tag|@digest], e.g. \"nvcr.io/nvidia/pytorch:24.05-py3\"");
+      reader.problem(
+          "image", in_quotes(*image) + " is not an image reference",
+          "write [registry/]repository[:tag|@digest], e.g. \"nvcr.io/nvidia/pytorch:24.05-py3\"");
     } else {
       spec.image = *image;
     }
@@ -658,12 +703,14 @@ std::expected<JobSpec, SpecProblems> parse_job_spec(std::string_view text,
     if (auto outputs = reader.string_value(document["outputs"], "outputs",
                                            "name a host directory, e.g. \"./outputs\"")) {
       if (outputs->empty()) {
-        reader.problem("outputs", "the outputs directory is empty", "name a host directory, e.g. \"./outputs\"");
+        reader.problem("outputs", "the outputs directory is empty",
+                       "name a host directory, e.g. \"./outputs\"");
       } else {
         spec.outputs = reader.host_path(*outputs);
         for (std::size_t i = 0; i < spec.mounts.size(); ++i) {
           if (spec.mounts[i].target == kOutputsTarget) {
-            reader.problem(index_path("mounts", i) + ".target", "\"/outputs\" is where \"outputs\" is mounted",
+            reader.problem(index_path("mounts", i) + ".target",
+                           "\"/outputs\" is where \"outputs\" is mounted",
                            "mount this elsewhere, or drop \"outputs\" and keep the mount");
           }
         }
@@ -688,8 +735,10 @@ Result<LoadedSpec> load_job_spec(const std::filesystem::path& file) {
     std::error_code ec;
     const bool exists = std::filesystem::exists(file, ec);
     return fail(ErrorKind::usage,
-                "cannot read job spec " + file.string() + (exists ? ": permission denied" : ": no such file"),
-                exists ? "check the file's permissions" : "check the path; `dlrun train --help` shows an example spec");
+                "cannot read job spec " + file.string() +
+                    (exists ? ": permission denied" : ": no such file"),
+                exists ? "check the file's permissions"
+                       : "check the path; `dlrun train --help` shows an example spec");
   }
   std::ostringstream text;
   text << in.rdbuf();

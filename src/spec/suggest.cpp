@@ -32,10 +32,12 @@ std::optional<std::string> closest_match(std::string_view word,
   std::size_t best_distance = 0;
   for (const auto candidate : candidates) {
     // A truncated name ("from" for "from_env") is as good a clue as a typo.
-    const bool truncated = word.size() >= 3 && (candidate.starts_with(word) || word.starts_with(candidate));
+    const bool truncated =
+        word.size() >= 3 && (candidate.starts_with(word) || word.starts_with(candidate));
     const std::size_t distance = truncated ? 1 : edit_distance(word, candidate);
     // Up to a third of the word may be wrong; beyond that a suggestion is noise.
-    const std::size_t allowed = std::max<std::size_t>(1, std::max(word.size(), candidate.size()) / 3);
+    const std::size_t allowed =
+        std::max<std::size_t>(1, std::max(word.size(), candidate.size()) / 3);
     if (distance <= allowed && (!best || distance < best_distance)) {
       best = std::string(candidate);
       best_distance = distance;

@@ -18,11 +18,19 @@ std::string lowercase(std::string_view text) {
 
 std::optional<std::int64_t> size_multiplier(std::string_view unit) {
   static constexpr std::array<std::pair<std::string_view, int>, 13> kUnits{{
-      {"", 0}, {"b", 0},
-      {"k", 10}, {"kb", 10}, {"kib", 10},
-      {"m", 20}, {"mb", 20}, {"mib", 20},
-      {"g", 30}, {"gb", 30}, {"gib", 30},
-      {"t", 40}, {"tb", 40},
+      {"", 0},
+      {"b", 0},
+      {"k", 10},
+      {"kb", 10},
+      {"kib", 10},
+      {"m", 20},
+      {"mb", 20},
+      {"mib", 20},
+      {"g", 30},
+      {"gb", 30},
+      {"gib", 30},
+      {"t", 40},
+      {"tb", 40},
   }};
   if (unit == "tib") return std::int64_t{1} << 40;
   for (const auto& [name, shift] : kUnits) {
@@ -86,7 +94,8 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
 }
 
 std::string format_size(std::int64_t bytes) {
-  static constexpr std::array<std::pair<char, int>, 4> kUnits{{{'t', 40}, {'g', 30}, {'m', 20}, {'k', 10}}};
+  static constexpr std::array<std::pair<char, int>, 4> kUnits{
+      {{'t', 40}, {'g', 30}, {'m', 20}, {'k', 10}}};
   for (const auto& [suffix, shift] : kUnits) {
     const std::int64_t unit = std::int64_t{1} << shift;
     if (bytes >= unit && bytes % unit == 0) return std::to_string(bytes / unit) + suffix;

@@ -45,7 +45,8 @@ std::string JobFixture::write_spec(const nlohmann::json& fields, const std::stri
       {"image", kTestImage},
       {"network", "none"},
       {"user", "root"},
-      // This sandbox's daemon lacks CAP_SYS_RESOURCE and cannot grant the default unlimited memlock.
+      // This sandbox's daemon lacks CAP_SYS_RESOURCE and cannot grant the default unlimited
+      // memlock.
       {"resources", {{"memlock", "8m"}}},
       {"labels", {{"dlrun_test_run", run_label_}}},
   };
@@ -55,7 +56,8 @@ std::string JobFixture::write_spec(const nlohmann::json& fields, const std::stri
   return path.string();
 }
 
-ProcessResult JobFixture::dlrun(std::vector<std::string> args, Invocation extra, const std::string& host) const {
+ProcessResult JobFixture::dlrun(std::vector<std::string> args, Invocation extra,
+                                const std::string& host) const {
   extra.args = {DLRUN_BINARY};
   extra.args.insert(extra.args.end(), args.begin(), args.end());
   extra.env["DOCKER_HOST"] = host.empty() ? engine_->gpu_host() : host;
@@ -67,11 +69,13 @@ std::vector<std::string> JobFixture::leftover_containers() const {
   for (const auto& host : {engine_->gpu_host(), engine_->plain_host()}) {
     auto endpoint = engine::parse_docker_host(host);
     REQUIRE(endpoint);
-    auto client = engine::EngineClient::connect(std::make_shared<engine::CurlTransport>(*endpoint), host);
+    auto client =
+        engine::EngineClient::connect(std::make_shared<engine::CurlTransport>(*endpoint), host);
     REQUIRE(client);
     auto listed = client->list_containers_with_label("dlrun_test_run=" + run_label_);
     REQUIRE(listed);
-    for (const auto& container : *listed) names.push_back(container.name + " (" + container.state + ")");
+    for (const auto& container : *listed)
+      names.push_back(container.name + " (" + container.state + ")");
   }
   return names;
 }

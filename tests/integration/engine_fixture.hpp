@@ -40,7 +40,8 @@ class JobFixture {
   std::string write_spec(const nlohmann::json& fields, const std::string& file = "job.json") const;
 
   // Runs dlrun against `host` (the GPU engine unless told otherwise).
-  ProcessResult dlrun(std::vector<std::string> args, Invocation extra = {}, const std::string& host = "") const;
+  ProcessResult dlrun(std::vector<std::string> args, Invocation extra = {},
+                      const std::string& host = "") const;
 
   // Containers carrying this test's label, on both engines: must be none after every run.
   std::vector<std::string> leftover_containers() const;

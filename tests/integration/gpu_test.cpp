@@ -32,21 +32,24 @@ std::vector<std::string> hook_saw_env_for(const fs::path& calls, const std::stri
 
 }  // namespace
 
-TEST_CASE("GPU requests reach the container as NVIDIA_VISIBLE_DEVICES through the NVIDIA hook", "[engine][gpu]") {
+TEST_CASE("GPU requests reach the container as NVIDIA_VISIBLE_DEVICES through the NVIDIA hook",
+          "[engine][gpu]") {
   const std::pair<json, std::string> cases[] = {
       {"all", "all"},
       {2, "0,1"},
       {json::array({"0", "2"}), "0,2"},
-      {json::array({"GPU-8a2f0c1e-0000-1111-2222-333344445555"}), "GPU-8a2f0c1e-0000-1111-2222-333344445555"},
+      {json::array({"GPU-8a2f0c1e-0000-1111-2222-333344445555"}),
+       "GPU-8a2f0c1e-0000-1111-2222-333344445555"},
   };
   for (const auto& [gpus, visible] : cases) {
     JobFixture job;
     INFO("gpus: " << gpus.dump());
-    const auto result = job.dlrun(
-        {"train", "-q",
-         job.write_spec({{"gpus", gpus},
-                         {"env", {{"RUN_LABEL", job.run_label()}}},
-                         {"command", "echo $NVIDIA_VISIBLE_DEVICES $NVIDIA_DRIVER_CAPABILITIES"}})});
+    const auto result =
+        job.dlrun({"train", "-q",
+                   job.write_spec(
+                       {{"gpus", gpus},
+                        {"env", {{"RUN_LABEL", job.run_label()}}},
+                        {"command", "echo $NVIDIA_VISIBLE_DEVICES $NVIDIA_DRIVER_CAPABILITIES"}})});
     INFO(result.err);
     CHECK(result.exit_code == 0);
     CHECK(result.out == visible + " compute,utility\n");
@@ -59,40 +62,49 @@ TEST_CASE("GPU requests reach the container as NVIDIA_VISIBLE_DEVICES through th
 
 TEST_CASE("the gpus flag overrides the spec", "[engine][gpu]") {
   JobFixture job;
-  const auto result = job.dlrun({"train", "-q", "--gpus", "1,3",
-                                 job.write_spec({{"gpus", "all"}, {"command", "echo $NVIDIA_VISIBLE_DEVICES"}})});
+  const auto result =
+      job.dlrun({"train", "-q", "--gpus", "1,3",
+                 job.write_spec({{"gpus", "all"}, {"command", "echo $NVIDIA_VISIBLE_DEVICES"}})});
   CHECK(result.out == "1,3\n");
 }
 
 TEST_CASE("a job without GPUs sees none, even from an image that asks for all", "[engine][gpu]") {
   JobFixture job;
-  const auto result = job.dlrun({"train", "-q", job.write_spec({{"command", "echo $NVIDIA_VISIBLE_DEVICES"}})});
+  const auto result =
+      job.dlrun({"train", "-q", job.write_spec({{"command", "echo $NVIDIA_VISIBLE_DEVICES"}})});
   CHECK(result.exit_code == 0);
   CHECK(result.out == "void\n");
 }
 
-TEST_CASE("a daemon without the NVIDIA driver gets a clear error and no container", "[engine][gpu]") {
+TEST_CASE("a daemon without the NVIDIA driver gets a clear error and no container",
+          "[engine][gpu]") {
   JobFixture job;
-  const auto result =
-      job.dlrun({"train", job.write_spec({{"gpus", "all"}, {"command", {"true"}}})}, {}, job.engine().plain_host());
+  const auto result = job.dlrun({"train", job.write_spec({{"gpus", "all"}, {"command", {"true"}}})},
+                                {}, job.engine().plain_host());
   CHECK(result.exit_code == 125);
-  CHECK(result.err.find("dlrun: error: the job asks for GPUs, but the Docker daemon at " + job.engine().plain_host() +
-                        " has no NVIDIA device driver (could not select device driver \"\" with capabilities: [[gpu]])") !=
-        std::string::npos);
-  CHECK(result.err.find("hint: install the NVIDIA Container Toolkit on the Docker host and restart the daemon") !=
-        std::string::npos);
+  CHECK(result.err.find("dlrun: error: the job asks for GPUs, but the Docker daemon at " +
+                        job.engine().plain_host() +
+                        " has no NVIDIA device driver (could not select device driver \"\" with "
+                        "capabilities: [[gpu]])") != std::string::npos);
+  CHECK(
+      result.err.find(
+          "hint: install the NVIDIA Container Toolkit on the Docker host and restart the daemon") !=
+      std::string::npos);
   CHECK(job.leftover_containers().empty());
 }
 
-TEST_CASE("a failing NVIDIA hook (driver not loaded) is reported with its own words", "[engine][gpu]") {
+TEST_CASE("a failing NVIDIA hook (driver not loaded) is reported with its own words",
+          "[engine][gpu]") {
   JobFixture job;
   // The hook stand-in fails, as the real one does without a loaded driver, for this container.
-  const auto result = job.dlrun(
-      {"train", job.write_spec({{"gpus", 1}, {"env", {{"DLRUN_TEST_HOOK_FAIL", "1"}}}, {"command", {"true"}}})});
+  const auto result = job.dlrun({"train", job.write_spec({{"gpus", 1},
+                                                          {"env", {{"DLRUN_TEST_HOOK_FAIL", "1"}}},
+                                                          {"command", {"true"}}})});
   CHECK(result.exit_code == 125);
   CHECK(result.err.find("dlrun: error: the NVIDIA container hook failed: ") != std::string::npos);
   CHECK(result.err.find("nvml error: driver not loaded") != std::string::npos);
-  CHECK(result.err.find("hint: check that the host's driver works (nvidia-smi)") != std::string::npos);
+  CHECK(result.err.find("hint: check that the host's driver works (nvidia-smi)") !=
+        std::string::npos);
   CHECK(job.leftover_containers().empty());
 }
 

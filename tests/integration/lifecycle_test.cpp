@@ -16,8 +16,8 @@ namespace {
 Invocation signal_when_started(int signo, int times = 1) {
   Invocation invocation;
   invocation.limit = std::chrono::seconds(60);
-  invocation.on_output = [signo, times, sent = std::make_shared<int>(0)](pid_t pid, const std::string& out,
-                                                                         const std::string& err) {
+  invocation.on_output = [signo, times, sent = std::make_shared<int>(0)](
+                             pid_t pid, const std::string& out, const std::string& err) {
     if (*sent == 0 && out.find("started") != std::string::npos) {
       kill(pid, signo);
       ++*sent;
@@ -54,7 +54,8 @@ TEST_CASE("a second Ctrl-C kills a job that ignores SIGTERM at once", "[engine][
   JobFixture job;
   // The shell ignores TERM, so only the grace period's SIGKILL (10 s) or our kill ends it.
   const auto result = job.dlrun(
-      {"train", job.write_spec({{"command", "trap '' TERM; echo started; while true; do sleep 1; done"}})},
+      {"train",
+       job.write_spec({{"command", "trap '' TERM; echo started; while true; do sleep 1; done"}})},
       signal_when_started(SIGINT, 2));
   INFO(result.err);
   CHECK(result.exit_code == 130);
@@ -65,13 +66,15 @@ TEST_CASE("a second Ctrl-C kills a job that ignores SIGTERM at once", "[engine][
 
 TEST_CASE("a job past its timeout is stopped and exits 124", "[engine][signals]") {
   JobFixture job;
-  const auto result = job.dlrun({"train", job.write_spec({{"timeout", "2s"}, {"command", "sleep 300"}})});
+  const auto result =
+      job.dlrun({"train", job.write_spec({{"timeout", "2s"}, {"command", "sleep 300"}})});
   CHECK(result.exit_code == 124);
   CHECK(result.err.find("dlrun: error: the job ran past its timeout of 2s") != std::string::npos);
   CHECK(result.elapsed < std::chrono::seconds(20));
   CHECK(job.leftover_containers().empty());
 
-  const auto flag = job.dlrun({"train", "--timeout", "1s", job.write_spec({{"command", "sleep 300"}})});
+  const auto flag =
+      job.dlrun({"train", "--timeout", "1s", job.write_spec({{"command", "sleep 300"}})});
   CHECK(flag.exit_code == 124);
 }
 
@@ -84,7 +87,8 @@ TEST_CASE("keep leaves the finished container for inspection", "[engine]") {
   CHECK(left[0].find("(exited)") != std::string::npos);
   // Clean up what we kept.
   std::string name = left[0].substr(0, left[0].find(' '));
-  CHECK(run_process({.args = {"/usr/bin/docker", "-H", job.engine().gpu_host(), "rm", "-f", name}}).exit_code == 0);
+  CHECK(run_process({.args = {"/usr/bin/docker", "-H", job.engine().gpu_host(), "rm", "-f", name}})
+            .exit_code == 0);
 }
 
 TEST_CASE("engine problems are dlrun failures (125) with a hint", "[engine][errors]") {
@@ -95,7 +99,8 @@ TEST_CASE("engine problems are dlrun failures (125) with a hint", "[engine][erro
   CHECK(missing.exit_code == 125);
   CHECK(missing.err ==
         "dlrun: error: no Docker daemon socket at /nonexistent/docker.sock\n"
-        "hint: is the daemon running? Start it (sudo systemctl start docker), or set DOCKER_HOST to where it "
+        "hint: is the daemon running? Start it (sudo systemctl start docker), or set DOCKER_HOST "
+        "to where it "
         "listens, e.g. unix:///run/user/$UID/docker.sock for rootless Docker\n");
 
   // The plain engine's socket is root's (mode 0660): an ordinary user may not connect.
@@ -115,13 +120,15 @@ TEST_CASE("engine problems are dlrun failures (125) with a hint", "[engine][erro
   // tini (PID 1) reports a missing program and exits 127, as a shell would.
   const auto bad_command = job.dlrun({"train", job.write_spec({{"command", {"/no/such/binary"}}})});
   CHECK(bad_command.exit_code == 127);
-  CHECK(bad_command.err.find("exec /no/such/binary failed: No such file or directory") != std::string::npos);
+  CHECK(bad_command.err.find("exec /no/such/binary failed: No such file or directory") !=
+        std::string::npos);
   CHECK(job.leftover_containers().empty());
 }
 
 TEST_CASE("spec errors exit 2 and never reach the engine", "[engine][errors]") {
   JobFixture job;
-  const auto result = job.dlrun({"train", job.write_spec({{"gpus", -1}})}, {}, "unix:///nonexistent/docker.sock");
+  const auto result =
+      job.dlrun({"train", job.write_spec({{"gpus", -1}})}, {}, "unix:///nonexistent/docker.sock");
   CHECK(result.exit_code == 2);
   CHECK(result.err.find(": gpus: number -1 is not a GPU count\nhint: ") != std::string::npos);
 
@@ -134,27 +141,30 @@ TEST_CASE("spec errors exit 2 and never reach the engine", "[engine][errors]") {
 
 namespace dlrun::testing {
 
-TEST_CASE("a daemon that dies mid-job is reported as lost, not as the job's result", "[engine][errors]") {
+TEST_CASE("a daemon that dies mid-job is reported as lost, not as the job's result",
+          "[engine][errors]") {
   JobFixture job;
   // An engine of this test's own: killing the shared ones would break the tests beside it.
-  const std::string dir = (std::filesystem::path("/tmp") / ("dlrun-dying-" + job.run_label().substr(0, 8))).string();
+  const std::string dir =
+      (std::filesystem::path("/tmp") / ("dlrun-dying-" + job.run_label().substr(0, 8))).string();
   const std::string script = DLRUN_SOURCE_DIR "/scripts/private-engine.sh";
   REQUIRE(run_process({.args = {script, "start", dir, "--image", kTestImage}}).exit_code == 0);
 
   Invocation kill_daemon;
   kill_daemon.limit = std::chrono::seconds(60);
-  kill_daemon.on_output = [&, done = std::make_shared<bool>(false)](pid_t, const std::string& out, const std::string&) {
+  kill_daemon.on_output = [&, done = std::make_shared<bool>(false)](pid_t, const std::string& out,
+                                                                    const std::string&) {
     if (*done || out.find("started") == std::string::npos) return;
     *done = true;
     run_process({.args = {"/bin/sh", "-c", "kill -9 $(cat " + dir + "/dockerd.pid)"}});
   };
-  const auto result = job.dlrun({"train", job.write_spec({{"command", "echo started; sleep 300"}})}, kill_daemon,
-                                "unix://" + dir + "/docker.sock");
+  const auto result = job.dlrun({"train", job.write_spec({{"command", "echo started; sleep 300"}})},
+                                kill_daemon, "unix://" + dir + "/docker.sock");
   run_process({.args = {script, "stop", dir}});
   INFO(result.err);
   CHECK(result.exit_code == 125);
-  CHECK(result.err.find("dlrun: error: lost the connection to the Docker daemon at " + dir + "/docker.sock") !=
-        std::string::npos);
+  CHECK(result.err.find("dlrun: error: lost the connection to the Docker daemon at " + dir +
+                        "/docker.sock") != std::string::npos);
   CHECK(result.err.find("remove it with: docker rm -f ") != std::string::npos);
 }
 

@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) listing |= std::string_view(argv[i]).starts_with("--list");
   if (!listing && dlrun::testing::TestEngine::find() == nullptr) {
     const bool ci = std::getenv("CI") != nullptr && std::string_view(std::getenv("CI")) == "true";
-    std::fprintf(stderr, "no test engine: DLRUN_TEST_ENGINE_DIR does not point at running engines (%s)\n",
+    std::fprintf(stderr,
+                 "no test engine: DLRUN_TEST_ENGINE_DIR does not point at running engines (%s)\n",
                  ci ? "a failure under CI=true" : "skipped");
     return ci ? 1 : 77;
   }

@@ -31,7 +31,8 @@ std::string hex(const unsigned char* bytes, unsigned int length) {
 ProcessResult run_process(const Invocation& invocation) {
   int out_pipe[2];
   int err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)
+    throw std::runtime_error("pipe");
   const auto started = std::chrono::steady_clock::now();
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork");
@@ -48,7 +49,9 @@ ProcessResult run_process(const Invocation& invocation) {
     for (const auto& [key, value] : invocation.env) setenv(key.c_str(), value.c_str(), 1);
     for (const auto& key : invocation.unset_env) unsetenv(key.c_str());
     if (invocation.uid) {
-      if (setgroups(0, nullptr) != 0 || setgid(*invocation.uid) != 0 || setuid(*invocation.uid) != 0) _exit(126);
+      if (setgroups(0, nullptr) != 0 || setgid(*invocation.uid) != 0 ||
+          setuid(*invocation.uid) != 0)
+        _exit(126);
     }
     std::vector<char*> argv;
     for (const auto& arg : invocation.args) argv.push_back(const_cast<char*>(arg.c_str()));
@@ -67,7 +70,8 @@ ProcessResult run_process(const Invocation& invocation) {
   bool err_open = true;
   bool killed_for_time = false;
   while (out_open || err_open) {
-    pollfd fds[2] = {{out_open ? out_pipe[0] : -1, POLLIN, 0}, {err_open ? err_pipe[0] : -1, POLLIN, 0}};
+    pollfd fds[2] = {{out_open ? out_pipe[0] : -1, POLLIN, 0},
+                     {err_open ? err_pipe[0] : -1, POLLIN, 0}};
     const int ready = poll(fds, 2, 200);
     if (std::chrono::steady_clock::now() - started > invocation.limit && !killed_for_time) {
       kill(pid, SIGKILL);
@@ -100,7 +104,8 @@ ProcessResult run_process(const Invocation& invocation) {
   close(err_pipe[0]);
   int status = 0;
   waitpid(pid, &status, 0);
-  result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   if (invocation.hash_stdout) {
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};

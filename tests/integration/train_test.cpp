@@ -1,9 +1,9 @@
 // dlrun train against a real Docker Engine: output, exit codes, outputs, sandbox defaults.
+#include <openssl/evp.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <openssl/evp.h>
 
 #include "engine_fixture.hpp"
 
@@ -41,7 +41,8 @@ std::string sha256_of_seq(long last) {
 
 TEST_CASE("a hello job runs and leaves nothing behind", "[engine]") {
   JobFixture job;
-  const auto result = job.dlrun({"train", job.write_spec({{"command", {"echo", "hello from dlrun"}}})});
+  const auto result =
+      job.dlrun({"train", job.write_spec({{"command", {"echo", "hello from dlrun"}}})});
   INFO(result.err);
   CHECK(result.exit_code == 0);
   CHECK(result.out == "hello from dlrun\n");
@@ -51,7 +52,8 @@ TEST_CASE("a hello job runs and leaves nothing behind", "[engine]") {
 TEST_CASE("the job's exit code is dlrun's exit code", "[engine]") {
   JobFixture job;
   for (const int code : {0, 1, 42}) {
-    const auto result = job.dlrun({"train", job.write_spec({{"command", "exit " + std::to_string(code)}})});
+    const auto result =
+        job.dlrun({"train", job.write_spec({{"command", "exit " + std::to_string(code)}})});
     INFO(result.err);
     CHECK(result.exit_code == code);
   }
@@ -62,7 +64,8 @@ TEST_CASE("stdout and stderr stay separate and in order", "[engine]") {
   JobFixture job;
   const auto result = job.dlrun(
       {"train", "-q",
-       job.write_spec({{"command", "echo out1; echo err1 >&2; echo out2; printf 'err2 no newline' >&2"}})});
+       job.write_spec(
+           {{"command", "echo out1; echo err1 >&2; echo out2; printf 'err2 no newline' >&2"}})});
   CHECK(result.exit_code == 0);
   CHECK(result.out == "out1\nout2\n");
   CHECK(result.err == "err1\nerr2 no newline");
@@ -74,8 +77,8 @@ TEST_CASE("200 MB of output arrive without losing a byte", "[engine][large]") {
   Invocation hashed;
   hashed.hash_stdout = true;
   hashed.limit = std::chrono::seconds(300);
-  const auto result =
-      job.dlrun({"train", "-q", job.write_spec({{"command", {"seq", "1", std::to_string(kLast)}}})}, hashed);
+  const auto result = job.dlrun(
+      {"train", "-q", job.write_spec({{"command", {"seq", "1", std::to_string(kLast)}}})}, hashed);
   INFO(result.err);
   CHECK(result.exit_code == 0);
   CHECK(result.out_bytes == 204'888'897);
@@ -85,10 +88,11 @@ TEST_CASE("200 MB of output arrive without losing a byte", "[engine][large]") {
 
 TEST_CASE("an out-of-memory kill is reported as such and exits 137", "[engine]") {
   JobFixture job;
-  const auto result = job.dlrun({"train", job.write_spec({
-                                             {"command", "head -c 200000000 /dev/zero | tail > /dev/null"},
-                                             {"resources", {{"memory", "16m"}}},
-                                         })});
+  const auto result =
+      job.dlrun({"train", job.write_spec({
+                              {"command", "head -c 200000000 /dev/zero | tail > /dev/null"},
+                              {"resources", {{"memory", "16m"}}},
+                          })});
   CHECK(result.exit_code == 137);
   CHECK(result.err.find("dlrun: error: killed: out of memory (limit 16m)") != std::string::npos);
   CHECK(job.leftover_containers().empty());
@@ -101,11 +105,13 @@ TEST_CASE("outputs are created and owned by the invoking user", "[engine]") {
   Invocation as_user;
   as_user.uid = kUser;
   const auto result = job.dlrun(
-      {"train", job.write_spec({
-                    {"user", "host"},
-                    {"outputs", "./results/run1"},
-                    {"command", "id -u; echo model > /outputs/model.pt; touch $HOME/.cache-test && echo home ok"},
-                })},
+      {"train",
+       job.write_spec({
+           {"user", "host"},
+           {"outputs", "./results/run1"},
+           {"command",
+            "id -u; echo model > /outputs/model.pt; touch $HOME/.cache-test && echo home ok"},
+       })},
       as_user);
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
@@ -120,15 +126,16 @@ TEST_CASE("outputs are created and owned by the invoking user", "[engine]") {
 
 TEST_CASE("the container runs sandboxed with deep-learning defaults", "[engine]") {
   JobFixture job;
-  const auto result = job.dlrun(
-      {"train", "-q",
-       job.write_spec({
-           {"resources", {{"shm_size", "256m"}, {"pids", 100}}},
-           {"command",
-            "grep CapEff /proc/self/status; grep NoNewPrivs /proc/self/status; df -k /dev/shm | tail -1 | "
-            "awk '{print \"shm\", $2}'; ulimit -s; ulimit -l; cat /proc/1/comm; cat /sys/fs/cgroup/pids/pids.max "
-            "2>/dev/null || cat /sys/fs/cgroup/pids.max"},
-       })});
+  const auto result = job.dlrun({"train", "-q",
+                                 job.write_spec({
+                                     {"resources", {{"shm_size", "256m"}, {"pids", 100}}},
+                                     {"command",
+                                      "grep CapEff /proc/self/status; grep NoNewPrivs "
+                                      "/proc/self/status; df -k /dev/shm | tail -1 | "
+                                      "awk '{print \"shm\", $2}'; ulimit -s; ulimit -l; cat "
+                                      "/proc/1/comm; cat /sys/fs/cgroup/pids/pids.max "
+                                      "2>/dev/null || cat /sys/fs/cgroup/pids.max"},
+                                 })});
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   CHECK(result.out ==
@@ -141,28 +148,34 @@ TEST_CASE("the container runs sandboxed with deep-learning defaults", "[engine]"
         "100\n");
 }
 
-TEST_CASE("mount sources must exist, and unsafe ones are refused before anything is created", "[engine]") {
+TEST_CASE("mount sources must exist, and unsafe ones are refused before anything is created",
+          "[engine]") {
   JobFixture job;
   const auto missing = job.dlrun(
-      {"train", job.write_spec({{"mounts", {{{"source", "./no-such-data"}, {"target", "/data"}}}}})});
+      {"train",
+       job.write_spec({{"mounts", {{{"source", "./no-such-data"}, {"target", "/data"}}}}})});
   CHECK(missing.exit_code == 2);
-  CHECK(missing.err.find("mounts[0].source: " + (job.dir() / "no-such-data").string() + " does not exist") !=
-        std::string::npos);
+  CHECK(missing.err.find("mounts[0].source: " + (job.dir() / "no-such-data").string() +
+                         " does not exist") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(job.dir() / "no-such-data"));
 
-  const auto unsafe = job.dlrun({"train", job.write_spec({{"mounts", {{{"source", "/etc"}, {"target", "/host-etc"}}}}})});
+  const auto unsafe = job.dlrun(
+      {"train", job.write_spec({{"mounts", {{{"source", "/etc"}, {"target", "/host-etc"}}}}})});
   CHECK(unsafe.exit_code == 2);
   CHECK(unsafe.err.find("refusing to mount /etc") != std::string::npos);
   CHECK(unsafe.err.find("--allow-unsafe-mounts") != std::string::npos);
 
   const std::string socket_dir = job.engine().dir.string();
-  const auto socket = job.dlrun({"train", job.write_spec({{"mounts", {{{"source", socket_dir}, {"target", "/d"}}}}})});
+  const auto socket = job.dlrun(
+      {"train", job.write_spec({{"mounts", {{{"source", socket_dir}, {"target", "/d"}}}}})});
   CHECK(socket.exit_code == 2);
   CHECK(socket.err.find("exposes the Docker socket") != std::string::npos);
 
-  const auto allowed = job.dlrun({"train", "--allow-unsafe-mounts",
-                                  job.write_spec({{"mounts", {{{"source", "/etc"}, {"target", "/host-etc"}, {"read_only", true}}}},
-                                                  {"command", "test -f /host-etc/passwd && echo mounted"}})});
+  const auto allowed = job.dlrun(
+      {"train", "--allow-unsafe-mounts",
+       job.write_spec(
+           {{"mounts", {{{"source", "/etc"}, {"target", "/host-etc"}, {"read_only", true}}}},
+            {"command", "test -f /host-etc/passwd && echo mounted"}})});
   CHECK(allowed.exit_code == 0);
   CHECK(allowed.out == "mounted\n");
   CHECK(job.leftover_containers().empty());
@@ -170,8 +183,9 @@ TEST_CASE("mount sources must exist, and unsafe ones are refused before anything
 
 TEST_CASE("secrets reach the job but never the dry-run or the debug log", "[engine]") {
   JobFixture job;
-  const std::string spec = job.write_spec({{"env", {{"API_KEY", {{"from_env", "DLRUN_TEST_SECRET"}}}}},
-                                           {"command", "test ${#API_KEY} = 14 && echo got it"}});
+  const std::string spec =
+      job.write_spec({{"env", {{"API_KEY", {{"from_env", "DLRUN_TEST_SECRET"}}}}},
+                      {"command", "test ${#API_KEY} = 14 && echo got it"}});
   Invocation with_secret;
   with_secret.env["DLRUN_TEST_SECRET"] = "hunter2-secret";
 
@@ -190,7 +204,8 @@ TEST_CASE("secrets reach the job but never the dry-run or the debug log", "[engi
   without.unset_env = {"DLRUN_TEST_SECRET"};
   const auto unset = job.dlrun({"train", spec}, without);
   CHECK(unset.exit_code == 2);
-  CHECK(unset.err.find("env.API_KEY comes from the host variable DLRUN_TEST_SECRET, which is not set") !=
+  CHECK(unset.err.find(
+            "env.API_KEY comes from the host variable DLRUN_TEST_SECRET, which is not set") !=
         std::string::npos);
 }
 
@@ -199,14 +214,16 @@ TEST_CASE("a dry run contacts nothing", "[engine]") {
   const auto result = job.dlrun({"train", "--dry-run", job.write_spec({{"command", {"true"}}})}, {},
                                 "unix:///nonexistent/docker.sock");
   CHECK(result.exit_code == 0);
-  CHECK(result.out.starts_with("image: dlrun-test/busybox:1\n\ncreate request: POST /containers/create?name=dlrun-job-"));
+  CHECK(result.out.starts_with(
+      "image: dlrun-test/busybox:1\n\ncreate request: POST /containers/create?name=dlrun-job-"));
   CHECK(result.out.find("equivalent docker command:\ndocker run --rm") != std::string::npos);
 }
 
 TEST_CASE("command-line overrides reach the container", "[engine]") {
   JobFixture job;
-  const auto result = job.dlrun({"train", "-q", job.write_spec({{"command", {"sh", "-c", "echo $GREETING $0 $1"}}}),
-                                 "--env", "GREETING=hi", "--", "a", "b"});
+  const auto result =
+      job.dlrun({"train", "-q", job.write_spec({{"command", {"sh", "-c", "echo $GREETING $0 $1"}}}),
+                 "--env", "GREETING=hi", "--", "a", "b"});
   CHECK(result.exit_code == 0);
   CHECK(result.out == "hi a b\n");
 }

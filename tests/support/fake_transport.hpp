@@ -19,14 +19,18 @@ class FakeTransport final : public engine::Transport {
 
   void expect(std::string request_prefix, long status, std::string body = {},
               std::map<std::string, std::string> headers = {}) {
-    script_.push_back({std::move(request_prefix), engine::Response{status, std::move(headers), std::move(body)}});
+    script_.push_back(
+        {std::move(request_prefix), engine::Response{status, std::move(headers), std::move(body)}});
   }
   void expect_failure(std::string request_prefix, Error error) {
     script_.push_back({std::move(request_prefix), std::unexpected(std::move(error))});
   }
 
-  Result<engine::Response> send(const engine::Request& request) override { return answer(request, nullptr); }
-  Result<engine::Response> stream(const engine::Request& request, engine::StreamSink& sink) override {
+  Result<engine::Response> send(const engine::Request& request) override {
+    return answer(request, nullptr);
+  }
+  Result<engine::Response> stream(const engine::Request& request,
+                                  engine::StreamSink& sink) override {
     return answer(request, &sink);
   }
 

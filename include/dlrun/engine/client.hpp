@@ -34,7 +34,8 @@ enum class WaitCondition { next_exit, not_running, removed };
 class EngineClient {
  public:
   // Pings the daemon and settles on min(our newest, its newest) API version.
-  static Result<EngineClient> connect(std::shared_ptr<Transport> transport, std::string endpoint_display);
+  static Result<EngineClient> connect(std::shared_ptr<Transport> transport,
+                                      std::string endpoint_display);
 
   ApiVersion api_version() const { return version_; }
   const std::string& server_version() const { return server_version_; }

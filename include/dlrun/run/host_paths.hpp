@@ -29,7 +29,8 @@ class OutputsDirectory {
   void keep() { created_.reset(); }
 
  private:
-  explicit OutputsDirectory(std::optional<std::filesystem::path> created) : created_(std::move(created)) {}
+  explicit OutputsDirectory(std::optional<std::filesystem::path> created)
+      : created_(std::move(created)) {}
   std::optional<std::filesystem::path> created_;
 };
 

@@ -22,7 +22,8 @@ struct RunOptions {
 // Creates the container, attaches before starting it so no output is lost, streams its output,
 // and waits. Returns dlrun's exit code: the job's own, or 124 (timeout), 130/143 (signals),
 // 137 (out of memory). The container is removed on every path unless `keep` says otherwise.
-Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan, const std::string& create_body,
-                    const RunOptions& options, SignalWatcher& signals);
+Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan,
+                    const std::string& create_body, const RunOptions& options,
+                    SignalWatcher& signals);
 
 }  // namespace dlrun::run

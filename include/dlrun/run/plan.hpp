@@ -32,7 +32,7 @@ HostContext current_host(std::string spec_digest);
 struct PlannedEnv {
   std::string name;
   std::string value;
-  bool secret = false;                 // value came from the host; never printed
+  bool secret = false;                       // value came from the host; never printed
   std::optional<std::string> host_variable;  // where a secret came from
 };
 

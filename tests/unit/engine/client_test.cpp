@@ -9,8 +9,10 @@ namespace {
 
 using testing::FakeTransport;
 
-EngineClient connected(const std::shared_ptr<FakeTransport>& transport, const std::string& api = "1.41") {
-  transport->expect("GET /_ping", 200, "OK", {{"api-version", api}, {"server", "Docker/20.10.24 (linux)"}});
+EngineClient connected(const std::shared_ptr<FakeTransport>& transport,
+                       const std::string& api = "1.41") {
+  transport->expect("GET /_ping", 200, "OK",
+                    {{"api-version", api}, {"server", "Docker/20.10.24 (linux)"}});
   auto client = EngineClient::connect(transport, "unix:///test.sock");
   REQUIRE(client.has_value());
   return std::move(*client);
@@ -35,40 +37,49 @@ TEST_CASE("a daemon too old for GPU requests is refused", "[engine][client]") {
   REQUIRE_FALSE(client);
   CHECK(client.error().kind == ErrorKind::engine_too_old);
   CHECK(client.error().message ==
-        "the Docker daemon at unix:///test.sock speaks API 1.39, older than the 1.40 that GPU requests "
+        "the Docker daemon at unix:///test.sock speaks API 1.39, older than the 1.40 that GPU "
+        "requests "
         "(DeviceRequests) need");
   CHECK(client.error().hint == "upgrade Docker Engine to 19.03 or newer");
 
   transport->expect("GET /_ping", 200, "OK");
-  CHECK(EngineClient::connect(transport, "x").error().message == "the server at x did not say which Docker API it speaks");
+  CHECK(EngineClient::connect(transport, "x").error().message ==
+        "the server at x did not say which Docker API it speaks");
 }
 
 TEST_CASE("the daemon's refusals become typed errors with hints", "[engine][client]") {
   auto transport = std::make_shared<FakeTransport>();
   auto client = connected(transport);
 
-  transport->expect("POST /v1.41/containers/c1/start", 500,
-                    R"({"message":"could not select device driver \"\" with capabilities: [[gpu]]"})");
+  transport->expect(
+      "POST /v1.41/containers/c1/start", 500,
+      R"({"message":"could not select device driver \"\" with capabilities: [[gpu]]"})");
   auto no_driver = client.start_container("c1");
   REQUIRE_FALSE(no_driver);
   CHECK(no_driver.error().kind == ErrorKind::gpu_unavailable);
   CHECK(no_driver.error().message ==
-        "the job asks for GPUs, but the Docker daemon at unix:///test.sock has no NVIDIA device driver "
+        "the job asks for GPUs, but the Docker daemon at unix:///test.sock has no NVIDIA device "
+        "driver "
         "(could not select device driver \"\" with capabilities: [[gpu]])");
-  CHECK(no_driver.error().hint.starts_with("install the NVIDIA Container Toolkit on the Docker host and restart"));
+  CHECK(no_driver.error().hint.starts_with(
+      "install the NVIDIA Container Toolkit on the Docker host and restart"));
 
-  transport->expect("POST /v1.41/containers/c1/start", 500,
-                    R"({"message":"failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error running hook #0: error running hook: exit status 1, stdout: , stderr: Auto-detected mode as 'legacy'\nnvidia-container-cli: requirement error: unsatisfied condition: cuda>=12.4, please update your driver to a newer version, or use an earlier cuda container: unknown"})");
+  transport->expect(
+      "POST /v1.41/containers/c1/start", 500,
+      R"({"message":"failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error running hook #0: error running hook: exit status 1, stdout: , stderr: Auto-detected mode as 'legacy'\nnvidia-container-cli: requirement error: unsatisfied condition: cuda>=12.4, please update your driver to a newer version, or use an earlier cuda container: unknown"})");
   auto old_driver = client.start_container("c1");
   REQUIRE_FALSE(old_driver);
   CHECK(old_driver.error().kind == ErrorKind::gpu_unavailable);
-  CHECK(old_driver.error().message.starts_with("the host's NVIDIA driver is too old for this image: "));
+  CHECK(old_driver.error().message.starts_with(
+      "the host's NVIDIA driver is too old for this image: "));
 
-  transport->expect("POST /v1.41/containers/create?name=dlrun-x", 404, R"({"message":"No such image: nope:1"})");
+  transport->expect("POST /v1.41/containers/create?name=dlrun-x", 404,
+                    R"({"message":"No such image: nope:1"})");
   auto missing = client.create_container("dlrun-x", "{}");
   REQUIRE_FALSE(missing);
   CHECK(missing.error().kind == ErrorKind::image_not_found);
-  CHECK(missing.error().message == "the Docker daemon could not create the container: No such image: nope:1");
+  CHECK(missing.error().message ==
+        "the Docker daemon could not create the container: No such image: nope:1");
 
   transport->expect("POST /v1.41/containers/c1/attach", 404, "No such container: c1\r\n");
   struct NullSink final : StreamSink {
@@ -77,7 +88,8 @@ TEST_CASE("the daemon's refusals become typed errors with hints", "[engine][clie
   } sink;
   auto attach = client.attach_container("c1", sink);
   REQUIRE_FALSE(attach);
-  CHECK(attach.error().message == "the Docker daemon could not attach to the container: No such container: c1");
+  CHECK(attach.error().message ==
+        "the Docker daemon could not attach to the container: No such container: c1");
 }
 
 TEST_CASE("malformed daemon answers are reported, not trusted", "[engine][client]") {
@@ -89,12 +101,14 @@ TEST_CASE("malformed daemon answers are reported, not trusted", "[engine][client
   CHECK(created.error().message.starts_with("the daemon's answer to create is not valid JSON: "));
 
   transport->expect("POST /v1.41/containers/create", 201, R"({"Warnings":[]})");
-  CHECK(client.create_container("n1", "{}").error().message == "the daemon created a container but did not say its id");
+  CHECK(client.create_container("n1", "{}").error().message ==
+        "the daemon created a container but did not say its id");
 
   transport->expect("POST /v1.41/containers/c/wait?condition=next-exit", 200, R"({"StatusCode":)");
   CHECK_FALSE(client.wait_container("c", WaitCondition::next_exit, [] {}).has_value());
 
-  transport->expect("POST /v1.41/containers/c/wait", 200, R"({"StatusCode":-1,"Error":{"Message":"context canceled"}})");
+  transport->expect("POST /v1.41/containers/c/wait", 200,
+                    R"({"StatusCode":-1,"Error":{"Message":"context canceled"}})");
   CHECK(client.wait_container("c", WaitCondition::next_exit, [] {}).error().message ==
         "waiting for the container failed: context canceled");
 }
@@ -102,7 +116,8 @@ TEST_CASE("malformed daemon answers are reported, not trusted", "[engine][client
 TEST_CASE("wait reports ready when headers arrive, then the exit status", "[engine][client]") {
   auto transport = std::make_shared<FakeTransport>();
   auto client = connected(transport);
-  transport->expect("POST /v1.41/containers/c/wait?condition=next-exit", 200, R"({"StatusCode":42})");
+  transport->expect("POST /v1.41/containers/c/wait?condition=next-exit", 200,
+                    R"({"StatusCode":42})");
   bool ready = false;
   auto status = client.wait_container("c", WaitCondition::next_exit, [&] { ready = true; });
   CHECK(ready);
@@ -112,8 +127,10 @@ TEST_CASE("wait reports ready when headers arrive, then the exit status", "[engi
 TEST_CASE("stop, kill and remove tolerate a container that is already gone", "[engine][client]") {
   auto transport = std::make_shared<FakeTransport>();
   auto client = connected(transport);
-  transport->expect("POST /v1.41/containers/c/kill?signal=SIGKILL", 409, R"({"message":"container c is not running"})");
-  transport->expect("DELETE /v1.41/containers/c?force=1&v=1", 404, R"({"message":"No such container: c"})");
+  transport->expect("POST /v1.41/containers/c/kill?signal=SIGKILL", 409,
+                    R"({"message":"container c is not running"})");
+  transport->expect("DELETE /v1.41/containers/c?force=1&v=1", 404,
+                    R"({"message":"No such container: c"})");
   transport->expect("POST /v1.41/containers/c/stop?t=10", 304);
   CHECK(client.kill_container("c", "SIGKILL").has_value());
   CHECK(client.remove_container("c").has_value());
@@ -123,14 +140,16 @@ TEST_CASE("stop, kill and remove tolerate a container that is already gone", "[e
 TEST_CASE("label filters are sent URL-encoded", "[engine][client]") {
   auto transport = std::make_shared<FakeTransport>();
   auto client = connected(transport);
-  transport->expect("GET /v1.41/containers/json?all=1&filters=", 200,
-                    R"([{"Id":"abc","Names":["/dlrun-x-1"],"State":"exited","Labels":{"dlrun.job":"x"}}])");
+  transport->expect(
+      "GET /v1.41/containers/json?all=1&filters=", 200,
+      R"([{"Id":"abc","Names":["/dlrun-x-1"],"State":"exited","Labels":{"dlrun.job":"x"}}])");
   auto listed = client.list_containers_with_label("dlrun.managed=true");
   REQUIRE(listed);
   REQUIRE(listed->size() == 1);
   CHECK((*listed)[0].name == "dlrun-x-1");
   CHECK(transport->sent.back().target ==
-        "/v1.41/containers/json?all=1&filters=%7B%22label%22%3A%7B%22dlrun.managed%3Dtrue%22%3Atrue%7D%7D");
+        "/v1.41/containers/"
+        "json?all=1&filters=%7B%22label%22%3A%7B%22dlrun.managed%3Dtrue%22%3Atrue%7D%7D");
 }
 
 }  // namespace dlrun::engine

@@ -11,16 +11,23 @@ struct Collected final : FrameSink {
   int pieces = 0;
   void on_payload(StreamId stream, std::span<const char> bytes) override {
     ++pieces;
-    std::string& target = stream == StreamId::stderr ? err : stream == StreamId::system_error ? system : out;
+    std::string& target = stream == StreamId::stderr         ? err
+                          : stream == StreamId::system_error ? system
+                                                             : out;
     target.append(bytes.data(), bytes.size());
   }
 };
 
 std::string frame(StreamId stream, const std::string& payload) {
   const auto size = static_cast<std::uint32_t>(payload.size());
-  std::string header{static_cast<char>(stream), 0, 0, 0,
-                     static_cast<char>(size >> 24), static_cast<char>((size >> 16) & 0xFF),
-                     static_cast<char>((size >> 8) & 0xFF), static_cast<char>(size & 0xFF)};
+  std::string header{static_cast<char>(stream),
+                     0,
+                     0,
+                     0,
+                     static_cast<char>(size >> 24),
+                     static_cast<char>((size >> 16) & 0xFF),
+                     static_cast<char>((size >> 8) & 0xFF),
+                     static_cast<char>(size & 0xFF)};
   return header + payload;
 }
 
@@ -28,15 +35,17 @@ std::string frame(StreamId stream, const std::string& payload) {
 
 TEST_CASE("frames are split into streams whatever the read boundaries", "[engine][demux]") {
   const std::string big(70000, 'x');  // larger than one 64 KiB read
-  const std::string stream = frame(StreamId::stdout, "hello\n") + frame(StreamId::stderr, "oops\n") +
-                             frame(StreamId::stdout, "") + frame(StreamId::stdout, big) +
+  const std::string stream = frame(StreamId::stdout, "hello\n") +
+                             frame(StreamId::stderr, "oops\n") + frame(StreamId::stdout, "") +
+                             frame(StreamId::stdout, big) +
                              frame(StreamId::stderr, std::string(1, '\0') + "bin");
   // Every chunk size from byte-at-a-time up: headers and payloads land across reads.
   for (std::size_t chunk : {1UL, 2UL, 3UL, 7UL, 8UL, 9UL, 13UL, 4096UL, 65536UL, stream.size()}) {
     Collected collected;
     Demultiplexer demux(collected);
     for (std::size_t at = 0; at < stream.size(); at += chunk) {
-      REQUIRE(demux.feed(std::span(stream).subspan(at, std::min(chunk, stream.size() - at))).has_value());
+      REQUIRE(demux.feed(std::span(stream).subspan(at, std::min(chunk, stream.size() - at)))
+                  .has_value());
     }
     INFO("chunk " << chunk);
     CHECK(collected.out == "hello\n" + big);
@@ -69,7 +78,8 @@ TEST_CASE("system-error frames and unknown frame types", "[engine][demux]") {
   const std::string tty_output = "hello world\n";  // raw TTY bytes: 'h' is no frame type
   auto fed = raw.feed(tty_output);
   REQUIRE_FALSE(fed.has_value());
-  CHECK(fed.error().message == "the daemon sent an unrecognized stream type 104 in the container's output");
+  CHECK(fed.error().message ==
+        "the daemon sent an unrecognized stream type 104 in the container's output");
 }
 
 }  // namespace dlrun::engine

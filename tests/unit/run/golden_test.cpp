@@ -48,7 +48,8 @@ void check_golden(const fs::path& golden, const std::string& actual) {
 
 }  // namespace
 
-TEST_CASE("each example spec produces its golden create request and docker command", "[run][golden]") {
+TEST_CASE("each example spec produces its golden create request and docker command",
+          "[run][golden]") {
   const fs::path examples = DLRUN_SOURCE_DIR "/examples";
   const fs::path goldens = DLRUN_SOURCE_DIR "/tests/golden";
   int checked = 0;
@@ -64,11 +65,13 @@ TEST_CASE("each example spec produces its golden create request and docker comma
 
     const std::string body = create_request_body(*plan, Secrets::masked, 2) + "\n";
     check_golden(goldens / (entry.path().stem().string() + ".create.json"), body);
-    check_golden(goldens / (entry.path().stem().string() + ".docker.txt"), docker_run_command(*plan) + "\n");
+    check_golden(goldens / (entry.path().stem().string() + ".docker.txt"),
+                 docker_run_command(*plan) + "\n");
 
     // The unmasked body differs only in the secret values it carries.
     const std::string revealed = create_request_body(*plan, Secrets::revealed);
-    CHECK(nlohmann::json::parse(revealed)["HostConfig"] == nlohmann::json::parse(body)["HostConfig"]);
+    CHECK(nlohmann::json::parse(revealed)["HostConfig"] ==
+          nlohmann::json::parse(body)["HostConfig"]);
     CHECK(body.find("SECRET") == std::string::npos);
     ++checked;
   }

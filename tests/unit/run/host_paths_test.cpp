@@ -22,8 +22,9 @@ struct TempDir {
 };
 
 spec::JobSpec with_mount(const std::string& source, const fs::path& base = "/") {
-  auto parsed = spec::parse_job_spec(
-      R"({"version": 1, "image": "x", "mounts": [{"source": ")" + source + R"(", "target": "/m"}]})", base, "t");
+  auto parsed = spec::parse_job_spec(R"({"version": 1, "image": "x", "mounts": [{"source": ")" +
+                                         source + R"(", "target": "/m"}]})",
+                                     base, "t");
   REQUIRE(parsed.has_value());
   return *parsed;
 }
@@ -32,44 +33,53 @@ spec::JobSpec with_mount(const std::string& source, const fs::path& base = "/") 
 
 TEST_CASE("a missing bind source is an error, never created", "[run][mounts]") {
   TempDir dir;
-  auto checked = check_bind_sources(with_mount("./nope", dir.path), UnsafeMounts::refuse, std::nullopt);
+  auto checked =
+      check_bind_sources(with_mount("./nope", dir.path), UnsafeMounts::refuse, std::nullopt);
   REQUIRE_FALSE(checked);
   CHECK(checked.error().kind == ErrorKind::mount);
-  CHECK(checked.error().message == "mounts[0].source: " + (dir.path / "nope").string() + " does not exist");
+  CHECK(checked.error().message ==
+        "mounts[0].source: " + (dir.path / "nope").string() + " does not exist");
   CHECK_FALSE(fs::exists(dir.path / "nope"));
   CHECK(exit_code_for(checked.error().kind) == exit_code::usage);
 
   fs::create_directory(dir.path / "data");
-  CHECK(check_bind_sources(with_mount("./data", dir.path), UnsafeMounts::refuse, std::nullopt).has_value());
+  CHECK(check_bind_sources(with_mount("./data", dir.path), UnsafeMounts::refuse, std::nullopt)
+            .has_value());
 }
 
 TEST_CASE("host system paths and the Docker socket are refused unless allowed", "[run][mounts]") {
-  for (const std::string source : {"/", "/etc", "/etc/ssl", "/proc", "/sys", "/dev", "/var", "/run"}) {
+  for (const std::string source :
+       {"/", "/etc", "/etc/ssl", "/proc", "/sys", "/dev", "/var", "/run"}) {
     INFO(source);
     auto checked = check_bind_sources(with_mount(source), UnsafeMounts::refuse, std::nullopt);
     REQUIRE_FALSE(checked);
     CHECK(checked.error().message.starts_with("mounts[0].source: refusing to mount "));
-    CHECK(checked.error().hint == "mount only the data the job needs; if you really mean it, pass --allow-unsafe-mounts");
+    CHECK(checked.error().hint ==
+          "mount only the data the job needs; if you really mean it, pass --allow-unsafe-mounts");
     CHECK(check_bind_sources(with_mount(source), UnsafeMounts::allow, std::nullopt).has_value());
   }
 
   TempDir dir;
   std::ofstream(dir.path / "docker.sock") << "";
-  auto socket = check_bind_sources(with_mount(dir.path.string()), UnsafeMounts::refuse, (dir.path / "docker.sock").string());
+  auto socket = check_bind_sources(with_mount(dir.path.string()), UnsafeMounts::refuse,
+                                   (dir.path / "docker.sock").string());
   REQUIRE_FALSE(socket);
-  CHECK(socket.error().message == "mounts[0].source: refusing to mount " + dir.path.string() + ": " +
-                                     dir.path.string() + " exposes the Docker socket, which gives the job root on the host");
+  CHECK(socket.error().message ==
+        "mounts[0].source: refusing to mount " + dir.path.string() + ": " + dir.path.string() +
+            " exposes the Docker socket, which gives the job root on the host");
 }
 
 TEST_CASE("a symlink to a system directory is seen through", "[run][mounts]") {
   TempDir dir;
   fs::create_directory_symlink("/etc", dir.path / "innocent");
-  auto checked = check_bind_sources(with_mount("./innocent", dir.path), UnsafeMounts::refuse, std::nullopt);
+  auto checked =
+      check_bind_sources(with_mount("./innocent", dir.path), UnsafeMounts::refuse, std::nullopt);
   REQUIRE_FALSE(checked);
   CHECK(checked.error().message.find("host system directory /etc") != std::string::npos);
 }
 
-TEST_CASE("an outputs directory a run created is removed when the run never used it", "[run][outputs]") {
+TEST_CASE("an outputs directory a run created is removed when the run never used it",
+          "[run][outputs]") {
   TempDir dir;
   const fs::path outputs = dir.path / "a" / "b" / "out";
   {
@@ -89,7 +99,8 @@ TEST_CASE("an outputs directory a run created is removed when the run never used
   std::ofstream(dir.path / "file") << "x";
   auto not_dir = OutputsDirectory::prepare(dir.path / "file");
   REQUIRE_FALSE(not_dir);
-  CHECK(not_dir.error().message == "outputs: " + (dir.path / "file").string() + " exists and is not a directory");
+  CHECK(not_dir.error().message ==
+        "outputs: " + (dir.path / "file").string() + " exists and is not a directory");
 }
 
 }  // namespace dlrun::run

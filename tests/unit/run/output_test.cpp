@@ -12,8 +12,15 @@ namespace {
 
 std::string frame(char stream, const std::string& payload) {
   const auto size = static_cast<std::uint32_t>(payload.size());
-  return std::string{stream, 0, 0, 0, static_cast<char>(size >> 24), static_cast<char>((size >> 16) & 0xFF),
-                     static_cast<char>((size >> 8) & 0xFF), static_cast<char>(size & 0xFF)} + payload;
+  return std::string{stream,
+                     0,
+                     0,
+                     0,
+                     static_cast<char>(size >> 24),
+                     static_cast<char>((size >> 16) & 0xFF),
+                     static_cast<char>((size >> 8) & 0xFF),
+                     static_cast<char>(size & 0xFF)} +
+         payload;
 }
 
 std::string drain(int fd) {
@@ -26,7 +33,8 @@ std::string drain(int fd) {
 
 }  // namespace
 
-TEST_CASE("output goes to the right descriptor and a daemon error stops the stream", "[run][output]") {
+TEST_CASE("output goes to the right descriptor and a daemon error stops the stream",
+          "[run][output]") {
   int out[2], err[2];
   REQUIRE(pipe(out) == 0);
   REQUIRE(pipe(err) == 0);
@@ -42,7 +50,8 @@ TEST_CASE("output goes to the right descriptor and a daemon error stops the stre
     const std::string daemon_error = frame(3, "log reader failed");
     CHECK_FALSE(forwarder.on_body(daemon_error));
     REQUIRE(forwarder.failure().has_value());
-    CHECK(forwarder.failure()->message == "the daemon reported an error in the output stream: log reader failed");
+    CHECK(forwarder.failure()->message ==
+          "the daemon reported an error in the output stream: log reader failed");
   }
   close(out[1]);
   close(err[1]);
@@ -56,7 +65,7 @@ TEST_CASE("output goes to the right descriptor and a daemon error stops the stre
 TEST_CASE("a reader that goes away does not stop the job's stream", "[run][output]") {
   int out[2];
   REQUIRE(pipe(out) == 0);
-  close(out[0]);  // like `dlrun train … | head -1` after head exits
+  close(out[0]);                  // like `dlrun train … | head -1` after head exits
   std::signal(SIGPIPE, SIG_IGN);  // as dlrun's main does
   const int devnull = open("/dev/null", O_WRONLY);
   OutputForwarder forwarder(out[1], devnull, {});

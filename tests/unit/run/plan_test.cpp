@@ -26,7 +26,8 @@ HostContext host_with(std::map<std::string, std::string> env) {
 }
 
 spec::JobSpec spec_of(const std::string& extra) {
-  auto parsed = spec::parse_job_spec(R"({"version": 1, "name": "t", "image": "img")" + extra + "}", "/p", "t");
+  auto parsed = spec::parse_job_spec(R"({"version": 1, "name": "t", "image": "img")" + extra + "}",
+                                     "/p", "t");
   REQUIRE(parsed.has_value());
   return *parsed;
 }
@@ -53,21 +54,26 @@ TEST_CASE("GPU requests become DeviceRequests", "[run][plan]") {
     return body_of(*plan);
   };
   const auto all = request("\"all\"");
-  CHECK(all["HostConfig"]["DeviceRequests"] ==
-        nlohmann::json::parse(R"([{"Driver":"","Count":-1,"Capabilities":[["gpu"]],"Options":{}}])"));
+  CHECK(
+      all["HostConfig"]["DeviceRequests"] ==
+      nlohmann::json::parse(R"([{"Driver":"","Count":-1,"Capabilities":[["gpu"]],"Options":{}}])"));
   CHECK(all["Env"].dump().find("NVIDIA_DRIVER_CAPABILITIES=compute,utility") != std::string::npos);
   CHECK(all["Env"].dump().find("NVIDIA_VISIBLE_DEVICES") == std::string::npos);
 
   CHECK(request("2")["HostConfig"]["DeviceRequests"][0]["Count"] == 2);
   const auto listed = request(R"(["0", "GPU-abc"])");
   CHECK(listed["HostConfig"]["DeviceRequests"][0]["Count"] == 0);
-  CHECK(listed["HostConfig"]["DeviceRequests"][0]["DeviceIDs"] == nlohmann::json::parse(R"(["0","GPU-abc"])"));
+  CHECK(listed["HostConfig"]["DeviceRequests"][0]["DeviceIDs"] ==
+        nlohmann::json::parse(R"(["0","GPU-abc"])"));
 }
 
 TEST_CASE("the user's own driver capabilities are kept", "[run][plan]") {
-  auto plan = make_plan(spec_of(R"(, "gpus": 1, "env": {"NVIDIA_DRIVER_CAPABILITIES": "all"})"), host_with({}));
+  auto plan = make_plan(spec_of(R"(, "gpus": 1, "env": {"NVIDIA_DRIVER_CAPABILITIES": "all"})"),
+                        host_with({}));
   REQUIRE(plan);
-  CHECK(body_of(*plan)["Env"] == nlohmann::json::parse(R"(["NVIDIA_DRIVER_CAPABILITIES=all","HOME=/home/dlrun","USER=bob"])"));
+  CHECK(
+      body_of(*plan)["Env"] ==
+      nlohmann::json::parse(R"(["NVIDIA_DRIVER_CAPABILITIES=all","HOME=/home/dlrun","USER=bob"])"));
 }
 
 TEST_CASE("user host runs as the invoking uid:gid with a writable HOME", "[run][plan]") {
@@ -75,8 +81,10 @@ TEST_CASE("user host runs as the invoking uid:gid with a writable HOME", "[run][
   REQUIRE(plan);
   const auto body = body_of(*plan);
   CHECK(body["User"] == "1234:99");
-  CHECK(body["HostConfig"]["Mounts"][0] ==
-        nlohmann::json::parse(R"({"Type":"tmpfs","Target":"/home/dlrun","TmpfsOptions":{"SizeBytes":1073741824,"Mode":1023}})"));
+  CHECK(
+      body["HostConfig"]["Mounts"][0] ==
+      nlohmann::json::parse(
+          R"({"Type":"tmpfs","Target":"/home/dlrun","TmpfsOptions":{"SizeBytes":1073741824,"Mode":1023}})"));
 
   auto root = make_plan(spec_of(R"(, "user": "root")"), host_with({}));
   CHECK(body_of(*root)["User"] == "0:0");
@@ -87,12 +95,15 @@ TEST_CASE("secrets come from the host and never appear masked output", "[run][pl
   const auto spec = spec_of(R"(, "env": {"TOKEN": {"from_env": "HOST_TOKEN"}})");
   auto missing = make_plan(spec, host_with({}));
   REQUIRE_FALSE(missing);
-  CHECK(missing.error().message == "env.TOKEN comes from the host variable HOST_TOKEN, which is not set");
-  CHECK(missing.error().hint == "export HOST_TOKEN before running dlrun (it is passed to the job, never printed)");
+  CHECK(missing.error().message ==
+        "env.TOKEN comes from the host variable HOST_TOKEN, which is not set");
+  CHECK(missing.error().hint ==
+        "export HOST_TOKEN before running dlrun (it is passed to the job, never printed)");
 
   auto plan = make_plan(spec, host_with({{"HOST_TOKEN", "s3cr3t-value"}}));
   REQUIRE(plan);
-  CHECK(create_request_body(*plan, Secrets::revealed).find("TOKEN=s3cr3t-value") != std::string::npos);
+  CHECK(create_request_body(*plan, Secrets::revealed).find("TOKEN=s3cr3t-value") !=
+        std::string::npos);
   CHECK(create_request_body(*plan, Secrets::masked, 2).find("s3cr3t") == std::string::npos);
   CHECK(create_request_body(*plan, Secrets::masked).find("TOKEN=********") != std::string::npos);
   const std::string command = docker_run_command(*plan);
@@ -101,7 +112,9 @@ TEST_CASE("secrets come from the host and never appear masked output", "[run][pl
 }
 
 TEST_CASE("sandbox and deep-learning defaults are always in the request", "[run][plan]") {
-  auto plan = make_plan(spec_of(R"(, "cap_add": ["SYS_PTRACE"], "resources": {"memory": "2g", "cpus": 1.5})"), host_with({}));
+  auto plan = make_plan(
+      spec_of(R"(, "cap_add": ["SYS_PTRACE"], "resources": {"memory": "2g", "cpus": 1.5})"),
+      host_with({}));
   REQUIRE(plan);
   const auto host = body_of(*plan)["HostConfig"];
   CHECK(host["Privileged"] == false);
@@ -112,8 +125,10 @@ TEST_CASE("sandbox and deep-learning defaults are always in the request", "[run]
   CHECK(host["Init"] == true);
   CHECK(host["IpcMode"] == "private");
   CHECK(host["ShmSize"] == spec::kDefaultShmBytes);
-  CHECK(host["Ulimits"] == nlohmann::json::parse(
-                               R"([{"Name":"memlock","Soft":-1,"Hard":-1},{"Name":"stack","Soft":67108864,"Hard":67108864}])"));
+  CHECK(
+      host["Ulimits"] ==
+      nlohmann::json::parse(
+          R"([{"Name":"memlock","Soft":-1,"Hard":-1},{"Name":"stack","Soft":67108864,"Hard":67108864}])"));
   CHECK(host["LogConfig"]["Type"] == "local");
   CHECK(host["Memory"] == 2LL << 30);
   CHECK(host["MemorySwap"] == 2LL << 30);

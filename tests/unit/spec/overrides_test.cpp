@@ -38,7 +38,8 @@ TEST_CASE("command-line values win over the spec", "[spec][overrides]") {
         std::vector<std::string>{"python", "train.py", "--lr", "3e-4"});
 }
 
-TEST_CASE("extra arguments join a shell command quoted, or replace the image's CMD", "[spec][overrides]") {
+TEST_CASE("extra arguments join a shell command quoted, or replace the image's CMD",
+          "[spec][overrides]") {
   JobSpec shell = base(R"("python train.py")");
   REQUIRE(apply_overrides(shell, {.extra_args = {"--name", "it's"}}).has_value());
   CHECK(std::get<CommandShell>(shell.command).script == "python train.py --name 'it'\\''s'");

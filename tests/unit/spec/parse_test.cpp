@@ -38,23 +38,39 @@ TEST_CASE("every bad input is reported with its path, message and hint", "[spec]
   const BadInput cases[] = {
       // 1-5: JSON syntax, located by line:column
       {"{\"version\": 1,,}",
-       {"1:15", "invalid JSON: syntax error while parsing object key - unexpected ','; expected string literal",
-        "JSON needs double-quoted keys and strings, commas between items but not after the last, and no comments"}},
+       {"1:15",
+        "invalid JSON: syntax error while parsing object key - unexpected ','; expected string "
+        "literal",
+        "JSON needs double-quoted keys and strings, commas between items but not after the last, "
+        "and no comments"}},
       {"{\n  \"version\": 1,\n  \"image\": \"x\",\n}",
-       {"4:1", "invalid JSON: syntax error while parsing object key - unexpected '}'; expected string literal",
-        "JSON needs double-quoted keys and strings, commas between items but not after the last, and no comments"}},
+       {"4:1",
+        "invalid JSON: syntax error while parsing object key - unexpected '}'; expected string "
+        "literal",
+        "JSON needs double-quoted keys and strings, commas between items but not after the last, "
+        "and no comments"}},
       {"{\"version\": 1, 'image': 'x'}",
-       {"1:16", "invalid JSON: syntax error while parsing object key - invalid literal; last read: '1, ''; expected string literal",
-        "JSON needs double-quoted keys and strings, commas between items but not after the last, and no comments"}},
+       {"1:16",
+        "invalid JSON: syntax error while parsing object key - invalid literal; last read: '1, ''; "
+        "expected string literal",
+        "JSON needs double-quoted keys and strings, commas between items but not after the last, "
+        "and no comments"}},
       {"",
-       {"1:1", "invalid JSON: syntax error while parsing value - unexpected end of input; expected '[', '{', or a literal",
-        "JSON needs double-quoted keys and strings, commas between items but not after the last, and no comments"}},
+       {"1:1",
+        "invalid JSON: syntax error while parsing value - unexpected end of input; expected '[', "
+        "'{', or a literal",
+        "JSON needs double-quoted keys and strings, commas between items but not after the last, "
+        "and no comments"}},
       {"[1, 2]",
        {"", "expected a JSON object, got an array",
-        "a spec looks like {\"version\": 1, \"image\": \"…\", \"command\": [\"python\", \"train.py\"]}"}},
+        "a spec looks like {\"version\": 1, \"image\": \"…\", \"command\": [\"python\", "
+        "\"train.py\"]}"}},
       // 6-9: version, image, duplicates
-      {R"({"image": "busybox"})", {"version", "required field is missing", "add \"version\": 1 (the spec format this dlrun reads)"}},
-      {R"({"version": 2, "image": "busybox"})", {"version", "unsupported spec version 2", "this dlrun reads \"version\": 1"}},
+      {R"({"image": "busybox"})",
+       {"version", "required field is missing",
+        "add \"version\": 1 (the spec format this dlrun reads)"}},
+      {R"({"version": 2, "image": "busybox"})",
+       {"version", "unsupported spec version 2", "this dlrun reads \"version\": 1"}},
       {R"({"version": 1})",
        {"image", "required field is missing",
         "name the image to run, e.g. \"pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime\""}},
@@ -62,44 +78,56 @@ TEST_CASE("every bad input is reported with its path, message and hint", "[spec]
        {"image", "\"my image\" is not an image reference",
         "write [registry/]repository[:tag|@digest], e.g. \"nvcr.io/nvidia/pytorch:24.05-py3\""}},
       {R"({"version": 1, "image": "a", "image": "b"})",
-       {"image", "field appears more than once", "keep one; JSON readers silently disagree on which wins"}},
+       {"image", "field appears more than once",
+        "keep one; JSON readers silently disagree on which wins"}},
       // 11-13: unknown fields with did-you-mean
       {with(R"("comand": ["x"])"), {"comand", "unknown field", "did you mean \"command\"?"}},
-      {with(R"("resources": {"shm_sise": "8g"})"), {"resources.shm_sise", "unknown field", "did you mean \"shm_size\"?"}},
+      {with(R"("resources": {"shm_sise": "8g"})"),
+       {"resources.shm_sise", "unknown field", "did you mean \"shm_size\"?"}},
       {with(R"("colour": "blue")"),
        {"colour", "unknown field",
-        "known fields here: version, name, image, command, workdir, env, mounts, outputs, gpus, resources, user, network, timeout, labels, cap_add"}},
+        "known fields here: version, name, image, command, workdir, env, mounts, outputs, gpus, "
+        "resources, user, network, timeout, labels, cap_add"}},
       // 14-17: name, image type, command
       {with(R"("name": "-bad")"),
-       {"name", "\"-bad\" is not a valid job name", "use 1-63 letters, digits, '_', '.', '-', starting with a letter or digit"}},
+       {"name", "\"-bad\" is not a valid job name",
+        "use 1-63 letters, digits, '_', '.', '-', starting with a letter or digit"}},
       {R"({"version": 1, "image": 3})", {"image", "expected a string, got number 3", ""}},
       {with(R"("command": [])"),
        {"command", "the command is empty",
-        "give the program and its arguments, e.g. [\"python\", \"train.py\"], or leave the field out to run the image's CMD"}},
+        "give the program and its arguments, e.g. [\"python\", \"train.py\"], or leave the field "
+        "out to run the image's CMD"}},
       {with(R"("command": ["python", 3])"),
-       {"command[1]", "expected a string, got number 3", "quote every argument, numbers too: \"3\""}},
+       {"command[1]", "expected a string, got number 3",
+        "quote every argument, numbers too: \"3\""}},
       {with(R"("command": {"run": "x"})"),
        {"command", "expected an array of strings or a shell command string, got an object",
         "e.g. [\"python\", \"train.py\"] or \"python train.py --epochs 3\""}},
       // 19: workdir
       {with(R"("workdir": "work")"),
-       {"workdir", "\"work\" is not an absolute path", "container paths start with /, e.g. \"/workspace\""}},
+       {"workdir", "\"work\" is not an absolute path",
+        "container paths start with /, e.g. \"/workspace\""}},
       // 20-26: env
       {with(R"("env": ["A=1"])"),
        {"env", "expected an object of NAME: value pairs, got an array",
         "e.g. {\"EPOCHS\": \"3\", \"HF_TOKEN\": {\"from_env\": \"HF_TOKEN\"}}"}},
       {with(R"("env": {"EPOCHS": 3})"),
-       {"env.EPOCHS", "expected a string or {\"from_env\": \"HOST_VAR\"}, got number 3", "quote the value: \"3\""}},
+       {"env.EPOCHS", "expected a string or {\"from_env\": \"HOST_VAR\"}, got number 3",
+        "quote the value: \"3\""}},
       {with(R"("env": {"1X": "a"})"),
-       {"env.1X", "invalid variable name \"1X\"", "use letters, digits and underscores, not starting with a digit"}},
-      {with(R"("env": {"TOKEN": {"from": "T"}})"), {"env.TOKEN.from", "unknown field", "did you mean \"from_env\"?"}},
+       {"env.1X", "invalid variable name \"1X\"",
+        "use letters, digits and underscores, not starting with a digit"}},
+      {with(R"("env": {"TOKEN": {"from": "T"}})"),
+       {"env.TOKEN.from", "unknown field", "did you mean \"from_env\"?"}},
       {with(R"("env": {"TOKEN": {}})"),
        {"env.TOKEN.from_env", "required field is missing",
         "name the host variable that holds the value, e.g. {\"from_env\": \"TOKEN\"}"}},
       {with(R"("env": {"TOKEN": {"from_env": "bad-name"}})"),
-       {"env.TOKEN.from_env", "invalid variable name \"bad-name\"", "name a host environment variable, e.g. \"HF_TOKEN\""}},
+       {"env.TOKEN.from_env", "invalid variable name \"bad-name\"",
+        "name a host environment variable, e.g. \"HF_TOKEN\""}},
       {with(R"("env": {"NVIDIA_VISIBLE_DEVICES": "all"})"),
-       {"env.NVIDIA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES is set by dlrun from the `gpus` field",
+       {"env.NVIDIA_VISIBLE_DEVICES",
+        "NVIDIA_VISIBLE_DEVICES is set by dlrun from the `gpus` field",
         "choose GPUs with \"gpus\" (or --gpus) instead, e.g. \"gpus\": [\"0\", \"2\"]"}},
       // 27-33: mounts
       {with(R"("mounts": {"source": "./d"})"),
@@ -109,20 +137,25 @@ TEST_CASE("every bad input is reported with its path, message and hint", "[spec]
        {"mounts[0].source", "required field is missing",
         "name a host path (\"./data\", \"/datasets/imagenet\") or a volume name"}},
       {with(R"("mounts": [{"source": "./d"}])"),
-       {"mounts[0].target", "required field is missing", "give the absolute path in the container, e.g. \"/data\""}},
+       {"mounts[0].target", "required field is missing",
+        "give the absolute path in the container, e.g. \"/data\""}},
       {with(R"("mounts": [{"source": "./d", "target": "data"}])"),
-       {"mounts[0].target", "\"data\" is not an absolute path", "container paths start with /, e.g. \"/data\""}},
+       {"mounts[0].target", "\"data\" is not an absolute path",
+        "container paths start with /, e.g. \"/data\""}},
       {with(R"("mounts": [{"source": "./d", "target": "/"}])"),
-       {"mounts[0].target", "cannot mount over the container's root", "mount at a directory such as \"/data\""}},
+       {"mounts[0].target", "cannot mount over the container's root",
+        "mount at a directory such as \"/data\""}},
       {with(R"("mounts": [{"source": "./a", "target": "/d"}, {"source": "./b", "target": "/d/"}])"),
        {"mounts[1].target", "\"/d\" is already a mount target", "give each mount its own target"}},
       {with(R"("mounts": [{"source": "./d", "target": "/d", "read_only": "yes"}])"),
        {"mounts[0].read_only", "expected true or false, got string \"yes\"", ""}},
       {with(R"("mounts": [{"source": "data dir", "target": "/d"}])"),
        {"mounts[0].source", "\"data dir\" is neither a path nor a volume name",
-        "write host paths as absolute or starting with ./ (\"./data dir\"); volume names use letters, digits, '_', '.', '-'"}},
+        "write host paths as absolute or starting with ./ (\"./data dir\"); volume names use "
+        "letters, digits, '_', '.', '-'"}},
       {with(R"("mounts": [{"source": "./d", "target": "/d", "type": "nfs"}])"),
-       {"mounts[0].type", "unknown mount type \"nfs\"", "use \"bind\" (a host path) or \"volume\" (a named Docker volume)"}},
+       {"mounts[0].type", "unknown mount type \"nfs\"",
+        "use \"bind\" (a host path) or \"volume\" (a named Docker volume)"}},
       {with(R"("outputs": "./out", "mounts": [{"source": "./d", "target": "/outputs"}])"),
        {"mounts[0].target", "\"/outputs\" is where \"outputs\" is mounted",
         "mount this elsewhere, or drop \"outputs\" and keep the mount"}},
@@ -138,7 +171,8 @@ TEST_CASE("every bad input is reported with its path, message and hint", "[spec]
         "write an index such as \"0\" or a UUID such as \"GPU-5e3c…\" (see nvidia-smi -L)"}},
       {with(R"("gpus": [])"),
        {"gpus", "the GPU list is empty",
-        "leave \"gpus\" out (or use 0) for a job without GPUs; use \"all\", a count such as 2, or a list of indexes/UUIDs such as [\"0\", \"2\"]"}},
+        "leave \"gpus\" out (or use 0) for a job without GPUs; use \"all\", a count such as 2, or "
+        "a list of indexes/UUIDs such as [\"0\", \"2\"]"}},
       {with(R"("gpus": true)"),
        {"gpus", "expected \"all\", a count, or a list of GPU indexes/UUIDs, got boolean true",
         "use \"all\", a count such as 2, or a list of indexes/UUIDs such as [\"0\", \"2\"]"}},
@@ -153,7 +187,8 @@ TEST_CASE("every bad input is reported with its path, message and hint", "[spec]
        {"resources.memory", "1m is below Docker's 6m minimum",
         "give the job at least \"6m\"; training jobs usually need gigabytes, e.g. \"32g\""}},
       {with(R"("resources": {"cpus": 0})"),
-       {"resources.cpus", "number 0 is not a CPU count", "give a positive number of CPUs, fractions allowed, e.g. 8 or 0.5"}},
+       {"resources.cpus", "number 0 is not a CPU count",
+        "give a positive number of CPUs, fractions allowed, e.g. 8 or 0.5"}},
       {with(R"("resources": {"pids": 3})"),
        {"resources.pids", "number 3 is not a process limit",
         "give the most processes and threads the job may have, at least 16, e.g. 4096"}},
@@ -166,39 +201,50 @@ TEST_CASE("every bad input is reported with its path, message and hint", "[spec]
       // 49-50: user
       {with(R"("user": "alice")"),
        {"user", "string \"alice\" is not a user",
-        "use \"host\" (your uid:gid, the default), \"root\", or numeric \"uid:gid\" such as \"1000:1000\""}},
+        "use \"host\" (your uid:gid, the default), \"root\", or numeric \"uid:gid\" such as "
+        "\"1000:1000\""}},
       {with(R"("user": 1000)"),
        {"user", "expected a string, got number 1000",
-        "use \"host\" (your uid:gid, the default), \"root\", or numeric \"uid:gid\" such as \"1000:1000\""}},
+        "use \"host\" (your uid:gid, the default), \"root\", or numeric \"uid:gid\" such as "
+        "\"1000:1000\""}},
       // 51-52: network
       {with(R"("network": "brige")"),
-       {"network", "unknown network mode \"brige\"", "did you mean \"bridge\"? use one of: bridge, none, host"}},
+       {"network", "unknown network mode \"brige\"",
+        "did you mean \"bridge\"? use one of: bridge, none, host"}},
       {with(R"("network": "overlay")"),
        {"network", "unknown network mode \"overlay\"", "use one of: bridge, none, host"}},
       // 53-55: timeout
       {with(R"("timeout": "6 hours")"),
        {"timeout", "string \"6 hours\" is not a duration",
-        "write a positive duration with units d, h, m, s, largest first, e.g. \"6h\", \"1h30m\", \"90s\""}},
+        "write a positive duration with units d, h, m, s, largest first, e.g. \"6h\", \"1h30m\", "
+        "\"90s\""}},
       {with(R"("timeout": "30m1h")"),
        {"timeout", "string \"30m1h\" is not a duration",
-        "write a positive duration with units d, h, m, s, largest first, e.g. \"6h\", \"1h30m\", \"90s\""}},
+        "write a positive duration with units d, h, m, s, largest first, e.g. \"6h\", \"1h30m\", "
+        "\"90s\""}},
       {with(R"("timeout": 0)"),
        {"timeout", "number 0 is not a duration",
-        "write a positive duration with units d, h, m, s, largest first, e.g. \"6h\", \"1h30m\", \"90s\""}},
+        "write a positive duration with units d, h, m, s, largest first, e.g. \"6h\", \"1h30m\", "
+        "\"90s\""}},
       // 56-58: labels
       {with(R"("labels": {"dlrun.job": "x"})"),
-       {"labels.dlrun.job", "labels starting with \"dlrun.\" are reserved", "dlrun marks its containers with these; choose another prefix"}},
+       {"labels.dlrun.job", "labels starting with \"dlrun.\" are reserved",
+        "dlrun marks its containers with these; choose another prefix"}},
       {with(R"("labels": {"run": 7})"),
-       {"labels.run", "expected a string, got number 7", "label values are strings; quote numbers"}},
+       {"labels.run", "expected a string, got number 7",
+        "label values are strings; quote numbers"}},
       {with(R"("labels": ["a"])"),
-       {"labels", "expected an object of string labels, got an array", "e.g. {\"team\": \"vision\"}"}},
+       {"labels", "expected an object of string labels, got an array",
+        "e.g. {\"team\": \"vision\"}"}},
       // 59-61: cap_add
-      {with(R"("cap_add": ["SYS_PTRAC"])"), {"cap_add[0]", "unknown capability \"SYS_PTRAC\"", "did you mean \"SYS_PTRACE\"?"}},
+      {with(R"("cap_add": ["SYS_PTRAC"])"),
+       {"cap_add[0]", "unknown capability \"SYS_PTRAC\"", "did you mean \"SYS_PTRACE\"?"}},
       {with(R"("cap_add": ["ALL"])"),
        {"cap_add[0]", "adding ALL capabilities is refused",
         "name only the capabilities the job needs, e.g. \"SYS_PTRACE\" for debuggers"}},
       {with(R"("cap_add": "SYS_PTRACE")"),
-       {"cap_add", "expected an array of capability names, got string \"SYS_PTRACE\"", "e.g. [\"SYS_PTRACE\"]"}},
+       {"cap_add", "expected an array of capability names, got string \"SYS_PTRACE\"",
+        "e.g. [\"SYS_PTRACE\"]"}},
   };
   STATIC_REQUIRE(sizeof(cases) / sizeof(cases[0]) >= 40);
 
@@ -213,7 +259,8 @@ TEST_CASE("every bad input is reported with its path, message and hint", "[spec]
 }
 
 TEST_CASE("all problems of a spec are reported at once", "[spec]") {
-  const auto problems = problems_of(R"({"version": 1, "image": "x", "gpus": -2, "network": "brige", "timeout": "soon"})");
+  const auto problems = problems_of(
+      R"({"version": 1, "image": "x", "gpus": -2, "network": "brige", "timeout": "soon"})");
   REQUIRE(problems.size() == 3);
   CHECK(problems[0].path == "gpus");
   CHECK(problems[1].path == "network");
@@ -221,7 +268,8 @@ TEST_CASE("all problems of a spec are reported at once", "[spec]") {
 
   const Error error = to_error(problems, "train.json");
   CHECK(error.kind == ErrorKind::spec);
-  CHECK(error.message.starts_with("train.json has 3 problems:\n  gpus: number -2 is not a GPU count\n    hint: "));
+  CHECK(error.message.starts_with(
+      "train.json has 3 problems:\n  gpus: number -2 is not a GPU count\n    hint: "));
 }
 
 TEST_CASE("a single problem reads as file: path: message", "[spec]") {
