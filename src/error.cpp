@@ -17,6 +17,10 @@ int exit_code_for(ErrorKind kind) {
     case ErrorKind::io:
     case ErrorKind::internal:
       return exit_code::dlrun_failure;
+    case ErrorKind::interrupted:
+      return exit_code::interrupted;
+    case ErrorKind::terminated:
+      return exit_code::terminated;
   }
   return exit_code::dlrun_failure;
 }

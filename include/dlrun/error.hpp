@@ -17,6 +17,8 @@ enum class ErrorKind {
   gpu_unavailable,  // no NVIDIA device driver in the daemon, or the hook failed
   mount,            // a mount source that cannot or must not be used
   io,               // local files (outputs dir, spec file)
+  interrupted,      // SIGINT before the job started (during a pull, say)
+  terminated,       // SIGTERM likewise
   internal,
 };
 

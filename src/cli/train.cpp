@@ -10,9 +10,11 @@
 #include "dlrun/run/create_request.hpp"
 #include "dlrun/run/docker_command.hpp"
 #include "dlrun/run/host_paths.hpp"
+#include "dlrun/run/image_supply.hpp"
 #include "dlrun/run/job.hpp"
 #include "dlrun/run/plan.hpp"
 #include "dlrun/spec/parse.hpp"
+#include "dlrun/spec/user_config.hpp"
 
 namespace dlrun::cli {
 namespace {
@@ -24,6 +26,13 @@ constexpr const char* kTrainHelp = R"(Examples:
                                              override a variable, append arguments
   dlrun train train.json --dry-run           print the create request and an equivalent
                                              `docker run`, contact nothing
+  dlrun train train.json --pull always --registry-mirror docker.io=mirror.corp:5000
+                                             refresh the image through a mirror
+
+Images: pulled when the engine lacks them (--pull), with live progress on a terminal and
+plain lines otherwise; credentials come from the Docker config (docker login, credential
+helpers) or the spec's "registry_auth"; mirrors from --registry-mirror, the spec's
+"registry_mirror" or ~/.config/dlrun/config.json.
 
 What it does: validates the spec, creates a sandboxed container (all capabilities
 dropped, no-new-privileges, a pids limit, tini as PID 1, a sized /dev/shm, memlock and
@@ -48,8 +57,17 @@ std::optional<std::string> local_socket(const engine::Endpoint& endpoint) {
   return std::nullopt;
 }
 
-void print_dry_run(const run::ContainerPlan& plan) {
-  std::printf("image: %s\n", plan.image.c_str());
+void print_dry_run(const run::ContainerPlan& plan, const spec::JobSpec& job, bool mirrored) {
+  std::printf("image: %s", plan.image.c_str());
+  if (mirrored) std::printf(" (for %s, through the registry mirror)", job.image.c_str());
+  static constexpr const char* kPolicies[] = {"missing", "always", "never"};
+  std::printf("\npull: %s\n", kPolicies[static_cast<int>(job.pull)]);
+  if (job.registry_auth) {
+    std::printf("registry auth: user %s, password from $%s\n",
+                job.registry_auth->username_env ? ("$" + *job.registry_auth->username_env).c_str()
+                                                : job.registry_auth->username.c_str(),
+                job.registry_auth->password_env.c_str());
+  }
   std::printf("\ncreate request: POST /containers/create?name=%s\n%s\n",
               plan.container_name.c_str(),
               run::create_request_body(plan, run::Secrets::masked, 2).c_str());
@@ -74,6 +92,14 @@ void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
   train->add_option("--image", options->overrides.image, "Image to run instead of the spec's");
   train->add_option("--timeout", options->overrides.timeout,
                     "Stop the job after this long: 6h, 1h30m, 90s");
+  train
+      ->add_option("--pull", options->overrides.pull,
+                   "When to pull the image: missing (default), always, never")
+      ->check(CLI::IsMember({"missing", "always", "never"}));
+  train
+      ->add_option("--registry-mirror", options->overrides.registry_mirrors,
+                   "Pull REGISTRY's images from MIRROR: docker.io=mirror.example:5000 (repeatable)")
+      ->allow_extra_args(false);
   train->add_flag(
       "--dry-run", options->dry_run,
       "Print the resolved image, create request and an equivalent docker run; contact nothing");
@@ -103,12 +129,32 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
   if (auto checked = run::check_bind_sources(job, unsafe, local_socket(*endpoint)); !checked) {
     return std::unexpected(checked.error());
   }
-  auto plan = run::make_plan(job, run::current_host(loaded->digest));
+  auto user_config = spec::load_user_config();
+  if (!user_config) return std::unexpected(user_config.error());
+  engine::RegistryMirrors mirrors = user_config->registry_mirror;
+  for (const auto& [registry, mirror] : job.registry_mirror) mirrors[registry] = mirror;
+  auto requested = engine::parse_image_ref(job.image);
+  if (!requested) return std::unexpected(requested.error());
+  const auto image = std::optional(engine::apply_mirror(*requested, mirrors));
+
+  const run::HostContext host = run::current_host(loaded->digest);
+  auto plan = run::make_plan(job, host);
   if (!plan) return std::unexpected(plan.error());
+  plan->image = image->familiar();
 
   if (options.dry_run) {
-    print_dry_run(*plan);
+    print_dry_run(*plan, job, image->full() != requested->full());
     return exit_code::ok;
+  }
+  run::ImageSupplyOptions supply{.policy = job.pull,
+                                 .mirrors = mirrors,
+                                 .credentials = std::nullopt,
+                                 .display = run::pull_display_mode_for(stderr, global.quiet)};
+  if (job.registry_auth) {
+    auto credentials =
+        run::credentials_from_spec(*job.registry_auth, image->registry, host.lookup_env);
+    if (!credentials) return std::unexpected(credentials.error());
+    supply.credentials = std::move(*credentials);
   }
 
   // Before any thread exists, so that every thread inherits the blocked signals.
@@ -117,6 +163,11 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
   auto client = engine::EngineClient::connect(std::make_shared<engine::CurlTransport>(*endpoint),
                                               endpoint->display);
   if (!client) return std::unexpected(client.error());
+  if (auto supplied = run::supply_image(*client, *image, supply,
+                                        engine::docker_config_from_environment(), signals);
+      !supplied) {
+    return std::unexpected(supplied.error());
+  }
 
   std::optional<run::OutputsDirectory> outputs;
   if (job.outputs) {

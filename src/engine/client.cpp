@@ -70,6 +70,40 @@ class BufferingSink final : public StreamSink {
   const std::function<void()>& ready_;
 };
 
+class PullSink final : public StreamSink {
+ public:
+  PullSink(PullObserver& observer)
+      : observer_(observer), decoder_([this](const PullEvent& event) {
+          if (!event.error.empty() && error_.empty()) error_ = event.error;
+          observer_.on_event(event);
+        }) {}
+
+  void on_headers(long) override {}
+  bool on_body(std::span<const char> bytes) override {
+    if (auto fed = decoder_.feed(bytes); !fed) {
+      malformed_ = fed.error();
+      return false;
+    }
+    return error_.empty() && !cancelled();
+  }
+  bool cancelled() override {
+    if (!cancelled_) cancelled_ = observer_.cancelled();
+    return cancelled_;
+  }
+  Result<void> finish() { return decoder_.finish(); }
+
+  const std::string& error() const { return error_; }
+  const std::optional<Error>& malformed() const { return malformed_; }
+  bool was_cancelled() const { return cancelled_; }
+
+ private:
+  PullObserver& observer_;
+  PullStreamDecoder decoder_;
+  std::string error_;
+  std::optional<Error> malformed_;
+  bool cancelled_ = false;
+};
+
 }  // namespace
 
 std::optional<ApiVersion> parse_api_version(std::string_view text) {
@@ -309,6 +343,27 @@ Result<bool> EngineClient::image_present(const std::string& reference) {
   if (response->status == 200) return true;
   if (response->status == 404) return false;
   return std::unexpected(daemon_error("look up the image", *response));
+}
+
+Result<PullOutcome> EngineClient::pull_image(const ImageRef& ref,
+                                             const std::optional<std::string>& registry_auth,
+                                             PullObserver& observer) {
+  // Always send the tag (or digest): without one the daemon pulls every tag of the repository.
+  const std::string tag = ref.digest.empty() ? ref.tag : ref.digest;
+  Request request{.method = "POST",
+                  .target = path("/images/create?fromImage=" + url_encode(ref.name()) +
+                                 "&tag=" + url_encode(tag))};
+  if (registry_auth) request.headers.emplace_back("X-Registry-Auth", *registry_auth);
+  PullSink sink(observer);
+  auto response = transport_->stream(request, sink);
+  if (!response) return std::unexpected(response.error());
+  if (sink.was_cancelled()) return PullOutcome::cancelled;
+  if (response->status != 200)
+    return std::unexpected(classify_pull_error(daemon_message(*response), ref));
+  if (sink.malformed()) return std::unexpected(*sink.malformed());
+  if (auto finished = sink.finish(); !finished) return std::unexpected(finished.error());
+  if (!sink.error().empty()) return std::unexpected(classify_pull_error(sink.error(), ref));
+  return PullOutcome::completed;
 }
 
 Result<std::int64_t> EngineClient::wait_container(const std::string& id, WaitCondition condition,

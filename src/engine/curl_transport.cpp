@@ -60,6 +60,15 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   return length;
 }
 
+int on_transfer_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto& exchange = *static_cast<Exchange*>(user);
+  if (exchange.sink != nullptr && exchange.sink->cancelled()) {
+    exchange.sink_aborted = true;
+    return 1;  // curl stops with CURLE_ABORTED_BY_CALLBACK
+  }
+  return 0;
+}
+
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
   auto& exchange = *static_cast<Exchange*>(user);
   const std::size_t length = size * count;
@@ -146,8 +155,12 @@ Result<Response> CurlTransport::perform(const Request& request, StreamSink* sink
 
   // An empty Expect avoids a 100-continue round trip on large bodies.
   curl_slist* raw_headers = curl_slist_append(nullptr, "Expect:");
-  if (request.json_body)
+  if (request.json_body) {
     raw_headers = curl_slist_append(raw_headers, "Content-Type: application/json");
+  }
+  for (const auto& [name, value] : request.headers) {
+    raw_headers = curl_slist_append(raw_headers, (name + ": " + value).c_str());
+  }
   std::unique_ptr<curl_slist, CurlListDeleter> headers(raw_headers);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
 
@@ -169,13 +182,20 @@ Result<Response> CurlTransport::perform(const Request& request, StreamSink* sink
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &exchange);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &exchange);
+  if (sink != nullptr) {
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_transfer_progress);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &exchange);
+  }
 
   char error_text[CURL_ERROR_SIZE] = {};
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_text);
 
   spdlog::debug("engine: {} {}", request.method, request.target);
   const CURLcode code = curl_easy_perform(curl);
-  if (code == CURLE_WRITE_ERROR && exchange.sink_aborted) return std::move(exchange.response);
+  if ((code == CURLE_WRITE_ERROR || code == CURLE_ABORTED_BY_CALLBACK) && exchange.sink_aborted) {
+    return std::move(exchange.response);
+  }
   if (code != CURLE_OK) {
     long os_errno = 0;
     curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);

@@ -39,6 +39,8 @@ std::string format_cpus(double cpus) {
 
 std::string docker_run_command(const ContainerPlan& plan) {
   std::vector<std::string> args{"docker", "run", "--rm", "--name", plan.container_name};
+  if (plan.pull == spec::PullPolicy::always) args.insert(args.end(), {"--pull", "always"});
+  if (plan.pull == spec::PullPolicy::never) args.insert(args.end(), {"--pull", "never"});
   const auto flag = [&](std::string name, std::string value) {
     args.push_back(std::move(name));
     args.push_back(std::move(value));

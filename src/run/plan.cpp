@@ -58,6 +58,7 @@ Result<ContainerPlan> make_plan(const spec::JobSpec& spec, const HostContext& ho
   plan.gpus = spec.gpus;
   plan.network = spec.network;
   plan.cap_add = spec.cap_add;
+  plan.pull = spec.pull;
 
   std::visit(Overloaded{
                  [](std::monostate) {},

@@ -55,6 +55,26 @@ Result<void> apply_overrides(JobSpec& spec, const Overrides& overrides) {
     std::erase_if(spec.env, [&](const EnvVar& var) { return var.name == name; });
     spec.env.push_back({name, LiteralValue{assignment.substr(equals + 1)}});
   }
+  if (overrides.pull) {
+    if (*overrides.pull == "missing")
+      spec.pull = PullPolicy::missing;
+    else if (*overrides.pull == "always")
+      spec.pull = PullPolicy::always;
+    else if (*overrides.pull == "never")
+      spec.pull = PullPolicy::never;
+    else
+      return fail(ErrorKind::usage, "--pull \"" + *overrides.pull + "\" is not a pull policy",
+                  "use --pull missing (the default), always, or never");
+  }
+  for (const auto& pair : overrides.registry_mirrors) {
+    const auto equals = pair.find('=');
+    if (equals == std::string::npos || equals == 0 || equals + 1 == pair.size() ||
+        pair.find("://") != std::string::npos) {
+      return fail(ErrorKind::usage, "--registry-mirror \"" + pair + "\" is not REGISTRY=MIRROR",
+                  "write --registry-mirror docker.io=mirror.example:5000 (hosts, no scheme)");
+    }
+    spec.registry_mirror[pair.substr(0, equals)] = pair.substr(equals + 1);
+  }
   if (!overrides.extra_args.empty()) {
     if (auto* argv = std::get_if<CommandArgv>(&spec.command)) {
       argv->argv.insert(argv->argv.end(), overrides.extra_args.begin(), overrides.extra_args.end());

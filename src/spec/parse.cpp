@@ -530,6 +530,87 @@ void read_cap_add(SpecReader& reader, const json& value, JobSpec& spec) {
   }
 }
 
+void read_pull(SpecReader& reader, const json& value, JobSpec& spec) {
+  static constexpr std::array<std::string_view, 3> kPolicies{"missing", "always", "never"};
+  auto text = reader.string_value(value, "pull");
+  if (!text) return;
+  if (*text == "missing")
+    spec.pull = PullPolicy::missing;
+  else if (*text == "always")
+    spec.pull = PullPolicy::always;
+  else if (*text == "never")
+    spec.pull = PullPolicy::never;
+  else {
+    const auto suggestion = closest_match(*text, kPolicies);
+    reader.problem("pull", "unknown pull policy " + in_quotes(*text),
+                   (suggestion ? "did you mean " + in_quotes(*suggestion) + "? " : std::string{}) +
+                       "use one of: " + join_names(kPolicies));
+  }
+}
+
+bool is_registry_host(std::string_view host) {
+  static const std::regex kHost("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?");
+  return std::regex_match(host.begin(), host.end(), kHost);
+}
+
+void read_registry_mirror(SpecReader& reader, const json& value, JobSpec& spec) {
+  if (!value.is_object()) {
+    reader.wrong_type("registry_mirror", "an object of registry: mirror pairs", value,
+                      "e.g. {\"docker.io\": \"mirror.example:5000\"}");
+    return;
+  }
+  for (const auto& [registry, mirror] : value.items()) {
+    const std::string path = join_path("registry_mirror", registry);
+    auto host = reader.string_value(mirror, path);
+    if (!host) continue;
+    if (!is_registry_host(registry) || !is_registry_host(*host)) {
+      reader.problem(
+          path, in_quotes(registry) + ": " + in_quotes(*host) + " is not a registry: mirror pair",
+          "write registry hosts without a scheme or path, e.g. {\"docker.io\": "
+          "\"mirror.example:5000\"}");
+      continue;
+    }
+    spec.registry_mirror[registry] = *host;
+  }
+}
+
+void read_registry_auth(SpecReader& reader, const json& value, JobSpec& spec) {
+  static constexpr std::array<std::string_view, 3> kAuthFields{"username", "username_env",
+                                                               "password_env"};
+  if (!value.is_object()) {
+    reader.wrong_type("registry_auth", "an object", value,
+                      "e.g. {\"username\": \"$oauthtoken\", \"password_env\": \"NGC_API_KEY\"}");
+    return;
+  }
+  if (value.contains("password")) {
+    reader.problem(
+        "registry_auth.password", "passwords are never written in a spec",
+        "put it in a host variable and name that: \"password_env\": \"REGISTRY_PASSWORD\"");
+    return;
+  }
+  reader.reject_unknown_keys(value, "registry_auth", kAuthFields);
+  RegistryAuth auth;
+  if (value.contains("username")) {
+    if (auto username = reader.string_value(value["username"], "registry_auth.username"))
+      auth.username = *username;
+  }
+  if (value.contains("username_env")) {
+    if (auto name = reader.string_value(value["username_env"], "registry_auth.username_env"))
+      auth.username_env = *name;
+  }
+  if (auth.username.empty() && !auth.username_env) {
+    reader.problem("registry_auth.username", "required field is missing",
+                   "give \"username\" (e.g. \"$oauthtoken\" for nvcr.io) or \"username_env\"");
+  }
+  if (!value.contains("password_env")) {
+    reader.problem("registry_auth.password_env", "required field is missing",
+                   "name the host variable that holds the password or token, e.g. \"NGC_API_KEY\"");
+  } else if (auto name = reader.string_value(value["password_env"], "registry_auth.password_env")) {
+    auth.password_env = *name;
+  }
+  spec.registry_auth = auth;
+}
+
 // nlohmann keeps the last of duplicate keys silently; a spec with two "image"s is a mistake.
 struct DuplicateKeyDetector {
   std::vector<std::set<std::string>> open_objects;
@@ -724,6 +805,11 @@ std::expected<JobSpec, SpecProblems> parse_job_spec(std::string_view text,
   if (document.contains("timeout")) read_timeout(reader, document["timeout"], spec);
   if (document.contains("labels")) read_labels(reader, document["labels"], spec);
   if (document.contains("cap_add")) read_cap_add(reader, document["cap_add"], spec);
+  if (document.contains("pull")) read_pull(reader, document["pull"], spec);
+  if (document.contains("registry_mirror"))
+    read_registry_mirror(reader, document["registry_mirror"], spec);
+  if (document.contains("registry_auth"))
+    read_registry_auth(reader, document["registry_auth"], spec);
 
   if (!reader.ok()) return std::unexpected(reader.take_problems());
   return spec;

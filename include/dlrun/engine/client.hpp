@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "dlrun/engine/api_version.hpp"
+#include "dlrun/engine/image_ref.hpp"
+#include "dlrun/engine/pull_stream.hpp"
 #include "dlrun/engine/transport.hpp"
 
 // Typed Engine API calls. The daemon's refusals come back as Errors with the daemon's own
@@ -31,6 +33,17 @@ struct ContainerSummary {
 
 enum class WaitCondition { next_exit, not_running, removed };
 
+// Sees a pull's progress as it happens, and may stop it.
+class PullObserver {
+ public:
+  virtual ~PullObserver() = default;
+  virtual void on_event(const PullEvent& event) = 0;
+  // Polled about once a second and on every message.
+  virtual bool cancelled() { return false; }
+};
+
+enum class PullOutcome { completed, cancelled };
+
 class EngineClient {
  public:
   // Pings the daemon and settles on min(our newest, its newest) API version.
@@ -49,6 +62,12 @@ class EngineClient {
   Result<ContainerState> inspect_container(const std::string& id);
   Result<std::vector<ContainerSummary>> list_containers_with_label(const std::string& label);
   Result<bool> image_present(const std::string& reference);
+
+  // Pulls `ref`; `registry_auth` is the encoded X-Registry-Auth value, if any. A failure in the
+  // stream (the daemon reports it after a 200) is an error like one before it.
+  Result<PullOutcome> pull_image(const ImageRef& ref,
+                                 const std::optional<std::string>& registry_auth,
+                                 PullObserver& observer);
 
   // Blocks until the container meets `condition`; calls `ready` once the daemon has registered
   // the waiter (headers arrived), so a caller can start the container without a race.

@@ -5,6 +5,8 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "dlrun/error.hpp"
 
@@ -15,6 +17,8 @@ struct Request {
   std::string method = "GET";  // GET, POST, DELETE, HEAD
   std::string target;          // path and query, e.g. "/v1.41/containers/create?name=x"
   std::optional<std::string> json_body;
+  // Extra headers, e.g. X-Registry-Auth. Never logged: they may carry credentials.
+  std::vector<std::pair<std::string, std::string>> headers;
   // Whole-request limit for plain calls; streams have none.
   std::chrono::milliseconds timeout = std::chrono::seconds(120);
 };
@@ -33,6 +37,8 @@ class StreamSink {
   virtual void on_headers(long status) = 0;
   // Returns false to abort the transfer.
   virtual bool on_body(std::span<const char> bytes) = 0;
+  // Polled while the stream is idle too (about once a second): true aborts the transfer.
+  virtual bool cancelled() { return false; }
 };
 
 class Transport {

@@ -60,6 +60,7 @@ struct ContainerPlan {
   spec::GpuRequest gpus;
   spec::NetworkMode network = spec::NetworkMode::bridge;
   std::vector<std::string> cap_add;
+  spec::PullPolicy pull = spec::PullPolicy::missing;
 };
 
 // Label keys dlrun puts on every container it creates.

@@ -79,6 +79,16 @@ struct CommandShell {
 };
 using Command = std::variant<std::monostate, CommandArgv, CommandShell>;  // monostate: image CMD
 
+// When the image is pulled: only when the engine lacks it (default), before every run, or never.
+enum class PullPolicy { missing, always, never };
+
+// Registry credentials named by host environment variables, never written in the spec.
+struct RegistryAuth {
+  std::string username;                     // literal, e.g. NGC's "$oauthtoken"
+  std::optional<std::string> username_env;  // or read from this host variable
+  std::string password_env;                 // the host variable holding the password or token
+};
+
 struct JobSpec {
   int version = 1;
   std::string name;
@@ -97,6 +107,9 @@ struct JobSpec {
   std::optional<std::chrono::seconds> timeout;
   std::map<std::string, std::string> labels;
   std::vector<std::string> cap_add;  // capabilities added back after dropping ALL
+  PullPolicy pull = PullPolicy::missing;
+  std::map<std::string, std::string> registry_mirror;  // registry → mirror host
+  std::optional<RegistryAuth> registry_auth;
 };
 
 inline constexpr const char* kOutputsTarget = "/outputs";

@@ -13,10 +13,12 @@ namespace dlrun::spec {
 struct Overrides {
   std::optional<std::string> name;
   std::optional<std::string> image;
-  std::optional<std::string> gpus;      // --gpus syntax: "all", "2", "0,2"
-  std::optional<std::string> timeout;   // "6h"
-  std::vector<std::string> env;         // "KEY=VALUE"
-  std::vector<std::string> extra_args;  // after `--`: appended to the command
+  std::optional<std::string> gpus;            // --gpus syntax: "all", "2", "0,2"
+  std::optional<std::string> timeout;         // "6h"
+  std::vector<std::string> env;               // "KEY=VALUE"
+  std::vector<std::string> extra_args;        // after `--`: appended to the command
+  std::optional<std::string> pull;            // missing, always, never
+  std::vector<std::string> registry_mirrors;  // "docker.io=mirror.example:5000"
 };
 
 Result<void> apply_overrides(JobSpec& spec, const Overrides& overrides);

@@ -1,0 +1,169 @@
+#include "dlrun/engine/pull_stream.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace dlrun::engine {
+namespace {
+
+bool contains(const std::string& text, std::string_view part) {
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+Result<void> PullStreamDecoder::feed(std::span<const char> bytes) {
+  std::string_view chunk(bytes.data(), bytes.size());
+  while (!chunk.empty()) {
+    const auto newline = chunk.find('\n');
+    if (newline == std::string_view::npos) {
+      partial_.append(chunk);
+      return {};
+    }
+    Result<void> decoded;
+    if (partial_.empty()) {
+      decoded = decode_line(chunk.substr(0, newline));
+    } else {
+      partial_.append(chunk.substr(0, newline));
+      decoded = decode_line(partial_);
+      partial_.clear();
+    }
+    if (!decoded) return decoded;
+    chunk.remove_prefix(newline + 1);
+  }
+  return {};
+}
+
+Result<void> PullStreamDecoder::finish() {
+  if (partial_.empty()) return {};
+  auto decoded = decode_line(partial_);
+  partial_.clear();
+  return decoded;
+}
+
+Result<void> PullStreamDecoder::decode_line(std::string_view line) {
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+  if (line.empty()) return {};
+  nlohmann::json message;
+  try {
+    message = nlohmann::json::parse(line);
+  } catch (const nlohmann::json::exception&) {
+    return fail(ErrorKind::engine,
+                "the daemon's pull progress is not JSON: " + std::string(line.substr(0, 120)),
+                "is DOCKER_HOST pointing at a Docker Engine? Run with --log-level debug to see the "
+                "exchange");
+  }
+  if (!message.is_object()) return {};
+  PullEvent event;
+  event.status = message.value("status", "");
+  event.id = message.value("id", "");
+  if (message.contains("progressDetail") && message["progressDetail"].is_object()) {
+    const auto& detail = message["progressDetail"];
+    event.current = detail.value("current", std::int64_t{0});
+    event.total = detail.value("total", std::int64_t{0});
+  }
+  if (message.contains("errorDetail") && message["errorDetail"].is_object()) {
+    event.error = message["errorDetail"].value("message", "");
+  }
+  if (event.error.empty() && message.contains("error") && message["error"].is_string()) {
+    event.error = message["error"].get<std::string>();
+  }
+  if (event.error.empty() && (message.contains("errorDetail") || message.contains("error"))) {
+    event.error = "unknown error";
+  }
+  on_event_(event);
+  return {};
+}
+
+void PullProgress::apply(const PullEvent& event) {
+  if (event.status.starts_with("Digest: ")) {
+    digest_ = event.status.substr(8);
+    return;
+  }
+  if (event.status.starts_with("Status: Image is up to date")) {
+    up_to_date_ = true;
+    return;
+  }
+  // Only layer lines carry an id that is not the tag ("Pulling from … id=tag").
+  if (event.id.empty() || event.status.starts_with("Pulling from")) return;
+  Layer& layer = layers_[event.id];
+  const std::string& status = event.status;
+  if (status == "Downloading") {
+    layer.phase = Phase::downloading;
+    layer.current = event.current;
+    if (event.total > 0) layer.total = event.total;
+  } else if (status == "Verifying Checksum" || status == "Download complete") {
+    layer.phase = Phase::downloaded;
+    layer.current = layer.total;
+  } else if (status == "Extracting") {
+    layer.phase = Phase::extracting;
+    layer.current = layer.total;
+  } else if (status == "Pull complete" || status == "Already exists") {
+    layer.phase = Phase::done;
+    layer.current = layer.total;
+  }
+}
+
+int PullProgress::layers_downloaded() const {
+  int count = 0;
+  for (const auto& [id, layer] : layers_) count += layer.phase >= Phase::downloaded ? 1 : 0;
+  return count;
+}
+
+int PullProgress::layers_extracted() const {
+  int count = 0;
+  for (const auto& [id, layer] : layers_) count += layer.phase == Phase::done ? 1 : 0;
+  return count;
+}
+
+std::int64_t PullProgress::bytes_done() const {
+  std::int64_t done = 0;
+  for (const auto& [id, layer] : layers_) done += layer.current;
+  return done;
+}
+
+std::int64_t PullProgress::bytes_total() const {
+  std::int64_t total = 0;
+  for (const auto& [id, layer] : layers_) total += layer.total;
+  return total;
+}
+
+Error classify_pull_error(const std::string& message, const ImageRef& ref) {
+  const std::string image = ref.familiar();
+  if (contains(message, "no basic auth credentials") || contains(message, "unauthorized") ||
+      contains(message, "authentication required") ||
+      contains(message, "denied: requested access")) {
+    return Error{ErrorKind::engine_permission,
+                 "the registry " + ref.registry + " refused to serve " + image +
+                     " without valid credentials: " + message,
+                 "log in with `docker login " + ref.registry +
+                     "` (dlrun reads the same credentials), or give \"registry_auth\" in the spec"};
+  }
+  if (contains(message, "manifest unknown") || contains(message, "not found") ||
+      contains(message, "repository does not exist") || contains(message, "pull access denied")) {
+    return Error{
+        ErrorKind::image_not_found,
+        "the image " + image + " was not found in " + ref.registry + ": " + message,
+        "check the name and tag; `dlrun resolve` (coming) lists images that fit this host"};
+  }
+  if (contains(message, "no space left on device")) {
+    return Error{ErrorKind::engine,
+                 "the Docker host ran out of disk space pulling " + image + ": " + message,
+                 "free space under the daemon's data root (docker system df; docker image prune)"};
+  }
+  if (contains(message, "dial tcp") || contains(message, "connection refused") ||
+      contains(message, "i/o timeout") || contains(message, "no such host") ||
+      contains(message, "TLS handshake") ||
+      contains(message, "server gave HTTP response to HTTPS client") ||
+      contains(message, "network is unreachable")) {
+    return Error{
+        ErrorKind::engine_unreachable,
+        "the Docker daemon could not reach the registry " + ref.registry + " to pull " + image +
+            ": " + message,
+        "check the daemon's network and proxy settings, or set a \"registry_mirror\" for " +
+            ref.registry};
+  }
+  return Error{ErrorKind::engine, "pulling " + image + " failed: " + message,
+               "the message above is the daemon's; run with --log-level debug for the exchange"};
+}
+
+}  // namespace dlrun::engine

@@ -1,0 +1,105 @@
+#include "dlrun/run/image_supply.hpp"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+namespace dlrun::run {
+namespace {
+
+class DisplayObserver final : public engine::PullObserver {
+ public:
+  DisplayObserver(PullDisplay& display, SignalWatcher& signals)
+      : display_(display), signals_(signals) {}
+  void on_event(const engine::PullEvent& event) override {
+    progress_.apply(event);
+    display_.update(progress_);
+  }
+  bool cancelled() override {
+    if (!signal_) signal_ = signals_.take();
+    return signal_.has_value();
+  }
+  const engine::PullProgress& progress() const { return progress_; }
+  std::optional<int> signal() const { return signal_; }
+
+ private:
+  PullDisplay& display_;
+  SignalWatcher& signals_;
+  engine::PullProgress progress_;
+  std::optional<int> signal_;
+};
+
+}  // namespace
+
+Result<engine::RegistryCredentials> credentials_from_spec(
+    const spec::RegistryAuth& auth, const std::string& registry,
+    const std::function<std::optional<std::string>(std::string_view)>& lookup_env) {
+  engine::RegistryCredentials credentials;
+  credentials.server_address = registry;
+  credentials.username = auth.username;
+  if (auth.username_env) {
+    auto username = lookup_env(*auth.username_env);
+    if (!username) {
+      return fail(ErrorKind::usage,
+                  "registry_auth.username_env names " + *auth.username_env + ", which is not set",
+                  "export " + *auth.username_env + " before running dlrun");
+    }
+    credentials.username = *username;
+  }
+  auto password = lookup_env(auth.password_env);
+  if (!password) {
+    return fail(
+        ErrorKind::usage,
+        "registry_auth.password_env names " + auth.password_env + ", which is not set",
+        "export " + auth.password_env + " (the registry password or token) before running dlrun");
+  }
+  credentials.password = *password;
+  return credentials;
+}
+
+Result<void> supply_image(engine::EngineClient& client, const engine::ImageRef& ref,
+                          const ImageSupplyOptions& options,
+                          const engine::DockerConfigSource& docker_config, SignalWatcher& signals) {
+  const std::string reference = ref.full();
+  if (options.policy != spec::PullPolicy::always) {
+    auto present = client.image_present(reference);
+    if (!present) return std::unexpected(present.error());
+    if (*present) return {};
+    if (options.policy == spec::PullPolicy::never) {
+      return fail(ErrorKind::image_not_found,
+                  "the image " + ref.familiar() +
+                      " is not on the Docker engine, and the pull policy is \"never\"",
+                  "pull it (docker pull " + ref.familiar() + "), or run with --pull missing");
+    }
+  }
+
+  std::optional<std::string> auth_header;
+  if (options.credentials) {
+    auth_header = engine::encode_registry_auth(*options.credentials);
+  } else {
+    auto found = engine::find_registry_credentials(ref.registry, docker_config);
+    if (!found) return std::unexpected(found.error());
+    if (*found) {
+      spdlog::debug("using credentials for {} from {}", ref.registry, (*found)->source);
+      auth_header = engine::encode_registry_auth((*found)->credentials);
+    }
+  }
+
+  auto display =
+      make_pull_display(options.display, stderr, [] { return std::chrono::steady_clock::now(); });
+  display->begin(ref.familiar());
+  DisplayObserver observer(*display, signals);
+  auto pulled = client.pull_image(ref, auth_header, observer);
+  if (!pulled) return std::unexpected(pulled.error());
+  if (*pulled == engine::PullOutcome::cancelled) {
+    const bool terminated = observer.signal() == SIGTERM;
+    return fail(terminated ? ErrorKind::terminated : ErrorKind::interrupted,
+                std::string(terminated ? "terminated (SIGTERM)" : "interrupted (SIGINT)") +
+                    " while pulling " + ref.familiar() +
+                    "; the pull was stopped and nothing was started",
+                "run again to resume: layers already downloaded are kept");
+  }
+  display->end(observer.progress());
+  return {};
+}
+
+}  // namespace dlrun::run
