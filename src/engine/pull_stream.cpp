@@ -123,7 +123,11 @@ std::int64_t PullProgress::bytes_done() const {
 
 std::int64_t PullProgress::bytes_total() const {
   std::int64_t total = 0;
-  for (const auto& [id, layer] : layers_) total += layer.total;
+  for (const auto& [id, layer] : layers_) {
+    // A layer still waiting has no size yet: a percentage now would jump backwards later.
+    if (layer.phase == Phase::waiting && layer.total == 0) return 0;
+    total += layer.total;
+  }
   return total;
 }
 

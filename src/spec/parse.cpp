@@ -20,9 +20,10 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 15> kTopLevelFields{
-    "version", "name",      "image", "command", "workdir", "env",    "mounts", "outputs",
-    "gpus",    "resources", "user",  "network", "timeout", "labels", "cap_add"};
+constexpr std::array<std::string_view, 18> kTopLevelFields{
+    "version", "name", "image",           "command",      "workdir", "env",     "mounts",
+    "outputs", "gpus", "resources",       "user",         "network", "timeout", "labels",
+    "cap_add", "pull", "registry_mirror", "registry_auth"};
 constexpr std::array<std::string_view, 5> kResourceFields{"shm_size", "memory", "cpus", "pids",
                                                           "memlock"};
 constexpr std::array<std::string_view, 4> kMountFields{"source", "target", "read_only", "type"};

@@ -2,9 +2,12 @@
 # The private Docker engines the integration tests run against (a ctest fixture):
 #   DIR/gpu    - with a stand-in for NVIDIA's hook, so GPU requests work end to end
 #   DIR/plain  - without it, like a host without the NVIDIA Container Toolkit
-# both holding the test image dlrun-test/busybox:1.
+# both holding the test image dlrun-test/busybox:1, and
+#   DIR/registry - Debian's docker-registry on 127.0.0.1:PORT with htpasswd auth, holding
+#            dlrun-test/busybox:1 and dlrun-test/payload:1 (a 64 MB random layer the engines
+#            lack); its address, user and password are in DIR/registry/{address,user,password}
 #
-# usage: engine.sh start DIR | stop DIR
+# usage: engine.sh start DIR PORT | stop DIR
 # Exits 77 (ctest: skipped) when this machine cannot run them, except under CI=true, where
 # that is a failure.
 set -euo pipefail
@@ -27,16 +30,81 @@ start_one() {
   [ "$status" = 0 ] || exit "$status"
 }
 
+start_registry() {
+  local port=$1 reg="$dir/registry"
+  command -v docker-registry >/dev/null || unavailable "docker-registry is missing: apt-get install docker-registry"
+  command -v htpasswd >/dev/null || unavailable "htpasswd is missing: apt-get install apache2-utils"
+  mkdir -p "$reg/data"
+  local password
+  password=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  echo "dlrun-test" > "$reg/user"
+  echo "$password" > "$reg/password"
+  echo "127.0.0.1:$port" > "$reg/address"
+  htpasswd -Bbn dlrun-test "$password" > "$reg/htpasswd"
+  cat > "$reg/config.yml" <<CONFIG
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $reg/data
+http:
+  addr: 127.0.0.1:$port
+  secret: dlrun-test-only
+auth:
+  htpasswd:
+    realm: dlrun-test
+    path: $reg/htpasswd
+CONFIG
+  docker-registry serve "$reg/config.yml" > "$reg/registry.log" 2>&1 &
+  echo $! > "$reg/pid"
+  for _ in $(seq 1 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && break
+    sleep 0.1
+  done
+
+  # Push from the plain engine, then drop the pushed tags there so that pulls have work to do.
+  local host="unix://$dir/plain/docker.sock" config="$reg/docker-config"
+  mkdir -p "$config"
+  echo "$password" | DOCKER_CONFIG=$config docker -H "$host" login -u dlrun-test --password-stdin "127.0.0.1:$port" >/dev/null 2>&1
+  local payload
+  payload=$(mktemp -d)
+  head -c 67108864 /dev/urandom > "$payload/weights.bin"
+  tar -C "$payload" -c . | docker -H "$host" import - dlrun-test/payload-layer:1 >/dev/null
+  rm -rf "$payload"
+  # A two-layer image: busybox, then the payload, so a pull shows "Already exists" and a download.
+  docker -H "$host" create --name payload-base dlrun-test/busybox:1 true >/dev/null
+  docker -H "$host" cp - payload-base:/ < <(docker -H "$host" save dlrun-test/payload-layer:1 | tar -xO --wildcards '*/layer.tar') >/dev/null
+  docker -H "$host" commit payload-base dlrun-test/payload:1 >/dev/null
+  docker -H "$host" rm -f payload-base >/dev/null
+  docker -H "$host" rmi dlrun-test/payload-layer:1 >/dev/null
+  for image in dlrun-test/busybox:1 dlrun-test/payload:1; do
+    docker -H "$host" tag "$image" "127.0.0.1:$port/$image"
+    DOCKER_CONFIG=$config docker -H "$host" push "127.0.0.1:$port/$image" >/dev/null
+    docker -H "$host" rmi "127.0.0.1:$port/$image" >/dev/null
+  done
+  docker -H "$host" rmi dlrun-test/payload:1 >/dev/null
+}
+
+stop_registry() {
+  [ -f "$dir/registry/pid" ] || return 0
+  kill "$(cat "$dir/registry/pid")" 2>/dev/null || true
+}
+
 case "$action" in
   start)
+    port=${3:?usage: engine.sh start DIR PORT}
     mkdir -p "$dir"
     start_one gpu --nvidia-hook-double
     start_one plain
+    start_registry "$port"
     # The ownership test runs dlrun as an unprivileged uid against the GPU engine.
     chmod 666 "$dir/gpu/docker.sock"
-    echo "engine.sh: engines up: $dir/gpu/docker.sock (NVIDIA hook stand-in), $dir/plain/docker.sock"
+    echo "engine.sh: engines up: $dir/gpu/docker.sock (NVIDIA hook stand-in), $dir/plain/docker.sock;"
+    echo "engine.sh: registry at $(cat "$dir/registry/address")"
     ;;
   stop)
+    stop_registry
     "$engine" stop "$dir/gpu"
     "$engine" stop "$dir/plain"
     rm -rf "$dir"

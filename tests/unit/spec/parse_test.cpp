@@ -245,6 +245,24 @@ TEST_CASE("every bad input is reported with its path, message and hint", "[spec]
       {with(R"("cap_add": "SYS_PTRACE")"),
        {"cap_add", "expected an array of capability names, got string \"SYS_PTRACE\"",
         "e.g. [\"SYS_PTRACE\"]"}},
+      // 62-66: image supply
+      {with(R"("pull": "alway")"),
+       {"pull", "unknown pull policy \"alway\"",
+        "did you mean \"always\"? use one of: missing, always, never"}},
+      {with(R"("registry_mirror": {"docker.io": "https://mirror"})"),
+       {"registry_mirror.docker.io",
+        "\"docker.io\": \"https://mirror\" is not a registry: mirror pair",
+        "write registry hosts without a scheme or path, e.g. {\"docker.io\": "
+        "\"mirror.example:5000\"}"}},
+      {with(R"("registry_auth": {"username": "u", "password": "hunter2"})"),
+       {"registry_auth.password", "passwords are never written in a spec",
+        "put it in a host variable and name that: \"password_env\": \"REGISTRY_PASSWORD\""}},
+      {with(R"("registry_auth": {"username": "$oauthtoken"})"),
+       {"registry_auth.password_env", "required field is missing",
+        "name the host variable that holds the password or token, e.g. \"NGC_API_KEY\""}},
+      {with(R"("registry_auth": {"password_env": "KEY"})"),
+       {"registry_auth.username", "required field is missing",
+        "give \"username\" (e.g. \"$oauthtoken\" for nvcr.io) or \"username_env\""}},
   };
   STATIC_REQUIRE(sizeof(cases) / sizeof(cases[0]) >= 40);
 

@@ -1,0 +1,142 @@
+#include "dlrun/engine/registry_auth.hpp"
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "dlrun/base64.hpp"
+
+namespace dlrun::engine {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ConfigDir {
+  fs::path path;
+  explicit ConfigDir(const std::string& config_json) {
+    std::string pattern = (fs::temp_directory_path() / "dlrun-docker-config-XXXXXX").string();
+    path = mkdtemp(pattern.data());
+    std::ofstream(path / "config.json") << config_json;
+  }
+  ~ConfigDir() { fs::remove_all(path); }
+
+  // A source whose helpers answer from a table instead of running programs.
+  DockerConfigSource source(std::map<std::string, HelperOutput> helpers = {}) const {
+    DockerConfigSource source;
+    source.config_dir = path;
+    source.run_helper = [helpers, this](const std::string& helper,
+                                        const std::string& server) -> Result<HelperOutput> {
+      asked.push_back(helper + " " + server);
+      auto it = helpers.find(helper);
+      if (it == helpers.end()) return fail(ErrorKind::usage, "no helper " + helper);
+      return it->second;
+    };
+    return source;
+  }
+  mutable std::vector<std::string> asked;
+};
+
+std::string auth_of(const std::string& user, const std::string& password) {
+  return base64_encode(user + ":" + password, Base64Alphabet::standard);
+}
+
+}  // namespace
+
+TEST_CASE("base64 in both alphabets", "[engine][auth]") {
+  CHECK(base64_encode("", Base64Alphabet::standard).empty());
+  CHECK(base64_encode("f", Base64Alphabet::standard) == "Zg==");
+  CHECK(base64_encode("fo", Base64Alphabet::standard) == "Zm8=");
+  CHECK(base64_encode("foo", Base64Alphabet::standard) == "Zm9v");
+  CHECK(base64_encode("\xfb\xff", Base64Alphabet::standard) == "+/8=");
+  CHECK(base64_encode("\xfb\xff", Base64Alphabet::url_safe) == "-_8=");
+  CHECK(base64_decode("+/8=") == "\xfb\xff");
+  CHECK(base64_decode("-_8") == "\xfb\xff");
+  CHECK(base64_decode("Zm9vYmFy") == "foobar");
+  CHECK_FALSE(base64_decode("Zm9v!").has_value());
+}
+
+TEST_CASE("X-Registry-Auth is base64url JSON the daemon can decode", "[engine][auth]") {
+  const std::string header = encode_registry_auth({"alice", "p+/ss?", "", "127.0.0.1:5000"});
+  CHECK(header.find_first_of("+/") == std::string::npos);
+  const auto body = nlohmann::json::parse(*base64_decode(header));
+  CHECK(body ==
+        nlohmann::json::parse(
+            R"({"username":"alice","password":"p+/ss?","serveraddress":"127.0.0.1:5000"})"));
+
+  const auto token =
+      nlohmann::json::parse(*base64_decode(encode_registry_auth({"", "", "tok", "nvcr.io"})));
+  CHECK(token == nlohmann::json::parse(R"({"identitytoken":"tok","serveraddress":"nvcr.io"})"));
+}
+
+TEST_CASE("credentials come from config.json auths, keyed as the CLI keys them", "[engine][auth]") {
+  const ConfigDir config(R"({"auths": {
+      "https://index.docker.io/v1/": {"auth": ")" +
+                         auth_of("hubuser", "hubpass") + R"("},
+      "https://nvcr.io": {"auth": ")" +
+                         auth_of("$oauthtoken", "ngc-key:with:colons") + R"("},
+      "ghcr.io": {"identitytoken": "gh-token"}}})");
+  auto hub = find_registry_credentials("docker.io", config.source());
+  REQUIRE(hub);
+  REQUIRE(hub->has_value());
+  CHECK((*hub)->credentials.username == "hubuser");
+  CHECK((*hub)->credentials.password == "hubpass");
+  CHECK((*hub)->source == (config.path / "config.json").string());
+
+  auto ngc = find_registry_credentials("nvcr.io", config.source());
+  REQUIRE(ngc->has_value());
+  CHECK((*ngc)->credentials.username == "$oauthtoken");
+  CHECK((*ngc)->credentials.password == "ngc-key:with:colons");
+
+  CHECK((*find_registry_credentials("ghcr.io", config.source()))->credentials.identity_token ==
+        "gh-token");
+  CHECK_FALSE(find_registry_credentials("quay.io", config.source())->has_value());
+}
+
+TEST_CASE("credential helpers: per registry first, then the store", "[engine][auth]") {
+  const ConfigDir config(R"({"credsStore": "desktop", "credHelpers": {"nvcr.io": "ngc"},
+                            "auths": {"nvcr.io": {"auth": ")" +
+                         auth_of("ignored", "x") + R"("}}})");
+  const auto source = config.source({
+      {"ngc", {0, R"({"ServerURL":"nvcr.io","Username":"$oauthtoken","Secret":"from-helper"})"}},
+      {"desktop", {1, "credentials not found in native keychain\n"}},
+  });
+  auto ngc = find_registry_credentials("nvcr.io", source);
+  REQUIRE(ngc->has_value());
+  CHECK((*ngc)->credentials.password == "from-helper");
+  CHECK((*ngc)->source == "docker-credential-ngc");
+
+  // "not found" from the store is an anonymous pull, not an error.
+  auto hub = find_registry_credentials("docker.io", source);
+  REQUIRE(hub);
+  CHECK_FALSE(hub->has_value());
+  CHECK(config.asked.back() == "desktop https://index.docker.io/v1/");
+
+  const auto token_source =
+      config.source({{"ngc", {0, R"({"Username":"<token>","Secret":"refresh-token"})"}}});
+  CHECK((*find_registry_credentials("nvcr.io", token_source))->credentials.identity_token ==
+        "refresh-token");
+
+  const auto broken = config.source({{"ngc", {3, "boom"}}});
+  auto failed = find_registry_credentials("nvcr.io", broken);
+  REQUIRE_FALSE(failed);
+  CHECK(failed.error().message ==
+        "docker-credential-ngc failed to give credentials for nvcr.io (exit 3)");
+  CHECK(failed.error().hint ==
+        "check the helper by hand: echo nvcr.io | docker-credential-ngc get");
+}
+
+TEST_CASE("DOCKER_AUTH_CONFIG wins over the file", "[engine][auth]") {
+  const ConfigDir config(R"({"auths": {"r.example": {"auth": ")" + auth_of("file", "f") +
+                         R"("}}})");
+  auto source = config.source();
+  source.auth_config_env =
+      R"({"auths": {"r.example": {"auth": ")" + auth_of("env", "e") + R"("}}})";
+  CHECK((*find_registry_credentials("r.example", source))->credentials.username == "env");
+  source.auth_config_env = "{not json";
+  CHECK(find_registry_credentials("r.example", source).error().message ==
+        "DOCKER_AUTH_CONFIG is not valid JSON");
+}
+
+}  // namespace dlrun::engine
