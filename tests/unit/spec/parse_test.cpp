@@ -87,7 +87,8 @@ TEST_CASE("every bad input is reported with its path, message and hint", "[spec]
       {with(R"("colour": "blue")"),
        {"colour", "unknown field",
         "known fields here: version, name, image, command, workdir, env, mounts, outputs, gpus, "
-        "resources, user, network, timeout, labels, cap_add"}},
+        "resources, user, network, timeout, labels, cap_add, pull, registry_mirror, "
+        "registry_auth"}},
       // 14-17: name, image type, command
       {with(R"("name": "-bad")"),
        {"name", "\"-bad\" is not a valid job name",
