@@ -25,6 +25,26 @@ const TestEngine* TestEngine::find() {
   return found;
 }
 
+namespace {
+std::string first_line(const fs::path& file) {
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);
+  REQUIRE_FALSE(line.empty());
+  return line;
+}
+}  // namespace
+
+std::string TestEngine::registry() const {
+  return first_line(dir / "registry/address");
+}
+std::string TestEngine::registry_user() const {
+  return first_line(dir / "registry/user");
+}
+std::string TestEngine::registry_password() const {
+  return first_line(dir / "registry/password");
+}
+
 JobFixture::JobFixture() : engine_(TestEngine::find()) {
   REQUIRE(engine_ != nullptr);
   std::string pattern = (fs::temp_directory_path() / "dlrun-job-XXXXXX").string();

@@ -15,6 +15,10 @@ struct TestEngine {
   std::string gpu_host() const { return "unix://" + (dir / "gpu/docker.sock").string(); }
   std::string plain_host() const { return "unix://" + (dir / "plain/docker.sock").string(); }
   std::filesystem::path hook_calls() const { return dir / "gpu/hook-calls"; }
+  // The test registry (htpasswd auth) and its one account.
+  std::string registry() const;
+  std::string registry_user() const;
+  std::string registry_password() const;
 
   // Null when the engines are not there (the test main then skips, or fails in CI).
   static const TestEngine* find();

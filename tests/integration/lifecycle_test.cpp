@@ -113,10 +113,18 @@ TEST_CASE("engine problems are dlrun failures (125) with a hint", "[engine][erro
                         (job.engine().dir / "plain/docker.sock").string()) != std::string::npos);
   CHECK(denied.err.find("hint: add yourself to the socket's group") != std::string::npos);
 
-  const auto no_image = job.dlrun({"train", "--image", "dlrun-test/no-such-image:1", spec});
+  const auto no_image =
+      job.dlrun({"train", "--pull", "never", "--image", "dlrun-test/no-such-image:1", spec});
   CHECK(no_image.exit_code == 125);
-  CHECK(no_image.err.find("No such image: dlrun-test/no-such-image:1") != std::string::npos);
+  CHECK(no_image.err.find("the image dlrun-test/no-such-image:1 is not on the Docker engine") !=
+        std::string::npos);
 
+  // No registry is reachable from here: the daemon's pull fails for the network.
+  const auto unreachable = job.dlrun({"train", "--image", "dlrun-test/no-such-image:1", spec});
+  CHECK(unreachable.exit_code == 125);
+  CHECK(unreachable.err.find(
+            "dlrun: error: the Docker daemon could not reach the registry docker.io to pull "
+            "dlrun-test/no-such-image:1") != std::string::npos);
   // tini (PID 1) reports a missing program and exits 127, as a shell would.
   const auto bad_command = job.dlrun({"train", job.write_spec({{"command", {"/no/such/binary"}}})});
   CHECK(bad_command.exit_code == 127);

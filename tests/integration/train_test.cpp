@@ -214,8 +214,9 @@ TEST_CASE("a dry run contacts nothing", "[engine]") {
   const auto result = job.dlrun({"train", "--dry-run", job.write_spec({{"command", {"true"}}})}, {},
                                 "unix:///nonexistent/docker.sock");
   CHECK(result.exit_code == 0);
-  CHECK(result.out.starts_with(
-      "image: dlrun-test/busybox:1\n\ncreate request: POST /containers/create?name=dlrun-job-"));
+  CHECK(
+      result.out.starts_with("image: dlrun-test/busybox:1\npull: missing\n\ncreate request: POST "
+                             "/containers/create?name=dlrun-job-"));
   CHECK(result.out.find("equivalent docker command:\ndocker run --rm") != std::string::npos);
 }
 
