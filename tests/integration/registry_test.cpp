@@ -28,11 +28,7 @@ std::string auths_config(const JobFixture& job) {
   return R"({"auths": {")" + job.engine().registry() + R"(": {"auth": ")" + auth + R"("}}})";
 }
 
-// Tests share the engine's image store; one that needs a pull to happen removes the image first.
-void remove_image(const JobFixture& job, const std::string& image) {
-  run_process({.args = {"/usr/bin/docker", "-H", job.engine().gpu_host(), "rmi", "-f", image}});
-}
-
+// Tests share one engine, so a test that needs a pull forces it with --pull always.
 bool has_control_characters(const std::string& text) {
   return text.find_first_of("\r\033") != std::string::npos;
 }
@@ -61,11 +57,11 @@ TEST_CASE("without credentials the registry's refusal names it and says how to l
           "[registry]") {
   JobFixture job;
   const std::string image = job.engine().registry() + "/dlrun-test/busybox:1";
-  remove_image(job, image);
   Invocation no_config;
   no_config.env["DOCKER_CONFIG"] = docker_config(job, "{}");
-  const auto result =
-      job.dlrun({"train", job.write_spec({{"image", image}, {"command", {"true"}}})}, no_config);
+  const auto result = job.dlrun(
+      {"train", "--pull", "always", job.write_spec({{"image", image}, {"command", {"true"}}})},
+      no_config);
   CHECK(result.exit_code == 125);
   CHECK(result.err.find("dlrun: error: the registry " + job.engine().registry() +
                         " refused to serve " + image + " without valid credentials") !=
@@ -78,7 +74,6 @@ TEST_CASE("without credentials the registry's refusal names it and says how to l
 TEST_CASE("credentials through a credential helper on PATH", "[registry]") {
   JobFixture job;
   const std::string image = job.engine().registry() + "/dlrun-test/busybox:1";
-  remove_image(job, image);
   const fs::path bin = job.dir() / "bin";
   fs::create_directories(bin);
   {
@@ -94,9 +89,10 @@ TEST_CASE("credentials through a credential helper on PATH", "[registry]") {
   with_helper.env["DOCKER_CONFIG"] = docker_config(
       job, R"({"credHelpers": {")" + job.engine().registry() + R"(": "dlrun-test"}})");
   with_helper.env["PATH"] = bin.string() + ":" + std::getenv("PATH");
-  const auto result = job.dlrun(
-      {"train", "-q", job.write_spec({{"image", image}, {"command", {"echo", "pulled"}}})},
-      with_helper);
+  const auto result =
+      job.dlrun({"train", "-q", "--pull", "always",
+                 job.write_spec({{"image", image}, {"command", {"echo", "pulled"}}})},
+                with_helper);
   INFO(result.err);
   CHECK(result.exit_code == 0);
   CHECK(result.out == "pulled\n");
@@ -165,7 +161,6 @@ TEST_CASE("pull policy never with the image absent says so", "[registry]") {
 TEST_CASE("registry_auth in the spec names host variables", "[registry]") {
   JobFixture job;
   const std::string image = job.engine().registry() + "/dlrun-test/busybox:1";
-  remove_image(job, image);
   Invocation with_env;
   with_env.env["DOCKER_CONFIG"] = docker_config(job, "{}");
   with_env.env["TEST_REGISTRY_TOKEN"] = job.engine().registry_password();
@@ -180,7 +175,8 @@ TEST_CASE("registry_auth in the spec names host variables", "[registry]") {
   CHECK(dry.out.find(job.engine().registry_password()) == std::string::npos);
 
   // Debug logging shows every request, but no credential in any form.
-  const auto result = job.dlrun({"train", "--log-level", "debug", spec}, with_env);
+  const auto result =
+      job.dlrun({"train", "--pull", "always", "--log-level", "debug", spec}, with_env);
   INFO(result.err);
   CHECK(result.exit_code == 0);
   CHECK(result.out == "ok\n");

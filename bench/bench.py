@@ -1,0 +1,213 @@
+"""dlrun against `docker run` on one engine: alternating runs, medians, ratios, a report.
+
+Run through bench/run.sh, which builds dlrun and starts the engine. Standard library only.
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+DLRUN = os.environ["DLRUN"]
+DOCKER = os.environ["DOCKER"]
+IMAGE = "dlrun-test/busybox:1"
+GIB = 1 << 30
+LINE = "2026-11-26T12:00:00 step=000123 loss=0.123456 lr=3e-4"  # 52 bytes with the newline
+
+
+def spec_file(directory, name, command):
+    # This sandbox's daemon cannot grant the default unlimited memlock (no CAP_SYS_RESOURCE).
+    spec = {"version": 1, "name": name, "image": IMAGE, "network": "none", "user": "root",
+            "resources": {"memlock": "8m"}, "command": command}
+    path = os.path.join(directory, name + ".json")
+    with open(path, "w") as out:
+        json.dump(spec, out)
+    return path
+
+
+def timed(argv):
+    """Runs argv with stdout to /dev/null; returns wall seconds, CPU seconds, peak RSS KiB."""
+    with tempfile.NamedTemporaryFile(mode="r") as report:
+        start = time.monotonic()
+        with open(os.devnull, "w") as devnull:
+            result = subprocess.run(["/usr/bin/time", "-f", "%U %S %M", "-o", report.name] + argv,
+                                    stdout=devnull, stderr=subprocess.PIPE, text=True)
+        wall = time.monotonic() - start
+        if result.returncode != 0:
+            sys.exit(f"bench: {' '.join(argv)} failed ({result.returncode}):\n{result.stderr}")
+        user, system, rss = report.read().split()
+    return wall, float(user) + float(system), int(rss)
+
+
+def compare(name, dlrun_argv, docker_argv, runs):
+    """Alternates the two commands `runs` times each; returns medians."""
+    samples = {"dlrun": [], "docker": []}
+    timed(dlrun_argv)  # warm the engine's caches for both
+    timed(docker_argv)
+    for _ in range(runs):
+        samples["dlrun"].append(timed(dlrun_argv))
+        samples["docker"].append(timed(docker_argv))
+    medians = {}
+    for tool, values in samples.items():
+        medians[tool] = {
+            "wall": statistics.median(v[0] for v in values),
+            "cpu": statistics.median(v[1] for v in values),
+            "rss_kib": statistics.median(v[2] for v in values),
+        }
+    print(f"bench: {name}: dlrun {medians['dlrun']['wall']:.3f}s, docker {medians['docker']['wall']:.3f}s",
+          file=sys.stderr)
+    return {"name": name, "runs": runs, **medians}
+
+
+def hyperfine(name, dlrun_cmd, docker_cmd, runs):
+    with tempfile.NamedTemporaryFile(mode="r", suffix=".json") as export:
+        subprocess.run(["hyperfine", "--style", "none", "-N", "--warmup", "3", "--runs", str(runs),
+                        "--export-json", export.name, dlrun_cmd, docker_cmd],
+                       check=True, stdout=subprocess.DEVNULL)
+        results = json.load(export)["results"]
+    dlrun, docker = (r["median"] for r in results)
+    print(f"bench: {name}: dlrun {dlrun * 1000:.2f}ms, docker {docker * 1000:.2f}ms", file=sys.stderr)
+    return {"name": name, "runs": runs, "dlrun": {"wall": dlrun}, "docker": {"wall": docker}}
+
+
+def version_of(argv):
+    return subprocess.run(argv, capture_output=True, text=True).stdout.strip().splitlines()[0]
+
+
+def machine():
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as info:
+        for line in info:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as info:
+        memory = int(info.readline().split()[1]) // (1024 * 1024)
+    return f"{os.cpu_count()} × {cpu}, {memory} GiB RAM, Linux {platform.release()}"
+
+
+def ratio(result, key):
+    return result["dlrun"][key] / result["docker"][key]
+
+
+def write_report(path, chart, results, targets):
+    engine = version_of([DOCKER, "version", "--format", "{{.Server.Version}}"])
+    lines = [
+        "# Performance",
+        "",
+        "dlrun against `docker run` (Debian's docker.io client, with its defaults) on the same",
+        "private engine, in the same run, alternating the two. Regenerate with `bench/run.sh`",
+        "(root; about 3 minutes on 2 cores).",
+        "",
+        f"- Machine: {machine()}",
+        f"- Engine: Docker {engine} (Debian's docker.io), storage overlay2, `--bridge none`",
+        f"- Clients: {version_of([DLRUN, '--version'])} (Release); {version_of([DOCKER, '--version'])}",
+        f"- Date: {time.strftime('%Y-%m-%d')}",
+        "",
+        "Medians; CPU is the client's own user+system time; RSS is the client's peak.",
+        "",
+        "| case | runs | dlrun | docker | ratio | target | met |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for case, key, unit, target in targets:
+        result = results[case]
+        scale = {"s": 1, "ms": 1000, "MiB": 1 / 1024}[unit]
+        fmt = (lambda v: f"{v * scale:.3f} {unit}") if unit != "MiB" else (lambda v: f"{v * scale:.1f} MiB")
+        dlrun_value, docker_value = result["dlrun"][key], result["docker"].get(key)
+        r = dlrun_value / docker_value if docker_value else None
+        if target is None:
+            met = ""
+        elif target[0] == "ratio":
+            met = "yes" if r <= target[1] else "**no**"
+        else:
+            met = "yes" if dlrun_value * scale <= target[1] else "**no**"
+        target_text = "" if target is None else (f"≤ {target[1]}×" if target[0] == "ratio" else f"≤ {target[1]} {unit}")
+        lines.append(f"| {result['name']} ({key}) | {result['runs']} | {fmt(dlrun_value)} | "
+                     f"{fmt(docker_value) if docker_value else '—'} | {f'{r:.2f}×' if r else '—'} | {target_text} | {met} |")
+    lines += ["", f"![throughput per case]({os.path.basename(chart)})", ""]
+    # The hand-written analysis below the marker survives regeneration.
+    try:
+        with open(path) as old:
+            analysis = old.read().split("<!-- analysis -->", 1)
+    except FileNotFoundError:
+        analysis = []
+    lines.append("<!-- analysis -->" + (analysis[1] if len(analysis) == 2 else "\n"))
+    with open(path, "w") as out:
+        out.write("\n".join(lines))
+
+
+def write_chart(chart, results):
+    rows = []
+    for case, label, megabytes in (("stdout", "1 GiB stdout", 1024), ("lines", "5M lines", 5_000_000 * 52 / (1 << 20))):
+        r = results[case]
+        rows.append(f"\"{label}\" {megabytes / r['dlrun']['wall']:.1f} {megabytes / r['docker']['wall']:.1f}")
+    with tempfile.NamedTemporaryFile(mode="w", suffix=".dat", delete=False) as data:
+        data.write("\n".join(rows) + "\n")
+    script = f"""
+set terminal pngcairo size 800,450 font ",11"
+set output "{chart}"
+set title "Container output throughput through the client (higher is better)"
+set ylabel "MiB/s"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set boxwidth 0.9
+set yrange [0:*]
+set grid ytics
+plot "{data.name}" using 2:xtic(1) title "dlrun" lc rgb "#2b7bb9", '' using 3 title "docker run" lc rgb "#aaaaaa"
+"""
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    os.unlink(data.name)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mode", choices=["full", "smoke"], default="full")
+    parser.add_argument("--report")
+    parser.add_argument("--chart")
+    args = parser.parse_args()
+    smoke = args.mode == "smoke"
+    runs = 1 if smoke else 5
+    stdout_bytes = 64 << 20 if smoke else GIB
+    line_count = 100_000 if smoke else 5_000_000
+
+    with tempfile.TemporaryDirectory() as work:
+        noop = spec_file(work, "noop", ["true"])
+        stdout = spec_file(work, "stdout", ["head", "-c", str(stdout_bytes), "/dev/zero"])
+        lines = spec_file(work, "lines", f"yes '{LINE}' | head -n {line_count}")
+        docker_run = [DOCKER, "run", "--rm", "--network", "none", IMAGE]
+        results = {
+            "noop": compare("no-op job", [DLRUN, "train", "-q", noop], docker_run + ["true"], runs * 2),
+            "stdout": compare(f"{stdout_bytes >> 20} MiB to stdout", [DLRUN, "train", "-q", stdout],
+                              docker_run + ["head", "-c", str(stdout_bytes), "/dev/zero"], runs),
+            "lines": compare(f"{line_count:,} lines", [DLRUN, "train", "-q", lines],
+                             docker_run + ["sh", "-c", f"yes '{LINE}' | head -n {line_count}"], runs),
+            "version": hyperfine("--version", f"{DLRUN} --version", f"{DOCKER} --version", 10 if smoke else 50),
+            "validate": hyperfine("validate", f"{DLRUN} validate {noop}", f"{DOCKER} --version", 10 if smoke else 50),
+        }
+    if smoke:
+        print("bench: smoke run done (no report, no thresholds)", file=sys.stderr)
+        return
+    targets = [
+        ("noop", "wall", "s", ("ratio", 0.9)),
+        ("noop", "cpu", "s", ("ratio", 0.3)),
+        ("stdout", "wall", "s", ("ratio", 0.45)),
+        ("stdout", "cpu", "s", ("ratio", 0.3)),
+        ("stdout", "rss_kib", "MiB", ("absolute", 8)),
+        ("lines", "wall", "s", ("ratio", 0.6)),
+        ("lines", "cpu", "s", None),
+        ("version", "wall", "ms", None),
+        ("validate", "wall", "ms", None),
+    ]
+    write_chart(args.chart, results)
+    write_report(args.report, args.chart, results, targets)
+    with open(os.path.splitext(args.report)[0] + ".json", "w") as out:
+        json.dump(results, out, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Measures dlrun against the docker CLI (Debian's docker.io client) on the same private
+# engine, in the same run, alternating the two, and writes docs/performance.md and
+# docs/performance.png. Needs root (it starts its own dockerd).
+#
+#   bench/run.sh             full run (several runs per case; under 5 minutes on 2 cores)
+#   bench/run.sh --smoke     one run per case, smaller outputs, no report: keeps the script alive in CI
+#   bench/run.sh --dlrun BIN use BIN instead of building the release preset
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=full
+dlrun=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --smoke) mode=smoke; shift ;;
+    --dlrun) dlrun=$(realpath "$2"); shift 2 ;;
+    *) echo "usage: bench/run.sh [--smoke] [--dlrun BIN]" >&2; exit 2 ;;
+  esac
+done
+
+for tool in hyperfine gnuplot /usr/bin/time python3; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/setup.sh --bench installs it)" >&2; exit 1; }
+done
+if [ -z "$dlrun" ]; then
+  cmake --preset release >/dev/null
+  cmake --build --preset release >/dev/null
+  dlrun=$PWD/build/release/src/dlrun
+fi
+
+engine_dir=/tmp/dlrun-bench
+scripts/private-engine.sh start "$engine_dir" --image dlrun-test/busybox:1
+trap 'scripts/private-engine.sh stop "$engine_dir"' EXIT
+
+DLRUN="$dlrun" DOCKER=/usr/bin/docker DOCKER_HOST="unix://$engine_dir/docker.sock" \
+  python3 bench/bench.py --mode "$mode" --report docs/performance.md --chart docs/performance.png
