@@ -19,8 +19,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-for tool in hyperfine gnuplot /usr/bin/time python3; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/setup.sh --bench installs it)" >&2; exit 1; }
+for tool in hyperfine gnuplot python3; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/setup.sh installs it)" >&2; exit 1; }
 done
 if [ -z "$dlrun" ]; then
   cmake --preset release >/dev/null

@@ -400,7 +400,8 @@ Result<void> EngineClient::attach_container(const std::string& id, StreamSink& s
   // which libcurl reads as an ordinary body.
   auto response = transport_->stream(
       {.method = "POST",
-       .target = path("/containers/" + id + "/attach?stream=1&stdout=1&stderr=1")},
+       .target = path("/containers/" + id + "/attach?stream=1&stdout=1&stderr=1"),
+       .bulk = true},
       sink);
   if (!response) return std::unexpected(response.error());
   if (response->status != 200 && response->status != 101) {

@@ -21,6 +21,8 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;
   // Whole-request limit for plain calls; streams have none.
   std::chrono::milliseconds timeout = std::chrono::seconds(120);
+  // A stream that may carry gigabytes (container output): read in larger pieces.
+  bool bulk = false;
 };
 
 struct Response {
