@@ -21,6 +21,8 @@ int exit_code_for(ErrorKind kind) {
       return exit_code::interrupted;
     case ErrorKind::terminated:
       return exit_code::terminated;
+    case ErrorKind::hung_up:
+      return exit_code::hung_up;
   }
   return exit_code::dlrun_failure;
 }

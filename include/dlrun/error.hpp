@@ -19,6 +19,7 @@ enum class ErrorKind {
   io,               // local files (outputs dir, spec file)
   interrupted,      // SIGINT before the job started (during a pull, say)
   terminated,       // SIGTERM likewise
+  hung_up,          // SIGHUP likewise
   internal,
 };
 
@@ -45,6 +46,7 @@ inline constexpr int dlrun_failure = 125;  // the engine or dlrun failed, not th
 inline constexpr int oom_killed = 137;     // the kernel killed the job for memory
 inline constexpr int interrupted = 130;    // SIGINT (Ctrl-C)
 inline constexpr int terminated = 143;     // SIGTERM
+inline constexpr int hung_up = 129;        // SIGHUP (the terminal or SSH session went away)
 }  // namespace exit_code
 
 int exit_code_for(ErrorKind kind);

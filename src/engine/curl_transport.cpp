@@ -122,7 +122,9 @@ Error connection_error(const Endpoint& endpoint, CURLcode code, long os_errno, c
 
 // dlrun speaks no TLS to the daemon (yet), so it skips the TLS library's initialization: that
 // costs about 3 MB of resident memory and start-up time.
-void initialize_curl() { curl_global_init(CURL_GLOBAL_NOTHING); }
+void initialize_curl() {
+  curl_global_init(CURL_GLOBAL_NOTHING);
+}
 
 CurlTransport::CurlTransport(Endpoint endpoint, std::chrono::milliseconds connect_timeout)
     : endpoint_(std::move(endpoint)), connect_timeout_(connect_timeout) {}

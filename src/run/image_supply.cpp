@@ -91,10 +91,15 @@ Result<void> supply_image(engine::EngineClient& client, const engine::ImageRef& 
   auto pulled = client.pull_image(ref, auth_header, observer);
   if (!pulled) return std::unexpected(pulled.error());
   if (*pulled == engine::PullOutcome::cancelled) {
-    const bool terminated = observer.signal() == SIGTERM;
-    return fail(terminated ? ErrorKind::terminated : ErrorKind::interrupted,
-                std::string(terminated ? "terminated (SIGTERM)" : "interrupted (SIGINT)") +
-                    " while pulling " + ref.familiar() +
+    const int signo = observer.signal().value_or(SIGINT);
+    const ErrorKind kind = signo == SIGTERM  ? ErrorKind::terminated
+                           : signo == SIGHUP ? ErrorKind::hung_up
+                                             : ErrorKind::interrupted;
+    const char* what = signo == SIGTERM  ? "terminated (SIGTERM)"
+                       : signo == SIGHUP ? "hung up (SIGHUP)"
+                                         : "interrupted (SIGINT)";
+    return fail(kind,
+                std::string(what) + " while pulling " + ref.familiar() +
                     "; the pull was stopped and nothing was started",
                 "run again to resume: layers already downloaded are kept");
   }

@@ -76,7 +76,7 @@ class EventFd {
   int fd_;
 };
 
-enum class StopReason { none, interrupted, terminated, timed_out };
+enum class StopReason { none, interrupted, terminated, hung_up, timed_out };
 
 int exit_code_for(StopReason reason) {
   switch (reason) {
@@ -84,6 +84,8 @@ int exit_code_for(StopReason reason) {
       return exit_code::interrupted;
     case StopReason::terminated:
       return exit_code::terminated;
+    case StopReason::hung_up:
+      return exit_code::hung_up;
     case StopReason::timed_out:
       return exit_code::timeout;
     case StopReason::none:
@@ -98,6 +100,8 @@ std::string_view describe(StopReason reason) {
       return "interrupted (SIGINT)";
     case StopReason::terminated:
       return "terminated (SIGTERM)";
+    case StopReason::hung_up:
+      return "hung up (SIGHUP)";
     case StopReason::timed_out:
       return "timed out";
     case StopReason::none:
@@ -188,7 +192,9 @@ Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan,
   }
 
   const auto reason_for_signal = [](int signo) {
-    return signo == SIGTERM ? StopReason::terminated : StopReason::interrupted;
+    if (signo == SIGTERM) return StopReason::terminated;
+    if (signo == SIGHUP) return StopReason::hung_up;
+    return StopReason::interrupted;
   };
   // A Ctrl-C while the container was being created: never start it.
   if (auto early_signal = signals.take()) {
@@ -249,11 +255,15 @@ Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan,
   if (stop_reason != StopReason::none) return exit_code_for(stop_reason);
   if (const auto& failure = output.failure()) return std::unexpected(*failure);
 
+  const int status = static_cast<int>(**wait_result);
+  // A job that succeeded needs no post-mortem. One that failed may have lost a process (a
+  // DataLoader worker, say) to the OOM killer, which only the daemon's state tells.
+  if (status == 0) return status;
   auto state = client.inspect_container(id);
   if (!state) return std::unexpected(state.error());
   // The daemon records an OOM kill from an event of its own, which can land after the exit it
   // caused: give a SIGKILLed job's state a moment to catch up before calling it a plain kill.
-  for (int retry = 0; retry < 5 && !state->oom_killed && **wait_result == 137; ++retry) {
+  for (int retry = 0; retry < 5 && !state->oom_killed && status == 137; ++retry) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     auto again = client.inspect_container(id);
     if (!again) break;
@@ -267,7 +277,7 @@ Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan,
     spdlog::info("hint: raise resources.memory, or lower the batch size or DataLoader workers");
     return exit_code::oom_killed;
   }
-  return static_cast<int>(**wait_result);
+  return status;
 }
 
 }  // namespace dlrun::run

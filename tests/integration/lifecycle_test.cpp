@@ -177,3 +177,26 @@ TEST_CASE("a daemon that dies mid-job is reported as lost, not as the job's resu
 }
 
 }  // namespace dlrun::testing
+
+namespace dlrun::testing {
+
+TEST_CASE("a hang-up (the SSH session went away) stops the job and exits 129",
+          "[engine][signals]") {
+  JobFixture job;
+  Invocation hang_up;
+  hang_up.limit = std::chrono::seconds(60);
+  hang_up.on_output = [sent = std::make_shared<bool>(false)](pid_t pid, const std::string& out,
+                                                             const std::string&) {
+    if (!*sent && out.find("started") != std::string::npos) {
+      kill(pid, SIGHUP);
+      *sent = true;
+    }
+  };
+  const auto result =
+      job.dlrun({"train", job.write_spec({{"command", "echo started; sleep 300"}})}, hang_up);
+  CHECK(result.exit_code == 129);
+  CHECK(result.err.find("hung up (SIGHUP): stopping the job") != std::string::npos);
+  CHECK(job.leftover_containers().empty());
+}
+
+}  // namespace dlrun::testing

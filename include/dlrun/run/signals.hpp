@@ -4,8 +4,8 @@
 
 namespace dlrun::run {
 
-// SIGINT and SIGTERM delivered as readable events instead of asynchronous handlers, so the job
-// loop can react with ordinary code (Engine API calls). Construct it before any thread starts:
+// SIGINT, SIGTERM and SIGHUP delivered as readable events instead of asynchronous handlers, so the
+// job loop can react with ordinary code (Engine API calls). Construct it before any thread starts:
 // threads inherit the blocked mask, and the signals then reach only the descriptor.
 class SignalWatcher {
  public:
