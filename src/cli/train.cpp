@@ -39,7 +39,7 @@ dropped, no-new-privileges, a pids limit, tini as PID 1, a sized /dev/shm, memlo
 stack ulimits for NCCL and frameworks), streams stdout and stderr as they come, waits,
 removes the container, and exits with the job's own exit code.
 
-Ctrl-C or SIGTERM stops the job (SIGTERM, 10s grace, SIGKILL) and removes it; a second
+Ctrl-C, SIGTERM or SIGHUP stops the job (SIGTERM, 10s grace, SIGKILL) and removes it; a second
 Ctrl-C kills it at once.
 
 Exit codes:
@@ -47,7 +47,7 @@ Exit codes:
   2      bad command line or spec (nothing was started)
   124    the job ran past its timeout and was stopped
   125    the engine or dlrun failed (not the job)
-  130    interrupted by SIGINT (Ctrl-C); 143 by SIGTERM
+  130    interrupted by SIGINT (Ctrl-C); 143 by SIGTERM; 129 by SIGHUP
   137    the job was killed for running out of memory
 
 The spec format: docs/spec.md. Daemon: --host, else $DOCKER_HOST, else /var/run/docker.sock.)";
