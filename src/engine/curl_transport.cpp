@@ -64,6 +64,8 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
 
 int on_transfer_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   auto& exchange = *static_cast<Exchange*>(user);
+  // libcurl calls this after every read as well as once a second when idle.
+  if (exchange.sink != nullptr) exchange.sink->on_idle();
   if (exchange.sink != nullptr && exchange.sink->cancelled()) {
     exchange.sink_aborted = true;
     return 1;  // curl stops with CURLE_ABORTED_BY_CALLBACK

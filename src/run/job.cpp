@@ -165,6 +165,7 @@ Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan,
   std::optional<Result<void>> attach_result;
   std::thread attacher([&] {
     attach_result = client.attach_container(id, output);
+    output.finish();
     attach_ready.set(false);
   });
 

@@ -34,7 +34,9 @@ void OutputForwarder::on_headers(long status) {
 
 bool OutputForwarder::on_body(std::span<const char> bytes) {
   auto fed = demux_.feed(bytes);
-  flush();
+  // libcurl hands over at most 16 KiB per call; writing each piece at once would cost a system
+  // call per 16 KiB. Pieces of one read are gathered and written when the read is done.
+  if (pending_.size() >= kFlushBytes || !fed || !system_error_.empty()) flush();
   if (!fed) {
     failure_ = fed.error();
     return false;
@@ -57,6 +59,14 @@ void OutputForwarder::on_payload(engine::StreamId stream, std::span<const char> 
   if (stream != pending_stream_) flush();
   pending_stream_ = stream;
   pending_.append(bytes.data(), bytes.size());
+}
+
+void OutputForwarder::on_idle() {
+  flush();
+}
+
+void OutputForwarder::finish() {
+  flush();
 }
 
 void OutputForwarder::flush() {

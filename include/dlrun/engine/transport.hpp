@@ -39,6 +39,8 @@ class StreamSink {
   virtual void on_headers(long status) = 0;
   // Returns false to abort the transfer.
   virtual bool on_body(std::span<const char> bytes) = 0;
+  // The transport has handed over everything it has read for now: a moment to flush.
+  virtual void on_idle() {}
   // Polled while the stream is idle too (about once a second): true aborts the transfer.
   virtual bool cancelled() { return false; }
 };

@@ -18,6 +18,9 @@ class OutputForwarder final : public engine::StreamSink, private engine::FrameSi
 
   void on_headers(long status) override;
   bool on_body(std::span<const char> bytes) override;
+  void on_idle() override;
+  // Writes what is still held; call when the stream has ended.
+  void finish();
 
   // Set when the stream was not what it should be (unknown frame type, a daemon error frame).
   const std::optional<Error>& failure() const { return failure_; }
@@ -26,6 +29,8 @@ class OutputForwarder final : public engine::StreamSink, private engine::FrameSi
  private:
   void on_payload(engine::StreamId stream, std::span<const char> bytes) override;
   void flush();
+
+  static constexpr std::size_t kFlushBytes = 256 * 1024;
 
   int stdout_fd_;
   int stderr_fd_;
