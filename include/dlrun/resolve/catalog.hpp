@@ -1,0 +1,46 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dlrun/error.hpp"
+#include "dlrun/resolve/version.hpp"
+
+// What dlrun knows about CUDA, drivers and images: data/catalog.json, embedded at build time.
+namespace dlrun::resolve {
+
+struct CudaToolkit {
+  Version cuda;        // 12.4.0
+  Version min_driver;  // the toolkit's driver: what `cuda>=12.4` in an image needs
+  std::string source;
+};
+
+// Since CUDA 11, a driver of the major family's floor runs any 11.x (12.x, …) application
+// built with a newer minor toolkit, short of features that need the newer driver.
+struct MinorCompatFloor {
+  int cuda_major = 0;
+  Version min_driver;
+  std::string source;
+};
+
+struct Catalog {
+  std::vector<CudaToolkit> toolkits;  // sorted by CUDA version
+  std::vector<MinorCompatFloor> minor_floors;
+
+  // The newest CUDA version (major.minor) the driver supports: what the driver reports to
+  // applications and what NVIDIA_REQUIRE_CUDA's `cuda` is compared with.
+  std::optional<Version> cuda_for_driver(const Version& driver) const;
+  // The lowest driver whose CUDA version is at least `cuda` (major.minor).
+  std::optional<Version> driver_for_cuda(const Version& cuda) const;
+};
+
+// Parses a catalog; `source` names it in errors. Every row must be complete and sourced.
+Result<Catalog> parse_catalog(std::string_view json, std::string_view source);
+
+// The catalog built into dlrun (data/catalog.json at build time).
+const Catalog& builtin_catalog();
+std::string_view builtin_catalog_json();
+
+}  // namespace dlrun::resolve

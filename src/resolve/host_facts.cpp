@@ -1,0 +1,87 @@
+#include "dlrun/resolve/host_facts.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+namespace dlrun::resolve {
+
+std::optional<Version> parse_gpu_arch(std::string_view text) {
+  if (text.starts_with("sm_") || text.starts_with("SM_")) {
+    const auto digits = text.substr(3);
+    if (digits.size() < 2 || digits.size() > 3) return std::nullopt;
+    auto major = Version::parse(digits.substr(0, digits.size() - 1));
+    auto minor = Version::parse(digits.substr(digits.size() - 1));
+    if (!major || !minor) return std::nullopt;
+    return Version({major->major(), minor->major()});
+  }
+  auto version = Version::parse(text);
+  if (!version || version->major() == 0) return std::nullopt;
+  return version->prefix(2);
+}
+
+std::optional<Version> parse_proc_driver_version(std::string_view text) {
+  // "NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.14  Thu Feb 22 01:44:30 UTC 2024"
+  // (open kernel modules say "NVIDIA UNIX Open Kernel Module for x86_64  …").
+  static const std::regex kLine(
+      R"(NVRM version:.*Kernel Module(?: for \S+)?\s+([0-9]+(?:\.[0-9]+)+))");
+  std::match_results<std::string_view::const_iterator> match;
+  if (!std::regex_search(text.begin(), text.end(), match, kLine)) return std::nullopt;
+  return Version::parse(
+      std::string_view(&*match[1].first, static_cast<std::size_t>(match[1].length())));
+}
+
+HostFactsOverrides overrides_from_environment(HostFactsOverrides flags) {
+  if (!flags.driver_version) {
+    if (const char* driver = std::getenv("DLRUN_DRIVER_VERSION"); driver != nullptr && *driver) {
+      flags.driver_version = driver;
+    }
+  }
+  if (flags.gpu_archs.empty()) {
+    if (const char* archs = std::getenv("DLRUN_GPU_ARCH"); archs != nullptr && *archs) {
+      std::stringstream list(archs);
+      std::string arch;
+      while (std::getline(list, arch, ',')) {
+        if (!arch.empty()) flags.gpu_archs.push_back(arch);
+      }
+    }
+  }
+  return flags;
+}
+
+Result<HostFacts> read_host_facts(const HostFactsOverrides& overrides, const Catalog& catalog,
+                                  const std::filesystem::path& proc_root) {
+  HostFacts facts;
+  if (overrides.driver_version) {
+    facts.driver = Version::parse(*overrides.driver_version);
+    if (!facts.driver) {
+      return fail(ErrorKind::usage,
+                  "--driver-version \"" + *overrides.driver_version + "\" is not a driver version",
+                  "write it as nvidia-smi shows it, e.g. 550.54.14");
+    }
+    facts.origin = "--driver-version";
+  } else {
+    std::ifstream in(proc_root / "driver/nvidia/version");
+    if (in) {
+      std::ostringstream text;
+      text << in.rdbuf();
+      facts.driver = parse_proc_driver_version(text.str());
+      if (facts.driver) facts.origin = (proc_root / "driver/nvidia/version").string();
+    }
+  }
+  if (facts.driver) facts.cuda_driver = catalog.cuda_for_driver(*facts.driver);
+  for (std::size_t i = 0; i < overrides.gpu_archs.size(); ++i) {
+    auto arch = parse_gpu_arch(overrides.gpu_archs[i]);
+    if (!arch) {
+      return fail(ErrorKind::usage,
+                  "--gpu-arch \"" + overrides.gpu_archs[i] + "\" is not a GPU architecture",
+                  "write sm_XY (sm_80 for A100, sm_90 for H100, sm_120 for RTX 50xx) or the "
+                  "compute capability, 9.0");
+    }
+    facts.gpus.push_back({static_cast<int>(i), "", "", "", arch, 0});
+  }
+  return facts;
+}
+
+}  // namespace dlrun::resolve

@@ -1,0 +1,84 @@
+#include "dlrun/resolve/catalog.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <set>
+
+namespace dlrun::resolve {
+
+TEST_CASE("every catalog row is well formed, sourced and unique", "[resolve][catalog]") {
+  const auto document = nlohmann::json::parse(builtin_catalog_json());
+  std::set<std::string> keys;
+  for (const auto& row : document["cuda_toolkits"]) {
+    INFO(row.dump());
+    REQUIRE(row["cuda"].is_string());
+    CHECK(Version::parse(row["cuda"].get<std::string>()).has_value());
+    CHECK(Version::parse(row["min_driver"].get<std::string>()).has_value());
+    CHECK_FALSE(row["source"].get<std::string>().empty());
+    CHECK(keys.insert(row["cuda"].get<std::string>()).second);
+  }
+  CHECK(keys.size() >= 40);
+  for (const auto& row : document["minor_version_compatibility"]) {
+    INFO(row.dump());
+    CHECK(row["cuda_major"].is_number_integer());
+    CHECK(Version::parse(row["min_driver"].get<std::string>()).has_value());
+    CHECK_FALSE(row["source"].get<std::string>().empty());
+  }
+  const Catalog& catalog = builtin_catalog();
+  CHECK(catalog.toolkits.size() == keys.size());
+  // Newer toolkits never need older drivers: a row out of order is a typo.
+  for (std::size_t i = 1; i < catalog.toolkits.size(); ++i) {
+    INFO(catalog.toolkits[i].cuda.to_string());
+    CHECK(catalog.toolkits[i - 1].min_driver <= catalog.toolkits[i].min_driver);
+  }
+  // Every minor-compatibility floor refers to a CUDA major the table knows.
+  for (const auto& floor : catalog.minor_floors) {
+    CHECK(std::any_of(
+        catalog.toolkits.begin(), catalog.toolkits.end(),
+        [&](const CudaToolkit& toolkit) { return toolkit.cuda.major() == floor.cuda_major; }));
+  }
+}
+
+TEST_CASE("the CUDA version a driver supports, and the driver a CUDA version needs",
+          "[resolve][catalog]") {
+  const Catalog& catalog = builtin_catalog();
+  const auto cuda = [&](const char* driver) {
+    return catalog.cuda_for_driver(*Version::parse(driver))->to_string();
+  };
+  CHECK(cuda("450.80.02") == "11.0");
+  CHECK(cuda("470.82.01") == "11.4");
+  CHECK(cuda("520.61.05") == "11.8");
+  CHECK(cuda("525.60.13") == "12.0");
+  CHECK(cuda("535.104.05") == "12.2");
+  CHECK(cuda("550.54.14") == "12.4");
+  CHECK(cuda("570.124.06") == "12.8");
+  CHECK(cuda("580.65.06") == "13.0");
+  CHECK_FALSE(catalog.cuda_for_driver(*Version::parse("418.39")).has_value());
+
+  CHECK(catalog.driver_for_cuda(*Version::parse("12.4"))->to_string() == "550.54.14");
+  CHECK(catalog.driver_for_cuda(*Version::parse("11.8"))->to_string() == "520.61.05");
+  CHECK(catalog.driver_for_cuda(*Version::parse("12.1"))->to_string() == "530.30.02");
+}
+
+TEST_CASE("a broken catalog says which row is wrong", "[resolve][catalog]") {
+  CHECK(parse_catalog(R"({"cuda_toolkits": [{"cuda": "12.x", "min_driver": "1", "source": "s"}]})",
+                      "c.json")
+            .error()
+            .message == "c.json: cuda_toolkits[0]: \"cuda\" is not a version: 12.x");
+  CHECK(parse_catalog(R"({"cuda_toolkits": [{"cuda": "12.1", "min_driver": "1"}]})", "c.json")
+            .error()
+            .message == "c.json: cuda_toolkits[0]: every row needs a \"source\"");
+}
+
+TEST_CASE("versions compare as NVIDIA's toolkit compares them", "[resolve][version]") {
+  const auto v = [](const char* text) { return *Version::parse(text); };
+  CHECK(v("12.4") == v("12.4.0"));
+  CHECK(v("12.10") > v("12.9"));
+  CHECK(v("550.54.14") > v("550.54.2"));
+  CHECK(v("12.4.1").prefix(2) == v("12.4"));
+  CHECK_FALSE(Version::parse("12.").has_value());
+  CHECK_FALSE(Version::parse("v12").has_value());
+  CHECK_FALSE(Version::parse("").has_value());
+}
+
+}  // namespace dlrun::resolve
