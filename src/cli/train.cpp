@@ -7,8 +7,10 @@
 #include "dlrun/engine/client.hpp"
 #include "dlrun/engine/curl_transport.hpp"
 #include "dlrun/engine/endpoint.hpp"
+#include "dlrun/resolve/catalog.hpp"
 #include "dlrun/run/create_request.hpp"
 #include "dlrun/run/docker_command.hpp"
+#include "dlrun/run/gpu_preflight.hpp"
 #include "dlrun/run/host_paths.hpp"
 #include "dlrun/run/image_supply.hpp"
 #include "dlrun/run/job.hpp"
@@ -28,6 +30,10 @@ constexpr const char* kTrainHelp = R"(Examples:
                                              `docker run`, contact nothing
   dlrun train train.json --pull always --registry-mirror docker.io=mirror.corp:5000
                                              refresh the image through a mirror
+
+GPU images: before creating the container, dlrun checks the image's NVIDIA_REQUIRE_CUDA
+against the host's driver (read from /proc/driver/nvidia/version, or --driver-version and
+--gpu-arch, or $DLRUN_DRIVER_VERSION and $DLRUN_GPU_ARCH) and refuses with the driver it needs.
 
 Images: pulled when the engine lacks them (--pull), with live progress on a terminal and
 plain lines otherwise; credentials come from the Docker config (docker login, credential
@@ -105,6 +111,13 @@ void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
       "Print the resolved image, create request and an equivalent docker run; contact nothing");
   train->add_flag("--keep", options->keep,
                   "Keep the container after the job ends (for docker logs/inspect)");
+  train->add_option(
+      "--driver-version", options->host.driver_version,
+      "The Docker host's NVIDIA driver, when dlrun cannot read it (remote host): 550.54.14");
+  train
+      ->add_option("--gpu-arch", options->host.gpu_archs,
+                   "Its GPUs' architectures, one per GPU in index order: sm_90 (repeatable)")
+      ->allow_extra_args(false);
   train->add_flag(
       "--allow-unsafe-mounts", options->allow_unsafe_mounts,
       "Allow mounting /, system directories (/etc, /proc, /sys, /dev, …) or the Docker socket");
@@ -167,6 +180,22 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
                                         engine::docker_config_from_environment(), signals);
       !supplied) {
     return std::unexpected(supplied.error());
+  }
+  if (!std::holds_alternative<spec::GpuNone>(job.gpus)) {
+    // The driver can be read only where the daemon runs: locally, or told by the flags.
+    const auto overrides = resolve::overrides_from_environment(options.host);
+    const bool local = endpoint->kind == engine::EndpointKind::unix_socket;
+    if (local || overrides.driver_version) {
+      auto facts = resolve::read_host_facts(overrides, resolve::builtin_catalog());
+      if (!facts) return std::unexpected(facts.error());
+      auto env = client->image_env(plan->image);
+      if (!env) return std::unexpected(env.error());
+      if (auto fits = run::check_image_fits_host(
+              plan->image, *env, run::select_gpus(*facts, job.gpus), resolve::builtin_catalog());
+          !fits) {
+        return std::unexpected(fits.error());
+      }
+    }
   }
 
   std::optional<run::OutputsDirectory> outputs;

@@ -345,6 +345,23 @@ Result<bool> EngineClient::image_present(const std::string& reference) {
   return std::unexpected(daemon_error("look up the image", *response));
 }
 
+Result<std::vector<std::string>> EngineClient::image_env(const std::string& reference) {
+  auto response =
+      transport_->send({.method = "GET", .target = path("/images/" + reference + "/json")});
+  if (!response) return std::unexpected(response.error());
+  if (response->status != 200) return std::unexpected(daemon_error("inspect the image", *response));
+  auto parsed = parse_json(*response, "image inspect");
+  if (!parsed) return std::unexpected(parsed.error());
+  std::vector<std::string> env;
+  const json config = parsed->value("Config", json::object());
+  if (config.is_object() && config.contains("Env") && config["Env"].is_array()) {
+    for (const auto& entry : config["Env"]) {
+      if (entry.is_string()) env.push_back(entry.get<std::string>());
+    }
+  }
+  return env;
+}
+
 Result<PullOutcome> EngineClient::pull_image(const ImageRef& ref,
                                              const std::optional<std::string>& registry_auth,
                                              PullObserver& observer) {

@@ -2,7 +2,8 @@
 # The private Docker engines the integration tests run against (a ctest fixture):
 #   DIR/gpu    - with a stand-in for NVIDIA's hook, so GPU requests work end to end
 #   DIR/plain  - without it, like a host without the NVIDIA Container Toolkit
-# both holding the test image dlrun-test/busybox:1, and
+# both holding the test image dlrun-test/busybox:1 (the GPU engine also dlrun-test/cuda12.4:1,
+# which requires CUDA 12.4 the way nvidia/cuda images do), and
 #   DIR/registry - Debian's docker-registry on 127.0.0.1:PORT with htpasswd auth, holding
 #            dlrun-test/busybox:1 and dlrun-test/payload:1 (a 64 MB random layer the engines
 #            lack); its address, user and password are in DIR/registry/{address,user,password}
@@ -97,6 +98,13 @@ case "$action" in
     mkdir -p "$dir"
     start_one gpu --nvidia-hook-double
     start_one plain
+    # An image that states its CUDA needs as nvidia/cuda images do.
+    gpu="unix://$dir/gpu/docker.sock"
+    docker -H "$gpu" create --name cuda-base dlrun-test/busybox:1 true >/dev/null
+    docker -H "$gpu" commit \
+      --change 'ENV NVIDIA_REQUIRE_CUDA=cuda>=12.4 brand=tesla,driver>=470,driver<471 brand=tesla,driver>=535,driver<536' \
+      --change 'ENV CUDA_VERSION=12.4.1' cuda-base dlrun-test/cuda12.4:1 >/dev/null
+    docker -H "$gpu" rm cuda-base >/dev/null
     start_registry "$port"
     # The ownership test runs dlrun as an unprivileged uid against the GPU engine.
     chmod 666 "$dir/gpu/docker.sock"

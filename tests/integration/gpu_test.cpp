@@ -109,3 +109,35 @@ TEST_CASE("a failing NVIDIA hook (driver not loaded) is reported with its own wo
 }
 
 }  // namespace dlrun::testing
+
+namespace dlrun::testing {
+
+TEST_CASE("an image whose CUDA needs the driver cannot meet is refused before create",
+          "[engine][gpu]") {
+  JobFixture job;
+  const std::string spec = job.write_spec({{"image", "dlrun-test/cuda12.4:1"},
+                                           {"gpus", "all"},
+                                           {"env", {{"RUN_LABEL", job.run_label()}}},
+                                           {"command", {"echo", "ran"}}});
+  const auto old_driver = job.dlrun({"train", "--driver-version", "535.104.05", spec});
+  CHECK(old_driver.exit_code == 125);
+  CHECK(old_driver.err ==
+        "dlrun: error: the image dlrun-test/cuda12.4:1 requires cuda>=12.4 (its "
+        "NVIDIA_REQUIRE_CUDA), but this host's "
+        "driver 535.104.05 supports CUDA 12.2 (from --driver-version)\n"
+        "hint: upgrade the host's NVIDIA driver to 550.54.14 or newer (CUDA 12.4's), or choose an "
+        "image built for CUDA "
+        "12.2 or older; the check is NVIDIA's own, done before anything is created\n");
+  CHECK(hook_saw_env_for(job.engine().hook_calls(), job.run_label()).empty());
+  CHECK(job.leftover_containers().empty());
+
+  // The same spec on a new enough driver, given through the environment this time.
+  Invocation new_driver;
+  new_driver.env["DLRUN_DRIVER_VERSION"] = "550.54.14";
+  const auto fits = job.dlrun({"train", "-q", spec}, new_driver);
+  INFO(fits.err);
+  CHECK(fits.exit_code == 0);
+  CHECK(fits.out == "ran\n");
+}
+
+}  // namespace dlrun::testing

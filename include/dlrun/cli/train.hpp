@@ -4,6 +4,7 @@
 #include <string>
 
 #include "dlrun/cli/common.hpp"
+#include "dlrun/resolve/host_facts.hpp"
 #include "dlrun/spec/overrides.hpp"
 
 namespace dlrun::cli {
@@ -14,6 +15,7 @@ struct TrainOptions {
   bool dry_run = false;
   bool keep = false;
   bool allow_unsafe_mounts = false;
+  resolve::HostFactsOverrides host;  // --driver-version, --gpu-arch
 };
 
 void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_status);

@@ -62,6 +62,8 @@ class EngineClient {
   Result<ContainerState> inspect_container(const std::string& id);
   Result<std::vector<ContainerSummary>> list_containers_with_label(const std::string& label);
   Result<bool> image_present(const std::string& reference);
+  // The environment baked into an image (Config.Env), where CUDA images state their needs.
+  Result<std::vector<std::string>> image_env(const std::string& reference);
 
   // Pulls `ref`; `registry_auth` is the encoded X-Registry-Auth value, if any. A failure in the
   // stream (the daemon reports it after a 200) is an error like one before it.
