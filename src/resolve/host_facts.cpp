@@ -5,7 +5,14 @@
 #include <regex>
 #include <sstream>
 
+#include "dlrun/resolve/nvml.hpp"
+
 namespace dlrun::resolve {
+
+std::string nvml_library() {
+  const char* chosen = std::getenv("DLRUN_NVML_LIBRARY");
+  return chosen != nullptr && *chosen ? chosen : kNvmlLibrary;
+}
 
 std::optional<Version> parse_gpu_arch(std::string_view text) {
   if (text.starts_with("sm_") || text.starts_with("SM_")) {
@@ -61,6 +68,8 @@ Result<HostFacts> read_host_facts(const HostFactsOverrides& overrides, const Cat
                   "write it as nvidia-smi shows it, e.g. 550.54.14");
     }
     facts.origin = "--driver-version";
+  } else if (auto nvml = read_nvml(nvml_library()); nvml.facts) {
+    facts = std::move(*nvml.facts);
   } else {
     std::ifstream in(proc_root / "driver/nvidia/version");
     if (in) {
@@ -70,7 +79,9 @@ Result<HostFacts> read_host_facts(const HostFactsOverrides& overrides, const Cat
       if (facts.driver) facts.origin = (proc_root / "driver/nvidia/version").string();
     }
   }
-  if (facts.driver) facts.cuda_driver = catalog.cuda_for_driver(*facts.driver);
+  if (facts.driver && !facts.cuda_driver)
+    facts.cuda_driver = catalog.cuda_for_driver(*facts.driver);
+  if (!overrides.gpu_archs.empty()) facts.gpus.clear();  // told beats seen
   for (std::size_t i = 0; i < overrides.gpu_archs.size(); ++i) {
     auto arch = parse_gpu_arch(overrides.gpu_archs[i]);
     if (!arch) {

@@ -44,8 +44,12 @@ struct HostFactsOverrides {
 
 HostFactsOverrides overrides_from_environment(HostFactsOverrides flags);
 
-// Overrides win; otherwise the local driver, read from `proc_root`/driver/nvidia/version (only
-// meaningful when the daemon is local). No driver found is not an error: the facts are empty.
+// The NVML library to load: $DLRUN_NVML_LIBRARY (tests point it at a fake), else libnvidia-ml.so.1.
+std::string nvml_library();
+
+// Overrides win; otherwise the local driver and GPUs through NVML, else the driver version from
+// `proc_root`/driver/nvidia/version (only meaningful when the daemon is local). No driver found
+// is not an error: the facts are empty.
 Result<HostFacts> read_host_facts(const HostFactsOverrides& overrides, const Catalog& catalog,
                                   const std::filesystem::path& proc_root = "/proc");
 

@@ -1,0 +1,63 @@
+#include "dlrun/resolve/nvml.hpp"
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+
+namespace dlrun::resolve {
+
+TEST_CASE("NVML through dlopen: driver, CUDA version and every GPU", "[resolve][nvml]") {
+  unsetenv("FAKE_NVML_DRIVER_NOT_LOADED");
+  const auto reading = read_nvml(DLRUN_FAKE_NVML);
+  REQUIRE(reading.facts.has_value());
+  const HostFacts& facts = *reading.facts;
+  CHECK(facts.origin == "NVML");
+  CHECK(facts.driver->to_string() == "550.54.14");
+  CHECK(facts.cuda_driver->to_string() == "12.4");
+  REQUIRE(facts.gpus.size() == 2);
+  CHECK(facts.gpus[0].name == "NVIDIA H100 80GB HBM3");
+  CHECK(facts.gpus[0].uuid == "GPU-11111111-2222-3333-4444-555555555555");
+  CHECK(facts.gpus[0].compute_capability->to_string() == "9.0");
+  CHECK(facts.gpus[0].brand == "tesla");
+  CHECK(facts.gpus[0].memory_bytes == 85899345920LL);
+  CHECK(facts.gpus[1].compute_capability->to_string() == "8.9");
+  CHECK(facts.gpus[1].brand == "geforcertx");
+}
+
+TEST_CASE("no NVML, or no driver behind it, is no facts and a reason", "[resolve][nvml]") {
+  const auto missing = read_nvml("/nonexistent/libnvidia-ml.so.1");
+  CHECK_FALSE(missing.facts.has_value());
+  CHECK(missing.why_not ==
+        "/nonexistent/libnvidia-ml.so.1 not found (no NVIDIA driver on this host)");
+
+  setenv("FAKE_NVML_DRIVER_NOT_LOADED", "1", 1);
+  const auto not_loaded = read_nvml(DLRUN_FAKE_NVML);
+  unsetenv("FAKE_NVML_DRIVER_NOT_LOADED");
+  CHECK_FALSE(not_loaded.facts.has_value());
+  CHECK(not_loaded.why_not == "NVML: the NVIDIA kernel driver is not loaded");
+}
+
+TEST_CASE("host facts prefer NVML, and flags beat both", "[resolve][nvml]") {
+  setenv("DLRUN_NVML_LIBRARY", DLRUN_FAKE_NVML, 1);
+  auto seen = read_host_facts({}, builtin_catalog(), "/nonexistent");
+  REQUIRE(seen);
+  CHECK(seen->origin == "NVML");
+  CHECK(seen->gpus.size() == 2);
+
+  auto told = read_host_facts({.driver_version = "535.104.05", .gpu_archs = {"sm_80"}},
+                              builtin_catalog(), "/nonexistent");
+  REQUIRE(told);
+  CHECK(told->driver->to_string() == "535.104.05");
+  CHECK(told->cuda_driver->to_string() == "12.2");
+  REQUIRE(told->gpus.size() == 1);
+  CHECK(told->gpus[0].compute_capability->to_string() == "8.0");
+  unsetenv("DLRUN_NVML_LIBRARY");
+}
+
+TEST_CASE("NVML brand names as requirements spell them", "[resolve][nvml]") {
+  CHECK(nvml_brand_name(2) == "tesla");
+  CHECK(nvml_brand_name(5) == "geforce");
+  CHECK(nvml_brand_name(14) == "nvidia");
+  CHECK(nvml_brand_name(99) == "unknown");
+}
+
+}  // namespace dlrun::resolve
