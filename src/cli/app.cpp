@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "dlrun/cli/common.hpp"
+#include "dlrun/cli/doctor.hpp"
 #include "dlrun/cli/train.hpp"
 #include "dlrun/cli/validate.hpp"
 #include "dlrun/version.hpp"
@@ -14,6 +15,7 @@ constexpr const char* kAppHelp = R"(Examples:
   dlrun validate train.json       check a job spec
   dlrun train train.json          run it on the local Docker engine, GPUs included
   dlrun train --help              options, defaults and exit codes of a run
+  dlrun doctor                    can this host run GPU jobs? what to fix
 
 Spec reference: docs/spec.md. Exit codes: docs/exit-codes.md.)";
 }  // namespace
@@ -37,6 +39,7 @@ int run(int argc, char** argv) {
   int exit_status = exit_code::ok;
   add_train_command(app, global, exit_status);
   add_validate_command(app, global, exit_status);
+  add_doctor_command(app, global, exit_status);
 
   try {
     app.parse(argc, argv);

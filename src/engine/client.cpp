@@ -345,6 +345,42 @@ Result<bool> EngineClient::image_present(const std::string& reference) {
   return std::unexpected(daemon_error("look up the image", *response));
 }
 
+Result<EngineInfo> EngineClient::info() {
+  auto response = transport_->send({.method = "GET", .target = path("/info")});
+  if (!response) return std::unexpected(response.error());
+  if (response->status != 200) return std::unexpected(daemon_error("describe itself", *response));
+  auto parsed = parse_json(*response, "info");
+  if (!parsed) return std::unexpected(parsed.error());
+  EngineInfo info;
+  info.server_version = parsed->value("ServerVersion", "");
+  info.operating_system = parsed->value("OperatingSystem", "");
+  info.docker_root_dir = parsed->value("DockerRootDir", "");
+  info.cpus = parsed->value("NCPU", 0);
+  info.memory_bytes = parsed->value("MemTotal", std::int64_t{0});
+  if (parsed->contains("SecurityOptions") && (*parsed)["SecurityOptions"].is_array()) {
+    for (const auto& option : (*parsed)["SecurityOptions"]) {
+      if (option.is_string()) info.security_options.push_back(option.get<std::string>());
+    }
+  }
+  if (parsed->contains("Runtimes") && (*parsed)["Runtimes"].is_object()) {
+    for (const auto& [name, runtime] : (*parsed)["Runtimes"].items()) info.runtimes.push_back(name);
+  }
+  return info;
+}
+
+Result<std::optional<std::string>> EngineClient::any_image() {
+  auto response = transport_->send({.method = "GET", .target = path("/images/json")});
+  if (!response) return std::unexpected(response.error());
+  if (response->status != 200) return std::unexpected(daemon_error("list images", *response));
+  auto parsed = parse_json(*response, "list images");
+  if (!parsed) return std::unexpected(parsed.error());
+  for (const auto& image : *parsed) {
+    if (image.contains("Id") && image["Id"].is_string())
+      return std::optional(image["Id"].get<std::string>());
+  }
+  return std::optional<std::string>();
+}
+
 Result<std::vector<std::string>> EngineClient::image_env(const std::string& reference) {
   auto response =
       transport_->send({.method = "GET", .target = path("/images/" + reference + "/json")});

@@ -31,6 +31,16 @@ struct ContainerSummary {
   std::map<std::string, std::string> labels;
 };
 
+struct EngineInfo {
+  std::string server_version;
+  std::string operating_system;
+  std::string docker_root_dir;
+  std::vector<std::string> security_options;  // "name=seccomp,profile=default", "name=rootless", …
+  std::vector<std::string> runtimes;          // "runc", "nvidia", …
+  int cpus = 0;
+  std::int64_t memory_bytes = 0;
+};
+
 enum class WaitCondition { next_exit, not_running, removed };
 
 // Sees a pull's progress as it happens, and may stop it.
@@ -62,6 +72,9 @@ class EngineClient {
   Result<ContainerState> inspect_container(const std::string& id);
   Result<std::vector<ContainerSummary>> list_containers_with_label(const std::string& label);
   Result<bool> image_present(const std::string& reference);
+  Result<EngineInfo> info();
+  // Some image present on the engine, for probes that need one; nullopt when there is none.
+  Result<std::optional<std::string>> any_image();
   // The environment baked into an image (Config.Env), where CUDA images state their needs.
   Result<std::vector<std::string>> image_env(const std::string& reference);
 

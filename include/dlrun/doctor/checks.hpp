@@ -1,0 +1,32 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dlrun/engine/endpoint.hpp"
+#include "dlrun/resolve/host_facts.hpp"
+
+// `dlrun doctor`: can this host run GPU training jobs, and if not, what to fix.
+namespace dlrun::doctor {
+
+enum class CheckStatus { ok, warn, fail };
+
+struct CheckResult {
+  std::string name;  // "engine", "nvidia device driver", …
+  CheckStatus status = CheckStatus::ok;
+  std::string detail;  // what was found
+  std::string fix;     // what to do, for warn and fail
+};
+
+struct Report {
+  std::vector<CheckResult> checks;
+  bool failed() const;
+};
+
+// Runs every check; one that cannot run (the engine is unreachable, say) fails or warns
+// rather than stopping the others.
+Report examine(const engine::Endpoint& endpoint, const resolve::HostFactsOverrides& overrides);
+
+std::string_view status_name(CheckStatus status);
+
+}  // namespace dlrun::doctor

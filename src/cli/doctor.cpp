@@ -1,0 +1,73 @@
+#include "dlrun/cli/doctor.hpp"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "dlrun/doctor/checks.hpp"
+#include "dlrun/engine/curl_transport.hpp"
+
+namespace dlrun::cli {
+namespace {
+
+constexpr const char* kDoctorHelp = R"(Examples:
+  dlrun doctor                          check this host
+  dlrun doctor --output json            the same for scripts
+  DOCKER_HOST=tcp://gpu-box:2375 dlrun doctor --driver-version 550.54.14 --gpu-arch sm_90
+
+Checks, each ok / warn / fail with a fix: the engine is reachable and its API version; the
+daemon accepts GPU requests (a probe container that is started, never runs, and is removed);
+rootless Docker; free disk under the daemon's data root; the host's NVIDIA driver (NVML,
+else /proc/driver/nvidia/version) and its GPUs with their compute capability.
+
+Exit codes: 0 no check failed (warnings allowed); 1 a check failed; 2 bad command line.)";
+
+}  // namespace
+
+void add_doctor_command(CLI::App& app, const GlobalOptions& global, int& exit_status) {
+  auto options = std::make_shared<DoctorOptions>();
+  CLI::App* doctor = app.add_subcommand(
+      "doctor", "Check that this host can run GPU training jobs, and say what to fix");
+  doctor->add_option("--output", options->output, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  doctor->add_option("--driver-version", options->host.driver_version,
+                     "The Docker host's NVIDIA driver, when dlrun cannot read it (remote host)");
+  doctor
+      ->add_option("--gpu-arch", options->host.gpu_archs,
+                   "Its GPUs' architectures, e.g. sm_90 (repeatable)")
+      ->allow_extra_args(false);
+  doctor->footer(kDoctorHelp);
+  doctor->callback([options, &global, &exit_status] {
+    auto result = run_doctor(*options, global);
+    exit_status = result ? *result : report(result.error());
+  });
+}
+
+Result<int> run_doctor(const DoctorOptions& options, const GlobalOptions& global) {
+  auto endpoint = engine::endpoint_from_environment(global.host);
+  if (!endpoint) return std::unexpected(endpoint.error());
+  engine::initialize_curl();
+  const doctor::Report report =
+      doctor::examine(*endpoint, resolve::overrides_from_environment(options.host));
+  if (options.output == "json") {
+    nlohmann::ordered_json out = {{"ok", !report.failed()},
+                                  {"checks", nlohmann::ordered_json::array()}};
+    for (const auto& check : report.checks) {
+      out["checks"].push_back({{"name", check.name},
+                               {"status", doctor::status_name(check.status)},
+                               {"detail", check.detail},
+                               {"fix", check.fix}});
+    }
+    std::printf("%s\n", out.dump(2).c_str());
+  } else {
+    for (const auto& check : report.checks) {
+      std::printf("%-5s %-22s %s\n", std::string(doctor::status_name(check.status)).c_str(),
+                  check.name.c_str(), check.detail.c_str());
+      if (check.status != doctor::CheckStatus::ok && !check.fix.empty()) {
+        std::printf("%-28s fix: %s\n", "", check.fix.c_str());
+      }
+    }
+  }
+  return report.failed() ? 1 : exit_code::ok;
+}
+
+}  // namespace dlrun::cli

@@ -1,0 +1,203 @@
+#include "dlrun/doctor/checks.hpp"
+
+#include <sys/statvfs.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "dlrun/engine/client.hpp"
+#include "dlrun/engine/curl_transport.hpp"
+#include "dlrun/resolve/catalog.hpp"
+#include "dlrun/resolve/nvml.hpp"
+#include "dlrun/run/pull_display.hpp"
+
+namespace dlrun::doctor {
+namespace {
+
+constexpr std::int64_t kDiskWarnBytes = 30LL * 1000 * 1000 * 1000;  // a few framework images
+constexpr std::int64_t kDiskFailBytes = 5LL * 1000 * 1000 * 1000;
+
+constexpr std::string_view kToolkitFix =
+    "install the NVIDIA Container Toolkit and restart the daemon "
+    "(https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/install-guide.html)";
+
+// The only sure test of the daemon's GPU path: a container with a GPU request, started. Its
+// program does not exist, so nothing runs; the daemon picks a device driver (and runs NVIDIA's
+// hook) before it gets that far.
+CheckResult probe_device_driver(engine::EngineClient& client) {
+  CheckResult check{"nvidia device driver", CheckStatus::ok, "", ""};
+  auto image = client.any_image();
+  if (!image || !*image) {
+    check.status = CheckStatus::warn;
+    check.detail = "not probed: the engine has no image to probe with";
+    check.fix = "pull any image (or run a job once), then run dlrun doctor again";
+    return check;
+  }
+  const nlohmann::json body = {
+      {"Image", **image},
+      {"Entrypoint", {"/dlrun-doctor-probe-does-not-exist"}},
+      {"Labels", {{"dlrun.managed", "true"}, {"dlrun.job", "doctor-probe"}}},
+      {"HostConfig",
+       {{"NetworkMode", "none"},
+        {"DeviceRequests",
+         {{{"Driver", ""},
+           {"Count", -1},
+           {"Capabilities", {{"gpu"}}},
+           {"Options", nlohmann::json::object()}}}}}}};
+  auto created =
+      client.create_container("dlrun-doctor-probe-" + std::to_string(::getpid()), body.dump());
+  if (!created) {
+    check.status = CheckStatus::warn;
+    check.detail = "not probed: " + created.error().message;
+    return check;
+  }
+  auto started = client.start_container(*created);
+  (void)client.remove_container(*created);
+  if (started) {
+    check.detail = "GPU requests are accepted";
+    return check;
+  }
+  const Error& error = started.error();
+  if (error.kind == ErrorKind::gpu_unavailable) {
+    check.status = CheckStatus::fail;
+    const std::string_view job_words = "the job asks for GPUs, but ";
+    check.detail = error.message.starts_with(job_words) ? error.message.substr(job_words.size())
+                                                        : error.message;
+    check.fix = error.hint;
+    return check;
+  }
+  // Failing at our missing program means the GPU path got through.
+  check.detail = "GPU requests are accepted (the daemon selected its NVIDIA driver)";
+  return check;
+}
+
+CheckResult disk_check(const engine::EngineInfo& info, bool local) {
+  CheckResult check{"disk", CheckStatus::ok, "", ""};
+  struct statvfs stats {};
+  if (!local || info.docker_root_dir.empty() ||
+      statvfs(info.docker_root_dir.c_str(), &stats) != 0) {
+    check.status = CheckStatus::warn;
+    check.detail = "cannot see the free space under the daemon's data root " +
+                   (info.docker_root_dir.empty() ? std::string("(unknown)") : info.docker_root_dir);
+    check.fix = "check it on the Docker host: df -h " + info.docker_root_dir;
+    return check;
+  }
+  const auto free_bytes =
+      static_cast<std::int64_t>(stats.f_bavail) * static_cast<std::int64_t>(stats.f_frsize);
+  check.detail = run::format_bytes(free_bytes) + " free under " + info.docker_root_dir;
+  if (free_bytes < kDiskFailBytes) {
+    check.status = CheckStatus::fail;
+    check.fix =
+        "deep-learning images take 5-20 GB each: free space (docker system prune) or move the data "
+        "root";
+  } else if (free_bytes < kDiskWarnBytes) {
+    check.status = CheckStatus::warn;
+    check.fix =
+        "room for a few framework images at most; docker system df shows what takes the space";
+  }
+  return check;
+}
+
+std::vector<CheckResult> host_checks(const resolve::HostFactsOverrides& overrides) {
+  std::vector<CheckResult> checks;
+  CheckResult driver{"host driver", CheckStatus::ok, "", ""};
+  auto facts = resolve::read_host_facts(overrides, resolve::builtin_catalog());
+  if (!facts) {
+    driver.status = CheckStatus::fail;
+    driver.detail = facts.error().message;
+    driver.fix = facts.error().hint;
+    return {driver};
+  }
+  if (!facts->driver) {
+    const auto nvml = resolve::read_nvml(resolve::nvml_library());
+    driver.status = CheckStatus::warn;
+    driver.detail = "no NVIDIA driver found on this host (" + nvml.why_not + ")";
+    driver.fix =
+        "on a GPU host, install the NVIDIA driver (nvidia-smi must work); for a remote Docker "
+        "host, "
+        "give --driver-version and --gpu-arch";
+    return {driver};
+  }
+  driver.detail = facts->driver->to_string() + ", supports CUDA " +
+                  (facts->cuda_driver ? facts->cuda_driver->to_string() : std::string("unknown")) +
+                  " (" + facts->origin + ")";
+  checks.push_back(driver);
+
+  CheckResult gpus{"gpus", CheckStatus::ok, "", ""};
+  if (facts->gpus.empty()) {
+    gpus.status = CheckStatus::warn;
+    gpus.detail = "none found";
+    gpus.fix = "check nvidia-smi; for a remote host give --gpu-arch per GPU";
+  }
+  for (const auto& gpu : facts->gpus) {
+    if (!gpus.detail.empty()) gpus.detail += "; ";
+    gpus.detail +=
+        std::to_string(gpu.index) + ": " + (gpu.name.empty() ? std::string("GPU") : gpu.name);
+    if (gpu.compute_capability) {
+      gpus.detail += " (sm_" + std::to_string(gpu.compute_capability->major()) +
+                     std::to_string(gpu.compute_capability->minor());
+      if (gpu.memory_bytes > 0) gpus.detail += ", " + run::format_bytes(gpu.memory_bytes);
+      gpus.detail += ")";
+    }
+  }
+  checks.push_back(gpus);
+  return checks;
+}
+
+}  // namespace
+
+bool Report::failed() const {
+  return std::any_of(checks.begin(), checks.end(),
+                     [](const CheckResult& c) { return c.status == CheckStatus::fail; });
+}
+
+std::string_view status_name(CheckStatus status) {
+  switch (status) {
+    case CheckStatus::ok:
+      return "ok";
+    case CheckStatus::warn:
+      return "warn";
+    case CheckStatus::fail:
+      return "fail";
+  }
+  return "fail";
+}
+
+Report examine(const engine::Endpoint& endpoint, const resolve::HostFactsOverrides& overrides) {
+  Report report;
+  auto client = engine::EngineClient::connect(std::make_shared<engine::CurlTransport>(endpoint),
+                                              endpoint.display);
+  if (!client) {
+    report.checks.push_back(
+        {"engine", CheckStatus::fail, client.error().message, client.error().hint});
+  } else {
+    auto info = client->info();
+    if (!info) {
+      report.checks.push_back(
+          {"engine", CheckStatus::fail, info.error().message, info.error().hint});
+    } else {
+      report.checks.push_back({"engine", CheckStatus::ok,
+                               "Docker " + info->server_version + " (API " +
+                                   client->api_version().to_string() + ") at " + endpoint.display,
+                               ""});
+      report.checks.push_back(probe_device_driver(*client));
+      const bool rootless = std::any_of(
+          info->security_options.begin(), info->security_options.end(),
+          [](const std::string& option) { return option.find("rootless") != std::string::npos; });
+      if (rootless) {
+        report.checks.push_back(
+            {"rootless", CheckStatus::warn, "the daemon runs rootless",
+             "rootless Docker cannot grant unlimited locked memory: set \"resources\": "
+             "{\"memlock\": \"64m\"} in specs, and use CDI for GPUs"});
+      } else {
+        report.checks.push_back({"rootless", CheckStatus::ok, "the daemon runs as root", ""});
+      }
+      report.checks.push_back(
+          disk_check(*info, endpoint.kind == engine::EndpointKind::unix_socket));
+    }
+  }
+  for (auto& check : host_checks(overrides)) report.checks.push_back(std::move(check));
+  return report;
+}
+
+}  // namespace dlrun::doctor

@@ -1,0 +1,69 @@
+// dlrun doctor against the private engines: one with NVIDIA's hook (stand-in), one without.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "engine_fixture.hpp"
+
+namespace dlrun::testing {
+namespace {
+
+nlohmann::json check_named(const nlohmann::json& report, const std::string& name) {
+  for (const auto& check : report["checks"]) {
+    if (check["name"] == name) return check;
+  }
+  FAIL("no check named " << name);
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("doctor: a GPU-ready engine and host pass", "[engine][doctor]") {
+  JobFixture job;
+  Invocation with_gpus;
+  with_gpus.env["DLRUN_NVML_LIBRARY"] = DLRUN_FAKE_NVML;
+  const auto result = job.dlrun({"doctor", "--output", "json"}, with_gpus);
+  INFO(result.err);
+  CHECK(result.exit_code == 0);
+  const auto report = nlohmann::json::parse(result.out);
+  CHECK(report["ok"] == true);
+  CHECK(check_named(report, "engine")["status"] == "ok");
+  CHECK(check_named(report, "nvidia device driver")["status"] == "ok");
+  CHECK(check_named(report, "host driver")["detail"] == "550.54.14, supports CUDA 12.4 (NVML)");
+  CHECK(check_named(report, "gpus")["detail"] ==
+        "0: NVIDIA H100 80GB HBM3 (sm_90, 85.9 GB); 1: NVIDIA GeForce RTX 4090 (sm_89, 25.8 GB)");
+  // The probe container is gone.
+  const auto listed = run_process({.args = {"/usr/bin/docker", "-H", job.engine().gpu_host(), "ps",
+                                            "-aq", "--filter", "label=dlrun.job=doctor-probe"}});
+  CHECK(listed.out.empty());
+}
+
+TEST_CASE("doctor: an engine without the NVIDIA toolkit fails with the fix", "[engine][doctor]") {
+  JobFixture job;
+  Invocation no_driver;
+  no_driver.env["DLRUN_NVML_LIBRARY"] = "/nonexistent/libnvidia-ml.so.1";
+  const auto result = job.dlrun({"doctor"}, no_driver, job.engine().plain_host());
+  CHECK(result.exit_code == 1);
+  CHECK(result.out.find("fail  nvidia device driver   the Docker daemon at " +
+                        job.engine().plain_host() + " has no NVIDIA device driver") !=
+        std::string::npos);
+  CHECK(result.out.find("fix: install the NVIDIA Container Toolkit") != std::string::npos);
+  CHECK(result.out.find("warn  host driver            no NVIDIA driver found on this host") !=
+        std::string::npos);
+}
+
+TEST_CASE("doctor: an unreachable engine fails, and the host is still examined",
+          "[engine][doctor]") {
+  JobFixture job;
+  const auto result = job.dlrun({"doctor", "--driver-version", "535.104.05", "--gpu-arch", "sm_80"},
+                                {}, "unix:///nonexistent/docker.sock");
+  CHECK(result.exit_code == 1);
+  CHECK(result.out.find(
+            "fail  engine                 no Docker daemon socket at /nonexistent/docker.sock") !=
+        std::string::npos);
+  CHECK(result.out.find(
+            "ok    host driver            535.104.05, supports CUDA 12.2 (--driver-version)") !=
+        std::string::npos);
+  CHECK(result.out.find("ok    gpus                   0: GPU (sm_80)") != std::string::npos);
+}
+
+}  // namespace dlrun::testing
