@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "dlrun/resolve/host_facts.hpp"
+
 namespace dlrun::resolve {
 namespace {
 
@@ -40,6 +42,14 @@ std::optional<Version> Catalog::cuda_for_driver(const Version& driver) const {
   }
   if (!newest) return std::nullopt;
   return newest->prefix(2);
+}
+
+std::optional<Version> Catalog::min_driver_for(const ImageEntry& image) const {
+  if (image.driver_rule == DriverRule::toolkit) return driver_for_cuda(image.cuda);
+  for (const auto& floor : minor_floors) {
+    if (floor.cuda_major == image.cuda.major()) return floor.min_driver;
+  }
+  return driver_for_cuda(image.cuda);
 }
 
 std::optional<Version> Catalog::driver_for_cuda(const Version& cuda) const {
@@ -87,6 +97,56 @@ Result<Catalog> parse_catalog(std::string_view text, std::string_view source) {
     auto row_source = source_field(row, where);
     if (!row_source) return std::unexpected(row_source.error());
     catalog.minor_floors.push_back({row["cuda_major"].get<int>(), *driver, *row_source});
+  }
+  const json images = document.value("images", json::array());
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const json& row = images[i];
+    const std::string where = name + ": images[" + std::to_string(i) + "]";
+    ImageEntry image;
+    for (const char* key : {"framework", "reference", "variant", "source_kind", "driver_rule"}) {
+      if (!row.contains(key) || !row[key].is_string()) {
+        return fail(ErrorKind::internal, where + ": \"" + key + "\" is missing or not a string");
+      }
+    }
+    image.framework = row["framework"].get<std::string>();
+    image.reference = row["reference"].get<std::string>();
+    image.cudnn = row.value("cudnn", "");
+    auto version = version_field(row, "version", where);
+    if (!version) return std::unexpected(version.error());
+    image.version = *version;
+    auto cuda = version_field(row, "cuda", where);
+    if (!cuda) return std::unexpected(cuda.error());
+    image.cuda = *cuda;
+    const std::string variant = row["variant"].get<std::string>();
+    if (variant != "runtime" && variant != "devel")
+      return fail(ErrorKind::internal, where + ": unknown variant " + variant);
+    image.variant = variant == "runtime" ? Variant::runtime : Variant::devel;
+    const std::string kind = row["source_kind"].get<std::string>();
+    if (kind != "official" && kind != "ngc")
+      return fail(ErrorKind::internal, where + ": unknown source_kind " + kind);
+    image.source_kind = kind == "official" ? ImageSource::official : ImageSource::ngc;
+    const std::string rule = row["driver_rule"].get<std::string>();
+    if (rule != "minor_version_compatibility" && rule != "toolkit") {
+      return fail(ErrorKind::internal, where + ": unknown driver_rule " + rule);
+    }
+    image.driver_rule =
+        rule == "toolkit" ? DriverRule::toolkit : DriverRule::minor_version_compatibility;
+    if (!row.contains("sass") || !row["sass"].is_array() || row["sass"].empty()) {
+      return fail(ErrorKind::internal, where + ": \"sass\" must list the architectures");
+    }
+    for (const auto& arch : row["sass"]) {
+      auto parsed = arch.is_string() ? parse_gpu_arch(arch.get<std::string>()) : std::nullopt;
+      if (!parsed) return fail(ErrorKind::internal, where + ": bad architecture " + arch.dump());
+      image.sass.push_back(*parsed);
+    }
+    if (row.contains("ptx") && row["ptx"].is_string()) {
+      image.ptx = parse_gpu_arch(row["ptx"].get<std::string>());
+      if (!image.ptx) return fail(ErrorKind::internal, where + ": bad ptx architecture");
+    }
+    auto row_source = source_field(row, where);
+    if (!row_source) return std::unexpected(row_source.error());
+    image.source = *row_source;
+    catalog.images.push_back(std::move(image));
   }
   std::sort(catalog.toolkits.begin(), catalog.toolkits.end(),
             [](const CudaToolkit& a, const CudaToolkit& b) { return a.cuda < b.cuda; });

@@ -25,9 +25,35 @@ struct MinorCompatFloor {
   std::string source;
 };
 
+enum class Variant { runtime, devel };
+enum class ImageSource { official, ngc };
+
+// How low a driver an image runs on: images without NVIDIA_REQUIRE_CUDA (pip wheels on
+// Ubuntu) need only the minor-version-compatibility floor; images FROM nvidia/cuda need the
+// toolkit's own driver, which their NVIDIA_REQUIRE_CUDA demands.
+enum class DriverRule { minor_version_compatibility, toolkit };
+
+struct ImageEntry {
+  std::string framework;  // pytorch, tensorflow, jax, cuda
+  Version version;        // of the framework
+  Version cuda;
+  std::string cudnn;
+  Variant variant = Variant::runtime;
+  ImageSource source_kind = ImageSource::official;
+  std::string reference;
+  std::vector<Version> sass;   // compute capabilities with machine code in the binaries
+  std::optional<Version> ptx;  // the newest PTX carried, which the driver can JIT for newer GPUs
+  DriverRule driver_rule = DriverRule::minor_version_compatibility;
+  std::string source;
+};
+
 struct Catalog {
   std::vector<CudaToolkit> toolkits;  // sorted by CUDA version
   std::vector<MinorCompatFloor> minor_floors;
+  std::vector<ImageEntry> images;
+
+  // The lowest driver `image` runs on, by its driver rule.
+  std::optional<Version> min_driver_for(const ImageEntry& image) const;
 
   // The newest CUDA version (major.minor) the driver supports: what the driver reports to
   // applications and what NVIDIA_REQUIRE_CUDA's `cuda` is compared with.

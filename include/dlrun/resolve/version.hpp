@@ -13,6 +13,7 @@ namespace dlrun::resolve {
 class Version {
  public:
   static std::optional<Version> parse(std::string_view text);
+  Version() = default;  // 0
   explicit Version(std::vector<int> parts) : parts_(std::move(parts)) {}
 
   std::strong_ordering operator<=>(const Version& other) const;
