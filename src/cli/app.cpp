@@ -4,6 +4,7 @@
 
 #include "dlrun/cli/common.hpp"
 #include "dlrun/cli/doctor.hpp"
+#include "dlrun/cli/resolve.hpp"
 #include "dlrun/cli/train.hpp"
 #include "dlrun/cli/validate.hpp"
 #include "dlrun/version.hpp"
@@ -15,6 +16,7 @@ constexpr const char* kAppHelp = R"(Examples:
   dlrun validate train.json       check a job spec
   dlrun train train.json          run it on the local Docker engine, GPUs included
   dlrun train --help              options, defaults and exit codes of a run
+  dlrun resolve train.json        which image a framework spec gets on this host, and why
   dlrun doctor                    can this host run GPU jobs? what to fix
 
 Spec reference: docs/spec.md. Exit codes: docs/exit-codes.md.)";
@@ -39,6 +41,7 @@ int run(int argc, char** argv) {
   int exit_status = exit_code::ok;
   add_train_command(app, global, exit_status);
   add_validate_command(app, global, exit_status);
+  add_resolve_command(app, global, exit_status);
   add_doctor_command(app, global, exit_status);
 
   try {

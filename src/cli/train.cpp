@@ -12,6 +12,7 @@
 #include "dlrun/run/docker_command.hpp"
 #include "dlrun/run/gpu_preflight.hpp"
 #include "dlrun/run/host_paths.hpp"
+#include "dlrun/run/image_choice.hpp"
 #include "dlrun/run/image_supply.hpp"
 #include "dlrun/run/job.hpp"
 #include "dlrun/run/plan.hpp"
@@ -142,6 +143,28 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
   if (auto checked = run::check_bind_sources(job, unsafe, local_socket(*endpoint)); !checked) {
     return std::unexpected(checked.error());
   }
+  // The Docker host's driver and GPUs: for choosing an image, and for the GPU preflight.
+  auto facts = run::docker_host_facts(*endpoint, options.host);
+  if (!facts) return std::unexpected(facts.error());
+
+  std::optional<run::SignalWatcher> signals;
+  std::optional<engine::EngineClient> client;
+  if (!options.dry_run) {
+    // Before any thread exists, so that every thread inherits the blocked signals.
+    signals.emplace();
+    engine::initialize_curl();
+    auto connected = engine::EngineClient::connect(
+        std::make_shared<engine::CurlTransport>(*endpoint), endpoint->display);
+    if (!connected) return std::unexpected(connected.error());
+    client.emplace(std::move(*connected));
+  }
+  if (job.image.empty()) {
+    auto resolved = run::choose_image(*job.framework, *facts, client ? &*client : nullptr);
+    if (!resolved) return std::unexpected(resolved.error());
+    spdlog::info("image {}: {}", resolved->chosen->reference, resolved->reason);
+    job.image = resolved->chosen->reference;
+  }
+
   auto user_config = spec::load_user_config();
   if (!user_config) return std::unexpected(user_config.error());
   engine::RegistryMirrors mirrors = user_config->registry_mirror;
@@ -170,31 +193,18 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
     supply.credentials = std::move(*credentials);
   }
 
-  // Before any thread exists, so that every thread inherits the blocked signals.
-  run::SignalWatcher signals;
-  engine::initialize_curl();
-  auto client = engine::EngineClient::connect(std::make_shared<engine::CurlTransport>(*endpoint),
-                                              endpoint->display);
-  if (!client) return std::unexpected(client.error());
   if (auto supplied = run::supply_image(*client, *image, supply,
-                                        engine::docker_config_from_environment(), signals);
+                                        engine::docker_config_from_environment(), *signals);
       !supplied) {
     return std::unexpected(supplied.error());
   }
-  if (!std::holds_alternative<spec::GpuNone>(job.gpus)) {
-    // The driver can be read only where the daemon runs: locally, or told by the flags.
-    const auto overrides = resolve::overrides_from_environment(options.host);
-    const bool local = endpoint->kind == engine::EndpointKind::unix_socket;
-    if (local || overrides.driver_version) {
-      auto facts = resolve::read_host_facts(overrides, resolve::builtin_catalog());
-      if (!facts) return std::unexpected(facts.error());
-      auto env = client->image_env(plan->image);
-      if (!env) return std::unexpected(env.error());
-      if (auto fits = run::check_image_fits_host(
-              plan->image, *env, run::select_gpus(*facts, job.gpus), resolve::builtin_catalog());
-          !fits) {
-        return std::unexpected(fits.error());
-      }
+  if (!std::holds_alternative<spec::GpuNone>(job.gpus) && facts->driver) {
+    auto env = client->image_env(plan->image);
+    if (!env) return std::unexpected(env.error());
+    if (auto fits = run::check_image_fits_host(
+            plan->image, *env, run::select_gpus(*facts, job.gpus), resolve::builtin_catalog());
+        !fits) {
+      return std::unexpected(fits.error());
     }
   }
 
@@ -212,7 +222,7 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
   };
   auto status =
       run::run_job(*client, *plan, run::create_request_body(*plan, run::Secrets::revealed),
-                   run_options, signals);
+                   run_options, *signals);
   if (status && outputs) outputs->keep();
   return status;
 }

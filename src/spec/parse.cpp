@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "dlrun/resolve/resolver.hpp"
 #include "dlrun/spec/capabilities.hpp"
 #include "dlrun/spec/digest.hpp"
 #include "dlrun/spec/suggest.hpp"
@@ -20,10 +21,10 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 18> kTopLevelFields{
-    "version", "name", "image",           "command",      "workdir", "env",     "mounts",
-    "outputs", "gpus", "resources",       "user",         "network", "timeout", "labels",
-    "cap_add", "pull", "registry_mirror", "registry_auth"};
+constexpr std::array<std::string_view, 19> kTopLevelFields{
+    "version", "name",    "image", "framework",       "command",      "workdir", "env",
+    "mounts",  "outputs", "gpus",  "resources",       "user",         "network", "timeout",
+    "labels",  "cap_add", "pull",  "registry_mirror", "registry_auth"};
 constexpr std::array<std::string_view, 5> kResourceFields{"shm_size", "memory", "cpus", "pids",
                                                           "memlock"};
 constexpr std::array<std::string_view, 4> kMountFields{"source", "target", "read_only", "type"};
@@ -612,6 +613,62 @@ void read_registry_auth(SpecReader& reader, const json& value, JobSpec& spec) {
   spec.registry_auth = auth;
 }
 
+void read_framework(SpecReader& reader, const json& value, JobSpec& spec) {
+  static constexpr std::array<std::string_view, 5> kFields{"name", "version", "cuda", "variant",
+                                                           "source"};
+  static constexpr std::array<std::string_view, 4> kNames{"pytorch", "tensorflow", "jax", "cuda"};
+  if (!value.is_object()) {
+    reader.wrong_type("framework", "an object", value,
+                      "e.g. {\"name\": \"pytorch\", \"version\": \"2.3\"}");
+    return;
+  }
+  reader.reject_unknown_keys(value, "framework", kFields);
+  FrameworkChoice choice;
+  if (!value.contains("name")) {
+    reader.problem("framework.name", "required field is missing",
+                   "use one of: " + join_names(kNames));
+  } else if (auto name = reader.string_value(value["name"], "framework.name")) {
+    if (std::find(kNames.begin(), kNames.end(), *name) == kNames.end()) {
+      const auto suggestion = closest_match(*name, kNames);
+      reader.problem(
+          "framework.name", "unknown framework " + in_quotes(*name),
+          (suggestion ? "did you mean " + in_quotes(*suggestion) + "? " : std::string{}) +
+              "use one of: " + join_names(kNames));
+    }
+    choice.name = *name;
+  }
+  for (const char* key : {"version", "cuda"}) {
+    if (!value.contains(key)) continue;
+    const std::string path = join_path("framework", key);
+    if (auto text = reader.string_value(value[key], path, "quote it: \"2.3\"")) {
+      if (!resolve::VersionConstraint::parse(*text)) {
+        reader.problem(path, in_quotes(*text) + " is not a version constraint",
+                       "write a version (\"2.3\" for any 2.3.x) or bounds (\">=2.1,<2.4\")");
+      }
+      (std::string_view(key) == "version" ? choice.version : choice.cuda) = *text;
+    }
+  }
+  if (value.contains("variant")) {
+    if (auto variant = reader.string_value(value["variant"], "framework.variant")) {
+      if (*variant != "runtime" && *variant != "devel") {
+        reader.problem("framework.variant", "unknown variant " + in_quotes(*variant),
+                       "use \"runtime\" (smaller) or \"devel\" (with compilers and headers)");
+      }
+      choice.variant = *variant;
+    }
+  }
+  if (value.contains("source")) {
+    if (auto source = reader.string_value(value["source"], "framework.source")) {
+      if (*source != "official" && *source != "ngc") {
+        reader.problem("framework.source", "unknown image source " + in_quotes(*source),
+                       "use \"official\" (the framework's own images) or \"ngc\" (NVIDIA's)");
+      }
+      choice.source = *source;
+    }
+  }
+  spec.framework = choice;
+}
+
 // nlohmann keeps the last of duplicate keys silently; a spec with two "image"s is a mistake.
 struct DuplicateKeyDetector {
   std::vector<std::set<std::string>> open_objects;
@@ -752,9 +809,15 @@ std::expected<JobSpec, SpecProblems> parse_job_spec(std::string_view text,
     }
   }
 
-  if (!document.contains("image")) {
-    reader.problem("image", "required field is missing",
-                   "name the image to run, e.g. \"pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime\"");
+  if (document.contains("framework")) read_framework(reader, document["framework"], spec);
+  if (!document.contains("image") && !document.contains("framework")) {
+    reader.problem(
+        "image", "required field is missing",
+        "name the image to run, e.g. \"pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime\", or a "
+        "framework for dlrun to choose one: \"framework\": {\"name\": \"pytorch\", \"version\": "
+        "\"2.3\"}");
+  } else if (!document.contains("image")) {
+    // Resolved later, against the host.
   } else if (auto image = reader.string_value(document["image"], "image")) {
     const bool has_space = std::any_of(image->begin(), image->end(), [](char c) {
       return std::isspace(static_cast<unsigned char>(c)) != 0;

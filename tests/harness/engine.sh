@@ -105,6 +105,9 @@ case "$action" in
       --change 'ENV NVIDIA_REQUIRE_CUDA=cuda>=12.4 brand=tesla,driver>=470,driver<471 brand=tesla,driver>=535,driver<536' \
       --change 'ENV CUDA_VERSION=12.4.1' cuda-base dlrun-test/cuda12.4:1 >/dev/null
     docker -H "$gpu" rm cuda-base >/dev/null
+    # A "PyTorch 2.3.1" already on the engine, so resolution can prefer it to a newer one that
+    # would need a pull (the content is busybox: what matters is the name).
+    docker -H "$gpu" tag dlrun-test/busybox:1 pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime
     start_registry "$port"
     # The ownership test runs dlrun as an unprivileged uid against the GPU engine.
     chmod 666 "$dir/gpu/docker.sock"

@@ -89,12 +89,23 @@ struct RegistryAuth {
   std::string password_env;                 // the host variable holding the password or token
 };
 
+// A framework to resolve an image from (dlrun resolve), when no explicit `image` is given.
+// Constraints are kept as written; spec/parse.cpp has checked that they parse.
+struct FrameworkChoice {
+  std::string name;                    // pytorch, tensorflow, jax, cuda
+  std::optional<std::string> version;  // "2.3", ">=2.1,<2.4"
+  std::optional<std::string> cuda;     // ">=12.1"
+  std::optional<std::string> variant;  // runtime, devel
+  std::optional<std::string> source;   // official, ngc
+};
+
 struct JobSpec {
   int version = 1;
   std::string name;
-  // The image reference. Framework-based resolution (issue #3) will fill this from a request;
-  // an explicit `image` always wins.
+  // The image reference; empty until resolved when only `framework` is given. An explicit
+  // `image` always wins.
   std::string image;
+  std::optional<FrameworkChoice> framework;
   Command command;
   std::optional<std::string> workdir;
   std::vector<EnvVar> env;

@@ -73,7 +73,9 @@ TEST_CASE("every bad input is reported with its path, message and hint", "[spec]
        {"version", "unsupported spec version 2", "this dlrun reads \"version\": 1"}},
       {R"({"version": 1})",
        {"image", "required field is missing",
-        "name the image to run, e.g. \"pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime\""}},
+        "name the image to run, e.g. \"pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime\", or a "
+        "framework for dlrun "
+        "to choose one: \"framework\": {\"name\": \"pytorch\", \"version\": \"2.3\"}"}},
       {R"({"version": 1, "image": "my image"})",
        {"image", "\"my image\" is not an image reference",
         "write [registry/]repository[:tag|@digest], e.g. \"nvcr.io/nvidia/pytorch:24.05-py3\""}},
@@ -86,7 +88,8 @@ TEST_CASE("every bad input is reported with its path, message and hint", "[spec]
        {"resources.shm_sise", "unknown field", "did you mean \"shm_size\"?"}},
       {with(R"("colour": "blue")"),
        {"colour", "unknown field",
-        "known fields here: version, name, image, command, workdir, env, mounts, outputs, gpus, "
+        "known fields here: version, name, image, framework, command, workdir, env, mounts, "
+        "outputs, gpus, "
         "resources, user, network, timeout, labels, cap_add, pull, registry_mirror, "
         "registry_auth"}},
       // 14-17: name, image type, command
@@ -264,6 +267,19 @@ TEST_CASE("every bad input is reported with its path, message and hint", "[spec]
       {with(R"("registry_auth": {"password_env": "KEY"})"),
        {"registry_auth.username", "required field is missing",
         "give \"username\" (e.g. \"$oauthtoken\" for nvcr.io) or \"username_env\""}},
+      // 67-70: framework
+      {with(R"("framework": {"name": "pytorc"})"),
+       {"framework.name", "unknown framework \"pytorc\"",
+        "did you mean \"pytorch\"? use one of: pytorch, tensorflow, jax, cuda"}},
+      {R"({"version": 1, "framework": {"name": "pytorch", "version": "latest"}})",
+       {"framework.version", "\"latest\" is not a version constraint",
+        "write a version (\"2.3\" for any 2.3.x) or bounds (\">=2.1,<2.4\")"}},
+      {R"({"version": 1, "framework": {"name": "pytorch", "variant": "slim"}})",
+       {"framework.variant", "unknown variant \"slim\"",
+        "use \"runtime\" (smaller) or \"devel\" (with compilers and headers)"}},
+      {R"({"version": 1, "framework": {"name": "pytorch", "python": "3.11"}})",
+       {"framework.python", "unknown field",
+        "known fields here: name, version, cuda, variant, source"}},
   };
   STATIC_REQUIRE(sizeof(cases) / sizeof(cases[0]) >= 40);
 

@@ -1,0 +1,111 @@
+#include "dlrun/cli/resolve.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "dlrun/engine/curl_transport.hpp"
+#include "dlrun/run/image_choice.hpp"
+#include "dlrun/spec/parse.hpp"
+
+namespace dlrun::cli {
+namespace {
+
+constexpr const char* kResolveHelp = R"(Examples:
+  dlrun resolve train.json                     the image train.json would run, and why
+  dlrun resolve train.json --explain           every candidate, and why each was rejected
+  dlrun resolve train.json --output json       for scripts
+  dlrun resolve train.json --driver-version 535.104.05 --gpu-arch sm_80 --gpu-arch sm_80
+                                               for a host dlrun cannot see
+
+For a spec with "framework" (and no "image"), dlrun picks the image that runs on this host:
+its NVIDIA driver (NVML, /proc, or --driver-version) and every GPU's architecture (SASS in the
+image, or PTX the driver can compile). Ranked: already on the engine (no pull), newest
+framework, newest CUDA, runtime before devel. The data: data/catalog.json, sourced row by row.
+
+Exit codes: 0 an image was chosen; 2 the spec is invalid; 125 no image fits (the error says
+what would).)";
+
+}  // namespace
+
+void add_resolve_command(CLI::App& app, const GlobalOptions& global, int& exit_status) {
+  auto options = std::make_shared<ResolveOptions>();
+  CLI::App* command =
+      app.add_subcommand("resolve", "Show the image a spec resolves to on this host, and why");
+  command->add_option("spec", options->spec_file, "Job spec file (JSON, docs/spec.md)")->required();
+  command->add_flag("--explain", options->explain,
+                    "List every candidate and why each was rejected");
+  command->add_option("--output", options->output, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  command->add_option("--driver-version", options->host.driver_version,
+                      "The Docker host's NVIDIA driver, when dlrun cannot read it: 550.54.14");
+  command
+      ->add_option("--gpu-arch", options->host.gpu_archs,
+                   "Its GPUs' architectures, one per GPU: sm_90")
+      ->allow_extra_args(false);
+  command->footer(kResolveHelp);
+  command->callback([options, &global, &exit_status] {
+    auto result = run_resolve(*options, global);
+    exit_status = result ? *result : report(result.error());
+  });
+}
+
+Result<int> run_resolve(const ResolveOptions& options, const GlobalOptions& global) {
+  auto loaded = spec::load_job_spec(options.spec_file);
+  if (!loaded) return std::unexpected(loaded.error());
+  const spec::JobSpec& job = loaded->spec;
+  if (!job.image.empty() || !job.framework) {
+    if (options.output == "json") {
+      std::printf(
+          "%s\n",
+          nlohmann::json{{"image", job.image}, {"reason", "given explicitly"}}.dump(2).c_str());
+    } else {
+      std::printf("%s: given explicitly in the spec\n", job.image.c_str());
+    }
+    return exit_code::ok;
+  }
+  auto endpoint = engine::endpoint_from_environment(global.host);
+  if (!endpoint) return std::unexpected(endpoint.error());
+  auto facts = run::docker_host_facts(*endpoint, options.host);
+  if (!facts) return std::unexpected(facts.error());
+
+  // The engine only ranks: without it, resolution still works, just without local images.
+  engine::initialize_curl();
+  auto client = engine::EngineClient::connect(std::make_shared<engine::CurlTransport>(*endpoint),
+                                              endpoint->display);
+  if (!client)
+    spdlog::warn("{} (images already on the engine are not ranked first)", client.error().message);
+  auto resolved = run::choose_image(*job.framework, *facts, client ? &*client : nullptr);
+  if (!resolved) return std::unexpected(resolved.error());
+
+  if (options.output == "json") {
+    nlohmann::ordered_json out = {{"image", resolved->chosen->reference},
+                                  {"reason", resolved->reason}};
+    out["candidates"] = nlohmann::ordered_json::array();
+    for (const auto& verdict : resolved->considered) {
+      out["candidates"].push_back({{"image", verdict.image->reference},
+                                   {"fits", verdict.rejections.empty()},
+                                   {"on_engine", verdict.present_locally},
+                                   {"rejections", verdict.rejections}});
+    }
+    std::printf("%s\n", out.dump(2).c_str());
+    return exit_code::ok;
+  }
+  std::printf("%s: %s\n", resolved->chosen->reference.c_str(), resolved->reason.c_str());
+  if (options.explain) {
+    std::printf("\ncandidates, best first:\n");
+    for (const auto& verdict : resolved->considered) {
+      std::string reasons;
+      for (const auto& reason : verdict.rejections)
+        reasons += (reasons.empty() ? "" : "; ") + reason;
+      std::printf("  %-4s %s%s%s\n", verdict.rejections.empty() ? "fits" : "no",
+                  verdict.image->reference.c_str(),
+                  verdict.present_locally ? " (on the engine)" : "",
+                  reasons.empty() ? "" : (": " + reasons).c_str());
+    }
+  }
+  return exit_code::ok;
+}
+
+}  // namespace dlrun::cli

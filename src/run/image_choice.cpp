@@ -1,0 +1,49 @@
+#include "dlrun/run/image_choice.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "dlrun/resolve/catalog.hpp"
+
+namespace dlrun::run {
+
+resolve::FrameworkRequest framework_request(const spec::FrameworkChoice& choice) {
+  resolve::FrameworkRequest request{choice.name, std::nullopt, std::nullopt, std::nullopt,
+                                    std::nullopt};
+  if (choice.version) request.version = resolve::VersionConstraint::parse(*choice.version);
+  if (choice.cuda) request.cuda = resolve::VersionConstraint::parse(*choice.cuda);
+  if (choice.variant) {
+    request.variant =
+        *choice.variant == "devel" ? resolve::Variant::devel : resolve::Variant::runtime;
+  }
+  if (choice.source) {
+    request.source =
+        *choice.source == "ngc" ? resolve::ImageSource::ngc : resolve::ImageSource::official;
+  }
+  return request;
+}
+
+Result<resolve::HostFacts> docker_host_facts(const engine::Endpoint& endpoint,
+                                             const resolve::HostFactsOverrides& flags) {
+  const auto overrides = resolve::overrides_from_environment(flags);
+  const bool local = endpoint.kind == engine::EndpointKind::unix_socket;
+  if (!local && !overrides.driver_version && overrides.gpu_archs.empty()) {
+    spdlog::debug(
+        "the Docker host is remote and no --driver-version/--gpu-arch was given: its GPUs are "
+        "unknown");
+    return resolve::HostFacts{};
+  }
+  return resolve::read_host_facts(overrides, resolve::builtin_catalog());
+}
+
+Result<resolve::Resolution> choose_image(const spec::FrameworkChoice& choice,
+                                         const resolve::HostFacts& host,
+                                         engine::EngineClient* client) {
+  return resolve::resolve_image(framework_request(choice), host, resolve::builtin_catalog(),
+                                [client](const resolve::ImageEntry& image) {
+                                  if (client == nullptr) return false;
+                                  auto present = client->image_present(image.reference);
+                                  return present && *present;
+                                });
+}
+
+}  // namespace dlrun::run

@@ -1,0 +1,65 @@
+// Framework resolution against the engine: images already there rank first.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "engine_fixture.hpp"
+
+namespace dlrun::testing {
+
+TEST_CASE("an image already on the engine is chosen over a newer one that needs a pull",
+          "[engine][resolve]") {
+  JobFixture job;
+  nlohmann::json spec = {{"framework", {{"name", "pytorch"}}}, {"command", {"echo", "trained"}}};
+  spec["image"] = nullptr;  // the fixture's default image is removed: resolution picks one
+  const std::string path = job.write_spec(spec);
+  const std::vector<std::string> host = {"--driver-version", "550.54.14", "--gpu-arch", "sm_90"};
+
+  std::vector<std::string> resolve = {"resolve", path};
+  resolve.insert(resolve.end(), host.begin(), host.end());
+  const auto resolved = job.dlrun(resolve);
+  INFO(resolved.err);
+  CHECK(resolved.exit_code == 0);
+  CHECK(resolved.out ==
+        "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime: already on the engine, and fits this host "
+        "(driver 550.54.14, "
+        "sm_90)\n");
+
+  resolve.push_back("--explain");
+  const auto explained = job.dlrun(resolve);
+  CHECK(explained.out.find(
+            "  fits pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime (on the engine)\n") !=
+        std::string::npos);
+  CHECK(explained.out.find("  no   pytorch/pytorch:1.13.1-cuda11.6-cudnn8-runtime: GPU 0 (sm_90) "
+                           "has no kernels in it") != std::string::npos);
+
+  std::vector<std::string> train = {"train", path, "--gpus", "all"};
+  train.insert(train.end(), host.begin(), host.end());
+  const auto ran = job.dlrun(train);
+  INFO(ran.err);
+  CHECK(ran.exit_code == 0);
+  CHECK(ran.out == "trained\n");
+  CHECK(ran.err.find("dlrun: info: image pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime: already on "
+                     "the engine") != std::string::npos);
+  CHECK(job.leftover_containers().empty());
+}
+
+TEST_CASE("resolution refuses with the fix when nothing fits", "[engine][resolve]") {
+  JobFixture job;
+  nlohmann::json spec = {{"framework", {{"name", "pytorch"}, {"version", "2.5"}}}};
+  spec["image"] = nullptr;
+  const auto result = job.dlrun(
+      {"resolve", job.write_spec(spec), "--driver-version", "570.124.06", "--gpu-arch", "sm_120"});
+  CHECK(result.exit_code == 125);
+  CHECK(result.err ==
+        "dlrun: error: GPU 0 (sm_120) has no kernels in it (PyTorch 2.5: "
+        "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime)\n"
+        "hint: use PyTorch >= 2.7 with CUDA >= 12.8\n");
+
+  const auto json = job.dlrun({"resolve", "--output", "json",
+                               job.write_spec({{"framework", {{"name", "pytorch"}}}}),
+                               "--driver-version", "470.82.01"});
+  // write_spec keeps the default image when not told otherwise: explicit wins.
+  CHECK(nlohmann::json::parse(json.out)["reason"] == "given explicitly");
+}
+
+}  // namespace dlrun::testing
