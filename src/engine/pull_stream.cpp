@@ -147,7 +147,8 @@ Error classify_pull_error(const std::string& message, const ImageRef& ref) {
     return Error{
         ErrorKind::image_not_found,
         "the image " + image + " was not found in " + ref.registry + ": " + message,
-        "check the name and tag; `dlrun resolve` (coming) lists images that fit this host"};
+        "check the name and tag; or name a \"framework\" in the spec and `dlrun resolve` shows "
+        "the image that fits this host"};
   }
   if (contains(message, "no space left on device")) {
     return Error{ErrorKind::engine,
