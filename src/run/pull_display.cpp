@@ -62,15 +62,27 @@ std::string summary(const engine::PullProgress& progress, const std::string& ima
   return line;
 }
 
-class TerminalDisplay final : public PullDisplay {
+// What both visible displays share: the opening line and the clock.
+class VisibleDisplay : public PullDisplay {
  public:
-  TerminalDisplay(std::FILE* out, SteadyClock clock) : out_(out), clock_(std::move(clock)) {}
+  VisibleDisplay(std::FILE* out, SteadyClock clock) : out_(out), clock_(std::move(clock)) {}
   void begin(const std::string& image) override {
     image_ = image;
     started_ = clock_();
     std::fprintf(out_, "dlrun: pulling %s\n", image.c_str());
     std::fflush(out_);
   }
+
+ protected:
+  std::FILE* out_;
+  SteadyClock clock_;
+  std::string image_;
+  Clock::time_point started_;
+};
+
+class TerminalDisplay final : public VisibleDisplay {
+ public:
+  using VisibleDisplay::VisibleDisplay;
   void update(const engine::PullProgress& progress) override {
     const auto now = clock_();
     if (now - last_draw_ < std::chrono::milliseconds(100))
@@ -86,21 +98,15 @@ class TerminalDisplay final : public PullDisplay {
   }
 
  private:
-  std::FILE* out_;
-  SteadyClock clock_;
-  std::string image_;
-  Clock::time_point started_;
   Clock::time_point last_draw_;
 };
 
-class PlainDisplay final : public PullDisplay {
+class PlainDisplay final : public VisibleDisplay {
  public:
-  PlainDisplay(std::FILE* out, SteadyClock clock) : out_(out), clock_(std::move(clock)) {}
+  using VisibleDisplay::VisibleDisplay;
   void begin(const std::string& image) override {
-    image_ = image;
-    started_ = last_line_ = clock_();
-    std::fprintf(out_, "dlrun: pulling %s\n", image.c_str());
-    std::fflush(out_);
+    VisibleDisplay::begin(image);
+    last_line_ = started_;
   }
   void update(const engine::PullProgress& progress) override {
     const auto now = clock_();
@@ -119,10 +125,6 @@ class PlainDisplay final : public PullDisplay {
   }
 
  private:
-  std::FILE* out_;
-  SteadyClock clock_;
-  std::string image_;
-  Clock::time_point started_;
   Clock::time_point last_line_;
   int last_tenth_ = 0;
 };

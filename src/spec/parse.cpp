@@ -450,20 +450,26 @@ void read_user(SpecReader& reader, const json& value, JobSpec& spec) {
   reader.problem("user", describe_value(value) + " is not a user", hint);
 }
 
+// The index of `value` among `names`; anything else is reported as an unknown `what`.
+std::optional<std::size_t> read_one_of(SpecReader& reader, const json& value,
+                                       const std::string& path,
+                                       std::span<const std::string_view> names,
+                                       std::string_view what) {
+  auto text = reader.string_value(value, path);
+  if (!text) return std::nullopt;
+  const auto found = std::find(names.begin(), names.end(), *text);
+  if (found != names.end()) return static_cast<std::size_t>(found - names.begin());
+  const auto suggestion = closest_match(*text, names);
+  reader.problem(path, "unknown " + std::string(what) + " " + in_quotes(*text),
+                 (suggestion ? "did you mean " + in_quotes(*suggestion) + "? " : std::string{}) +
+                     "use one of: " + join_names(names));
+  return std::nullopt;
+}
+
 void read_network(SpecReader& reader, const json& value, JobSpec& spec) {
-  auto text = reader.string_value(value, "network");
-  if (!text) return;
-  if (*text == "bridge")
-    spec.network = NetworkMode::bridge;
-  else if (*text == "none")
-    spec.network = NetworkMode::none;
-  else if (*text == "host")
-    spec.network = NetworkMode::host;
-  else {
-    const auto suggestion = closest_match(*text, kNetworkModes);
-    reader.problem("network", "unknown network mode " + in_quotes(*text),
-                   (suggestion ? "did you mean " + in_quotes(*suggestion) + "? " : std::string{}) +
-                       "use one of: " + join_names(kNetworkModes));
+  // In the order of NetworkMode.
+  if (auto mode = read_one_of(reader, value, "network", kNetworkModes, "network mode")) {
+    spec.network = static_cast<NetworkMode>(*mode);
   }
 }
 
@@ -533,20 +539,10 @@ void read_cap_add(SpecReader& reader, const json& value, JobSpec& spec) {
 }
 
 void read_pull(SpecReader& reader, const json& value, JobSpec& spec) {
-  static constexpr std::array<std::string_view, 3> kPolicies{"missing", "always", "never"};
-  auto text = reader.string_value(value, "pull");
-  if (!text) return;
-  if (*text == "missing")
-    spec.pull = PullPolicy::missing;
-  else if (*text == "always")
-    spec.pull = PullPolicy::always;
-  else if (*text == "never")
-    spec.pull = PullPolicy::never;
-  else {
-    const auto suggestion = closest_match(*text, kPolicies);
-    reader.problem("pull", "unknown pull policy " + in_quotes(*text),
-                   (suggestion ? "did you mean " + in_quotes(*suggestion) + "? " : std::string{}) +
-                       "use one of: " + join_names(kPolicies));
+  static constexpr std::array<std::string_view, 3> kPolicies{"missing", "always",
+                                                             "never"};  // PullPolicy's order
+  if (auto policy = read_one_of(reader, value, "pull", kPolicies, "pull policy")) {
+    spec.pull = static_cast<PullPolicy>(*policy);
   }
 }
 
