@@ -22,7 +22,9 @@ constexpr const char* kResolveHelp = R"(Examples:
 For a spec with "framework" (and no "image"), dlrun picks the image that runs on this host:
 its NVIDIA driver (NVML, /proc, or --driver-version) and every GPU's architecture (SASS in the
 image, or PTX the driver can compile). Ranked: already on the engine (no pull), newest
-framework, newest CUDA, runtime before devel. The data: data/catalog.json, sourced row by row.
+framework, newest CUDA, runtime before devel. The data: data/catalog.json, sourced row by row,
+extended by --catalog FILE, else $DLRUN_CATALOG, else ~/.config/dlrun/catalog.json (same
+format; a row with the same reference replaces the built-in one).
 
 Exit codes: 0 an image was chosen; 2 the spec is invalid; 125 no image fits (the error says
 what would).)";
@@ -38,6 +40,9 @@ void add_resolve_command(CLI::App& app, const GlobalOptions& global, int& exit_s
                     "List every candidate and why each was rejected");
   command->add_option("--output", options->output, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
+  command->add_option(
+      "--catalog", options->catalog,
+      "A catalog file extending the built-in one (in-house images), as data/catalog.json");
   command->add_option("--driver-version", options->host.driver_version,
                       "The Docker host's NVIDIA driver, when dlrun cannot read it: 550.54.14");
   command
@@ -67,7 +72,9 @@ Result<int> run_resolve(const ResolveOptions& options, const GlobalOptions& glob
   }
   auto endpoint = engine::endpoint_from_environment(global.host);
   if (!endpoint) return std::unexpected(endpoint.error());
-  auto facts = run::docker_host_facts(*endpoint, options.host);
+  auto catalog = resolve::load_catalog(options.catalog);
+  if (!catalog) return std::unexpected(catalog.error());
+  auto facts = run::docker_host_facts(*endpoint, options.host, *catalog);
   if (!facts) return std::unexpected(facts.error());
 
   // The engine only ranks: without it, resolution still works, just without local images.
@@ -76,7 +83,7 @@ Result<int> run_resolve(const ResolveOptions& options, const GlobalOptions& glob
                                               endpoint->display);
   if (!client)
     spdlog::warn("{} (images already on the engine are not ranked first)", client.error().message);
-  auto resolved = run::choose_image(*job.framework, *facts, client ? &*client : nullptr);
+  auto resolved = run::choose_image(*job.framework, *facts, *catalog, client ? &*client : nullptr);
   if (!resolved) return std::unexpected(resolved.error());
 
   if (options.output == "json") {

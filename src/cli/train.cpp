@@ -113,6 +113,9 @@ void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
   train->add_flag("--keep", options->keep,
                   "Keep the container after the job ends (for docker logs/inspect)");
   train->add_option(
+      "--catalog", options->catalog,
+      "A catalog file extending the built-in one (in-house images), as data/catalog.json");
+  train->add_option(
       "--driver-version", options->host.driver_version,
       "The Docker host's NVIDIA driver, when dlrun cannot read it (remote host): 550.54.14");
   train
@@ -143,9 +146,18 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
   if (auto checked = run::check_bind_sources(job, unsafe, local_socket(*endpoint)); !checked) {
     return std::unexpected(checked.error());
   }
+  auto catalog = resolve::load_catalog(options.catalog);
+  if (!catalog) return std::unexpected(catalog.error());
   // The Docker host's driver and GPUs: for choosing an image, and for the GPU preflight.
-  auto facts = run::docker_host_facts(*endpoint, options.host);
+  auto facts = run::docker_host_facts(*endpoint, options.host, *catalog);
   if (!facts) return std::unexpected(facts.error());
+
+  // Everything that can be wrong with the spec on this host is found before the engine is asked.
+  auto user_config = spec::load_user_config();
+  if (!user_config) return std::unexpected(user_config.error());
+  const run::HostContext host = run::current_host(loaded->digest);
+  auto plan = run::make_plan(job, host);
+  if (!plan) return std::unexpected(plan.error());
 
   std::optional<run::SignalWatcher> signals;
   std::optional<engine::EngineClient> client;
@@ -159,23 +171,19 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
     client.emplace(std::move(*connected));
   }
   if (job.image.empty()) {
-    auto resolved = run::choose_image(*job.framework, *facts, client ? &*client : nullptr);
+    auto resolved =
+        run::choose_image(*job.framework, *facts, *catalog, client ? &*client : nullptr);
     if (!resolved) return std::unexpected(resolved.error());
     spdlog::info("image {}: {}", resolved->chosen->reference, resolved->reason);
     job.image = resolved->chosen->reference;
   }
 
-  auto user_config = spec::load_user_config();
-  if (!user_config) return std::unexpected(user_config.error());
   engine::RegistryMirrors mirrors = user_config->registry_mirror;
   for (const auto& [registry, mirror] : job.registry_mirror) mirrors[registry] = mirror;
   auto requested = engine::parse_image_ref(job.image);
   if (!requested) return std::unexpected(requested.error());
   const auto image = std::optional(engine::apply_mirror(*requested, mirrors));
 
-  const run::HostContext host = run::current_host(loaded->digest);
-  auto plan = run::make_plan(job, host);
-  if (!plan) return std::unexpected(plan.error());
   plan->image = image->familiar();
 
   if (options.dry_run) {
@@ -201,8 +209,8 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
   if (!std::holds_alternative<spec::GpuNone>(job.gpus) && facts->driver) {
     auto env = client->image_env(plan->image);
     if (!env) return std::unexpected(env.error());
-    if (auto fits = run::check_image_fits_host(
-            plan->image, *env, run::select_gpus(*facts, job.gpus), resolve::builtin_catalog());
+    if (auto fits = run::check_image_fits_host(plan->image, *env,
+                                               run::select_gpus(*facts, job.gpus), *catalog);
         !fits) {
       return std::unexpected(fits.error());
     }

@@ -4,7 +4,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "dlrun/resolve/host_facts.hpp"
 
@@ -71,10 +74,11 @@ Result<Catalog> parse_catalog(std::string_view text, std::string_view source) {
     return fail(ErrorKind::internal, name + ": invalid JSON: " + error.what());
   }
   Catalog catalog;
-  if (!document.contains("cuda_toolkits") || !document["cuda_toolkits"].is_array()) {
-    return fail(ErrorKind::internal, name + ": \"cuda_toolkits\" is missing");
+  if (!document.is_object()) return fail(ErrorKind::internal, name + ": expected a JSON object");
+  if (document.contains("cuda_toolkits") && !document["cuda_toolkits"].is_array()) {
+    return fail(ErrorKind::internal, name + ": \"cuda_toolkits\" must be an array");
   }
-  for (std::size_t i = 0; i < document["cuda_toolkits"].size(); ++i) {
+  for (std::size_t i = 0; i < document.value("cuda_toolkits", json::array()).size(); ++i) {
     const json& row = document["cuda_toolkits"][i];
     const std::string where = name + ": cuda_toolkits[" + std::to_string(i) + "]";
     auto cuda = version_field(row, "cuda", where);
@@ -151,6 +155,62 @@ Result<Catalog> parse_catalog(std::string_view text, std::string_view source) {
   std::sort(catalog.toolkits.begin(), catalog.toolkits.end(),
             [](const CudaToolkit& a, const CudaToolkit& b) { return a.cuda < b.cuda; });
   return catalog;
+}
+
+Catalog merge_catalogs(Catalog base, const Catalog& extra) {
+  for (const auto& toolkit : extra.toolkits) {
+    std::erase_if(base.toolkits,
+                  [&](const CudaToolkit& known) { return known.cuda == toolkit.cuda; });
+    base.toolkits.push_back(toolkit);
+  }
+  std::sort(base.toolkits.begin(), base.toolkits.end(),
+            [](const CudaToolkit& a, const CudaToolkit& b) { return a.cuda < b.cuda; });
+  for (const auto& floor : extra.minor_floors) {
+    std::erase_if(base.minor_floors, [&](const MinorCompatFloor& known) {
+      return known.cuda_major == floor.cuda_major;
+    });
+    base.minor_floors.push_back(floor);
+  }
+  for (const auto& image : extra.images) {
+    std::erase_if(base.images,
+                  [&](const ImageEntry& known) { return known.reference == image.reference; });
+    base.images.push_back(image);
+  }
+  return base;
+}
+
+Result<Catalog> load_catalog(const std::optional<std::string>& flag) {
+  std::optional<std::filesystem::path> path;
+  bool must_exist = true;
+  if (flag) {
+    path = *flag;
+  } else if (const char* env = std::getenv("DLRUN_CATALOG"); env != nullptr && *env) {
+    path = env;
+  } else {
+    must_exist = false;
+    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg != nullptr && *xdg) {
+      path = std::filesystem::path(xdg) / "dlrun" / "catalog.json";
+    } else if (const char* home = std::getenv("HOME"); home != nullptr && *home) {
+      path = std::filesystem::path(home) / ".config" / "dlrun" / "catalog.json";
+    }
+  }
+  if (!path) return builtin_catalog();
+  std::ifstream in(*path);
+  if (!in) {
+    if (!must_exist) return builtin_catalog();
+    return fail(ErrorKind::usage, "cannot read the catalog " + path->string(),
+                "check the path given by --catalog or $DLRUN_CATALOG");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto user = parse_catalog(text.str(), path->string());
+  if (!user) {
+    Error error = user.error();
+    error.kind = ErrorKind::usage;
+    error.hint = "fix the row; data/catalog.json in dlrun's sources shows the format";
+    return std::unexpected(error);
+  }
+  return merge_catalogs(builtin_catalog(), *user);
 }
 
 const Catalog& builtin_catalog() {

@@ -23,7 +23,8 @@ resolve::FrameworkRequest framework_request(const spec::FrameworkChoice& choice)
 }
 
 Result<resolve::HostFacts> docker_host_facts(const engine::Endpoint& endpoint,
-                                             const resolve::HostFactsOverrides& flags) {
+                                             const resolve::HostFactsOverrides& flags,
+                                             const resolve::Catalog& catalog) {
   const auto overrides = resolve::overrides_from_environment(flags);
   const bool local = endpoint.kind == engine::EndpointKind::unix_socket;
   if (!local && !overrides.driver_version && overrides.gpu_archs.empty()) {
@@ -32,13 +33,14 @@ Result<resolve::HostFacts> docker_host_facts(const engine::Endpoint& endpoint,
         "unknown");
     return resolve::HostFacts{};
   }
-  return resolve::read_host_facts(overrides, resolve::builtin_catalog());
+  return resolve::read_host_facts(overrides, catalog);
 }
 
 Result<resolve::Resolution> choose_image(const spec::FrameworkChoice& choice,
                                          const resolve::HostFacts& host,
+                                         const resolve::Catalog& catalog,
                                          engine::EngineClient* client) {
-  return resolve::resolve_image(framework_request(choice), host, resolve::builtin_catalog(),
+  return resolve::resolve_image(framework_request(choice), host, catalog,
                                 [client](const resolve::ImageEntry& image) {
                                   if (client == nullptr) return false;
                                   auto present = client->image_present(image.reference);

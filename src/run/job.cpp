@@ -263,8 +263,9 @@ Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan,
   auto state = client.inspect_container(id);
   if (!state) return std::unexpected(state.error());
   // The daemon records an OOM kill from an event of its own, which can land after the exit it
-  // caused: give a SIGKILLed job's state a moment to catch up before calling it a plain kill.
-  for (int retry = 0; retry < 5 && !state->oom_killed && status == 137; ++retry) {
+  // caused (seen up to a second late on a loaded host): give a SIGKILLed job's state two
+  // seconds to catch up before calling it a plain kill. Only jobs killed by SIGKILL wait.
+  for (int retry = 0; retry < 20 && !state->oom_killed && status == 137; ++retry) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     auto again = client.inspect_container(id);
     if (!again) break;
@@ -277,6 +278,9 @@ Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan,
     spdlog::error("killed: out of memory (limit {})", limit);
     spdlog::info("hint: raise resources.memory, or lower the batch size or DataLoader workers");
     return exit_code::oom_killed;
+  }
+  if (status == 137) {
+    spdlog::error("the job was killed (SIGKILL); the daemon recorded no out-of-memory kill");
   }
   return status;
 }

@@ -1,5 +1,6 @@
 // Framework resolution against the engine: images already there rank first.
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "engine_fixture.hpp"
@@ -60,6 +61,34 @@ TEST_CASE("resolution refuses with the fix when nothing fits", "[engine][resolve
                                "--driver-version", "470.82.01"});
   // write_spec keeps the default image when not told otherwise: explicit wins.
   CHECK(nlohmann::json::parse(json.out)["reason"] == "given explicitly");
+}
+
+}  // namespace dlrun::testing
+
+namespace dlrun::testing {
+
+TEST_CASE("a user catalog brings in-house images into resolution", "[engine][resolve]") {
+  JobFixture job;
+  const std::string catalog = (job.dir() / "catalog.json").string();
+  std::ofstream(catalog)
+      << R"({"images": [{"framework": "pytorch", "version": "2.99.0", "cuda": "12.8",
+      "variant": "runtime", "source_kind": "official", "reference": "dlrun-test/busybox:1", "sass": ["sm_90"],
+      "driver_rule": "minor_version_compatibility", "source": "the test's in-house build"}]})";
+  nlohmann::json spec = {{"framework", {{"name", "pytorch"}, {"version", "2.99"}}},
+                         {"command", {"echo", "in-house"}}};
+  spec["image"] = nullptr;
+  const std::string path = job.write_spec(spec);
+  const auto resolved =
+      job.dlrun({"resolve", path, "--catalog", catalog, "--driver-version", "550.54.14"});
+  INFO(resolved.err);
+  CHECK(resolved.exit_code == 0);
+  CHECK(resolved.out.starts_with("dlrun-test/busybox:1: already on the engine"));
+
+  Invocation with_env;
+  with_env.env["DLRUN_CATALOG"] = catalog;
+  const auto ran = job.dlrun({"train", "-q", path}, with_env);
+  CHECK(ran.exit_code == 0);
+  CHECK(ran.out == "in-house\n");
 }
 
 }  // namespace dlrun::testing

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 
 #include "dlrun/cli/common.hpp"
@@ -13,6 +14,7 @@ struct ResolveOptions {
   bool explain = false;
   std::string output = "text";  // text, json
   resolve::HostFactsOverrides host;
+  std::optional<std::string> catalog;  // --catalog
 };
 
 void add_resolve_command(CLI::App& app, const GlobalOptions& global, int& exit_status);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 
 #include "dlrun/cli/common.hpp"
@@ -15,7 +16,8 @@ struct TrainOptions {
   bool dry_run = false;
   bool keep = false;
   bool allow_unsafe_mounts = false;
-  resolve::HostFactsOverrides host;  // --driver-version, --gpu-arch
+  resolve::HostFactsOverrides host;    // --driver-version, --gpu-arch
+  std::optional<std::string> catalog;  // --catalog
 };
 
 void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_status);

@@ -69,4 +69,12 @@ Result<Catalog> parse_catalog(std::string_view json, std::string_view source);
 const Catalog& builtin_catalog();
 std::string_view builtin_catalog_json();
 
+// `extra`'s rows added to `base`: an image with the same reference, or a toolkit with the same
+// CUDA version, replaces the built-in row (in-house images, private registries).
+Catalog merge_catalogs(Catalog base, const Catalog& extra);
+
+// The built-in catalog extended by the user's: `flag` (--catalog), else $DLRUN_CATALOG, else
+// $XDG_CONFIG_HOME/dlrun/catalog.json (~/.config/dlrun/catalog.json) when it exists.
+Result<Catalog> load_catalog(const std::optional<std::string>& flag);
+
 }  // namespace dlrun::resolve

@@ -82,3 +82,49 @@ TEST_CASE("versions compare as NVIDIA's toolkit compares them", "[resolve][versi
 }
 
 }  // namespace dlrun::resolve
+
+namespace dlrun::resolve {
+
+TEST_CASE("a user catalog adds in-house images and replaces rows by reference",
+          "[resolve][catalog]") {
+  auto user = parse_catalog(R"({"images": [
+      {"framework": "pytorch", "version": "2.9.0", "cuda": "12.8", "variant": "runtime", "source_kind": "official",
+       "reference": "registry.corp/ml/pytorch:2.9-corp", "sass": ["sm_80", "sm_90"], "ptx": null,
+       "driver_rule": "minor_version_compatibility", "source": "our build, TORCH_CUDA_ARCH_LIST=8.0;9.0"},
+      {"framework": "pytorch", "version": "2.3.1", "cuda": "12.1", "variant": "runtime", "source_kind": "official",
+       "reference": "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime", "sass": ["sm_90"],
+       "driver_rule": "toolkit", "source": "re-measured"}]})",
+                            "user.json");
+  REQUIRE(user);
+  const Catalog merged = merge_catalogs(builtin_catalog(), *user);
+  CHECK(merged.images.size() == builtin_catalog().images.size() + 1);
+  CHECK(merged.toolkits.size() == builtin_catalog().toolkits.size());
+  const auto replaced =
+      std::find_if(merged.images.begin(), merged.images.end(), [](const ImageEntry& image) {
+        return image.reference == "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime";
+      });
+  REQUIRE(replaced != merged.images.end());
+  CHECK(replaced->source == "re-measured");
+  CHECK(replaced->driver_rule == DriverRule::toolkit);
+}
+
+TEST_CASE("user catalogs: a named file must exist and be right", "[resolve][catalog]") {
+  CHECK(load_catalog(std::string("/nonexistent/catalog.json")).error().message ==
+        "cannot read the catalog /nonexistent/catalog.json");
+  setenv("XDG_CONFIG_HOME", "/nonexistent", 1);
+  unsetenv("DLRUN_CATALOG");
+  auto builtin_only = load_catalog(std::nullopt);  // no config file: the built-in catalog
+  REQUIRE(builtin_only);
+  CHECK(builtin_only->images.size() == builtin_catalog().images.size());
+  unsetenv("XDG_CONFIG_HOME");
+  CHECK(
+      parse_catalog(
+          R"({"images": [{"framework": "pytorch", "version": "2", "cuda": "12.1", "variant": "slim",
+                                      "source_kind": "official", "reference": "x", "sass": ["sm_90"],
+                                      "driver_rule": "toolkit", "source": "s"}]})",
+          "user.json")
+          .error()
+          .message == "user.json: images[0]: unknown variant slim");
+}
+
+}  // namespace dlrun::resolve
