@@ -201,15 +201,11 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
     supply.credentials = std::move(*credentials);
   }
 
-  if (auto supplied = run::supply_image(*client, *image, supply,
-                                        engine::docker_config_from_environment(), *signals);
-      !supplied) {
-    return std::unexpected(supplied.error());
-  }
+  auto supplied = run::supply_image(*client, *image, supply,
+                                    engine::docker_config_from_environment(), *signals);
+  if (!supplied) return std::unexpected(supplied.error());
   if (!std::holds_alternative<spec::GpuNone>(job.gpus) && facts->driver) {
-    auto env = client->image_env(plan->image);
-    if (!env) return std::unexpected(env.error());
-    if (auto fits = run::check_image_fits_host(plan->image, *env,
+    if (auto fits = run::check_image_fits_host(plan->image, supplied->env,
                                                run::select_gpus(*facts, job.gpus), *catalog);
         !fits) {
       return std::unexpected(fits.error());

@@ -336,15 +336,6 @@ Result<std::vector<ContainerSummary>> EngineClient::list_containers_with_label(
   return containers;
 }
 
-Result<bool> EngineClient::image_present(const std::string& reference) {
-  auto response =
-      transport_->send({.method = "GET", .target = path("/images/" + reference + "/json")});
-  if (!response) return std::unexpected(response.error());
-  if (response->status == 200) return true;
-  if (response->status == 404) return false;
-  return std::unexpected(daemon_error("look up the image", *response));
-}
-
 Result<EngineInfo> EngineClient::info() {
   auto response = transport_->send({.method = "GET", .target = path("/info")});
   if (!response) return std::unexpected(response.error());
@@ -381,21 +372,38 @@ Result<std::optional<std::string>> EngineClient::any_image() {
   return std::optional<std::string>();
 }
 
-Result<std::vector<std::string>> EngineClient::image_env(const std::string& reference) {
+Result<std::optional<ImageDetails>> EngineClient::inspect_image(const std::string& reference) {
   auto response =
       transport_->send({.method = "GET", .target = path("/images/" + reference + "/json")});
   if (!response) return std::unexpected(response.error());
+  if (response->status == 404) return std::optional<ImageDetails>();
   if (response->status != 200) return std::unexpected(daemon_error("inspect the image", *response));
   auto parsed = parse_json(*response, "image inspect");
   if (!parsed) return std::unexpected(parsed.error());
-  std::vector<std::string> env;
+  ImageDetails details;
   const json config = parsed->value("Config", json::object());
   if (config.is_object() && config.contains("Env") && config["Env"].is_array()) {
     for (const auto& entry : config["Env"]) {
-      if (entry.is_string()) env.push_back(entry.get<std::string>());
+      if (entry.is_string()) details.env.push_back(entry.get<std::string>());
     }
   }
-  return env;
+  return std::optional(std::move(details));
+}
+
+Result<std::set<std::string>> EngineClient::local_image_tags() {
+  auto response = transport_->send({.method = "GET", .target = path("/images/json")});
+  if (!response) return std::unexpected(response.error());
+  if (response->status != 200) return std::unexpected(daemon_error("list images", *response));
+  auto parsed = parse_json(*response, "list images");
+  if (!parsed) return std::unexpected(parsed.error());
+  std::set<std::string> tags;
+  for (const auto& image : *parsed) {
+    if (!image.contains("RepoTags") || !image["RepoTags"].is_array()) continue;
+    for (const auto& tag : image["RepoTags"]) {
+      if (tag.is_string()) tags.insert(tag.get<std::string>());
+    }
+  }
+  return tags;
 }
 
 Result<PullOutcome> EngineClient::pull_image(const ImageRef& ref,

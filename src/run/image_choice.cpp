@@ -40,12 +40,15 @@ Result<resolve::Resolution> choose_image(const spec::FrameworkChoice& choice,
                                          const resolve::HostFacts& host,
                                          const resolve::Catalog& catalog,
                                          engine::EngineClient* client) {
-  return resolve::resolve_image(framework_request(choice), host, catalog,
-                                [client](const resolve::ImageEntry& image) {
-                                  if (client == nullptr) return false;
-                                  auto present = client->image_present(image.reference);
-                                  return present && *present;
-                                });
+  std::set<std::string> local;
+  if (client != nullptr) {
+    auto tags = client->local_image_tags();
+    if (!tags) return std::unexpected(tags.error());
+    local = std::move(*tags);
+  }
+  return resolve::resolve_image(
+      framework_request(choice), host, catalog,
+      [&](const resolve::ImageEntry& image) { return local.contains(image.reference); });
 }
 
 }  // namespace dlrun::run

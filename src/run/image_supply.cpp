@@ -56,14 +56,15 @@ Result<engine::RegistryCredentials> credentials_from_spec(
   return credentials;
 }
 
-Result<void> supply_image(engine::EngineClient& client, const engine::ImageRef& ref,
-                          const ImageSupplyOptions& options,
-                          const engine::DockerConfigSource& docker_config, SignalWatcher& signals) {
+Result<engine::ImageDetails> supply_image(engine::EngineClient& client, const engine::ImageRef& ref,
+                                          const ImageSupplyOptions& options,
+                                          const engine::DockerConfigSource& docker_config,
+                                          SignalWatcher& signals) {
   const std::string reference = ref.full();
   if (options.policy != spec::PullPolicy::always) {
-    auto present = client.image_present(reference);
+    auto present = client.inspect_image(reference);
     if (!present) return std::unexpected(present.error());
-    if (*present) return {};
+    if (*present) return std::move(**present);
     if (options.policy == spec::PullPolicy::never) {
       return fail(ErrorKind::image_not_found,
                   "the image " + ref.familiar() +
@@ -104,7 +105,14 @@ Result<void> supply_image(engine::EngineClient& client, const engine::ImageRef& 
                 "run again to resume: layers already downloaded are kept");
   }
   display->end(observer.progress());
-  return {};
+  auto pulled_image = client.inspect_image(reference);
+  if (!pulled_image) return std::unexpected(pulled_image.error());
+  if (!*pulled_image) {
+    return fail(ErrorKind::engine,
+                "the daemon reported pulling " + ref.familiar() + " but does not have it",
+                "run with --log-level debug to see the exchange");
+  }
+  return std::move(**pulled_image);
 }
 
 }  // namespace dlrun::run

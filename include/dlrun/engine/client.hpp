@@ -4,6 +4,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,6 +43,10 @@ struct EngineInfo {
   std::int64_t memory_bytes = 0;
 };
 
+struct ImageDetails {
+  std::vector<std::string> env;  // Config.Env: where CUDA images state their needs
+};
+
 enum class WaitCondition { next_exit, not_running, removed };
 
 // Sees a pull's progress as it happens, and may stop it.
@@ -71,12 +77,13 @@ class EngineClient {
   Result<void> remove_container(const std::string& id);
   Result<ContainerState> inspect_container(const std::string& id);
   Result<std::vector<ContainerSummary>> list_containers_with_label(const std::string& label);
-  Result<bool> image_present(const std::string& reference);
+  // The image's details, or nullopt when the engine does not have it.
+  Result<std::optional<ImageDetails>> inspect_image(const std::string& reference);
+  // Every repository:tag the engine holds, as it names them ("pytorch/pytorch:2.3.1-…").
+  Result<std::set<std::string>> local_image_tags();
   Result<EngineInfo> info();
   // Some image present on the engine, for probes that need one; nullopt when there is none.
   Result<std::optional<std::string>> any_image();
-  // The environment baked into an image (Config.Env), where CUDA images state their needs.
-  Result<std::vector<std::string>> image_env(const std::string& reference);
 
   // Pulls `ref`; `registry_auth` is the encoded X-Registry-Auth value, if any. A failure in the
   // stream (the daemon reports it after a 200) is an error like one before it.

@@ -25,10 +25,12 @@ Result<engine::RegistryCredentials> credentials_from_spec(
     const spec::RegistryAuth& auth, const std::string& registry,
     const std::function<std::optional<std::string>(std::string_view)>& lookup_env);
 
-// Makes `ref` present on the engine as the pull policy says, showing progress. A Ctrl-C stops the
+// Makes `ref` present on the engine as the pull policy says, showing progress, and returns the
+// image's details (one inspect when it was there already). A Ctrl-C stops the
 // pull and comes back as an `interrupted` error: nothing has been created yet.
-Result<void> supply_image(engine::EngineClient& client, const engine::ImageRef& ref,
-                          const ImageSupplyOptions& options,
-                          const engine::DockerConfigSource& docker_config, SignalWatcher& signals);
+Result<engine::ImageDetails> supply_image(engine::EngineClient& client, const engine::ImageRef& ref,
+                                          const ImageSupplyOptions& options,
+                                          const engine::DockerConfigSource& docker_config,
+                                          SignalWatcher& signals);
 
 }  // namespace dlrun::run
