@@ -13,6 +13,16 @@ int report(const Error& error) {
   return exit_code_for(error.kind);
 }
 
+void add_host_fact_options(CLI::App& command, resolve::HostFactsOverrides& host) {
+  command.add_option(
+      "--driver-version", host.driver_version,
+      "The Docker host's NVIDIA driver, when dlrun cannot read it (remote host): 550.54.14");
+  command
+      .add_option("--gpu-arch", host.gpu_archs,
+                  "Its GPUs' architectures, one per GPU in index order: sm_90 (repeatable)")
+      ->allow_extra_args(false);
+}
+
 void configure_logging(const GlobalOptions& options) {
   auto logger = spdlog::stderr_color_mt("dlrun");
   logger->set_pattern("dlrun: %^%l%$: %v");

@@ -29,12 +29,7 @@ void add_doctor_command(CLI::App& app, const GlobalOptions& global, int& exit_st
       "doctor", "Check that this host can run GPU training jobs, and say what to fix");
   doctor->add_option("--output", options->output, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
-  doctor->add_option("--driver-version", options->host.driver_version,
-                     "The Docker host's NVIDIA driver, when dlrun cannot read it (remote host)");
-  doctor
-      ->add_option("--gpu-arch", options->host.gpu_archs,
-                   "Its GPUs' architectures, e.g. sm_90 (repeatable)")
-      ->allow_extra_args(false);
+  add_host_fact_options(*doctor, options->host);
   doctor->footer(kDoctorHelp);
   doctor->callback([options, &global, &exit_status] {
     auto result = run_doctor(*options, global);

@@ -43,12 +43,7 @@ void add_resolve_command(CLI::App& app, const GlobalOptions& global, int& exit_s
   command->add_option(
       "--catalog", options->catalog,
       "A catalog file extending the built-in one (in-house images), as data/catalog.json");
-  command->add_option("--driver-version", options->host.driver_version,
-                      "The Docker host's NVIDIA driver, when dlrun cannot read it: 550.54.14");
-  command
-      ->add_option("--gpu-arch", options->host.gpu_archs,
-                   "Its GPUs' architectures, one per GPU: sm_90")
-      ->allow_extra_args(false);
+  add_host_fact_options(*command, options->host);
   command->footer(kResolveHelp);
   command->callback([options, &global, &exit_status] {
     auto result = run_resolve(*options, global);

@@ -115,13 +115,7 @@ void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
   train->add_option(
       "--catalog", options->catalog,
       "A catalog file extending the built-in one (in-house images), as data/catalog.json");
-  train->add_option(
-      "--driver-version", options->host.driver_version,
-      "The Docker host's NVIDIA driver, when dlrun cannot read it (remote host): 550.54.14");
-  train
-      ->add_option("--gpu-arch", options->host.gpu_archs,
-                   "Its GPUs' architectures, one per GPU in index order: sm_90 (repeatable)")
-      ->allow_extra_args(false);
+  add_host_fact_options(*train, options->host);
   train->add_flag(
       "--allow-unsafe-mounts", options->allow_unsafe_mounts,
       "Allow mounting /, system directories (/etc, /proc, /sys, /dev, …) or the Docker socket");

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <string>
 
 #include "dlrun/error.hpp"
+#include "dlrun/resolve/host_facts.hpp"
 
 namespace dlrun::cli {
 
@@ -18,5 +20,8 @@ int report(const Error& error);
 
 // Applies --log-level / --quiet to dlrun's own messages (stderr).
 void configure_logging(const GlobalOptions& options);
+
+// --driver-version and --gpu-arch: facts about a Docker host dlrun cannot see.
+void add_host_fact_options(CLI::App& command, resolve::HostFactsOverrides& host);
 
 }  // namespace dlrun::cli
