@@ -142,8 +142,11 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
   }
   auto catalog = resolve::load_catalog(options.catalog);
   if (!catalog) return std::unexpected(catalog.error());
-  // The Docker host's driver and GPUs: for choosing an image, and for the GPU preflight.
-  auto facts = run::docker_host_facts(*endpoint, options.host, *catalog);
+  // The Docker host's driver and GPUs, for choosing an image and for the GPU preflight; a CPU
+  // job with an explicit image needs neither, and NVML's start-up is not free.
+  const bool needs_facts = job.image.empty() || !std::holds_alternative<spec::GpuNone>(job.gpus);
+  auto facts = needs_facts ? run::docker_host_facts(*endpoint, options.host, *catalog)
+                           : Result<resolve::HostFacts>(resolve::HostFacts{});
   if (!facts) return std::unexpected(facts.error());
 
   // Everything that can be wrong with the spec on this host is found before the engine is asked.
