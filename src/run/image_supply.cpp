@@ -96,11 +96,9 @@ Result<engine::ImageDetails> supply_image(engine::EngineClient& client, const en
     const ErrorKind kind = signo == SIGTERM  ? ErrorKind::terminated
                            : signo == SIGHUP ? ErrorKind::hung_up
                                              : ErrorKind::interrupted;
-    const char* what = signo == SIGTERM  ? "terminated (SIGTERM)"
-                       : signo == SIGHUP ? "hung up (SIGHUP)"
-                                         : "interrupted (SIGINT)";
+
     return fail(kind,
-                std::string(what) + " while pulling " + ref.familiar() +
+                std::string(describe_signal(signo)) + " while pulling " + ref.familiar() +
                     "; the pull was stopped and nothing was started",
                 "run again to resume: layers already downloaded are kept");
   }

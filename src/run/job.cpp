@@ -97,11 +97,11 @@ int exit_code_for(StopReason reason) {
 std::string_view describe(StopReason reason) {
   switch (reason) {
     case StopReason::interrupted:
-      return "interrupted (SIGINT)";
+      return describe_signal(SIGINT);
     case StopReason::terminated:
-      return "terminated (SIGTERM)";
+      return describe_signal(SIGTERM);
     case StopReason::hung_up:
-      return "hung up (SIGHUP)";
+      return describe_signal(SIGHUP);
     case StopReason::timed_out:
       return "timed out";
     case StopReason::none:

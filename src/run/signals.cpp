@@ -9,6 +9,12 @@
 
 namespace dlrun::run {
 
+std::string_view describe_signal(int signo) {
+  if (signo == SIGTERM) return "terminated (SIGTERM)";
+  if (signo == SIGHUP) return "hung up (SIGHUP)";
+  return "interrupted (SIGINT)";
+}
+
 SignalWatcher::SignalWatcher() {
   sigset_t set;
   sigemptyset(&set);

@@ -1,8 +1,13 @@
 #pragma once
 
 #include <optional>
+#include <string_view>
 
 namespace dlrun::run {
+
+// How dlrun names a stop by signal in its messages: "interrupted (SIGINT)", "terminated
+// (SIGTERM)", "hung up (SIGHUP)".
+std::string_view describe_signal(int signo);
 
 // SIGINT, SIGTERM and SIGHUP delivered as readable events instead of asynchronous handlers, so the
 // job loop can react with ordinary code (Engine API calls). Construct it before any thread starts:
