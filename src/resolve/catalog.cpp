@@ -36,7 +36,142 @@ Result<std::string> source_field(const json& row, const std::string& where) {
   return row["source"].get<std::string>();
 }
 
+Result<std::optional<Version>> optional_version(const json& row, const char* key,
+                                                const std::string& where) {
+  if (!row.contains(key)) return std::optional<Version>{};
+  auto version = version_field(row, key, where);
+  if (!version) return std::unexpected(version.error());
+  return std::optional<Version>(*version);
+}
+
+Result<std::vector<std::string>> string_list(const json& row, const char* key,
+                                             const std::string& where) {
+  std::vector<std::string> values;
+  if (!row.contains(key)) return values;
+  if (!row[key].is_array())
+    return fail(ErrorKind::internal, where + ": \"" + key + "\" must be a list of strings");
+  for (const auto& value : row[key]) {
+    if (!value.is_string())
+      return fail(ErrorKind::internal, where + ": \"" + key + "\" must be a list of strings");
+    values.push_back(value.get<std::string>());
+  }
+  return values;
+}
+
+Result<std::vector<Version>> architecture_list(const json& row, const char* key,
+                                               const std::string& where) {
+  auto names = string_list(row, key, where);
+  if (!names) return std::unexpected(names.error());
+  std::vector<Version> capabilities;
+  for (const auto& name : *names) {
+    auto parsed = parse_gpu_arch(name);
+    if (!parsed) return fail(ErrorKind::internal, where + ": bad architecture \"" + name + "\"");
+    capabilities.push_back(*parsed);
+  }
+  return capabilities;
+}
+
+Result<GpuArchitecture> parse_architecture(const json& row, const std::string& where) {
+  if (!row.contains("arch") || !row["arch"].is_string())
+    return fail(ErrorKind::internal, where + ": \"arch\" is missing or not a string");
+  auto capability = parse_gpu_arch(row["arch"].get<std::string>());
+  if (!capability)
+    return fail(ErrorKind::internal, where + ": bad architecture " + row["arch"].dump());
+  auto first = version_field(row, "first_cuda", where);
+  if (!first) return std::unexpected(first.error());
+  auto last = optional_version(row, "last_cuda", where);
+  if (!last) return std::unexpected(last.error());
+  auto row_source = source_field(row, where);
+  if (!row_source) return std::unexpected(row_source.error());
+  return GpuArchitecture{*capability, *first, *last, *row_source};
+}
+
+Result<ImageEntry> parse_image(const json& row, const std::string& where) {
+  ImageEntry image;
+  for (const char* key : {"framework", "reference", "variant", "source_kind", "driver_rule"}) {
+    if (!row.contains(key) || !row[key].is_string()) {
+      return fail(ErrorKind::internal, where + ": \"" + key + "\" is missing or not a string");
+    }
+  }
+  image.framework = row["framework"].get<std::string>();
+  image.reference = row["reference"].get<std::string>();
+  image.cudnn = row.value("cudnn", "");
+  auto version = version_field(row, "version", where);
+  if (!version) return std::unexpected(version.error());
+  image.version = *version;
+  auto cuda = version_field(row, "cuda", where);
+  if (!cuda) return std::unexpected(cuda.error());
+  image.cuda = *cuda;
+  auto python = optional_version(row, "python", where);
+  if (!python) return std::unexpected(python.error());
+  image.python = *python;
+  const std::string variant = row["variant"].get<std::string>();
+  if (variant != "runtime" && variant != "devel")
+    return fail(ErrorKind::internal, where + ": unknown variant " + variant);
+  image.variant = variant == "runtime" ? Variant::runtime : Variant::devel;
+  const std::string kind = row["source_kind"].get<std::string>();
+  if (kind != "official" && kind != "ngc")
+    return fail(ErrorKind::internal, where + ": unknown source_kind " + kind);
+  image.source_kind = kind == "official" ? ImageSource::official : ImageSource::ngc;
+  const std::string rule = row["driver_rule"].get<std::string>();
+  if (rule != "minor_version_compatibility" && rule != "toolkit") {
+    return fail(ErrorKind::internal, where + ": unknown driver_rule " + rule);
+  }
+  image.driver_rule =
+      rule == "toolkit" ? DriverRule::toolkit : DriverRule::minor_version_compatibility;
+  auto min_driver = optional_version(row, "min_driver", where);
+  if (!min_driver) return std::unexpected(min_driver.error());
+  image.min_driver = *min_driver;
+  // A framework's binaries carry kernels for a fixed list; a plain CUDA image carries none.
+  const bool plain_cuda = image.framework == "cuda";
+  if (!plain_cuda && (!row.contains("sass") || !row["sass"].is_array() || row["sass"].empty())) {
+    return fail(ErrorKind::internal, where + ": \"sass\" must list the architectures");
+  }
+  auto sass = architecture_list(row, "sass", where);
+  if (!sass) return std::unexpected(sass.error());
+  image.sass = std::move(*sass);
+  if (row.contains("ptx") && row["ptx"].is_string()) {
+    image.ptx = parse_gpu_arch(row["ptx"].get<std::string>());
+    if (!image.ptx) return fail(ErrorKind::internal, where + ": bad ptx architecture");
+  }
+  auto forward = string_list(row, "forward_compat", where);
+  if (!forward) return std::unexpected(forward.error());
+  for (const auto& text : *forward) {
+    auto driver = Version::parse(text);
+    if (!driver) return fail(ErrorKind::internal, where + ": bad forward_compat driver " + text);
+    image.forward_compat.push_back(*driver);
+  }
+  auto inferred = string_list(row, "inferred", where);
+  if (!inferred) return std::unexpected(inferred.error());
+  image.inferred = std::move(*inferred);
+  auto row_source = source_field(row, where);
+  if (!row_source) return std::unexpected(row_source.error());
+  image.source = *row_source;
+  return image;
+}
+
 }  // namespace
+
+bool Catalog::toolkit_targets(const Version& cuda, const Version& capability) const {
+  const auto wanted = cuda.prefix(2);
+  return std::any_of(architectures.begin(), architectures.end(), [&](const GpuArchitecture& arch) {
+    return arch.capability.major() == capability.major() &&
+           arch.capability.minor() <= capability.minor() && arch.first_cuda.prefix(2) <= wanted &&
+           (!arch.last_cuda || wanted <= arch.last_cuda->prefix(2));
+  });
+}
+
+const GpuArchitecture* Catalog::architecture_for(const Version& capability) const {
+  const GpuArchitecture* nearest = nullptr;
+  for (const auto& arch : architectures) {
+    if (arch.capability.major() == capability.major() &&
+        arch.capability.minor() <= capability.minor() &&
+        (!nearest || arch.capability > nearest->capability)) {
+      nearest = &arch;
+    }
+  }
+  return nearest;
+}
 
 std::optional<Version> Catalog::cuda_for_driver(const Version& driver) const {
   std::optional<Version> newest;
@@ -48,6 +183,7 @@ std::optional<Version> Catalog::cuda_for_driver(const Version& driver) const {
 }
 
 std::optional<Version> Catalog::min_driver_for(const ImageEntry& image) const {
+  if (image.min_driver) return image.min_driver;
   if (image.driver_rule == DriverRule::toolkit) return driver_for_cuda(image.cuda);
   for (const auto& floor : minor_floors) {
     if (floor.cuda_major == image.cuda.major()) return floor.min_driver;
@@ -102,55 +238,21 @@ Result<Catalog> parse_catalog(std::string_view text, std::string_view source) {
     if (!row_source) return std::unexpected(row_source.error());
     catalog.minor_floors.push_back({row["cuda_major"].get<int>(), *driver, *row_source});
   }
+  if (document.contains("architectures") && !document["architectures"].is_array()) {
+    return fail(ErrorKind::internal, name + ": \"architectures\" must be an array");
+  }
+  const json architectures = document.value("architectures", json::array());
+  for (std::size_t i = 0; i < architectures.size(); ++i) {
+    auto arch =
+        parse_architecture(architectures[i], name + ": architectures[" + std::to_string(i) + "]");
+    if (!arch) return std::unexpected(arch.error());
+    catalog.architectures.push_back(std::move(*arch));
+  }
   const json images = document.value("images", json::array());
   for (std::size_t i = 0; i < images.size(); ++i) {
-    const json& row = images[i];
-    const std::string where = name + ": images[" + std::to_string(i) + "]";
-    ImageEntry image;
-    for (const char* key : {"framework", "reference", "variant", "source_kind", "driver_rule"}) {
-      if (!row.contains(key) || !row[key].is_string()) {
-        return fail(ErrorKind::internal, where + ": \"" + key + "\" is missing or not a string");
-      }
-    }
-    image.framework = row["framework"].get<std::string>();
-    image.reference = row["reference"].get<std::string>();
-    image.cudnn = row.value("cudnn", "");
-    auto version = version_field(row, "version", where);
-    if (!version) return std::unexpected(version.error());
-    image.version = *version;
-    auto cuda = version_field(row, "cuda", where);
-    if (!cuda) return std::unexpected(cuda.error());
-    image.cuda = *cuda;
-    const std::string variant = row["variant"].get<std::string>();
-    if (variant != "runtime" && variant != "devel")
-      return fail(ErrorKind::internal, where + ": unknown variant " + variant);
-    image.variant = variant == "runtime" ? Variant::runtime : Variant::devel;
-    const std::string kind = row["source_kind"].get<std::string>();
-    if (kind != "official" && kind != "ngc")
-      return fail(ErrorKind::internal, where + ": unknown source_kind " + kind);
-    image.source_kind = kind == "official" ? ImageSource::official : ImageSource::ngc;
-    const std::string rule = row["driver_rule"].get<std::string>();
-    if (rule != "minor_version_compatibility" && rule != "toolkit") {
-      return fail(ErrorKind::internal, where + ": unknown driver_rule " + rule);
-    }
-    image.driver_rule =
-        rule == "toolkit" ? DriverRule::toolkit : DriverRule::minor_version_compatibility;
-    if (!row.contains("sass") || !row["sass"].is_array() || row["sass"].empty()) {
-      return fail(ErrorKind::internal, where + ": \"sass\" must list the architectures");
-    }
-    for (const auto& arch : row["sass"]) {
-      auto parsed = arch.is_string() ? parse_gpu_arch(arch.get<std::string>()) : std::nullopt;
-      if (!parsed) return fail(ErrorKind::internal, where + ": bad architecture " + arch.dump());
-      image.sass.push_back(*parsed);
-    }
-    if (row.contains("ptx") && row["ptx"].is_string()) {
-      image.ptx = parse_gpu_arch(row["ptx"].get<std::string>());
-      if (!image.ptx) return fail(ErrorKind::internal, where + ": bad ptx architecture");
-    }
-    auto row_source = source_field(row, where);
-    if (!row_source) return std::unexpected(row_source.error());
-    image.source = *row_source;
-    catalog.images.push_back(std::move(image));
+    auto image = parse_image(images[i], name + ": images[" + std::to_string(i) + "]");
+    if (!image) return std::unexpected(image.error());
+    catalog.images.push_back(std::move(*image));
   }
   std::sort(catalog.toolkits.begin(), catalog.toolkits.end(),
             [](const CudaToolkit& a, const CudaToolkit& b) { return a.cuda < b.cuda; });
@@ -170,6 +272,12 @@ Catalog merge_catalogs(Catalog base, const Catalog& extra) {
       return known.cuda_major == floor.cuda_major;
     });
     base.minor_floors.push_back(floor);
+  }
+  for (const auto& arch : extra.architectures) {
+    std::erase_if(base.architectures, [&](const GpuArchitecture& known) {
+      return known.capability == arch.capability;
+    });
+    base.architectures.push_back(arch);
   }
   for (const auto& image : extra.images) {
     std::erase_if(base.images,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <sstream>
+#include <tuple>
 
 namespace dlrun::resolve {
 namespace {
@@ -16,18 +17,33 @@ std::string gpu_name(const GpuFacts& gpu) {
   return name + arch_name(*gpu.compute_capability) + ")";
 }
 
-// SASS for X.Y runs on X.Z for Z >= Y (same major); PTX compiles for any newer GPU, given a
-// driver at least as new as the toolkit that wrote it.
-bool runs_on(const ImageEntry& image, const Version& capability, const HostFacts& host,
-             const Catalog& catalog) {
-  for (const auto& sass : image.sass) {
-    if (sass.major() == capability.major() && sass.minor() <= capability.minor()) return true;
+bool has_sass_for(const ImageEntry& image, const Version& capability) {
+  return std::any_of(image.sass.begin(), image.sass.end(), [&](const Version& sass) {
+    return sass.major() == capability.major() && sass.minor() <= capability.minor();
+  });
+}
+
+// SASS for X.Y runs on X.Z for Z >= Y (same major); PTX compiles for any newer GPU (given a
+// driver at least as new as the toolkit that wrote it: see host_fit). A plain CUDA image has no
+// kernels: its toolkit must be able to compile for the GPU.
+bool runs_on(const ImageEntry& image, const Version& capability, const Catalog& catalog) {
+  if (image.framework == "cuda" && image.sass.empty())
+    return catalog.toolkit_targets(image.cuda, capability);
+  return has_sass_for(image, capability) || (image.ptx && *image.ptx <= capability);
+}
+
+std::string no_kernels(const ImageEntry& image, const GpuFacts& gpu, const Catalog& catalog) {
+  if (image.framework != "cuda" || !image.sass.empty())
+    return gpu_name(gpu) + " has no kernels in it";
+  std::string reason =
+      "CUDA " + image.cuda.prefix(2).to_string() + " cannot compile for " + gpu_name(gpu);
+  if (const auto* arch = catalog.architecture_for(*gpu.compute_capability)) {
+    if (arch->first_cuda.prefix(2) > image.cuda.prefix(2))
+      reason += "; that needs CUDA >= " + arch->first_cuda.prefix(2).to_string();
+    else if (arch->last_cuda)
+      reason += "; CUDA " + arch->last_cuda->prefix(2).to_string() + " was the last for it";
   }
-  if (image.ptx && *image.ptx <= capability) {
-    const auto needed = catalog.driver_for_cuda(image.cuda);
-    return !host.driver || !needed || *host.driver >= *needed;
-  }
-  return false;
+  return reason;
 }
 
 std::vector<std::string> request_mismatches(const FrameworkRequest& request,
@@ -41,6 +57,14 @@ std::vector<std::string> request_mismatches(const FrameworkRequest& request,
   if (request.cuda && !request.cuda->allows(image.cuda)) {
     reasons.push_back("CUDA " + image.cuda.to_string() + " is not " + request.cuda->text());
   }
+  if (request.python) {
+    if (!image.python) {
+      reasons.push_back("its Python version is not in the catalog");
+    } else if (!request.python->allows(*image.python)) {
+      reasons.push_back("Python " + image.python->to_string() + " is not " +
+                        request.python->text());
+    }
+  }
   if (request.variant && *request.variant != image.variant) {
     reasons.push_back(std::string("a ") +
                       (image.variant == Variant::runtime ? "runtime" : "devel") + " image");
@@ -52,37 +76,92 @@ std::vector<std::string> request_mismatches(const FrameworkRequest& request,
   return reasons;
 }
 
-std::vector<std::string> host_mismatches(const ImageEntry& image, const HostFacts& host,
-                                         const Catalog& catalog) {
-  std::vector<std::string> reasons;
+// NVIDIA supports CUDA forward compatibility on data-center GPUs only.
+bool data_center_gpu(const GpuFacts& gpu) {
+  return gpu.brand == "tesla" || gpu.brand == "nvidia";
+}
+
+// The forward-compatibility branch floor that covers `driver`, if the image lists one.
+std::optional<Version> forward_compat_floor(const ImageEntry& image, const Version& driver) {
+  for (const auto& floor : image.forward_compat) {
+    if (floor.major() == driver.major() && driver >= floor) return floor;
+  }
+  return std::nullopt;
+}
+
+// The image's driver floor on this host: its own, raised to its toolkit's driver where a GPU
+// runs its PTX (the driver compiles PTX only from toolkits no newer than itself).
+std::optional<Version> driver_needed(const ImageEntry& image, const HostFacts& host,
+                                     const Catalog& catalog) {
+  auto needed = catalog.min_driver_for(image);
+  const bool needs_jit = std::any_of(host.gpus.begin(), host.gpus.end(), [&](const GpuFacts& gpu) {
+    return gpu.compute_capability && !has_sass_for(image, *gpu.compute_capability) && image.ptx &&
+           *image.ptx <= *gpu.compute_capability;
+  });
+  if (const auto jit = catalog.driver_for_cuda(image.cuda); needs_jit && jit && needed)
+    needed = std::max(*needed, *jit);
+  return needed;
+}
+
+struct HostFit {
+  std::vector<std::string> rejections;
+  std::vector<std::string> notes;
+};
+
+HostFit host_fit(const ImageEntry& image, const HostFacts& host, const Catalog& catalog) {
+  HostFit fit;
+  const auto needed = driver_needed(image, host, catalog);
   if (host.driver) {
-    if (auto needed = catalog.min_driver_for(image); needed && *host.driver < *needed) {
-      reasons.push_back("needs driver >= " + needed->to_string() + " (CUDA " +
-                        image.cuda.to_string() + "); this host has " + host.driver->to_string());
+    if (needed && *host.driver < *needed) {
+      const auto floor = forward_compat_floor(image, *host.driver);
+      const bool data_center =
+          !host.gpus.empty() && std::all_of(host.gpus.begin(), host.gpus.end(), data_center_gpu);
+      const std::string branch = "R" + std::to_string(host.driver->major());
+      if (floor && data_center) {
+        fit.notes.push_back("runs on " + branch +
+                            " through CUDA forward compatibility (data-center GPUs)");
+      } else {
+        std::string reason = "needs driver >= " + needed->to_string() + " (CUDA " +
+                             image.cuda.to_string() + "); this host has " +
+                             host.driver->to_string();
+        if (floor) {
+          reason += " (data-center GPUs on " + branch + " could use CUDA forward compatibility" +
+                    (host.gpus.empty() ? "; this host's GPUs are unknown)" : "; these are not)");
+        }
+        fit.rejections.push_back(std::move(reason));
+      }
     }
   }
   for (const auto& gpu : host.gpus) {
-    if (gpu.compute_capability && !runs_on(image, *gpu.compute_capability, host, catalog)) {
-      reasons.push_back(gpu_name(gpu) + " has no kernels in it");
+    if (gpu.compute_capability && !runs_on(image, *gpu.compute_capability, catalog)) {
+      fit.rejections.push_back(no_kernels(image, gpu, catalog));
     }
   }
-  return reasons;
+  return fit;
 }
 
+std::vector<std::string> host_mismatches(const ImageEntry& image, const HostFacts& host,
+                                         const Catalog& catalog) {
+  return host_fit(image, host, catalog).rejections;
+}
+
+// Local first (no multi-GB pull), then the framework's own images over NGC's, then newest.
 bool better(const Verdict& a, const Verdict& b) {
   if (a.rejections.empty() != b.rejections.empty()) return a.rejections.empty();
   if (a.present_locally != b.present_locally) return a.present_locally;
+  if (a.image->source_kind != b.image->source_kind)
+    return a.image->source_kind == ImageSource::official;
   if (a.image->version != b.image->version) return a.image->version > b.image->version;
   if (a.image->cuda != b.image->cuda) return a.image->cuda > b.image->cuda;
-  if (a.image->variant != b.image->variant) return a.image->variant == Variant::runtime;
-  return a.image->source_kind == ImageSource::official &&
-         b.image->source_kind != ImageSource::official;
+  return a.image->variant == Variant::runtime && b.image->variant != Variant::runtime;
 }
 
 std::string describe_request(const FrameworkRequest& request) {
   std::string text = framework_title(request.name);
   if (request.version) text += " " + request.version->text();
   if (request.cuda) text += " with CUDA " + request.cuda->text();
+  if (request.python)
+    text += std::string(request.cuda ? " and" : " with") + " Python " + request.python->text();
   return text;
 }
 
@@ -152,10 +231,16 @@ Result<Resolution> resolve_image(const FrameworkRequest& request, const HostFact
   std::vector<Verdict> matching;  // what the request asks for, whatever the host
   for (const auto& image : catalog.images) {
     if (image.framework != request.name) continue;
-    Verdict verdict{&image, request_mismatches(request, image), present_locally(image)};
+    Verdict verdict{&image, request_mismatches(request, image), {}, present_locally(image)};
     const bool requested = verdict.rejections.empty();
-    for (auto& reason : host_mismatches(image, host, catalog))
-      verdict.rejections.push_back(std::move(reason));
+    auto fit = host_fit(image, host, catalog);
+    for (auto& reason : fit.rejections) verdict.rejections.push_back(std::move(reason));
+    verdict.notes = std::move(fit.notes);
+    if (!image.inferred.empty()) {
+      std::string fields;
+      for (const auto& field : image.inferred) fields += (fields.empty() ? "" : ", ") + field;
+      verdict.notes.push_back("catalog data inferred: " + fields);
+    }
     if (requested) matching.push_back(verdict);
     resolution.considered.push_back(std::move(verdict));
   }
@@ -173,6 +258,7 @@ Result<Resolution> resolve_image(const FrameworkRequest& request, const HostFact
       if (gpu.compute_capability) resolution.reason += ", " + arch_name(*gpu.compute_capability);
     }
     if (host.driver) resolution.reason += ")";
+    for (const auto& note : chosen.notes) resolution.reason += "; " + note;
     return resolution;
   }
 
@@ -183,6 +269,9 @@ Result<Resolution> resolve_image(const FrameworkRequest& request, const HostFact
       if (std::find(versions.begin(), versions.end(), version) == versions.end())
         versions.push_back(version);
     }
+    std::sort(versions.begin(), versions.end(), [](const std::string& a, const std::string& b) {
+      return *Version::parse(a) > *Version::parse(b);
+    });
     std::string known;
     for (const auto& version : versions) known += (known.empty() ? "" : ", ") + version;
     return fail(ErrorKind::usage, "the catalog has no " + describe_request(request) + " image",
@@ -193,34 +282,39 @@ Result<Resolution> resolve_image(const FrameworkRequest& request, const HostFact
 
   // Everything asked for fails on this host: say what it needs, and what would run here.
   std::stable_sort(matching.begin(), matching.end(), better);
-  std::optional<Version> newest_fitting;  // of this framework, ignoring the request
+  // Candidates for "what would run here": this framework from the requested source, any version.
+  const auto fits_here = [&](const ImageEntry& image) {
+    return image.framework == request.name &&
+           (!request.source || image.source_kind == *request.source) &&
+           host_mismatches(image, host, catalog).empty();
+  };
+  std::optional<Version> newest_fitting;
   for (const auto& image : catalog.images) {
-    if (image.framework == request.name && host_mismatches(image, host, catalog).empty() &&
-        (!newest_fitting || image.version > *newest_fitting)) {
+    if (fits_here(image) && (!newest_fitting || image.version > *newest_fitting))
       newest_fitting = image.version;
-    }
   }
-  const Verdict& nearest = *std::min_element(
-      matching.begin(), matching.end(),
-      [](const Verdict& a, const Verdict& b) { return a.rejections.size() < b.rejections.size(); });
-  const bool driver_problem = std::any_of(matching.begin(), matching.end(), [](const Verdict& v) {
-    return !v.rejections.empty() && v.rejections.front().starts_with("needs driver");
-  });
+  // A newer driver is the fix when some requested image fails on nothing else.
+  std::vector<const Verdict*> driver_fixable;
+  for (const auto& verdict : matching) {
+    if (std::all_of(verdict.rejections.begin(), verdict.rejections.end(),
+                    [](const std::string& reason) { return reason.starts_with("needs driver"); }))
+      driver_fixable.push_back(&verdict);
+  }
   std::string message;
   std::string hint;
-  if (driver_problem) {
+  if (!driver_fixable.empty()) {
     message = describe_request(request) + " images need ";
-    // Each distinct floor once, with the newest CUDA it buys; three are enough to choose from.
+    // Each distinct floor once, best image first; three are enough to choose from.
     std::vector<std::string> floors;
     std::vector<Version> seen;
-    for (const auto& verdict : matching) {
-      const auto needed = catalog.min_driver_for(*verdict.image);
+    for (const Verdict* verdict : driver_fixable) {
+      const auto needed = driver_needed(*verdict->image, host, catalog);
       if (!needed || std::find(seen.begin(), seen.end(), *needed) != seen.end() ||
           floors.size() == 3)
         continue;
       seen.push_back(*needed);
       floors.push_back("driver >= " + needed->to_string() + " (CUDA " +
-                       verdict.image->cuda.to_string() + ")");
+                       verdict->image->cuda.to_string() + ")");
     }
     for (std::size_t i = 0; i < floors.size(); ++i) message += (i == 0 ? "" : " or ") + floors[i];
     message +=
@@ -228,22 +322,50 @@ Result<Resolution> resolve_image(const FrameworkRequest& request, const HostFact
     hint = "upgrade the driver";
     if (newest_fitting)
       hint += ", or use " + title + " <= " + newest_fitting->prefix(2).to_string();
-  } else {
-    message = nearest.rejections.front() + " (" + describe_request(request) + ": " +
-              nearest.image->reference + ")";
-    // The oldest version that has kernels for every GPU here.
-    const ImageEntry* first_fitting = nullptr;
-    for (const auto& image : catalog.images) {
-      if (image.framework == request.name && host_mismatches(image, host, catalog).empty() &&
-          (!first_fitting || image.version < first_fitting->version ||
-           (image.version == first_fitting->version && image.cuda < first_fitting->cuda))) {
-        first_fitting = &image;
+    for (const Verdict* verdict : driver_fixable) {
+      if (host.driver && forward_compat_floor(*verdict->image, *host.driver)) {
+        hint += "; data-center GPUs on R" + std::to_string(host.driver->major()) + " could run " +
+                verdict->image->reference + " through CUDA forward compatibility (" +
+                (host.gpus.empty() ? "this host's GPUs are unknown" : "these GPUs are not") + ")";
+        break;
       }
     }
-    hint = first_fitting
-               ? "use " + title + " >= " + first_fitting->version.prefix(2).to_string() +
-                     " with CUDA >= " + first_fitting->cuda.to_string()
-               : "no " + title + " image in the catalog fits this host; give \"image\" explicitly";
+  } else {
+    const Verdict& nearest =
+        *std::min_element(matching.begin(), matching.end(), [](const Verdict& a, const Verdict& b) {
+          return a.rejections.size() < b.rejections.size();
+        });
+    message = nearest.rejections.front() + " (" + describe_request(request) + ": " +
+              nearest.image->reference + ")";
+    // The fitting image nearest to what was asked: the oldest newer one (a new GPU needs a new
+    // build), else the newest older one (an old GPU lost its kernels in newer builds).
+    Version newest_requested = matching.front().image->version;
+    for (const auto& verdict : matching)
+      newest_requested = std::max(newest_requested, verdict.image->version);
+    const ImageEntry* newer_fit = nullptr;
+    const ImageEntry* older_fit = nullptr;
+    for (const auto& image : catalog.images) {
+      if (!fits_here(image)) continue;
+      if (image.version > newest_requested) {
+        if (!newer_fit ||
+            std::tie(image.version, image.cuda) < std::tie(newer_fit->version, newer_fit->cuda))
+          newer_fit = &image;
+      } else if (!older_fit || std::tie(image.version, image.cuda) >
+                                   std::tie(older_fit->version, older_fit->cuda)) {
+        older_fit = &image;
+      }
+    }
+    const bool plain_cuda = request.name == "cuda";
+    if (newer_fit) {
+      hint = "use " + title + " >= " + newer_fit->version.prefix(2).to_string() +
+             (plain_cuda ? "" : " with CUDA >= " + newer_fit->cuda.prefix(2).to_string());
+    } else if (older_fit) {
+      hint = "use " + title + " " + older_fit->version.prefix(2).to_string() +
+             (plain_cuda ? "" : " with CUDA " + older_fit->cuda.prefix(2).to_string()) + " (" +
+             older_fit->reference + "), the newest that runs on this host's GPUs";
+    } else {
+      hint = "no " + title + " image in the catalog fits this host; give \"image\" explicitly";
+    }
   }
   return fail(ErrorKind::gpu_unavailable, message, hint);
 }

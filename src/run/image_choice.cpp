@@ -7,10 +7,10 @@
 namespace dlrun::run {
 
 resolve::FrameworkRequest framework_request(const spec::FrameworkChoice& choice) {
-  resolve::FrameworkRequest request{choice.name, std::nullopt, std::nullopt, std::nullopt,
-                                    std::nullopt};
+  resolve::FrameworkRequest request{.name = choice.name};
   if (choice.version) request.version = resolve::VersionConstraint::parse(*choice.version);
   if (choice.cuda) request.cuda = resolve::VersionConstraint::parse(*choice.cuda);
+  if (choice.python) request.python = resolve::VersionConstraint::parse(*choice.python);
   if (choice.variant) {
     request.variant =
         *choice.variant == "devel" ? resolve::Variant::devel : resolve::Variant::runtime;

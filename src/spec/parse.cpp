@@ -610,8 +610,8 @@ void read_registry_auth(SpecReader& reader, const json& value, JobSpec& spec) {
 }
 
 void read_framework(SpecReader& reader, const json& value, JobSpec& spec) {
-  static constexpr std::array<std::string_view, 5> kFields{"name", "version", "cuda", "variant",
-                                                           "source"};
+  static constexpr std::array<std::string_view, 6> kFields{"name",   "version", "cuda",
+                                                           "python", "variant", "source"};
   static constexpr std::array<std::string_view, 4> kNames{"pytorch", "tensorflow", "jax", "cuda"};
   if (!value.is_object()) {
     reader.wrong_type("framework", "an object", value,
@@ -633,7 +633,8 @@ void read_framework(SpecReader& reader, const json& value, JobSpec& spec) {
     }
     choice.name = *name;
   }
-  for (const char* key : {"version", "cuda"}) {
+  for (auto [key, field] : {std::pair{"version", &choice.version}, std::pair{"cuda", &choice.cuda},
+                            std::pair{"python", &choice.python}}) {
     if (!value.contains(key)) continue;
     const std::string path = join_path("framework", key);
     if (auto text = reader.string_value(value[key], path, "quote it: \"2.3\"")) {
@@ -641,7 +642,7 @@ void read_framework(SpecReader& reader, const json& value, JobSpec& spec) {
         reader.problem(path, in_quotes(*text) + " is not a version constraint",
                        "write a version (\"2.3\" for any 2.3.x) or bounds (\">=2.1,<2.4\")");
       }
-      (std::string_view(key) == "version" ? choice.version : choice.cuda) = *text;
+      *field = *text;
     }
   }
   if (value.contains("variant")) {

@@ -46,7 +46,8 @@ TEST_CASE("an image already on the engine is chosen over a newer one that needs 
 
 TEST_CASE("resolution refuses with the fix when nothing fits", "[engine][resolve]") {
   JobFixture job;
-  nlohmann::json spec = {{"framework", {{"name", "pytorch"}, {"version", "2.5"}}}};
+  nlohmann::json spec = {
+      {"framework", {{"name", "pytorch"}, {"version", "2.5"}, {"source", "official"}}}};
   spec["image"] = nullptr;
   const auto result = job.dlrun(
       {"resolve", job.write_spec(spec), "--driver-version", "570.124.06", "--gpu-arch", "sm_120"});

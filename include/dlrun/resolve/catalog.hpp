@@ -25,6 +25,14 @@ struct MinorCompatFloor {
   std::string source;
 };
 
+// A GPU architecture and the CUDA toolkits that can compile for it.
+struct GpuArchitecture {
+  Version capability;  // 9.0 for sm_90
+  Version first_cuda;
+  std::optional<Version> last_cuda;  // none: still supported
+  std::string source;
+};
+
 enum class Variant { runtime, devel };
 enum class ImageSource { official, ngc };
 
@@ -35,22 +43,37 @@ enum class DriverRule { minor_version_compatibility, toolkit };
 
 struct ImageEntry {
   std::string framework;  // pytorch, tensorflow, jax, cuda
-  Version version;        // of the framework
+  Version version;        // of the framework (of CUDA for plain nvidia/cuda images)
   Version cuda;
   std::string cudnn;
+  std::optional<Version> python;  // the image's interpreter, where known
   Variant variant = Variant::runtime;
   ImageSource source_kind = ImageSource::official;
   std::string reference;
-  std::vector<Version> sass;   // compute capabilities with machine code in the binaries
+  // Compute capabilities with machine code in the binaries. Plain CUDA images carry no kernels:
+  // empty, and what counts is what their toolkit can compile for (Catalog::toolkit_targets).
+  std::vector<Version> sass;
   std::optional<Version> ptx;  // the newest PTX carried, which the driver can JIT for newer GPUs
   DriverRule driver_rule = DriverRule::minor_version_compatibility;
+  std::optional<Version> min_driver;  // stated by the image's own release notes; wins over the rule
+  // Data-center GPUs on these driver branches (at least this version) run the image through the
+  // CUDA forward-compatibility libraries it ships, below its minimum driver.
+  std::vector<Version> forward_compat;
+  std::vector<std::string> inferred;  // fields whose value the source implies but does not state
   std::string source;
 };
 
 struct Catalog {
   std::vector<CudaToolkit> toolkits;  // sorted by CUDA version
   std::vector<MinorCompatFloor> minor_floors;
+  std::vector<GpuArchitecture> architectures;
   std::vector<ImageEntry> images;
+
+  // Whether CUDA `cuda` can compile machine code for `capability` (SASS of the same major and a
+  // lower or equal minor runs too: sm_80 code runs on 8.6).
+  bool toolkit_targets(const Version& cuda, const Version& capability) const;
+  // The architecture whose code runs on `capability`: the same major, the nearest lower minor.
+  const GpuArchitecture* architecture_for(const Version& capability) const;
 
   // The lowest driver `image` runs on, by its driver rule.
   std::optional<Version> min_driver_for(const ImageEntry& image) const;
@@ -69,8 +92,9 @@ Result<Catalog> parse_catalog(std::string_view json, std::string_view source);
 const Catalog& builtin_catalog();
 std::string_view builtin_catalog_json();
 
-// `extra`'s rows added to `base`: an image with the same reference, or a toolkit with the same
-// CUDA version, replaces the built-in row (in-house images, private registries).
+// `extra`'s rows added to `base`: an image with the same reference, a toolkit with the same
+// CUDA version, or an architecture with the same capability replaces the built-in row
+// (in-house images, private registries).
 Catalog merge_catalogs(Catalog base, const Catalog& extra);
 
 // The built-in catalog extended by the user's: `flag` (--catalog), else $DLRUN_CATALOG, else

@@ -34,6 +34,7 @@ struct FrameworkRequest {
   std::string name;  // pytorch, tensorflow, jax, cuda
   std::optional<VersionConstraint> version;
   std::optional<VersionConstraint> cuda;
+  std::optional<VersionConstraint> python;
   std::optional<Variant> variant;
   std::optional<ImageSource> source;
 };
@@ -41,6 +42,7 @@ struct FrameworkRequest {
 struct Verdict {
   const ImageEntry* image = nullptr;
   std::vector<std::string> rejections;  // empty: it fits
+  std::vector<std::string> notes;       // how it fits, where that needs saying
   bool present_locally = false;
 };
 

@@ -95,6 +95,7 @@ struct FrameworkChoice {
   std::string name;                    // pytorch, tensorflow, jax, cuda
   std::optional<std::string> version;  // "2.3", ">=2.1,<2.4"
   std::optional<std::string> cuda;     // ">=12.1"
+  std::optional<std::string> python;   // "3.10", ">=3.11"
   std::optional<std::string> variant;  // runtime, devel
   std::optional<std::string> source;   // official, ngc
 };

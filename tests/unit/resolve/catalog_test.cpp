@@ -1,5 +1,6 @@
 #include "dlrun/resolve/catalog.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -37,6 +38,83 @@ TEST_CASE("every catalog row is well formed, sourced and unique", "[resolve][cat
         catalog.toolkits.begin(), catalog.toolkits.end(),
         [&](const CudaToolkit& toolkit) { return toolkit.cuda.major() == floor.cuda_major; }));
   }
+}
+
+TEST_CASE("every image row is consistent with the rest of the catalog", "[resolve][catalog]") {
+  const auto document = nlohmann::json::parse(builtin_catalog_json());
+  const Catalog& catalog = builtin_catalog();
+  const auto known_arch = [&](const Version& capability) {
+    return std::any_of(catalog.architectures.begin(), catalog.architectures.end(),
+                       [&](const GpuArchitecture& arch) { return arch.capability == capability; });
+  };
+  for (const auto& arch : catalog.architectures) {
+    INFO("sm_" << arch.capability.to_string());
+    CHECK_FALSE(arch.source.empty());
+    if (arch.last_cuda) CHECK(arch.first_cuda <= *arch.last_cuda);
+  }
+  std::set<std::string> references;
+  for (std::size_t i = 0; i < catalog.images.size(); ++i) {
+    const ImageEntry& image = catalog.images[i];
+    const auto& row = document["images"][i];
+    INFO(image.reference);
+    CHECK(references.insert(image.reference).second);
+    CHECK_FALSE(image.source.empty());
+    // Its CUDA is a release the toolkit table knows, so its driver floor is known.
+    CHECK(std::any_of(catalog.toolkits.begin(), catalog.toolkits.end(),
+                      [&](const CudaToolkit& toolkit) {
+                        return toolkit.cuda.prefix(2) == image.cuda.prefix(2);
+                      }));
+    const auto floor = catalog.min_driver_for(image);
+    REQUIRE(floor.has_value());
+    // Every architecture is one the table knows, and one its CUDA can compile for.
+    for (const auto& sass : image.sass) {
+      INFO("sm_" << sass.to_string());
+      CHECK(known_arch(sass));
+      CHECK(catalog.toolkit_targets(image.cuda, sass));
+    }
+    if (image.ptx) {
+      CHECK(known_arch(*image.ptx));
+      CHECK(catalog.toolkit_targets(image.cuda, *image.ptx));
+    }
+    CHECK((image.framework == "cuda" || !image.sass.empty()));
+    // Forward compatibility only lowers the floor: an older branch (or the floor's own).
+    for (const auto& branch : image.forward_compat) CHECK(branch.major() <= floor->major());
+    for (const auto& field : image.inferred) {
+      INFO(field);
+      CHECK((row.contains(field) || field == "reference"));
+    }
+    if (image.source_kind == ImageSource::ngc)
+      CHECK(image.reference.starts_with("nvcr.io/nvidia/"));
+  }
+}
+
+TEST_CASE("the catalog covers what dlrun promises", "[resolve][catalog]") {
+  const Catalog& catalog = builtin_catalog();
+  const auto has = [&](const char* framework, ImageSource source, const char* version) {
+    const auto wanted = *Version::parse(version);
+    return std::any_of(catalog.images.begin(), catalog.images.end(), [&](const ImageEntry& image) {
+      return image.framework == framework && image.source_kind == source &&
+             image.version.prefix(wanted.to_string() == wanted.prefix(2).to_string() ? 2 : 3) ==
+                 wanted;
+    });
+  };
+  for (const char* version : {"1.13", "2.0", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7", "2.8",
+                              "2.9", "2.10", "2.11", "2.12", "2.13"}) {
+    INFO("PyTorch " << version);
+    CHECK(has("pytorch", ImageSource::official, version));
+  }
+  for (const char* version :
+       {"2.12", "2.13", "2.14", "2.15", "2.16", "2.17", "2.18", "2.19", "2.20", "2.21"}) {
+    INFO("TensorFlow " << version);
+    CHECK(has("tensorflow", ImageSource::official, version));
+  }
+  for (const char* version : {"11.8", "12.4", "12.8", "13.0", "13.1"}) {
+    INFO("CUDA " << version);
+    CHECK(has("cuda", ImageSource::official, version));
+  }
+  CHECK(has("pytorch", ImageSource::ngc, "2.11"));
+  CHECK(has("tensorflow", ImageSource::ngc, "2.11"));
+  CHECK(has("jax", ImageSource::ngc, "0.4"));
 }
 
 TEST_CASE("the CUDA version a driver supports, and the driver a CUDA version needs",

@@ -1,36 +1,69 @@
 #include "dlrun/resolve/resolver.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <sstream>
 
 namespace dlrun::resolve {
 namespace {
 
+// One resolver question in a line: what is asked, the host, what the engine already has.
 struct Case {
-  const char* framework;
-  const char* version;  // "" for any
-  const char* cuda;     // "" for any
-  const char* variant;  // "", "runtime", "devel"
-  const char* driver;   // "" for unknown
-  std::vector<const char*> archs;
+  // "pytorch 2.5 cuda=>=12.1 python=3.10 devel ngc": the framework, then any of a version
+  // constraint, cuda=, python=, runtime|devel, official|ngc.
+  const char* request;
+  // "550.54.14 sm_90 sm_80/tesla": the driver ("-": unknown), then each GPU (with its brand).
+  const char* host;
   const char* local;     // a reference present on the engine, or ""
   const char* expected;  // the chosen reference, or "error: <start of the message>"
 };
 
+std::vector<std::string> words(std::string_view text) {
+  std::vector<std::string> result;
+  std::istringstream in{std::string(text)};
+  for (std::string word; in >> word;) result.push_back(word);
+  return result;
+}
+
+FrameworkRequest parse_request(std::string_view text) {
+  const auto parts = words(text);
+  FrameworkRequest request{.name = parts.front()};
+  for (std::size_t i = 1; i < parts.size(); ++i) {
+    const std::string& part = parts[i];
+    if (part.starts_with("cuda=")) {
+      request.cuda = VersionConstraint::parse(part.substr(5));
+    } else if (part.starts_with("python=")) {
+      request.python = VersionConstraint::parse(part.substr(7));
+    } else if (part == "runtime" || part == "devel") {
+      request.variant = part == "devel" ? Variant::devel : Variant::runtime;
+    } else if (part == "official" || part == "ngc") {
+      request.source = part == "ngc" ? ImageSource::ngc : ImageSource::official;
+    } else {
+      request.version = VersionConstraint::parse(part);
+    }
+  }
+  return request;
+}
+
+HostFacts parse_host(std::string_view text) {
+  const auto parts = words(text);
+  HostFacts host;
+  if (parts.front() != "-") host.driver = Version::parse(parts.front());
+  for (std::size_t i = 1; i < parts.size(); ++i) {
+    const auto slash = parts[i].find('/');
+    GpuFacts gpu;
+    gpu.index = static_cast<int>(i - 1);
+    gpu.compute_capability = parse_gpu_arch(parts[i].substr(0, slash));
+    if (slash != std::string::npos) gpu.brand = parts[i].substr(slash + 1);
+    host.gpus.push_back(gpu);
+  }
+  return host;
+}
+
 std::string run(const Case& c) {
-  FrameworkRequest request{c.framework, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
-  if (*c.version) request.version = VersionConstraint::parse(c.version);
-  if (*c.cuda) request.cuda = VersionConstraint::parse(c.cuda);
-  if (std::string_view(c.variant) == "runtime") request.variant = Variant::runtime;
-  if (std::string_view(c.variant) == "devel") request.variant = Variant::devel;
-  HostFactsOverrides overrides;
-  if (*c.driver) overrides.driver_version = c.driver;
-  for (const char* arch : c.archs) overrides.gpu_archs.emplace_back(arch);
-  auto host = read_host_facts(overrides, builtin_catalog(), "/nonexistent");
-  REQUIRE(host);
-  if (!*c.driver) host->driver.reset();
-  auto resolved = resolve_image(request, *host, builtin_catalog(), [&](const ImageEntry& image) {
-    return image.reference == c.local;
-  });
+  auto resolved =
+      resolve_image(parse_request(c.request), parse_host(c.host), builtin_catalog(),
+                    [&](const ImageEntry& image) { return image.reference == c.local; });
   if (!resolved) return "error: " + resolved.error().message;
   return resolved->chosen->reference;
 }
@@ -39,508 +72,163 @@ std::string run(const Case& c) {
 
 TEST_CASE("the resolver picks the image that runs on this host", "[resolve][resolver]") {
   const Case cases[] = {
-      // The newest that fits, across drivers (minor-version compatibility for pip-wheel images).
-      {"pytorch",
-       "",
-       "",
-       "",
-       "580.65.06",
-       {"sm_90"},
-       "",
-       "pytorch/pytorch:2.8.0-cuda12.9-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       "",
-       "",
-       "570.124.06",
-       {"sm_90"},
-       "",
-       "pytorch/pytorch:2.8.0-cuda12.9-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       "",
-       "",
-       "550.54.14",
-       {"sm_90"},
-       "",
-       "pytorch/pytorch:2.8.0-cuda12.9-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       "",
-       "",
-       "535.104.05",
-       {"sm_80"},
-       "",
-       "pytorch/pytorch:2.8.0-cuda12.9-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       "",
-       "",
-       "525.60.13",
-       {"sm_80"},
-       "",
-       "pytorch/pytorch:2.8.0-cuda12.9-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       "",
-       "",
-       "525.60.12",
-       {"sm_80"},
-       "",
-       "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       "",
-       "",
-       "520.61.05",
-       {"sm_80"},
-       "",
-       "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       "",
-       "",
-       "470.82.01",
-       {"sm_80"},
-       "",
-       "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       "",
-       "",
-       "450.80.02",
-       {"sm_70"},
-       "",
-       "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       "",
-       "",
-       "450.36.06",
-       {"sm_70"},
-       "",
-       "error: PyTorch images need driver >= 525.60.13 (CUDA 12.9) or driver >= 450.80.02 (CUDA "
-       "11.8)"},
-      {"pytorch", "", "", "", "418.39", {}, "", "error: PyTorch images need driver >= 525.60.13"},
+      // PyTorch, official images: the newest that fits, across drivers (minor-version
+      // compatibility for pip-wheel images).
+      {"pytorch", "595.45.04 sm_90", "", "pytorch/pytorch:2.13.0-cuda13.2-cudnn9-runtime"},
+      {"pytorch", "580.65.06 sm_90", "", "pytorch/pytorch:2.13.0-cuda13.2-cudnn9-runtime"},
+      {"pytorch", "575.57.08 sm_90", "", "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime"},
+      {"pytorch", "535.104.05 sm_80", "", "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime"},
+      {"pytorch", "525.60.13 sm_80", "", "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime"},
+      {"pytorch", "525.60.12 sm_80", "", "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
+      {"pytorch", "470.82.01 sm_80", "", "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
+      {"pytorch", "450.80.02 sm_70", "", "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
+      {"pytorch", "418.39", "", "error: PyTorch images need driver >= 580.65.06 (CUDA 13.2)"},
       // Architectures from Kepler to Blackwell.
-      {"pytorch",
-       "",
-       "",
-       "",
-       "550.54.14",
-       {"sm_37"},
-       "",
-       "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       "",
-       "",
-       "550.54.14",
-       {"sm_50"},
-       "",
-       "pytorch/pytorch:2.8.0-cuda12.6-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       "",
-       "",
-       "550.54.14",
-       {"sm_60"},
-       "",
-       "pytorch/pytorch:2.8.0-cuda12.6-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       "",
-       "",
-       "550.54.14",
-       {"sm_61"},
-       "",
-       "pytorch/pytorch:2.8.0-cuda12.6-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       "",
-       "",
-       "550.54.14",
-       {"sm_70"},
-       "",
-       "pytorch/pytorch:2.8.0-cuda12.9-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       "",
-       "",
-       "550.54.14",
-       {"sm_75"},
-       "",
-       "pytorch/pytorch:2.8.0-cuda12.9-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       "",
-       "",
-       "550.54.14",
-       {"sm_86"},
-       "",
-       "pytorch/pytorch:2.8.0-cuda12.9-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       "",
-       "",
-       "550.54.14",
-       {"sm_89"},
-       "",
-       "pytorch/pytorch:2.8.0-cuda12.9-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       "",
-       "",
-       "575.57.08",
-       {"sm_100"},
-       "",
-       "pytorch/pytorch:2.8.0-cuda12.9-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       "",
-       "",
-       "575.57.08",
-       {"sm_120"},
-       "",
-       "pytorch/pytorch:2.8.0-cuda12.9-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       "",
-       "",
-       "570.124.06",
-       {"sm_120"},
-       "",
-       "pytorch/pytorch:2.8.0-cuda12.9-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       "",
-       "",
-       "520.61.05",
-       {"sm_120"},
-       "",
-       "error: PyTorch images need driver >= 525.60.13 (CUDA 12.9)"},
-      // Every GPU must be served.
-      {"pytorch",
-       "",
-       "",
-       "",
-       "550.54.14",
-       {"sm_90", "sm_60"},
-       "",
-       "pytorch/pytorch:2.8.0-cuda12.6-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       "",
-       "",
-       "550.54.14",
-       {"sm_120", "sm_60"},
-       "",
+      {"pytorch", "550.54.14 sm_37", "", "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
+      {"pytorch", "550.54.14 sm_50", "", "pytorch/pytorch:2.9.0-cuda12.6-cudnn9-runtime"},
+      {"pytorch", "550.54.14 sm_60", "", "pytorch/pytorch:2.9.0-cuda12.6-cudnn9-runtime"},
+      {"pytorch", "550.54.14 sm_61", "", "pytorch/pytorch:2.9.0-cuda12.6-cudnn9-runtime"},
+      {"pytorch", "550.54.14 sm_70", "", "pytorch/pytorch:2.10.0-cuda12.8-cudnn9-runtime"},
+      {"pytorch", "550.54.14 sm_75", "", "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime"},
+      {"pytorch", "550.54.14 sm_86", "", "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime"},
+      {"pytorch", "550.54.14 sm_89", "", "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime"},
+      {"pytorch", "575.57.08 sm_100", "", "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime"},
+      {"pytorch", "570.124.06 sm_120", "", "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime"},
+      {"pytorch", "580.65.06 sm_121", "", "pytorch/pytorch:2.13.0-cuda13.2-cudnn9-runtime"},
+      {"pytorch", "520.61.05 sm_120", "",
+       "error: PyTorch images need driver >= 580.65.06 (CUDA 13.2) or driver >= 525.60.13 (CUDA "
+       "12.8)"},
+      // Every GPU must have kernels.
+      {"pytorch", "550.54.14 sm_90 sm_60", "", "pytorch/pytorch:2.9.0-cuda12.6-cudnn9-runtime"},
+      // Only NGC 24.05 carries both Pascal kernels and PTX that compiles for Blackwell.
+      {"pytorch", "550.54.14 sm_120 sm_60", "", "nvcr.io/nvidia/pytorch:24.05-py3"},
+      {"pytorch official", "550.54.14 sm_120 sm_60", "",
        "error: GPU 1 (sm_60) has no kernels in it"},
-      {"pytorch",
-       "",
-       "",
-       "",
-       "550.54.14",
-       {"sm_37", "sm_90"},
-       "",
-       "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       "",
-       "",
-       "550.54.14",
-       {"sm_80", "sm_80", "sm_80", "sm_80"},
-       "",
-       "pytorch/pytorch:2.8.0-cuda12.9-cudnn9-runtime"},
-      // Version constraints.
-      {"pytorch",
-       "2.3",
-       "",
-       "",
-       "550.54.14",
-       {"sm_90"},
-       "",
+      {"pytorch", "550.54.14 sm_37 sm_90", "", "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
+      {"pytorch", "550.54.14 sm_80 sm_80 sm_80 sm_80", "",
+       "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime"},
+      // Framework version constraints.
+      {"pytorch 2.3", "550.54.14 sm_90", "", "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime"},
+      {"pytorch 2.3.1", "550.54.14 sm_90", "", "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime"},
+      {"pytorch 2.3.0", "550.54.14 sm_90", "", "error: the catalog has no PyTorch 2.3.0 image"},
+      {"pytorch >=2.1,<2.4", "550.54.14 sm_90", "",
        "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime"},
-      {"pytorch",
-       "2.3.1",
-       "",
-       "",
-       "550.54.14",
-       {"sm_90"},
-       "",
-       "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime"},
-      {"pytorch",
-       "2.3.0",
-       "",
-       "",
-       "550.54.14",
-       {"sm_90"},
-       "",
-       "error: the catalog has no PyTorch 2.3.0 image"},
-      {"pytorch",
-       ">=2.1,<2.4",
-       "",
-       "",
-       "550.54.14",
-       {"sm_90"},
-       "",
-       "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime"},
-      {"pytorch",
-       ">=2.1,<2.4",
-       "",
-       "",
-       "470.82.01",
-       {"sm_80"},
-       "",
+      {"pytorch >=2.1,<2.4", "470.82.01 sm_80", "",
        "pytorch/pytorch:2.1.0-cuda11.8-cudnn8-runtime"},
-      {"pytorch",
-       "<2.1",
-       "",
-       "",
-       "550.54.14",
-       {"sm_90"},
-       "",
-       "pytorch/pytorch:2.0.1-cuda11.8-cudnn8-runtime"},
-      {"pytorch",
-       "2.0",
-       "",
-       "",
-       "550.54.14",
-       {"sm_80"},
-       "",
-       "pytorch/pytorch:2.0.1-cuda11.8-cudnn8-runtime"},
-      {"pytorch",
-       "1.13",
-       "",
-       "",
-       "550.54.14",
-       {"sm_90"},
-       "",
-       "error: GPU 0 (sm_90) has no kernels in it"},
-      // Newest CUDA ranks before runtime-over-devel: 11.7 exists only as devel.
-      {"pytorch",
-       "1.13",
-       "",
-       "",
-       "550.54.14",
-       {"sm_86"},
-       "",
-       "pytorch/pytorch:1.13.1-cuda11.7-cudnn8-devel"},
-      {"pytorch",
-       "1.13",
-       "",
-       "runtime",
-       "550.54.14",
-       {"sm_86"},
-       "",
+      {"pytorch <2.1", "550.54.14 sm_90", "", "pytorch/pytorch:2.0.1-cuda11.8-cudnn8-runtime"},
+      {"pytorch 1.13", "550.54.14 sm_90", "", "error: GPU 0 (sm_90) has no kernels in it"},
+      {"pytorch 1.13", "550.54.14 sm_86", "", "pytorch/pytorch:1.13.1-cuda11.7-cudnn8-devel"},
+      {"pytorch 1.13 runtime", "550.54.14 sm_86", "",
        "pytorch/pytorch:1.13.1-cuda11.6-cudnn8-runtime"},
-      {"pytorch",
-       "2.5",
-       "",
-       "",
-       "570.124.06",
-       {"sm_120"},
-       "",
+      {"pytorch 2.5", "550.54.14 sm_90", "", "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime"},
+      {"pytorch 2.5", "515.48.07 sm_90", "", "pytorch/pytorch:2.5.1-cuda11.8-cudnn9-runtime"},
+      {"pytorch 2.5 official", "570.124.06 sm_120", "",
        "error: GPU 0 (sm_120) has no kernels in it"},
-      {"pytorch",
-       "2.5",
-       "",
-       "",
-       "550.54.14",
-       {"sm_90"},
-       "",
-       "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime"},
-      {"pytorch",
-       "2.5",
-       "",
-       "",
-       "515.48.07",
-       {"sm_90"},
-       "",
-       "pytorch/pytorch:2.5.1-cuda11.8-cudnn9-runtime"},
-      {"pytorch",
-       "2.6",
-       "",
-       "",
-       "515.48.07",
-       {"sm_90"},
-       "",
+      {"pytorch 2.6", "515.48.07 sm_90", "",
        "error: PyTorch 2.6 images need driver >= 525.60.13 (CUDA 12.6)"},
-      {"pytorch",
-       "2.99",
-       "",
-       "",
-       "550.54.14",
-       {"sm_90"},
-       "",
-       "error: the catalog has no PyTorch 2.99 image"},
-      {"pytorch",
-       ">=3.0",
-       "",
-       "",
-       "550.54.14",
-       {},
-       "",
-       "error: the catalog has no PyTorch >=3.0 image"},
+      {"pytorch 2.99", "550.54.14 sm_90", "", "error: the catalog has no PyTorch 2.99 image"},
+      {"pytorch >=3.0", "550.54.14", "", "error: the catalog has no PyTorch >=3.0 image"},
       // CUDA constraints.
-      {"pytorch",
-       "",
-       "11.8",
-       "",
-       "550.54.14",
-       {"sm_80"},
-       "",
-       "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       ">=12.4",
-       "",
-       "535.104.05",
-       {"sm_80"},
-       "",
-       "pytorch/pytorch:2.8.0-cuda12.9-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       "12.4",
-       "",
-       "550.54.14",
-       {"sm_90"},
-       "",
-       "pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       "12.1",
-       "",
-       "550.54.14",
-       {"sm_90"},
-       "",
-       "pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       "<12",
-       "",
-       "550.54.14",
-       {"sm_90"},
-       "",
-       "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
-      {"pytorch",
-       "",
-       ">=13",
-       "",
-       "580.65.06",
-       {"sm_90"},
-       "",
-       "error: the catalog has no PyTorch with CUDA >=13 image"},
-      {"pytorch",
-       "2.7",
-       "12.8",
-       "",
-       "570.124.06",
-       {"sm_120"},
-       "",
+      {"pytorch cuda=11.8", "550.54.14 sm_80", "", "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
+      {"pytorch cuda=>=12.4", "535.104.05 sm_80", "",
+       "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime"},
+      {"pytorch cuda=12.4", "550.54.14 sm_90", "", "pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime"},
+      {"pytorch cuda=12.1", "550.54.14 sm_90", "", "pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime"},
+      {"pytorch cuda=<12", "550.54.14 sm_90", "", "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
+      {"pytorch cuda=>=13", "580.65.06 sm_90", "",
+       "pytorch/pytorch:2.13.0-cuda13.2-cudnn9-runtime"},
+      {"pytorch cuda=>=13", "575.57.08 sm_90", "",
+       "error: PyTorch with CUDA >=13 images need driver >= 580.65.06 (CUDA 13.2)"},
+      {"pytorch 2.7 cuda=12.8", "570.124.06 sm_120", "",
        "pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime"},
-      {"pytorch",
-       "2.7",
-       "12.8",
-       "",
-       "570.124.06",
-       {"sm_70"},
-       "",
+      {"pytorch 2.7 cuda=12.8 official", "570.124.06 sm_70", "",
        "error: GPU 0 (sm_70) has no kernels in it"},
-      {"pytorch",
-       "2.7",
-       "12.8",
-       "",
-       "520.61.05",
-       {"sm_90"},
-       "",
-       "error: PyTorch 2.7 with CUDA 12.8 images need driver >= 525.60.13 (CUDA 12.8); this host "
-       "has 520.61.05"},
-      // Variants: devel images come FROM nvidia/cuda, so they need the toolkit's driver.
-      {"pytorch",
-       "",
-       "",
-       "devel",
-       "550.54.14",
-       {"sm_80"},
-       "",
-       "pytorch/pytorch:2.1.2-cuda12.1-cudnn8-devel"},
-      {"pytorch",
-       "",
-       "",
-       "devel",
-       "530.30.02",
-       {"sm_80"},
-       "",
-       "pytorch/pytorch:2.1.2-cuda12.1-cudnn8-devel"},
-      {"pytorch",
-       "",
-       "",
-       "devel",
-       "525.60.13",
-       {"sm_80"},
-       "",
-       "pytorch/pytorch:1.13.1-cuda11.7-cudnn8-devel"},
-      {"pytorch",
-       "",
-       "",
-       "devel",
-       "470.82.01",
-       {"sm_80"},
-       "",
-       "error: PyTorch images need driver >= 530.30.02"},
-      {"pytorch",
-       "2.3",
-       "",
-       "runtime",
-       "550.54.14",
-       {"sm_90"},
-       "",
+      // Variants.
+      {"pytorch devel", "550.54.14 sm_80", "", "pytorch/pytorch:2.1.2-cuda12.1-cudnn8-devel"},
+      {"pytorch devel", "595.45.04 sm_80", "", "pytorch/pytorch:2.13.0-cuda13.0-cudnn9-devel"},
+      {"pytorch devel", "525.60.13 sm_80", "", "pytorch/pytorch:1.13.1-cuda11.7-cudnn8-devel"},
+      {"pytorch devel", "470.82.01 sm_80", "",
+       "error: PyTorch images need driver >= 580.65.06 (CUDA 13.0)"},
+      // NGC: chosen where the official images do not fit, or when asked for.
+      {"pytorch 2.5", "570.124.06 sm_120", "", "nvcr.io/nvidia/pytorch:24.10-py3"},
+      {"pytorch 2.7 cuda=12.8", "570.124.06 sm_70", "", "nvcr.io/nvidia/pytorch:25.03-py3"},
+      {"pytorch ngc", "595.45.04 sm_90", "", "nvcr.io/nvidia/pytorch:26.02-py3"},
+      {"pytorch ngc 2.10", "595.45.04 sm_90", "", "nvcr.io/nvidia/pytorch:26.01-py3"},
+      {"pytorch ngc", "560.35.03 sm_80", "", "nvcr.io/nvidia/pytorch:24.12-py3"},
+      // CUDA forward compatibility: data-center GPUs on the branches an image names.
+      {"pytorch devel", "470.82.01 sm_80/tesla", "", "nvcr.io/nvidia/pytorch:24.05-py3"},
+      {"pytorch ngc", "535.104.05 sm_90/tesla", "", "nvcr.io/nvidia/pytorch:24.05-py3"},
+      {"pytorch ngc", "535.104.05 sm_90/nvidia", "", "nvcr.io/nvidia/pytorch:24.05-py3"},
+      {"pytorch ngc", "535.104.05 sm_89/geforce", "",
+       "error: PyTorch images need driver >= 590.44.01 (CUDA 13.1)"},
+      {"pytorch ngc", "535.104.05 sm_90/tesla sm_90/geforce", "",
+       "error: PyTorch images need driver >= 590.44.01 (CUDA 13.1)"},
+      {"pytorch ngc", "530.30.02 sm_90/tesla", "",
+       "error: PyTorch images need driver >= 590.44.01 (CUDA 13.1)"},
+      // Python.
+      {"pytorch python=3.12", "595.45.04 sm_90", "", "nvcr.io/nvidia/pytorch:26.02-py3"},
+      {"pytorch python=3.10", "550.54.14 sm_90", "", "nvcr.io/nvidia/pytorch:24.05-py3"},
+      {"pytorch python=>=3.11 cuda=12.8", "570.124.06 sm_90", "",
+       "nvcr.io/nvidia/pytorch:25.03-py3"},
+      {"pytorch python=3.9", "550.54.14 sm_90", "",
+       "error: the catalog has no PyTorch with Python 3.9 image"},
+      // Images already on the engine come first, if they fit.
+      {"pytorch", "550.54.14 sm_90", "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime",
        "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime"},
-      // An image already on the engine wins over a newer one that would need a pull.
-      {"pytorch",
-       "",
-       "",
-       "",
-       "550.54.14",
-       {"sm_90"},
-       "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime",
-       "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime"},
-      {"pytorch",
-       "",
-       "",
-       "",
-       "470.82.01",
-       {"sm_90"},
-       "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime",
+      {"pytorch", "470.82.01 sm_90", "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime",
        "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
-      {"pytorch",
-       "2.8",
-       "",
-       "",
-       "550.54.14",
-       {"sm_90"},
-       "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime",
+      {"pytorch 2.8", "550.54.14 sm_90", "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime",
        "pytorch/pytorch:2.8.0-cuda12.9-cudnn9-runtime"},
-      // Unknown hosts: nothing is ruled out but by the request.
-      {"pytorch", "", "", "", "", {}, "", "pytorch/pytorch:2.8.0-cuda12.9-cudnn9-runtime"},
-      {"pytorch", "2.2", "", "", "", {}, "", "pytorch/pytorch:2.2.2-cuda12.1-cudnn8-runtime"},
-      {"pytorch", "", "", "", "", {"sm_37"}, "", "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
-      // Frameworks the catalog does not hold yet.
-      {"tensorflow",
-       "2.16",
-       "",
-       "",
-       "550.54.14",
-       {"sm_90"},
-       "",
-       "error: the catalog has no TensorFlow 2.16 image"},
-      {"jax", "", "", "", "550.54.14", {"sm_90"}, "", "error: the catalog has no JAX image"},
+      {"pytorch", "550.54.14 sm_90", "nvcr.io/nvidia/pytorch:24.05-py3",
+       "nvcr.io/nvidia/pytorch:24.05-py3"},
+      // A host dlrun cannot see: no driver, no GPUs known.
+      {"pytorch", "-", "", "pytorch/pytorch:2.13.0-cuda13.2-cudnn9-runtime"},
+      {"pytorch 2.2", "-", "", "pytorch/pytorch:2.2.2-cuda12.1-cudnn8-runtime"},
+      {"pytorch", "- sm_37", "", "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
+      // TensorFlow: images FROM nvidia/cuda need the toolkit's driver.
+      {"tensorflow", "595.45.04 sm_90", "", "tensorflow/tensorflow:2.21.0-gpu"},
+      {"tensorflow", "550.54.14 sm_90", "", "tensorflow/tensorflow:2.17.0-gpu"},
+      {"tensorflow", "535.104.05 sm_80", "", "tensorflow/tensorflow:2.15.0-gpu"},
+      {"tensorflow", "525.85.12 sm_80", "", "tensorflow/tensorflow:2.14.0-gpu"},
+      {"tensorflow", "470.82.01 sm_80", "",
+       "error: TensorFlow images need driver >= 555.42.02 (CUDA 12.5)"},
+      {"tensorflow", "470.82.01 sm_80/tesla", "", "nvcr.io/nvidia/tensorflow:23.01-tf2-py3"},
+      {"tensorflow", "595.45.04 sm_35", "", "tensorflow/tensorflow:2.13.0-gpu"},
+      {"tensorflow", "595.45.04 sm_37", "", "tensorflow/tensorflow:2.13.0-gpu"},
+      {"tensorflow", "595.45.04 sm_50", "", "tensorflow/tensorflow:2.13.0-gpu"},
+      {"tensorflow", "595.45.04 sm_89", "", "tensorflow/tensorflow:2.21.0-gpu"},
+      {"tensorflow", "595.45.04 sm_120", "", "tensorflow/tensorflow:2.21.0-gpu"},
+      {"tensorflow 2.16", "550.54.14 sm_90", "", "tensorflow/tensorflow:2.16.1-gpu"},
+      {"tensorflow 2.18", "550.54.14 sm_90", "",
+       "error: TensorFlow 2.18 images need driver >= 555.42.02 (CUDA 12.5)"},
+      {"tensorflow 2.12", "550.54.14 sm_120", "", "tensorflow/tensorflow:2.12.0-gpu"},
+      {"tensorflow 2.10", "550.54.14 sm_90", "", "error: the catalog has no TensorFlow 2.10 image"},
+      // JAX (NGC).
+      {"jax", "560.35.03 sm_90", "", "nvcr.io/nvidia/jax:24.10-py3"},
+      {"jax", "550.54.14 sm_90", "", "error: JAX images need driver >= 560.28.03 (CUDA 12.6)"},
+      {"jax 0.5", "560.35.03 sm_90", "", "error: the catalog has no JAX 0.5 image"},
+      {"jax", "570.124.06 sm_52", "", "error: GPU 0 (sm_52) has no kernels in it"},
+      // Plain CUDA: the toolkit must be able to compile for every GPU.
+      {"cuda", "595.45.04 sm_90", "", "nvidia/cuda:13.1.1-cudnn-runtime-ubuntu24.04"},
+      {"cuda", "580.65.06 sm_90", "", "nvidia/cuda:13.0.0-cudnn-runtime-ubuntu24.04"},
+      {"cuda", "550.54.14 sm_90", "", "nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04"},
+      {"cuda", "535.104.05 sm_90", "", "nvidia/cuda:12.2.2-cudnn8-runtime-ubuntu22.04"},
+      {"cuda", "535.104.05 sm_90/tesla", "", "nvidia/cuda:13.1.1-cudnn-runtime-ubuntu24.04"},
+      {"cuda", "470.82.01 sm_80", "", "error: CUDA images need driver >= 590.44.01 (CUDA 13.1)"},
+      {"cuda", "470.82.01 sm_80/tesla", "", "nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04"},
+      {"cuda 12.8 devel", "570.124.06 sm_120", "", "nvidia/cuda:12.8.1-cudnn-devel-ubuntu24.04"},
+      {"cuda", "550.54.14 sm_120", "", "error: CUDA images need driver >= 590.44.01 (CUDA 13.1)"},
+      {"cuda 12.4", "550.54.14 sm_120", "",
+       "error: CUDA 12.4 cannot compile for GPU 0 (sm_120); that needs CUDA >= 12.8"},
+      {"cuda", "595.45.04 sm_61", "", "nvidia/cuda:12.9.1-cudnn-runtime-ubuntu24.04"},
+      {"cuda 13", "595.45.04 sm_61", "",
+       "error: CUDA 13.1 cannot compile for GPU 0 (sm_61); CUDA 12.9 was the last for it"},
+      {"cuda", "595.45.04 sm_35", "", "nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04"},
+      {"cuda", "- sm_90", "", "nvidia/cuda:13.1.1-cudnn-runtime-ubuntu24.04"},
   };
   STATIC_REQUIRE(sizeof(cases) / sizeof(cases[0]) >= 60);
   for (const auto& c : cases) {
-    INFO(c.framework << " " << c.version << " cuda " << c.cuda << " " << c.variant << " driver "
-                     << c.driver << " archs " << c.archs.size() << " local " << c.local);
+    INFO(c.request << " on " << c.host << (*c.local ? " with " : "") << c.local);
     const std::string result = run(c);
     const std::string expected = c.expected;
     if (expected.starts_with("error: ")) {
@@ -555,8 +243,7 @@ TEST_CASE("refusals say what would run here", "[resolve][resolver]") {
   HostFacts old_driver;
   old_driver.driver = Version::parse("470.82.01");
   old_driver.cuda_driver = Version::parse("11.4");
-  FrameworkRequest pytorch_23{"pytorch", VersionConstraint::parse("2.3"), std::nullopt,
-                              std::nullopt, std::nullopt};
+  FrameworkRequest pytorch_23{.name = "pytorch", .version = VersionConstraint::parse("2.3")};
   auto refused = resolve_image(pytorch_23, old_driver, builtin_catalog(),
                                [](const ImageEntry&) { return false; });
   // 2.3 has only a CUDA 12.1 image in the catalog, so the floor is 12.x's.
@@ -569,8 +256,9 @@ TEST_CASE("refusals say what would run here", "[resolve][resolver]") {
   blackwell.driver = Version::parse("570.124.06");
   blackwell.gpus.push_back(
       {0, "", "NVIDIA GeForce RTX 5090", "geforcertx", Version::parse("12.0"), 0});
-  FrameworkRequest pytorch_25{"pytorch", VersionConstraint::parse("2.5"), std::nullopt,
-                              std::nullopt, std::nullopt};
+  FrameworkRequest pytorch_25{.name = "pytorch",
+                              .version = VersionConstraint::parse("2.5"),
+                              .source = ImageSource::official};
   auto no_kernels = resolve_image(pytorch_25, blackwell, builtin_catalog(),
                                   [](const ImageEntry&) { return false; });
   REQUIRE_FALSE(no_kernels);
@@ -580,20 +268,78 @@ TEST_CASE("refusals say what would run here", "[resolve][resolver]") {
   CHECK(no_kernels.error().hint == "use PyTorch >= 2.7 with CUDA >= 12.8");
 }
 
+TEST_CASE("an old GPU is pointed at the newest build that still has its kernels",
+          "[resolve][resolver]") {
+  auto pascal =
+      resolve_image(parse_request("pytorch 2.11 cuda=13.0"), parse_host("595.45.04 sm_61"),
+                    builtin_catalog(), [](const ImageEntry&) { return false; });
+  REQUIRE_FALSE(pascal);
+  CHECK(pascal.error().message ==
+        "GPU 0 (sm_61) has no kernels in it (PyTorch 2.11 with CUDA 13.0: "
+        "pytorch/pytorch:2.11.0-cuda13.0-cudnn9-runtime)");
+  CHECK(pascal.error().hint ==
+        "use PyTorch 2.9 with CUDA 12.6 (pytorch/pytorch:2.9.0-cuda12.6-cudnn9-runtime), the "
+        "newest that runs on this host's GPUs");
+
+  auto toolkit = resolve_image(parse_request("cuda 13"), parse_host("595.45.04 sm_61"),
+                               builtin_catalog(), [](const ImageEntry&) { return false; });
+  REQUIRE_FALSE(toolkit);
+  CHECK(toolkit.error().hint ==
+        "use CUDA 12.9 (nvidia/cuda:12.9.1-cudnn-runtime-ubuntu24.04), the newest that runs on "
+        "this host's GPUs");
+}
+
+TEST_CASE("forward compatibility is used only where NVIDIA allows it, and said",
+          "[resolve][resolver]") {
+  const auto none_local = [](const ImageEntry&) { return false; };
+  auto data_center = resolve_image(parse_request("cuda"), parse_host("535.104.05 sm_90/tesla"),
+                                   builtin_catalog(), none_local);
+  REQUIRE(data_center);
+  CHECK(data_center->reason.ends_with(
+      "; runs on R535 through CUDA forward compatibility (data-center GPUs)"));
+
+  auto consumer = resolve_image(parse_request("cuda 13.1"), parse_host("535.104.05 sm_89/geforce"),
+                                builtin_catalog(), none_local);
+  REQUIRE_FALSE(consumer);
+  CHECK(consumer.error().message ==
+        "CUDA 13.1 images need driver >= 590.44.01 (CUDA 13.1); this host has 535.104.05");
+
+  auto unknown = resolve_image(parse_request("cuda 13.1"), parse_host("535.104.05"),
+                               builtin_catalog(), none_local);
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().hint ==
+        "upgrade the driver, or use CUDA <= 12.2; data-center GPUs on R535 could run "
+        "nvidia/cuda:13.1.1-cudnn-runtime-ubuntu24.04 through CUDA forward compatibility (this "
+        "host's GPUs are unknown)");
+}
+
+TEST_CASE("inferred catalog data is said in the reason", "[resolve][resolver]") {
+  auto resolved = resolve_image(parse_request("pytorch 2.13"), parse_host("595.45.04 sm_90"),
+                                builtin_catalog(), [](const ImageEntry&) { return false; });
+  REQUIRE(resolved);
+  CHECK(resolved->reason ==
+        "the newest PyTorch image that fits this host (driver 595.45.04, sm_90); catalog data "
+        "inferred: sass, ptx");
+}
+
 TEST_CASE("every candidate is explained", "[resolve][resolver]") {
   HostFacts host;
   host.driver = Version::parse("550.54.14");
   host.gpus.push_back({0, "", "", "", Version::parse("9.0"), 0});
-  FrameworkRequest request{"pytorch", VersionConstraint::parse("2.5"), std::nullopt, std::nullopt,
-                           std::nullopt};
+  FrameworkRequest request{.name = "pytorch", .version = VersionConstraint::parse("2.5")};
   auto resolved =
       resolve_image(request, host, builtin_catalog(), [](const ImageEntry&) { return false; });
   REQUIRE(resolved);
   CHECK(resolved->reason ==
         "the newest PyTorch image that fits this host (driver 550.54.14, sm_90)");
-  CHECK(resolved->considered.size() == builtin_catalog().images.size());
+  const auto pytorch_images =
+      std::count_if(builtin_catalog().images.begin(), builtin_catalog().images.end(),
+                    [](const ImageEntry& image) { return image.framework == "pytorch"; });
+  CHECK(resolved->considered.size() == static_cast<std::size_t>(pytorch_images));
   CHECK(resolved->considered.front().rejections.empty());
-  CHECK(resolved->considered.back().rejections.front() == "PyTorch 1.13.1 is not 2.5");
+  // Rejected ones last: official before NGC, newest first.
+  CHECK(resolved->considered.back().image->reference == "nvcr.io/nvidia/pytorch:24.01-py3");
+  CHECK(resolved->considered.back().rejections.front() == "PyTorch 2.2.0 is not 2.5");
 }
 
 TEST_CASE("version constraints", "[resolve][resolver]") {
