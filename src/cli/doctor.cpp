@@ -17,7 +17,9 @@ constexpr const char* kDoctorHelp = R"(Examples:
 Checks, each ok / warn / fail with a fix: the engine is reachable and its API version; the
 daemon accepts GPU requests (a probe container that is started, never runs, and is removed);
 rootless Docker; free disk under the daemon's data root; the host's NVIDIA driver (NVML,
-else /proc/driver/nvidia/version) and its GPUs with their compute capability.
+else /proc/driver/nvidia/version) and its GPUs with their compute capability; the newest
+PyTorch, TensorFlow, JAX and plain CUDA image that runs on them (as dlrun resolve would
+choose it, with --catalog FILE, $DLRUN_CATALOG or ~/.config/dlrun/catalog.json added).
 
 Exit codes: 0 no check failed (warnings allowed); 1 a check failed; 2 bad command line.)";
 
@@ -29,6 +31,8 @@ void add_doctor_command(CLI::App& app, const GlobalOptions& global, int& exit_st
       "doctor", "Check that this host can run GPU training jobs, and say what to fix");
   doctor->add_option("--output", options->output, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
+  doctor->add_option("--catalog", options->catalog,
+                     "A catalog file extending the built-in one, as for dlrun resolve");
   add_host_fact_options(*doctor, options->host);
   doctor->footer(kDoctorHelp);
   doctor->callback([options, &global, &exit_status] {
@@ -40,9 +44,11 @@ void add_doctor_command(CLI::App& app, const GlobalOptions& global, int& exit_st
 Result<int> run_doctor(const DoctorOptions& options, const GlobalOptions& global) {
   auto endpoint = engine::endpoint_from_environment(global.host);
   if (!endpoint) return std::unexpected(endpoint.error());
+  auto catalog = resolve::load_catalog(options.catalog);
+  if (!catalog) return std::unexpected(catalog.error());
   engine::initialize_curl();
   const doctor::Report report =
-      doctor::examine(*endpoint, resolve::overrides_from_environment(options.host));
+      doctor::examine(*endpoint, resolve::overrides_from_environment(options.host), *catalog);
   if (options.output == "json") {
     nlohmann::ordered_json out = {{"ok", !report.failed()},
                                   {"checks", nlohmann::ordered_json::array()}};

@@ -8,6 +8,7 @@
 #include "dlrun/engine/curl_transport.hpp"
 #include "dlrun/run/image_choice.hpp"
 #include "dlrun/spec/parse.hpp"
+#include "dlrun/spec/user_config.hpp"
 
 namespace dlrun::cli {
 namespace {
@@ -21,10 +22,15 @@ constexpr const char* kResolveHelp = R"(Examples:
 
 For a spec with "framework" (and no "image"), dlrun picks the image that runs on this host:
 its NVIDIA driver (NVML, /proc, or --driver-version) and every GPU's architecture (SASS in the
-image, or PTX the driver can compile). Ranked: already on the engine (no pull), newest
-framework, newest CUDA, runtime before devel. The data: data/catalog.json, sourced row by row,
+image, or PTX the driver can compile; for "cuda", a toolkit that can compile for it). CUDA
+forward compatibility counts only for data-center GPUs on the branches an image names.
+Ranked: already on the engine (no pull), official before NGC, newest framework, newest CUDA,
+runtime before devel. The data: data/catalog.json, sourced row by row (fields a source only
+implies are marked inferred, and the reason says so),
 extended by --catalog FILE, else $DLRUN_CATALOG, else ~/.config/dlrun/catalog.json (same
-format; a row with the same reference replaces the built-in one).
+format, docs/catalog.md; a row with the same reference replaces the built-in one).
+A "registry_mirror" in the spec or ~/.config/dlrun/config.json is shown as where the image
+will be pulled from; an image already on the engine under the mirror's name ranks first.
 
 Exit codes: 0 an image was chosen; 2 the spec is invalid; 125 no image fits (the error says
 what would).)";
@@ -67,6 +73,9 @@ Result<int> run_resolve(const ResolveOptions& options, const GlobalOptions& glob
   }
   auto endpoint = engine::endpoint_from_environment(global.host);
   if (!endpoint) return std::unexpected(endpoint.error());
+  auto user_config = spec::load_user_config();
+  if (!user_config) return std::unexpected(user_config.error());
+  const engine::RegistryMirrors mirrors = run::registry_mirrors(*user_config, job);
   auto catalog = resolve::load_catalog(options.catalog);
   if (!catalog) return std::unexpected(catalog.error());
   auto facts = run::docker_host_facts(*endpoint, options.host, *catalog);
@@ -78,23 +87,33 @@ Result<int> run_resolve(const ResolveOptions& options, const GlobalOptions& glob
                                               endpoint->display);
   if (!client)
     spdlog::warn("{} (images already on the engine are not ranked first)", client.error().message);
-  auto resolved = run::choose_image(*job.framework, *facts, *catalog, client ? &*client : nullptr);
+  auto resolved =
+      run::choose_image(*job.framework, *facts, *catalog, mirrors, client ? &*client : nullptr);
   if (!resolved) return std::unexpected(resolved.error());
+  // Where it comes from, when a mirror stands in for its registry (air-gapped sites).
+  std::optional<std::string> pulled_from;
+  if (auto ref = engine::parse_image_ref(resolved->chosen->reference)) {
+    const auto mirrored = engine::apply_mirror(*ref, mirrors);
+    if (mirrored != *ref) pulled_from = mirrored.full();
+  }
 
   if (options.output == "json") {
     nlohmann::ordered_json out = {{"image", resolved->chosen->reference},
                                   {"reason", resolved->reason}};
+    out["pull_from"] = pulled_from ? nlohmann::ordered_json(*pulled_from) : nullptr;
     out["candidates"] = nlohmann::ordered_json::array();
     for (const auto& verdict : resolved->considered) {
       out["candidates"].push_back({{"image", verdict.image->reference},
                                    {"fits", verdict.rejections.empty()},
                                    {"on_engine", verdict.present_locally},
-                                   {"rejections", verdict.rejections}});
+                                   {"rejections", verdict.rejections},
+                                   {"notes", verdict.notes}});
     }
     std::printf("%s\n", out.dump(2).c_str());
     return exit_code::ok;
   }
   std::printf("%s: %s\n", resolved->chosen->reference.c_str(), resolved->reason.c_str());
+  if (pulled_from) std::printf("pulled from %s (registry mirror)\n", pulled_from->c_str());
   if (options.explain) {
     std::printf("\ncandidates, best first:\n");
     for (const auto& verdict : resolved->considered) {
@@ -105,6 +124,7 @@ Result<int> run_resolve(const ResolveOptions& options, const GlobalOptions& glob
                   verdict.image->reference.c_str(),
                   verdict.present_locally ? " (on the engine)" : "",
                   reasons.empty() ? "" : (": " + reasons).c_str());
+      for (const auto& note : verdict.notes) std::printf("         (%s)\n", note.c_str());
     }
   }
   return exit_code::ok;

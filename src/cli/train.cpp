@@ -169,14 +169,14 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
   }
   if (job.image.empty()) {
     auto resolved =
-        run::choose_image(*job.framework, *facts, *catalog, client ? &*client : nullptr);
+        run::choose_image(*job.framework, *facts, *catalog,
+                          run::registry_mirrors(*user_config, job), client ? &*client : nullptr);
     if (!resolved) return std::unexpected(resolved.error());
     spdlog::info("image {}: {}", resolved->chosen->reference, resolved->reason);
     job.image = resolved->chosen->reference;
   }
 
-  engine::RegistryMirrors mirrors = user_config->registry_mirror;
-  for (const auto& [registry, mirror] : job.registry_mirror) mirrors[registry] = mirror;
+  const engine::RegistryMirrors mirrors = run::registry_mirrors(*user_config, job);
   auto requested = engine::parse_image_ref(job.image);
   if (!requested) return std::unexpected(requested.error());
   const auto image = std::optional(engine::apply_mirror(*requested, mirrors));

@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "dlrun/engine/client.hpp"
 #include "dlrun/engine/curl_transport.hpp"
 #include "dlrun/resolve/catalog.hpp"
 #include "dlrun/resolve/nvml.hpp"
+#include "dlrun/resolve/resolver.hpp"
 #include "dlrun/run/pull_display.hpp"
 
 namespace dlrun::doctor {
@@ -98,10 +100,35 @@ CheckResult disk_check(const engine::EngineInfo& info, bool local) {
   return check;
 }
 
-std::vector<CheckResult> host_checks(const resolve::HostFactsOverrides& overrides) {
+// The newest image of each framework that runs on this host, as `dlrun train` would choose it.
+std::vector<CheckResult> image_checks(const resolve::HostFacts& facts,
+                                      const resolve::Catalog& catalog,
+                                      const std::set<std::string>& on_engine) {
+  std::vector<CheckResult> checks;
+  for (const char* framework : {"pytorch", "tensorflow", "jax", "cuda"}) {
+    CheckResult check{std::string(framework) + " image", CheckStatus::ok, "", ""};
+    auto resolved = resolve::resolve_image(
+        resolve::FrameworkRequest{.name = framework}, facts, catalog,
+        [&](const resolve::ImageEntry& image) { return on_engine.contains(image.reference); });
+    if (resolved) {
+      check.detail = resolved->chosen->reference +
+                     (resolved->considered.front().present_locally ? " (on the engine)" : "");
+    } else {
+      check.status = CheckStatus::warn;
+      check.detail = "none fits: " + resolved.error().message;
+      check.fix = resolved.error().hint;
+    }
+    checks.push_back(std::move(check));
+  }
+  return checks;
+}
+
+std::vector<CheckResult> host_checks(const resolve::HostFactsOverrides& overrides,
+                                     const resolve::Catalog& catalog,
+                                     const std::set<std::string>& on_engine) {
   std::vector<CheckResult> checks;
   CheckResult driver{"host driver", CheckStatus::ok, "", ""};
-  auto facts = resolve::read_host_facts(overrides, resolve::builtin_catalog());
+  auto facts = resolve::read_host_facts(overrides, catalog);
   if (!facts) {
     driver.status = CheckStatus::fail;
     driver.detail = facts.error().message;
@@ -141,6 +168,7 @@ std::vector<CheckResult> host_checks(const resolve::HostFactsOverrides& override
     }
   }
   checks.push_back(gpus);
+  for (auto& check : image_checks(*facts, catalog, on_engine)) checks.push_back(std::move(check));
   return checks;
 }
 
@@ -163,8 +191,10 @@ std::string_view status_name(CheckStatus status) {
   return "fail";
 }
 
-Report examine(const engine::Endpoint& endpoint, const resolve::HostFactsOverrides& overrides) {
+Report examine(const engine::Endpoint& endpoint, const resolve::HostFactsOverrides& overrides,
+               const resolve::Catalog& catalog) {
   Report report;
+  std::set<std::string> on_engine;
   auto client = engine::EngineClient::connect(std::make_shared<engine::CurlTransport>(endpoint),
                                               endpoint.display);
   if (!client) {
@@ -194,9 +224,11 @@ Report examine(const engine::Endpoint& endpoint, const resolve::HostFactsOverrid
       }
       report.checks.push_back(
           disk_check(*info, endpoint.kind == engine::EndpointKind::unix_socket));
+      if (auto tags = client->local_image_tags()) on_engine = std::move(*tags);
     }
   }
-  for (auto& check : host_checks(overrides)) report.checks.push_back(std::move(check));
+  for (auto& check : host_checks(overrides, catalog, on_engine))
+    report.checks.push_back(std::move(check));
   return report;
 }
 

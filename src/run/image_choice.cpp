@@ -36,9 +36,16 @@ Result<resolve::HostFacts> docker_host_facts(const engine::Endpoint& endpoint,
   return resolve::read_host_facts(overrides, catalog);
 }
 
+engine::RegistryMirrors registry_mirrors(const spec::UserConfig& user, const spec::JobSpec& job) {
+  engine::RegistryMirrors mirrors = user.registry_mirror;
+  for (const auto& [registry, mirror] : job.registry_mirror) mirrors[registry] = mirror;
+  return mirrors;
+}
+
 Result<resolve::Resolution> choose_image(const spec::FrameworkChoice& choice,
                                          const resolve::HostFacts& host,
                                          const resolve::Catalog& catalog,
+                                         const engine::RegistryMirrors& mirrors,
                                          engine::EngineClient* client) {
   std::set<std::string> local;
   if (client != nullptr) {
@@ -46,9 +53,13 @@ Result<resolve::Resolution> choose_image(const spec::FrameworkChoice& choice,
     if (!tags) return std::unexpected(tags.error());
     local = std::move(*tags);
   }
-  return resolve::resolve_image(
-      framework_request(choice), host, catalog,
-      [&](const resolve::ImageEntry& image) { return local.contains(image.reference); });
+  const auto on_engine = [&](const resolve::ImageEntry& image) {
+    if (local.contains(image.reference)) return true;
+    auto ref = engine::parse_image_ref(image.reference);
+    return ref && (local.contains(ref->familiar()) ||
+                   local.contains(engine::apply_mirror(*ref, mirrors).familiar()));
+  };
+  return resolve::resolve_image(framework_request(choice), host, catalog, on_engine);
 }
 
 }  // namespace dlrun::run

@@ -31,6 +31,18 @@ TEST_CASE("doctor: a GPU-ready engine and host pass", "[engine][doctor]") {
   CHECK(check_named(report, "host driver")["detail"] == "550.54.14, supports CUDA 12.4 (NVML)");
   CHECK(check_named(report, "gpus")["detail"] ==
         "0: NVIDIA H100 80GB HBM3 (sm_90, 85.9 GB); 1: NVIDIA GeForce RTX 4090 (sm_89, 25.8 GB)");
+  // The newest image of each framework for driver 550.54.14 and sm_90 + sm_89; one already on
+  // the engine counts as such (the fixture tags a PyTorch image there).
+  CHECK(check_named(report, "pytorch image")["detail"] ==
+        "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime (on the engine)");
+  CHECK(check_named(report, "tensorflow image")["detail"] == "tensorflow/tensorflow:2.17.0-gpu");
+  CHECK(check_named(report, "cuda image")["detail"] ==
+        "nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04");
+  const auto jax = check_named(report, "jax image");
+  CHECK(jax["status"] == "warn");
+  CHECK(jax["detail"] ==
+        "none fits: JAX images need driver >= 560.28.03 (CUDA 12.6); this host has 550.54.14");
+  CHECK(jax["fix"] == "upgrade the driver");
   // The probe container is gone.
   const auto listed = run_process({.args = {"/usr/bin/docker", "-H", job.engine().gpu_host(), "ps",
                                             "-aq", "--filter", "label=dlrun.job=doctor-probe"}});

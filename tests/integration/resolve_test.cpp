@@ -93,3 +93,54 @@ TEST_CASE("a user catalog brings in-house images into resolution", "[engine][res
 }
 
 }  // namespace dlrun::testing
+
+namespace dlrun::testing {
+
+TEST_CASE("resolution pulls through a registry mirror, and knows the mirror's copy on the engine",
+          "[engine][resolve][registry]") {
+  JobFixture job;
+  const std::string mirrored = job.engine().registry() + "/dlrun-test/mirrored:1";
+  const auto tagged = run_process({.args = {"/usr/bin/docker", "-H", job.engine().gpu_host(), "tag",
+                                            "dlrun-test/busybox:1", mirrored}});
+  REQUIRE(tagged.exit_code == 0);
+  const std::string catalog = (job.dir() / "catalog.json").string();
+  const auto row = [](const char* version, const char* reference) {
+    return nlohmann::json{{"framework", "pytorch"},
+                          {"version", version},
+                          {"cuda", "12.8"},
+                          {"variant", "runtime"},
+                          {"source_kind", "official"},
+                          {"reference", reference},
+                          {"sass", {"sm_90"}},
+                          {"driver_rule", "minor_version_compatibility"},
+                          {"source", "the test"}};
+  };
+  std::ofstream(catalog) << nlohmann::json{
+      {"images", {row("2.98.0", "dlrun-test/mirrored:1"), row("2.99.0", "dlrun-test/absent:1")}}};
+  nlohmann::json spec = {{"framework", {{"name", "pytorch"}, {"version", ">=2.98"}}}};
+  spec["image"] = nullptr;
+  const std::vector<std::string> args = {"resolve",   "--catalog",  catalog, "--driver-version",
+                                         "550.54.14", "--gpu-arch", "sm_90"};
+
+  // Without the mirror, the mirror's copy is just another image: the newest wins.
+  auto direct = args;
+  direct.insert(direct.begin() + 1, job.write_spec(spec));
+  CHECK(job.dlrun(direct).out.starts_with("dlrun-test/absent:1: the newest PyTorch image"));
+
+  spec["registry_mirror"] = {{"docker.io", job.engine().registry()}};
+  auto through_mirror = args;
+  through_mirror.insert(through_mirror.begin() + 1, job.write_spec(spec));
+  const auto resolved = job.dlrun(through_mirror);
+  INFO(resolved.err);
+  CHECK(resolved.exit_code == 0);
+  CHECK(resolved.out ==
+        "dlrun-test/mirrored:1: already on the engine, and fits this host (driver 550.54.14, "
+        "sm_90)\npulled from " +
+            mirrored + " (registry mirror)\n");
+  through_mirror.insert(through_mirror.end(), {"--output", "json"});
+  CHECK(nlohmann::json::parse(job.dlrun(through_mirror).out)["pull_from"] == mirrored);
+
+  run_process({.args = {"/usr/bin/docker", "-H", job.engine().gpu_host(), "rmi", mirrored}});
+}
+
+}  // namespace dlrun::testing

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 
 #include "dlrun/cli/common.hpp"
@@ -11,6 +12,7 @@ namespace dlrun::cli {
 struct DoctorOptions {
   std::string output = "text";  // text, json
   resolve::HostFactsOverrides host;
+  std::optional<std::string> catalog;  // --catalog
 };
 
 void add_doctor_command(CLI::App& app, const GlobalOptions& global, int& exit_status);

@@ -25,7 +25,9 @@ struct Report {
 
 // Runs every check; one that cannot run (the engine is unreachable, say) fails or warns
 // rather than stopping the others.
-Report examine(const engine::Endpoint& endpoint, const resolve::HostFactsOverrides& overrides);
+// `catalog` answers "the newest image of each framework that fits this host".
+Report examine(const engine::Endpoint& endpoint, const resolve::HostFactsOverrides& overrides,
+               const resolve::Catalog& catalog);
 
 std::string_view status_name(CheckStatus status);
 

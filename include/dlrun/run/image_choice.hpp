@@ -5,6 +5,7 @@
 #include "dlrun/resolve/host_facts.hpp"
 #include "dlrun/resolve/resolver.hpp"
 #include "dlrun/spec/job_spec.hpp"
+#include "dlrun/spec/user_config.hpp"
 
 namespace dlrun::run {
 
@@ -17,11 +18,15 @@ Result<resolve::HostFacts> docker_host_facts(const engine::Endpoint& endpoint,
                                              const resolve::HostFactsOverrides& overrides,
                                              const resolve::Catalog& catalog);
 
+// The registry mirrors a job pulls through: the user's config, overridden by the spec's.
+engine::RegistryMirrors registry_mirrors(const spec::UserConfig& user, const spec::JobSpec& job);
+
 // Resolves the spec's framework on this host; with a client, images already on the engine rank
-// first (no pull of many gigabytes).
+// first (no pull of many gigabytes), whether under their own name or a mirror's.
 Result<resolve::Resolution> choose_image(const spec::FrameworkChoice& choice,
                                          const resolve::HostFacts& host,
                                          const resolve::Catalog& catalog,
+                                         const engine::RegistryMirrors& mirrors,
                                          engine::EngineClient* client);
 
 }  // namespace dlrun::run
