@@ -164,6 +164,8 @@ std::vector<CheckResult> host_checks(const resolve::HostFactsOverrides& override
       gpus.detail += " (sm_" + std::to_string(gpu.compute_capability->major()) +
                      std::to_string(gpu.compute_capability->minor());
       if (gpu.memory_bytes > 0) gpus.detail += ", " + run::format_bytes(gpu.memory_bytes);
+      // The brand decides whether CUDA forward compatibility applies (data-center GPUs only).
+      if (!gpu.brand.empty()) gpus.detail += ", brand " + gpu.brand;
       gpus.detail += ")";
     }
   }

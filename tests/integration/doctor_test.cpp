@@ -30,7 +30,8 @@ TEST_CASE("doctor: a GPU-ready engine and host pass", "[engine][doctor]") {
   CHECK(check_named(report, "nvidia device driver")["status"] == "ok");
   CHECK(check_named(report, "host driver")["detail"] == "550.54.14, supports CUDA 12.4 (NVML)");
   CHECK(check_named(report, "gpus")["detail"] ==
-        "0: NVIDIA H100 80GB HBM3 (sm_90, 85.9 GB); 1: NVIDIA GeForce RTX 4090 (sm_89, 25.8 GB)");
+        "0: NVIDIA H100 80GB HBM3 (sm_90, 85.9 GB, brand tesla); 1: NVIDIA GeForce RTX 4090 "
+        "(sm_89, 25.8 GB, brand geforcertx)");
   // The newest image of each framework for driver 550.54.14 and sm_90 + sm_89; one already on
   // the engine counts as such (the fixture tags a PyTorch image there).
   CHECK(check_named(report, "pytorch image")["detail"] ==
