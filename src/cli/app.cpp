@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "dlrun/cli/clean.hpp"
 #include "dlrun/cli/common.hpp"
 #include "dlrun/cli/doctor.hpp"
 #include "dlrun/cli/resolve.hpp"
@@ -18,6 +19,7 @@ constexpr const char* kAppHelp = R"(Examples:
   dlrun train --help              options, defaults and exit codes of a run
   dlrun resolve train.json        which image a framework spec gets on this host, and why
   dlrun doctor                    can this host run GPU jobs? what to fix
+  dlrun clean                     remove containers left by a dlrun that was killed
 
 Spec reference: docs/spec.md. Exit codes: docs/exit-codes.md.)";
 }  // namespace
@@ -43,6 +45,7 @@ int run(int argc, char** argv) {
   add_validate_command(app, global, exit_status);
   add_resolve_command(app, global, exit_status);
   add_doctor_command(app, global, exit_status);
+  add_clean_command(app, global, exit_status);
 
   try {
     app.parse(argc, argv);

@@ -16,7 +16,8 @@ constexpr const char* kDoctorHelp = R"(Examples:
 
 Checks, each ok / warn / fail with a fix: the engine is reachable and its API version; the
 daemon accepts GPU requests (a probe container that is started, never runs, and is removed);
-rootless Docker; free disk under the daemon's data root; the host's NVIDIA driver (NVML,
+rootless Docker; free disk under the daemon's data root; containers left behind by a dlrun
+that was killed (dlrun clean removes them); the host's NVIDIA driver (NVML,
 else /proc/driver/nvidia/version) and its GPUs with their compute capability; the newest
 PyTorch, TensorFlow, JAX and plain CUDA image that runs on them (as dlrun resolve would
 choose it, with --catalog FILE, $DLRUN_CATALOG or ~/.config/dlrun/catalog.json added).

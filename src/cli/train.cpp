@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "dlrun/cli/clean.hpp"
 #include "dlrun/engine/client.hpp"
 #include "dlrun/engine/curl_transport.hpp"
 #include "dlrun/engine/endpoint.hpp"
@@ -166,6 +167,7 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
         std::make_shared<engine::CurlTransport>(*endpoint), endpoint->display);
     if (!connected) return std::unexpected(connected.error());
     client.emplace(std::move(*connected));
+    remove_finished_orphans(*client);
   }
   if (job.image.empty()) {
     auto resolved =

@@ -11,6 +11,7 @@
 #include "dlrun/resolve/catalog.hpp"
 #include "dlrun/resolve/nvml.hpp"
 #include "dlrun/resolve/resolver.hpp"
+#include "dlrun/run/orphans.hpp"
 #include "dlrun/run/pull_display.hpp"
 
 namespace dlrun::doctor {
@@ -97,6 +98,26 @@ CheckResult disk_check(const engine::EngineInfo& info, bool local) {
     check.fix =
         "room for a few framework images at most; docker system df shows what takes the space";
   }
+  return check;
+}
+
+// Containers of dlruns that were killed outright (run/orphans.hpp).
+CheckResult orphan_check(engine::EngineClient& client) {
+  CheckResult check{"left-behind containers", CheckStatus::ok, "none", ""};
+  auto orphans = run::find_orphans(client);
+  if (!orphans) {
+    check.status = CheckStatus::warn;
+    check.detail = "cannot list dlrun's containers: " + orphans.error().message;
+    return check;
+  }
+  if (orphans->empty()) return check;
+  const auto running = std::count_if(orphans->begin(), orphans->end(),
+                                     [](const run::Orphan& orphan) { return orphan.running; });
+  check.status = CheckStatus::warn;
+  check.detail = std::to_string(orphans->size()) + " of dlruns that were killed (" +
+                 std::to_string(running) + " still running)";
+  check.fix = running > 0 ? "dlrun clean --running stops and removes them"
+                          : "dlrun clean removes them (so does the next dlrun train)";
   return check;
 }
 
@@ -226,6 +247,7 @@ Report examine(const engine::Endpoint& endpoint, const resolve::HostFactsOverrid
       }
       report.checks.push_back(
           disk_check(*info, endpoint.kind == engine::EndpointKind::unix_socket));
+      report.checks.push_back(orphan_check(*client));
       if (auto tags = client->local_image_tags()) on_engine = std::move(*tags);
     }
   }

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <random>
 
+#include "dlrun/run/orphans.hpp"
+
 namespace dlrun::run {
 namespace {
 
@@ -46,6 +48,7 @@ HostContext current_host(std::string spec_digest) {
   };
   host.spec_digest = std::move(spec_digest);
   host.run_suffix = random_suffix();
+  host.owner = owner_of_this_process();
   return host;
 }
 
@@ -129,6 +132,7 @@ Result<ContainerPlan> make_plan(const spec::JobSpec& spec, const HostContext& ho
   plan.labels[std::string(kManagedLabel)] = "true";
   plan.labels[std::string(kJobLabel)] = spec.name;
   plan.labels[std::string(kDigestLabel)] = host.spec_digest;
+  if (!host.owner.empty()) plan.labels[std::string(kOwnerLabel)] = host.owner;
   return plan;
 }
 

@@ -24,9 +24,10 @@ struct HostContext {
   std::function<std::optional<std::string>(std::string_view)> lookup_env;
   std::string spec_digest;  // "sha256:…" of the spec file
   std::string run_suffix;   // makes container names unique across concurrent runs
+  std::string owner;        // this dlrun process (run/orphans.hpp); empty: no owner label
 };
 
-// Reads the real process: uid, gid, user name, environment, and a random run suffix.
+// Reads the real process: uid, gid, user name, environment, owner, and a random run suffix.
 HostContext current_host(std::string spec_digest);
 
 struct PlannedEnv {

@@ -138,7 +138,14 @@ TEST_CASE("sandbox and deep-learning defaults are always in the request", "[run]
   CHECK(labels["dlrun.managed"] == "true");
   CHECK(labels["dlrun.job"] == "t");
   CHECK(labels["dlrun.spec-digest"] == "sha256:abc");
+  CHECK_FALSE(labels.contains("dlrun.owner"));  // no owner known: no label
   CHECK(plan->container_name == "dlrun-t-ffffff");
+
+  // The owning process, so that a dlrun killed with SIGKILL leaves a container that can be
+  // told from a running job's (run/orphans.hpp).
+  HostContext owned = host_with({});
+  owned.owner = "host:boot:42:1000";
+  CHECK(body_of(*make_plan(spec_of(""), owned))["Labels"]["dlrun.owner"] == "host:boot:42:1000");
 }
 
 }  // namespace dlrun::run

@@ -1,0 +1,96 @@
+#include "dlrun/cli/clean.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "dlrun/engine/curl_transport.hpp"
+#include "dlrun/run/orphans.hpp"
+
+namespace dlrun::cli {
+namespace {
+
+constexpr const char* kCleanHelp = R"(Examples:
+  dlrun clean                 remove the finished containers of dlruns that were killed
+  dlrun clean --running       and stop and remove the ones still running
+  dlrun clean --dry-run       only list them
+
+dlrun removes its container on every way out it can see: the job's end, a timeout, Ctrl-C,
+SIGTERM, SIGHUP. A dlrun killed outright (kill -9, the OOM killer, a CI runner torn down)
+cannot; its container stays, labelled with the process that owned it. `dlrun train` removes
+such containers once they have finished; `dlrun clean --running` also stops the ones whose job
+still runs with nobody watching it. Only containers of dlruns on this host whose process is
+gone are touched (another host's, on a shared engine, are left alone).
+
+Exit codes: 0 done (or nothing to do); 125 the engine failed (the error says what to do).)";
+
+std::string describe(const run::Orphan& orphan) {
+  return orphan.name + (orphan.job.empty() ? "" : " (job " + orphan.job + ")");
+}
+
+}  // namespace
+
+void add_clean_command(CLI::App& app, const GlobalOptions& global, int& exit_status) {
+  auto options = std::make_shared<CleanOptions>();
+  CLI::App* clean = app.add_subcommand(
+      "clean", "Remove containers left behind by a dlrun that was killed (kill -9)");
+  clean->add_flag("--running", options->running, "Also stop and remove those whose job still runs");
+  clean->add_flag("--dry-run", options->dry_run, "List them, remove nothing");
+  clean->footer(kCleanHelp);
+  clean->callback([options, &global, &exit_status] {
+    auto result = run_clean(*options, global);
+    exit_status = result ? *result : report(result.error());
+  });
+}
+
+Result<int> run_clean(const CleanOptions& options, const GlobalOptions& global) {
+  auto endpoint = engine::endpoint_from_environment(global.host);
+  if (!endpoint) return std::unexpected(endpoint.error());
+  engine::initialize_curl();
+  auto client = engine::EngineClient::connect(std::make_shared<engine::CurlTransport>(*endpoint),
+                                              endpoint->display);
+  if (!client) return std::unexpected(client.error());
+  auto orphans = run::find_orphans(*client);
+  if (!orphans) return std::unexpected(orphans.error());
+  if (orphans->empty()) std::printf("nothing to clean\n");
+  for (const auto& orphan : *orphans) {
+    if (orphan.running && !options.running) {
+      std::printf("left %s: still running (its dlrun was killed); --running stops it\n",
+                  describe(orphan).c_str());
+      continue;
+    }
+    if (options.dry_run) {
+      std::printf("would remove %s%s\n", describe(orphan).c_str(),
+                  orphan.running ? ", stopping its job" : "");
+      continue;
+    }
+    if (auto removed = client->remove_container(orphan.id); !removed)
+      return std::unexpected(removed.error());
+    std::printf("removed %s%s\n", describe(orphan).c_str(),
+                orphan.running ? ", its job stopped" : "");
+  }
+  return exit_code::ok;
+}
+
+void remove_finished_orphans(engine::EngineClient& client) {
+  auto orphans = run::find_orphans(client);
+  if (!orphans) {
+    spdlog::warn("could not look for containers left by killed dlruns: {}",
+                 orphans.error().message);
+    return;
+  }
+  for (const auto& orphan : *orphans) {
+    if (orphan.running) {
+      spdlog::warn(
+          "{} still runs, but the dlrun that started it was killed; `dlrun clean "
+          "--running` stops and removes it",
+          describe(orphan));
+    } else if (auto removed = client.remove_container(orphan.id); removed) {
+      spdlog::info("removed {}, left behind by a dlrun that was killed", describe(orphan));
+    } else {
+      spdlog::warn("could not remove {}: {}", describe(orphan), removed.error().message);
+    }
+  }
+}
+
+}  // namespace dlrun::cli
