@@ -3,7 +3,7 @@
 # socket, data-root and exec-root under DIR, and a small image imported from a busybox-static
 # root filesystem, so nothing needs a registry.
 #
-#   private-engine.sh start DIR [--image NAME] [--nvidia-hook-double]
+#   private-engine.sh start DIR [--image NAME] [--nvidia-hook-double] [--tls-port PORT]
 #   private-engine.sh stop DIR
 #   private-engine.sh import-image NAME     (into the engine DOCKER_HOST names)
 #
@@ -11,11 +11,13 @@
 # nvidia-container-runtime-hook on dockerd's PATH: dockerd then registers its NVIDIA device
 # driver and honours GPU requests, and the stand-in records each call under DIR/hook-calls
 # (and fails as the real one does for a container whose environment has
-# DLRUN_TEST_HOOK_FAIL=1). Needs root.
+# DLRUN_TEST_HOOK_FAIL=1). --tls-port also listens on tcp://127.0.0.1:PORT with TLS and client
+# certificates (--tlsverify): a CA and the daemon's certificate are made under DIR/tls, and a
+# client's in DIR/tls/client (ca.pem, cert.pem, key.pem: a DOCKER_CERT_PATH). Needs root.
 set -euo pipefail
 
 usage() {
-  echo "usage: private-engine.sh start DIR [--image NAME] [--nvidia-hook-double] | stop DIR | import-image NAME" >&2
+  echo "usage: private-engine.sh start DIR [--image NAME] [--nvidia-hook-double] [--tls-port PORT] | stop DIR | import-image NAME" >&2
   exit 2
 }
 action=${1:-}; dir=${2:-}
@@ -23,10 +25,12 @@ action=${1:-}; dir=${2:-}
 shift 2
 image=""
 hook_double=false
+tls_port=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --image) image=${2:?--image needs a name}; shift 2 ;;
     --nvidia-hook-double) hook_double=true; shift ;;
+    --tls-port) tls_port=${2:?--tls-port needs a port}; shift 2 ;;
     *) usage ;;
   esac
 done
@@ -76,6 +80,30 @@ HOOK
   chmod 755 "$dir/hookbin/nvidia-container-runtime-hook"
 }
 
+# A CA, the daemon's certificate for 127.0.0.1 and a client certificate, as Docker's
+# "Protect the Docker daemon socket" guide makes them.
+write_tls_material() {
+  local tls="$dir/tls"
+  mkdir -p "$tls/client"
+  (
+    cd "$tls"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=dlrun-test-ca" \
+      -keyout ca-key.pem -out ca.pem 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+      -keyout server-key.pem -out server.csr 2>/dev/null
+    printf 'subjectAltName = IP:127.0.0.1\nextendedKeyUsage = serverAuth\n' > server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 \
+      -extfile server.ext -out server-cert.pem 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=dlrun-test-client" \
+      -keyout client/key.pem -out client.csr 2>/dev/null
+    printf 'extendedKeyUsage = clientAuth\n' > client.ext
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2 \
+      -extfile client.ext -out client/cert.pem 2>/dev/null
+    cp ca.pem client/ca.pem
+  )
+  echo "127.0.0.1:$tls_port" > "$tls/address"
+}
+
 # Imports a busybox root filesystem as image $2 into the engine at $1 (a DOCKER_HOST value).
 import_busybox() {
   local host=$1 name=$2 root
@@ -102,14 +130,20 @@ start() {
   fi
   stop
   mkdir -p "$dir/data" "$dir/exec"
-  local path_prefix=""
+  local path_prefix="" tls_args=()
   if $hook_double; then write_hook_double; path_prefix="$dir/hookbin:"; fi
+  if [ -n "$tls_port" ]; then
+    command -v openssl >/dev/null || { echo "private-engine.sh: openssl is missing: apt-get install openssl" >&2; exit 77; }
+    write_tls_material
+    tls_args=(--host "tcp://127.0.0.1:$tls_port" --tlsverify --tlscacert "$dir/tls/ca.pem"
+      --tlscert "$dir/tls/server-cert.pem" --tlskey "$dir/tls/server-key.pem")
+  fi
   # No bridge or iptables: the engine must not touch the host's network, and jobs that need a
   # network can use "network": "host".
   PATH="$path_prefix$PATH" dockerd \
     --host "unix://$socket" --data-root "$dir/data" --exec-root "$dir/exec" \
     --pidfile "$dir/dockerd.pid" --bridge none --iptables=false --ip-masq=false \
-    > "$dir/dockerd.log" 2>&1 &
+    "${tls_args[@]}" > "$dir/dockerd.log" 2>&1 &
   for _ in $(seq 1 150); do
     if docker -H "unix://$socket" version >/dev/null 2>&1; then
       [ -z "$image" ] || import_busybox "unix://$socket" "$image"

@@ -21,6 +21,10 @@ constexpr const char* kAppHelp = R"(Examples:
   dlrun doctor                    can this host run GPU jobs? what to fix
   dlrun clean                     remove containers left by a dlrun that was killed
 
+The daemon is found as the docker CLI finds it: --context or --host, else $DOCKER_HOST (with
+DOCKER_TLS_VERIFY / DOCKER_CERT_PATH for TLS), else $DOCKER_CONTEXT, else the current context
+(docker context use), else /var/run/docker.sock.
+
 Spec reference: docs/spec.md. Exit codes: docs/exit-codes.md.)";
 }  // namespace
 
@@ -34,7 +38,10 @@ int run(int argc, char** argv) {
 
   GlobalOptions global;
   app.add_option("-H,--host", global.host,
-                 "Docker daemon, e.g. unix:///run/user/1000/docker.sock (default: $DOCKER_HOST)");
+                 "Docker daemon, e.g. unix:///run/user/1000/docker.sock (default: $DOCKER_HOST, "
+                 "else the docker CLI's context, else /var/run/docker.sock)");
+  app.add_option("--context", global.context,
+                 "A docker CLI context by name (docker context ls), instead of --host");
   app.add_option("--log-level", global.log_level, "dlrun's own messages: error, warn, info, debug")
       ->check(CLI::IsMember({"error", "warn", "info", "debug"}));
   app.add_flag("-q,--quiet", global.quiet, "Print only warnings and errors of dlrun's own");

@@ -44,7 +44,7 @@ void add_clean_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
 }
 
 Result<int> run_clean(const CleanOptions& options, const GlobalOptions& global) {
-  auto endpoint = engine::endpoint_from_environment(global.host);
+  auto endpoint = engine::endpoint_from_environment(global.host, global.context);
   if (!endpoint) return std::unexpected(endpoint.error());
   engine::initialize_curl();
   auto client = engine::EngineClient::connect(std::make_shared<engine::CurlTransport>(*endpoint),

@@ -43,7 +43,7 @@ void add_doctor_command(CLI::App& app, const GlobalOptions& global, int& exit_st
 }
 
 Result<int> run_doctor(const DoctorOptions& options, const GlobalOptions& global) {
-  auto endpoint = engine::endpoint_from_environment(global.host);
+  auto endpoint = engine::endpoint_from_environment(global.host, global.context);
   if (!endpoint) return std::unexpected(endpoint.error());
   auto catalog = resolve::load_catalog(options.catalog);
   if (!catalog) return std::unexpected(catalog.error());

@@ -71,7 +71,7 @@ Result<int> run_resolve(const ResolveOptions& options, const GlobalOptions& glob
     }
     return exit_code::ok;
   }
-  auto endpoint = engine::endpoint_from_environment(global.host);
+  auto endpoint = engine::endpoint_from_environment(global.host, global.context);
   if (!endpoint) return std::unexpected(endpoint.error());
   auto user_config = spec::load_user_config();
   if (!user_config) return std::unexpected(user_config.error());

@@ -134,7 +134,7 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
   if (auto applied = spec::apply_overrides(job, options.overrides); !applied) {
     return std::unexpected(applied.error());
   }
-  auto endpoint = engine::endpoint_from_environment(global.host);
+  auto endpoint = engine::endpoint_from_environment(global.host, global.context);
   if (!endpoint) return std::unexpected(endpoint.error());
   const auto unsafe =
       options.allow_unsafe_mounts ? run::UnsafeMounts::allow : run::UnsafeMounts::refuse;

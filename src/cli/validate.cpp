@@ -39,7 +39,7 @@ Result<int> run_validate(const ValidateOptions& options, const GlobalOptions& gl
   auto loaded = spec::load_job_spec(options.spec_file);
   if (!loaded) return std::unexpected(loaded.error());
   std::optional<std::string> socket;
-  if (auto endpoint = engine::endpoint_from_environment(global.host);
+  if (auto endpoint = engine::endpoint_from_environment(global.host, global.context);
       endpoint && endpoint->kind == engine::EndpointKind::unix_socket) {
     socket = endpoint->socket_path;
   }

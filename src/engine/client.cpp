@@ -147,6 +147,13 @@ Result<EngineClient> EngineClient::connect(std::shared_ptr<Transport> transport,
   auto ping =
       transport->send({.method = "GET", .target = "/_ping", .timeout = std::chrono::seconds(10)});
   if (!ping) return std::unexpected(ping.error());
+  if (ping->status == 400 &&
+      ping->body.find("Client sent an HTTP request to an HTTPS server") != std::string::npos) {
+    return fail(ErrorKind::engine_unreachable,
+                "the Docker daemon at " + endpoint_display + " speaks TLS, and dlrun did not",
+                "set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH to the directory with ca.pem, "
+                "cert.pem and key.pem (or use a Docker context that has them)");
+  }
   if (ping->status != 200) {
     return fail(ErrorKind::engine_unreachable,
                 "the Docker daemon at " + endpoint_display +

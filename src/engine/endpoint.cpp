@@ -1,8 +1,101 @@
 #include "dlrun/engine/endpoint.hpp"
 
 #include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "dlrun/spec/digest.hpp"
 
 namespace dlrun::engine {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string env_or_empty(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? std::string() : std::string(value);
+}
+
+// ca.pem, cert.pem and key.pem in `dir`; like the CLI, a file that is not there is left out.
+TlsSettings tls_files_in(const fs::path& dir, bool verify) {
+  TlsSettings tls;
+  tls.verify = verify;
+  const auto existing = [&](const char* name) {
+    return fs::exists(dir / name) ? (dir / name).string() : std::string();
+  };
+  tls.ca_file = existing("ca.pem");
+  tls.cert_file = existing("cert.pem");
+  tls.key_file = existing("key.pem");
+  return tls;
+}
+
+Endpoint with_tls(Endpoint endpoint, TlsSettings tls) {
+  if (endpoint.kind != EndpointKind::tcp) return endpoint;  // TLS is for TCP only
+  endpoint.base_url.replace(0, endpoint.base_url.find("://"), "https");
+  endpoint.tls = std::move(tls);
+  return endpoint;
+}
+
+// DOCKER_TLS_VERIFY (any non-empty value, even "0") verifies; DOCKER_TLS alone encrypts only.
+Endpoint with_tls_from_environment(Endpoint endpoint) {
+  const bool verify = !env_or_empty("DOCKER_TLS_VERIFY").empty();
+  if (!verify && env_or_empty("DOCKER_TLS").empty()) return endpoint;
+  const std::string cert_path = env_or_empty("DOCKER_CERT_PATH");
+  return with_tls(
+      std::move(endpoint),
+      tls_files_in(cert_path.empty() ? docker_config_dir() : fs::path(cert_path), verify));
+}
+
+Result<Endpoint> from_context(const std::string& name, std::string_view chosen_by) {
+  const fs::path config = docker_config_dir();
+  // The CLI files a context under the SHA-256 of its name.
+  const std::string key = spec::sha256_digest(name).substr(std::string_view("sha256:").size());
+  const fs::path meta_file = config / "contexts" / "meta" / key / "meta.json";
+  std::ifstream in(meta_file);
+  if (!in) {
+    return fail(ErrorKind::usage,
+                "Docker context \"" + name + "\" (" + std::string(chosen_by) +
+                    ") does not exist: no " + meta_file.string(),
+                "`docker context ls` lists the contexts; `docker context use default` goes back "
+                "to DOCKER_HOST and the default socket");
+  }
+  std::string host;
+  bool skip_verify = false;
+  try {
+    const auto meta = nlohmann::json::parse(in);
+    const auto& docker = meta.at("Endpoints").at("docker");
+    host = docker.at("Host").get<std::string>();
+    skip_verify = docker.value("SkipTLSVerify", false);
+  } catch (const nlohmann::json::exception& error) {
+    return fail(ErrorKind::usage,
+                "Docker context \"" + name + "\" is unreadable: " + meta_file.string() + ": " +
+                    error.what(),
+                "recreate it with `docker context rm` and `docker context create`");
+  }
+  auto endpoint = parse_docker_host(host);
+  if (!endpoint) return endpoint;
+  endpoint->display = host + " (Docker context " + name + ")";
+  const fs::path tls_dir = config / "contexts" / "tls" / key / "docker";
+  if (fs::exists(tls_dir) || skip_verify) {
+    endpoint = with_tls(std::move(*endpoint), tls_files_in(tls_dir, !skip_verify));
+  }
+  return endpoint;
+}
+
+std::string current_context() {
+  std::ifstream in(docker_config_dir() / "config.json");
+  if (!in) return "";
+  try {
+    const auto config = nlohmann::json::parse(in);
+    if (config.contains("currentContext") && config["currentContext"].is_string())
+      return config["currentContext"].get<std::string>();
+  } catch (const nlohmann::json::exception&) {
+    // A broken config.json is reported where its credentials are read; here it names no context.
+  }
+  return "";
+}
+
+}  // namespace
 
 Result<Endpoint> parse_docker_host(std::string_view value) {
   Endpoint endpoint;
@@ -33,12 +126,6 @@ Result<Endpoint> parse_docker_host(std::string_view value) {
     return fail(ErrorKind::usage, "DOCKER_HOST \"" + std::string(value) + "\" names no host",
                 "write it as tcp://host:2375 or unix:///var/run/docker.sock");
   }
-  const char* tls = std::getenv("DOCKER_TLS_VERIFY");
-  if (tls != nullptr && *tls != '\0') {
-    return fail(ErrorKind::usage,
-                "DOCKER_TLS_VERIFY is set, but dlrun does not speak TLS to the daemon yet",
-                "reach the daemon through its Unix socket, or an SSH-forwarded one");
-  }
   std::string host_port(rest);
   std::string prefix;
   if (const auto slash = host_port.find('/'); slash != std::string::npos) {
@@ -52,11 +139,36 @@ Result<Endpoint> parse_docker_host(std::string_view value) {
   return endpoint;
 }
 
-Result<Endpoint> endpoint_from_environment(std::string_view host_flag) {
-  if (!host_flag.empty()) return parse_docker_host(host_flag);
-  const char* docker_host = std::getenv("DOCKER_HOST");
-  if (docker_host != nullptr && *docker_host != '\0') return parse_docker_host(docker_host);
-  return parse_docker_host(kDefaultDockerHost);
+fs::path docker_config_dir() {
+  if (const std::string dir = env_or_empty("DOCKER_CONFIG"); !dir.empty()) return dir;
+  return fs::path(env_or_empty("HOME")) / ".docker";
+}
+
+Result<Endpoint> endpoint_from_environment(std::string_view host_flag,
+                                           std::string_view context_flag) {
+  if (!host_flag.empty() && !context_flag.empty()) {
+    return fail(ErrorKind::usage, "--host and --context both name the Docker daemon",
+                "give one of them");
+  }
+  const auto named_host = [](std::string_view value) -> Result<Endpoint> {
+    auto endpoint = parse_docker_host(value);
+    if (!endpoint) return endpoint;
+    return with_tls_from_environment(std::move(*endpoint));
+  };
+  // "default" is the context of DOCKER_HOST and the default socket, whoever names it.
+  const auto context = [&](const std::string& name, std::string_view chosen_by) {
+    if (name != "default") return from_context(name, chosen_by);
+    const std::string host = env_or_empty("DOCKER_HOST");
+    return named_host(host.empty() ? std::string(kDefaultDockerHost) : host);
+  };
+  if (!context_flag.empty()) return context(std::string(context_flag), "--context");
+  if (!host_flag.empty()) return named_host(host_flag);
+  if (const std::string host = env_or_empty("DOCKER_HOST"); !host.empty()) return named_host(host);
+  if (const std::string name = env_or_empty("DOCKER_CONTEXT"); !name.empty())
+    return context(name, "DOCKER_CONTEXT");
+  if (const std::string name = current_context(); !name.empty())
+    return context(name, "currentContext in " + (docker_config_dir() / "config.json").string());
+  return named_host(kDefaultDockerHost);
 }
 
 }  // namespace dlrun::engine

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The private Docker engines the integration tests run against (a ctest fixture):
 #   DIR/gpu    - with a stand-in for NVIDIA's hook, so GPU requests work end to end
-#   DIR/plain  - without it, like a host without the NVIDIA Container Toolkit
+#   DIR/plain  - without it, like a host without the NVIDIA Container Toolkit; it also listens
+#            on tcp://127.0.0.1:PORT+1 with TLS and client certificates (DIR/plain/tls/client)
 # both holding the test image dlrun-test/busybox:1 (the GPU engine also dlrun-test/cuda12.4:1,
 # which requires CUDA 12.4 the way nvidia/cuda images do), and
 #   DIR/registry - Debian's docker-registry on 127.0.0.1:PORT with htpasswd auth, holding
@@ -97,7 +98,7 @@ case "$action" in
     port=${3:?usage: engine.sh start DIR PORT}
     mkdir -p "$dir"
     start_one gpu --nvidia-hook-double
-    start_one plain
+    start_one plain --tls-port $((port + 1))
     # An image that states its CUDA needs as nvidia/cuda images do.
     gpu="unix://$dir/gpu/docker.sock"
     docker -H "$gpu" create --name cuda-base dlrun-test/busybox:1 true >/dev/null

@@ -38,6 +38,9 @@ std::string first_line(const fs::path& file) {
 std::string TestEngine::registry() const {
   return first_line(dir / "registry/address");
 }
+std::string TestEngine::tls_host() const {
+  return "tcp://" + first_line(dir / "plain/tls/address");
+}
 std::string TestEngine::registry_user() const {
   return first_line(dir / "registry/user");
 }

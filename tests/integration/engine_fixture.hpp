@@ -15,6 +15,9 @@ struct TestEngine {
   std::string gpu_host() const { return "unix://" + (dir / "gpu/docker.sock").string(); }
   std::string plain_host() const { return "unix://" + (dir / "plain/docker.sock").string(); }
   std::filesystem::path hook_calls() const { return dir / "gpu/hook-calls"; }
+  // The plain engine on TCP with TLS and client certificates, and a DOCKER_CERT_PATH for it.
+  std::string tls_host() const;
+  std::filesystem::path tls_client_certs() const { return dir / "plain/tls/client"; }
   // The test registry (htpasswd auth) and its one account.
   std::string registry() const;
   std::string registry_user() const;

@@ -10,7 +10,8 @@ namespace dlrun::cli {
 
 // Options every command shares.
 struct GlobalOptions {
-  std::string host;  // --host, else $DOCKER_HOST
+  std::string host;     // --host, else $DOCKER_HOST
+  std::string context;  // --context: a docker CLI context, by name
   std::string log_level = "info";
   bool quiet = false;
 };

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -9,12 +11,23 @@ namespace dlrun::engine {
 
 enum class EndpointKind { unix_socket, tcp };
 
-// Where the daemon listens, as DOCKER_HOST names it.
+// TLS to a daemon on TCP, as DOCKER_TLS_VERIFY/DOCKER_CERT_PATH or a context describe it.
+struct TlsSettings {
+  bool verify = true;     // check the daemon's certificate (against ca_file, else system CAs)
+  std::string ca_file;    // empty: the system's CAs
+  std::string cert_file;  // the client's certificate; empty: none
+  std::string key_file;
+
+  bool operator==(const TlsSettings&) const = default;
+};
+
+// Where the daemon listens, as DOCKER_HOST (or a Docker context) names it.
 struct Endpoint {
   EndpointKind kind = EndpointKind::unix_socket;
   std::string socket_path;  // unix_socket
-  std::string base_url;     // tcp: "http://host:port[/prefix]"
+  std::string base_url;     // tcp: "http://host:port[/prefix]", https with TLS
   std::string display;      // as the user wrote it, for messages
+  std::optional<TlsSettings> tls;
 
   bool operator==(const Endpoint&) const = default;
 };
@@ -24,7 +37,14 @@ inline constexpr std::string_view kDefaultDockerHost = "unix:///var/run/docker.s
 // Parses a DOCKER_HOST value the way the docker CLI does ("unix:///p", "tcp://h:2375", "h:2375").
 Result<Endpoint> parse_docker_host(std::string_view value);
 
-// The daemon endpoint from --host, else $DOCKER_HOST, else the default socket.
-Result<Endpoint> endpoint_from_environment(std::string_view host_flag);
+// The daemon as the docker CLI would find it: --context, else --host, else $DOCKER_HOST, else
+// $DOCKER_CONTEXT, else the config's currentContext, else the default socket. TCP endpoints
+// named by host get TLS from DOCKER_TLS_VERIFY / DOCKER_TLS / DOCKER_CERT_PATH; a context's
+// come from the context's own TLS files.
+Result<Endpoint> endpoint_from_environment(std::string_view host_flag,
+                                           std::string_view context_flag = {});
+
+// The docker CLI's configuration directory: $DOCKER_CONFIG, else ~/.docker.
+std::filesystem::path docker_config_dir();
 
 }  // namespace dlrun::engine

@@ -1,7 +1,13 @@
 #include "dlrun/engine/endpoint.hpp"
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "dlrun/spec/digest.hpp"
 
 namespace dlrun::engine {
 
@@ -33,6 +39,120 @@ TEST_CASE("the host flag beats DOCKER_HOST beats the default", "[engine][endpoin
   CHECK(endpoint_from_environment("")->socket_path == "/from/env.sock");
   unsetenv("DOCKER_HOST");
   CHECK(endpoint_from_environment("")->socket_path == "/var/run/docker.sock");
+}
+
+}  // namespace dlrun::engine
+
+namespace dlrun::engine {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A scratch docker CLI configuration directory, and the environment pointed at it.
+struct DockerConfig {
+  fs::path dir = fs::temp_directory_path() / ("dlrun-docker-config-" + std::to_string(getpid()));
+  DockerConfig() {
+    fs::create_directories(dir);
+    setenv("DOCKER_CONFIG", dir.c_str(), 1);
+    for (const char* name :
+         {"DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_TLS", "DOCKER_CERT_PATH"})
+      unsetenv(name);
+  }
+  ~DockerConfig() {
+    unsetenv("DOCKER_CONFIG");
+    fs::remove_all(dir);
+  }
+  // sha256("remote") is the directory the docker CLI files a context named "remote" under.
+  void context(const std::string& name, const std::string& key, const std::string& host,
+               bool skip_verify, bool tls_files) const {
+    fs::create_directories(dir / "contexts/meta" / key);
+    std::ofstream(dir / "contexts/meta" / key / "meta.json")
+        << R"({"Name":")" << name << R"(","Endpoints":{"docker":{"Host":")" << host
+        << R"(","SkipTLSVerify":)" << (skip_verify ? "true" : "false") << "}}}";
+    if (tls_files) {
+      fs::create_directories(dir / "contexts/tls" / key / "docker");
+      for (const char* file : {"ca.pem", "cert.pem", "key.pem"})
+        std::ofstream(dir / "contexts/tls" / key / "docker" / file) << "pem";
+    }
+  }
+  void current(const std::string& name) const {
+    std::ofstream(dir / "config.json") << R"({"currentContext":")" << name << R"("})";
+  }
+};
+
+constexpr const char* kRemoteKey =
+    "b71199ebd070b36beab7317920c2c2f1d777df8d05e5527d8458fda57cb17a7a";  // sha256("remote")
+
+}  // namespace
+
+TEST_CASE("TLS to a daemon on TCP, as DOCKER_TLS_VERIFY and DOCKER_CERT_PATH ask",
+          "[engine][endpoint]") {
+  DockerConfig config;
+  for (const char* file : {"ca.pem", "cert.pem"}) std::ofstream(config.dir / file) << "pem";
+  setenv("DOCKER_TLS_VERIFY", "0", 1);  // any non-empty value verifies, as in the CLI
+  auto tls = endpoint_from_environment("tcp://gpu-box:2376");
+  REQUIRE(tls);
+  CHECK(tls->base_url == "https://gpu-box:2376");
+  REQUIRE(tls->tls);
+  CHECK(tls->tls->verify);
+  CHECK(tls->tls->ca_file == (config.dir / "ca.pem").string());  // ~/.docker by default
+  CHECK(tls->tls->cert_file == (config.dir / "cert.pem").string());
+  CHECK(tls->tls->key_file.empty());  // not there: left out
+  // Over the Unix socket there is no TLS.
+  CHECK_FALSE(endpoint_from_environment("unix:///var/run/docker.sock")->tls);
+
+  unsetenv("DOCKER_TLS_VERIFY");
+  setenv("DOCKER_TLS", "1", 1);
+  setenv("DOCKER_CERT_PATH", "/certs", 1);
+  auto unverified = endpoint_from_environment("tcp://gpu-box:2376");
+  CHECK_FALSE(unverified->tls->verify);
+  CHECK(unverified->tls->ca_file.empty());
+  unsetenv("DOCKER_TLS");
+  unsetenv("DOCKER_CERT_PATH");
+  CHECK_FALSE(endpoint_from_environment("tcp://gpu-box:2375")->tls);
+}
+
+TEST_CASE("contexts, as the docker CLI chooses and files them", "[engine][endpoint]") {
+  DockerConfig config;
+  config.context("remote", kRemoteKey, "tcp://10.0.0.5:2376", false, true);
+  config.current("remote");
+
+  // The current context, with its TLS files.
+  auto current = endpoint_from_environment("");
+  REQUIRE(current);
+  CHECK(current->base_url == "https://10.0.0.5:2376");
+  CHECK(current->display == "tcp://10.0.0.5:2376 (Docker context remote)");
+  CHECK(current->tls->verify);
+  CHECK(current->tls->cert_file ==
+        (config.dir / "contexts/tls" / kRemoteKey / "docker/cert.pem").string());
+
+  // DOCKER_HOST beats DOCKER_CONTEXT, which beats the current context; flags beat both.
+  setenv("DOCKER_CONTEXT", "default", 1);
+  CHECK(endpoint_from_environment("")->socket_path == "/var/run/docker.sock");
+  setenv("DOCKER_HOST", "unix:///env.sock", 1);
+  setenv("DOCKER_CONTEXT", "remote", 1);
+  CHECK(endpoint_from_environment("")->socket_path == "/env.sock");
+  CHECK(endpoint_from_environment("", "remote")->base_url == "https://10.0.0.5:2376");
+  CHECK(endpoint_from_environment("", "default")->socket_path == "/env.sock");
+  unsetenv("DOCKER_HOST");
+  CHECK(endpoint_from_environment("")->base_url == "https://10.0.0.5:2376");
+  auto both = endpoint_from_environment("unix:///x.sock", "remote");
+  REQUIRE_FALSE(both);
+  CHECK(both.error().message == "--host and --context both name the Docker daemon");
+
+  // SkipTLSVerify without TLS files: encrypted, not verified.
+  const std::string insecure_key = spec::sha256_digest("insecure").substr(7);
+  config.context("insecure", insecure_key, "tcp://10.0.0.6:2376", true, false);
+  auto insecure = endpoint_from_environment("", "insecure");
+  REQUIRE(insecure->tls);
+  CHECK_FALSE(insecure->tls->verify);
+
+  auto missing = endpoint_from_environment("", "nowhere");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().message.starts_with(
+      "Docker context \"nowhere\" (--context) does not exist: no "));
+  CHECK(missing.error().hint.starts_with("`docker context ls` lists the contexts"));
+  unsetenv("DOCKER_CONTEXT");
 }
 
 }  // namespace dlrun::engine
