@@ -112,7 +112,8 @@ void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
       "--dry-run", options->dry_run,
       "Print the resolved image, create request and an equivalent docker run; contact nothing");
   train->add_flag("--keep", options->keep,
-                  "Keep the container after the job ends (for docker logs/inspect)");
+                  "Keep the container after the job ends, with its output in the engine's log "
+                  "(for docker logs/inspect)");
   train->add_option(
       "--catalog", options->catalog,
       "A catalog file extending the built-in one (in-house images), as data/catalog.json");
@@ -156,6 +157,7 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
   const run::HostContext host = run::current_host(loaded->digest);
   auto plan = run::make_plan(job, host);
   if (!plan) return std::unexpected(plan.error());
+  plan->engine_logs = options.keep;  // docker logs for the container kept for inspection
 
   std::optional<run::SignalWatcher> signals;
   std::optional<engine::EngineClient> client;

@@ -98,10 +98,13 @@ std::string create_request_body(const ContainerPlan& plan, Secrets secrets, int 
       {"SecurityOpt", {"no-new-privileges"}},
       {"NetworkMode", network_name(plan.network)},
       {"Mounts", mounts},
-      {"LogConfig",
-       {{"Type", "local"},
-        {"Config",
-         {{"max-size", kLogMaxSize}, {"max-file", kLogMaxFiles}, {"compress", "false"}}}}},
+      {"LogConfig", plan.engine_logs
+                        ? ordered_json{{"Type", "local"},
+                                       {"Config",
+                                        {{"max-size", kLogMaxSize},
+                                         {"max-file", kLogMaxFiles},
+                                         {"compress", "false"}}}}
+                        : ordered_json{{"Type", "none"}, {"Config", ordered_json::object()}}},
       {"AutoRemove", false},  // dlrun removes it after reading the exit status
   };
   if (plan.resources.memory_bytes) {

@@ -59,10 +59,14 @@ std::string docker_run_command(const ContainerPlan& plan) {
   flag("--network", plan.network == spec::NetworkMode::bridge ? "bridge"
                     : plan.network == spec::NetworkMode::none ? "none"
                                                               : "host");
-  flag("--log-driver", "local");
-  flag("--log-opt", "max-size=" + std::string(kLogMaxSize));
-  flag("--log-opt", "max-file=" + std::string(kLogMaxFiles));
-  flag("--log-opt", "compress=false");
+  if (plan.engine_logs) {
+    flag("--log-driver", "local");
+    flag("--log-opt", "max-size=" + std::string(kLogMaxSize));
+    flag("--log-opt", "max-file=" + std::string(kLogMaxFiles));
+    flag("--log-opt", "compress=false");
+  } else {
+    flag("--log-driver", "none");
+  }
   flag("--stop-timeout", std::to_string(kStopGraceSeconds));
   if (plan.resources.memory_bytes) {
     flag("--memory", spec::format_size(*plan.resources.memory_bytes));

@@ -82,13 +82,20 @@ TEST_CASE("a job past its timeout is stopped and exits 124", "[engine][signals]"
 
 TEST_CASE("keep leaves the finished container for inspection", "[engine]") {
   JobFixture job;
-  const auto result = job.dlrun({"train", "--keep", job.write_spec({{"command", {"true"}}})});
+  const auto result = job.dlrun(
+      {"train", "--keep", job.write_spec({{"command", "echo to the log; echo err >&2"}})});
   CHECK(result.exit_code == 0);
+  CHECK(result.out == "to the log\n");
   const auto left = job.leftover_containers();
   REQUIRE(left.size() == 1);
   CHECK(left[0].find("(exited)") != std::string::npos);
-  // Clean up what we kept.
   std::string name = left[0].substr(0, left[0].find(' '));
+  // A kept container keeps its output in the engine's log too (only kept ones do).
+  const auto logs =
+      run_process({.args = {"/usr/bin/docker", "-H", job.engine().gpu_host(), "logs", name}});
+  CHECK(logs.out == "to the log\n");
+  CHECK(logs.err == "err\n");
+  // Clean up what we kept.
   CHECK(run_process({.args = {"/usr/bin/docker", "-H", job.engine().gpu_host(), "rm", "-f", name}})
             .exit_code == 0);
 }

@@ -11,7 +11,7 @@ enum class Secrets { revealed, masked };
 inline constexpr std::string_view kMaskedSecret = "********";
 
 // Deep-learning defaults that users otherwise learn the hard way (NVIDIA's framework container
-// guide recommends the ulimits; the log cap keeps a chatty job from filling the disk).
+// guide recommends the ulimits; the log cap keeps a kept job's log from filling the disk).
 inline constexpr std::int64_t kStackBytes = 67108864;
 inline constexpr std::string_view kLogMaxSize = "100m";
 inline constexpr std::string_view kLogMaxFiles = "2";

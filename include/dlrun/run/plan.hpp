@@ -62,6 +62,10 @@ struct ContainerPlan {
   spec::NetworkMode network = spec::NetworkMode::bridge;
   std::vector<std::string> cap_add;
   spec::PullPolicy pull = spec::PullPolicy::missing;
+  // Whether the engine keeps a copy of the output (docker logs). dlrun streams it live either
+  // way; the copy only serves a container that is kept (--keep), and costs the daemon a log
+  // message per line.
+  bool engine_logs = false;
 };
 
 // Label keys dlrun puts on every container it creates.

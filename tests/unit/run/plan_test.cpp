@@ -129,7 +129,8 @@ TEST_CASE("sandbox and deep-learning defaults are always in the request", "[run]
       host["Ulimits"] ==
       nlohmann::json::parse(
           R"([{"Name":"memlock","Soft":-1,"Hard":-1},{"Name":"stack","Soft":67108864,"Hard":67108864}])"));
-  CHECK(host["LogConfig"]["Type"] == "local");
+  // The output streams to dlrun; the engine keeps a copy only for a kept container.
+  CHECK(host["LogConfig"]["Type"] == "none");
   CHECK(host["Memory"] == 2LL << 30);
   CHECK(host["MemorySwap"] == 2LL << 30);
   CHECK(host["NanoCpus"] == 1500000000);
@@ -146,6 +147,12 @@ TEST_CASE("sandbox and deep-learning defaults are always in the request", "[run]
   HostContext owned = host_with({});
   owned.owner = "host:boot:42:1000";
   CHECK(body_of(*make_plan(spec_of(""), owned))["Labels"]["dlrun.owner"] == "host:boot:42:1000");
+
+  auto kept = make_plan(spec_of(""), host_with({}));
+  kept->engine_logs = true;
+  CHECK(body_of(*kept)["HostConfig"]["LogConfig"] ==
+        nlohmann::json::parse(
+            R"({"Type":"local","Config":{"max-size":"100m","max-file":"2","compress":"false"}})"));
 }
 
 }  // namespace dlrun::run
