@@ -21,8 +21,9 @@ constexpr const char* kAppHelp = R"(Examples:
   dlrun doctor                    can this host run GPU jobs? what to fix
   dlrun clean                     remove containers left by a dlrun that was killed
 
-The daemon is found as the docker CLI finds it: --context or --host, else $DOCKER_HOST (with
-DOCKER_TLS_VERIFY / DOCKER_CERT_PATH for TLS), else $DOCKER_CONTEXT, else the current context
+The daemon is found as the docker CLI finds it: --context or --host, else $DOCKER_HOST
+(unix://, tcp:// with DOCKER_TLS_VERIFY / DOCKER_CERT_PATH for TLS, or ssh://user@host, which
+runs `ssh host docker system dial-stdio`), else $DOCKER_CONTEXT, else the current context
 (docker context use), else /var/run/docker.sock.
 
 Spec reference: docs/spec.md. Exit codes: docs/exit-codes.md.)";

@@ -7,6 +7,9 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <optional>
+
+#include "dlrun/engine/ssh_tunnel.hpp"
 
 namespace dlrun::engine {
 namespace {
@@ -135,6 +138,15 @@ Error connection_error(const Endpoint& endpoint, CURLcode code, long os_errno, c
       "the daemon may have stopped or restarted; check `systemctl status docker` and retry"};
 }
 
+Error ssh_error(const Endpoint& endpoint, const std::string& said, const char* detail) {
+  return Error{ErrorKind::engine_unreachable,
+               "cannot reach the Docker daemon over ssh at " + endpoint.display + ": " +
+                   (said.empty() ? std::string(detail) : said),
+               "check that `ssh " + endpoint.ssh.host +
+                   " docker version` works without a prompt (a key or an agent), and that the "
+                   "docker CLI is installed there"};
+}
+
 }  // namespace
 
 // Nothing global beyond what every transfer needs: the TLS library initializes itself when a
@@ -155,6 +167,8 @@ Result<Response> CurlTransport::stream(const Request& request, StreamSink& sink)
 }
 
 Result<Response> CurlTransport::perform(const Request& request, StreamSink* sink) {
+  // Declared before the handle, which may still close the connection when it is cleaned up.
+  std::optional<SshConnection> ssh;
   std::unique_ptr<CURL, CurlHandleDeleter> handle(curl_easy_init());
   if (!handle) return fail(ErrorKind::internal, "libcurl could not create a handle");
   CURL* curl = handle.get();
@@ -163,6 +177,14 @@ Result<Response> CurlTransport::perform(const Request& request, StreamSink* sink
   if (endpoint_.kind == EndpointKind::unix_socket) {
     curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, endpoint_.socket_path.c_str());
     url = "http://docker" + request.target;  // the host part is ignored over a Unix socket
+  } else if (endpoint_.kind == EndpointKind::ssh) {
+    ssh.emplace(endpoint_.ssh);
+    if (!ssh->set_on(curl)) {
+      return fail(ErrorKind::internal,
+                  std::string("cannot make a private socket for ssh: ") + std::strerror(errno),
+                  "check that $XDG_RUNTIME_DIR (or /tmp) is writable");
+    }
+    url = "http://docker" + request.target;
   } else {
     url = endpoint_.base_url + request.target;
   }
@@ -231,6 +253,11 @@ Result<Response> CurlTransport::perform(const Request& request, StreamSink* sink
     const char* detail = error_text[0] != '\0' ? error_text : curl_easy_strerror(code);
     spdlog::debug("engine: {} {} failed: {} (errno {})", request.method, request.target, detail,
                   os_errno);
+    if (ssh) {
+      // The connection is closed by now; ssh has said why it failed, if it did.
+      handle.reset();
+      return std::unexpected(ssh_error(endpoint_, ssh->ssh_stderr(), detail));
+    }
     return std::unexpected(connection_error(endpoint_, code, os_errno, detail));
   }
   spdlog::debug("engine: {} {} -> {}", request.method, request.target, exchange.response.status);

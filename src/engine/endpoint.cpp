@@ -95,6 +95,37 @@ std::string current_context() {
   return "";
 }
 
+// As the CLI's connhelper reads it: a user, a port and a socket path are optional.
+Result<Endpoint> parse_ssh_host(std::string_view value) {
+  Endpoint endpoint;
+  endpoint.kind = EndpointKind::ssh;
+  endpoint.display = std::string(value);
+  std::string_view rest = value.substr(6);
+  if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
+    endpoint.ssh.socket_path = std::string(rest.substr(slash));
+    rest = rest.substr(0, slash);
+  }
+  if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
+    endpoint.ssh.user = std::string(rest.substr(0, at));
+    rest.remove_prefix(at + 1);
+  }
+  if (const auto colon = rest.rfind(':'); colon != std::string_view::npos) {
+    endpoint.ssh.port = std::string(rest.substr(colon + 1));
+    rest = rest.substr(0, colon);
+    if (endpoint.ssh.port.empty() ||
+        endpoint.ssh.port.find_first_not_of("0123456789") != std::string::npos) {
+      return fail(ErrorKind::usage, "DOCKER_HOST \"" + std::string(value) + "\" has a bad port",
+                  "write it as ssh://user@host:22");
+    }
+  }
+  endpoint.ssh.host = std::string(rest);
+  if (endpoint.ssh.host.empty() || endpoint.ssh.host.starts_with('-')) {
+    return fail(ErrorKind::usage, "DOCKER_HOST \"" + std::string(value) + "\" names no host",
+                "write it as ssh://user@host");
+  }
+  return endpoint;
+}
+
 }  // namespace
 
 Result<Endpoint> parse_docker_host(std::string_view value) {
@@ -110,17 +141,15 @@ Result<Endpoint> parse_docker_host(std::string_view value) {
     }
     return endpoint;
   }
+  if (value.starts_with("ssh://")) return parse_ssh_host(value);
   std::string_view rest = value;
   if (rest.starts_with("tcp://")) {
     rest.remove_prefix(6);
   } else if (rest.find("://") != std::string_view::npos) {
     const auto scheme = std::string(value.substr(0, value.find("://")));
     return fail(ErrorKind::usage,
-                "DOCKER_HOST scheme \"" + scheme + "://\" is not supported by dlrun yet",
-                scheme == "ssh" ? "forward the remote socket and point DOCKER_HOST at it: "
-                                  "ssh -NL /tmp/docker.sock:/var/run/docker.sock HOST & "
-                                  "DOCKER_HOST=unix:///tmp/docker.sock dlrun …"
-                                : "use unix:///path/to/docker.sock or tcp://host:port");
+                "DOCKER_HOST scheme \"" + scheme + "://\" is not supported by dlrun",
+                "use unix:///path/to/docker.sock, tcp://host:port or ssh://[user@]host");
   }
   if (rest.empty()) {
     return fail(ErrorKind::usage, "DOCKER_HOST \"" + std::string(value) + "\" names no host",

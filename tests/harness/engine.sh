@@ -8,6 +8,9 @@
 #   DIR/registry - Debian's docker-registry on 127.0.0.1:PORT with htpasswd auth, holding
 #            dlrun-test/busybox:1 and dlrun-test/payload:1 (a 64 MB random layer the engines
 #            lack); its address, user and password are in DIR/registry/{address,user,password}
+#   DIR/sshd   - Debian's sshd on 127.0.0.1:PORT+2 with a key for root, so that ssh:// daemons
+#            work end to end: DIR/sshd/bin/ssh is ssh with that key and config
+#            (put it first on PATH), DIR/sshd/address the host and port
 #
 # usage: engine.sh start DIR PORT | stop DIR
 # Exits 77 (ctest: skipped) when this machine cannot run them, except under CI=true, where
@@ -88,6 +91,50 @@ CONFIG
   docker -H "$host" rmi dlrun-test/payload:1 >/dev/null
 }
 
+start_sshd() {
+  local port=$1 sshd="$dir/sshd"
+  [ -x /usr/sbin/sshd ] || unavailable "sshd is missing: apt-get install openssh-server"
+  command -v ssh-keygen >/dev/null || unavailable "ssh-keygen is missing: apt-get install openssh-client"
+  mkdir -p "$sshd/bin" /run/sshd
+  ssh-keygen -q -t ed25519 -N '' -f "$sshd/host_key"
+  ssh-keygen -q -t ed25519 -N '' -f "$sshd/id_ed25519"
+  cp "$sshd/id_ed25519.pub" "$sshd/authorized_keys"
+  cat > "$sshd/sshd_config" <<CONFIG
+Port $port
+ListenAddress 127.0.0.1
+HostKey $sshd/host_key
+AuthorizedKeysFile $sshd/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PidFile $sshd/sshd.pid
+CONFIG
+  cat > "$sshd/ssh_config" <<CONFIG
+Host *
+  IdentityFile $sshd/id_ed25519
+  IdentitiesOnly yes
+  StrictHostKeyChecking no
+  UserKnownHostsFile /dev/null
+  LogLevel ERROR
+  BatchMode yes
+CONFIG
+  printf '#!/bin/sh\nexec /usr/bin/ssh -F %s "$@"\n' "$sshd/ssh_config" > "$sshd/bin/ssh"
+  chmod 755 "$sshd/bin/ssh"
+  /usr/sbin/sshd -f "$sshd/sshd_config" -E "$sshd/sshd.log"
+  for _ in $(seq 1 50); do
+    "$sshd/bin/ssh" -p "$port" root@127.0.0.1 true 2>/dev/null && break
+    sleep 0.1
+  done
+  echo "127.0.0.1:$port" > "$sshd/address"
+}
+
+stop_sshd() {
+  [ -f "$dir/sshd/sshd.pid" ] || return 0
+  kill "$(cat "$dir/sshd/sshd.pid")" 2>/dev/null || true
+}
+
 stop_registry() {
   [ -f "$dir/registry/pid" ] || return 0
   kill "$(cat "$dir/registry/pid")" 2>/dev/null || true
@@ -110,6 +157,7 @@ case "$action" in
     # would need a pull (the content is busybox: what matters is the name).
     docker -H "$gpu" tag dlrun-test/busybox:1 pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime
     start_registry "$port"
+    start_sshd $((port + 2))
     # The ownership test runs dlrun as an unprivileged uid against the GPU engine.
     chmod 666 "$dir/gpu/docker.sock"
     echo "engine.sh: engines up: $dir/gpu/docker.sock (NVIDIA hook stand-in), $dir/plain/docker.sock;"
@@ -117,6 +165,7 @@ case "$action" in
     ;;
   stop)
     stop_registry
+    stop_sshd
     "$engine" stop "$dir/gpu"
     "$engine" stop "$dir/plain"
     rm -rf "$dir"

@@ -1,7 +1,11 @@
 // Finding the daemon as the docker CLI does: TCP with TLS and client certificates, by
 // DOCKER_TLS_VERIFY/DOCKER_CERT_PATH and by a Docker context.
+#include <signal.h>
+
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <fstream>
+#include <memory>
 
 #include "dlrun/spec/digest.hpp"
 #include "engine_fixture.hpp"
@@ -93,6 +97,48 @@ TEST_CASE("a Docker context names the daemon and its TLS files", "[engine][daemo
   CHECK(missing.err.starts_with(
       "dlrun: error: Docker context \"nowhere\" (--context) does not exist: no "));
   CHECK(job.leftover_containers().empty());
+}
+
+}  // namespace dlrun::testing
+
+namespace dlrun::testing {
+
+TEST_CASE("a daemon behind ssh, as the docker CLI reaches it", "[engine][daemon]") {
+  JobFixture job;
+  Invocation through_ssh;
+  through_ssh.env["PATH"] = job.engine().ssh_path().string() + ":" + std::getenv("PATH");
+  const std::string spec = job.write_spec({{"command", {"echo", "over ssh"}}});
+  const auto ran = job.dlrun({"train", "-q", spec}, through_ssh, job.engine().ssh_host());
+  INFO(ran.err);
+  CHECK(ran.exit_code == 0);
+  CHECK(ran.out == "over ssh\n");
+
+  // Ctrl-C still stops and removes the job: the tunnels dlrun needs for that outlive it.
+  Invocation interrupted = through_ssh;
+  interrupted.on_output = [sent = std::make_shared<bool>(false)](pid_t pid, const std::string& out,
+                                                                 const std::string&) {
+    if (!*sent && out.find("started") != std::string::npos) {
+      kill(pid, SIGINT);
+      *sent = true;
+    }
+  };
+  const auto stopped =
+      job.dlrun({"train", job.write_spec({{"command", "echo started; sleep 300"}})}, interrupted,
+                job.engine().ssh_host());
+  INFO(stopped.err);
+  CHECK(stopped.exit_code == 130);
+  CHECK(job.leftover_containers().empty());
+
+  // Nothing listening: ssh's own words, and what to check.
+  const auto refused =
+      job.dlrun({"train", spec}, through_ssh, "ssh://root@127.0.0.1:1/var/run/docker.sock");
+  CHECK(refused.exit_code == 125);
+  CHECK(refused.err.find("dlrun: error: cannot reach the Docker daemon over ssh at "
+                         "ssh://root@127.0.0.1:1/var/run/docker.sock: ssh: connect to host "
+                         "127.0.0.1 port 1: Connection refused") != std::string::npos);
+  CHECK(
+      refused.err.find("hint: check that `ssh 127.0.0.1 docker version` works without a prompt") !=
+      std::string::npos);
 }
 
 }  // namespace dlrun::testing

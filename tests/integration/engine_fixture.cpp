@@ -41,6 +41,9 @@ std::string TestEngine::registry() const {
 std::string TestEngine::tls_host() const {
   return "tcp://" + first_line(dir / "plain/tls/address");
 }
+std::string TestEngine::ssh_host() const {
+  return "ssh://root@" + first_line(dir / "sshd/address") + (dir / "plain/docker.sock").string();
+}
 std::string TestEngine::registry_user() const {
   return first_line(dir / "registry/user");
 }

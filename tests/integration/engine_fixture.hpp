@@ -18,6 +18,10 @@ struct TestEngine {
   // The plain engine on TCP with TLS and client certificates, and a DOCKER_CERT_PATH for it.
   std::string tls_host() const;
   std::filesystem::path tls_client_certs() const { return dir / "plain/tls/client"; }
+  // The plain engine through the test sshd (ssh://root@127.0.0.1:PORT/socket); `ssh_path()`
+  // holds an ssh with the test's key, to put first on PATH.
+  std::string ssh_host() const;
+  std::filesystem::path ssh_path() const { return dir / "sshd/bin"; }
   // The test registry (htpasswd auth) and its one account.
   std::string registry() const;
   std::string registry_user() const;

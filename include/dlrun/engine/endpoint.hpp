@@ -9,7 +9,17 @@
 
 namespace dlrun::engine {
 
-enum class EndpointKind { unix_socket, tcp };
+enum class EndpointKind { unix_socket, tcp, ssh };
+
+// ssh://[user@]host[:port][/socket]: the daemon behind `ssh host docker system dial-stdio`.
+struct SshTarget {
+  std::string host;
+  std::string user;         // empty: ssh's own default (ssh_config, the local user)
+  std::string port;         // empty: ssh's own default
+  std::string socket_path;  // the remote daemon's socket; empty: the remote docker's default
+
+  bool operator==(const SshTarget&) const = default;
+};
 
 // TLS to a daemon on TCP, as DOCKER_TLS_VERIFY/DOCKER_CERT_PATH or a context describe it.
 struct TlsSettings {
@@ -28,13 +38,15 @@ struct Endpoint {
   std::string base_url;     // tcp: "http://host:port[/prefix]", https with TLS
   std::string display;      // as the user wrote it, for messages
   std::optional<TlsSettings> tls;
+  SshTarget ssh;  // ssh
 
   bool operator==(const Endpoint&) const = default;
 };
 
 inline constexpr std::string_view kDefaultDockerHost = "unix:///var/run/docker.sock";
 
-// Parses a DOCKER_HOST value the way the docker CLI does ("unix:///p", "tcp://h:2375", "h:2375").
+// Parses a DOCKER_HOST value the way the docker CLI does ("unix:///p", "tcp://h:2375", "h:2375",
+// "ssh://user@h:22/var/run/docker.sock").
 Result<Endpoint> parse_docker_host(std::string_view value);
 
 // The daemon as the docker CLI would find it: --context, else --host, else $DOCKER_HOST, else

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "dlrun/engine/ssh_tunnel.hpp"
 #include "dlrun/spec/digest.hpp"
 
 namespace dlrun::engine {
@@ -24,10 +25,17 @@ TEST_CASE("DOCKER_HOST forms", "[engine][endpoint]") {
   CHECK(parse_docker_host("host.example")->base_url == "http://host.example:2375");
   CHECK(parse_docker_host("tcp://h:1234/prefix/")->base_url == "http://h:1234/prefix");
 
-  auto ssh = parse_docker_host("ssh://gpu-box");
-  REQUIRE_FALSE(ssh);
-  CHECK(ssh.error().message == "DOCKER_HOST scheme \"ssh://\" is not supported by dlrun yet");
-  CHECK(ssh.error().hint.starts_with("forward the remote socket"));
+  auto ssh = parse_docker_host("ssh://ml@gpu-box:2222/run/docker.sock");
+  REQUIRE(ssh);
+  CHECK(ssh->kind == EndpointKind::ssh);
+  CHECK(ssh->ssh == SshTarget{"gpu-box", "ml", "2222", "/run/docker.sock"});
+  CHECK(parse_docker_host("ssh://gpu-box")->ssh == SshTarget{"gpu-box", "", "", ""});
+  CHECK_FALSE(parse_docker_host("ssh://"));
+  CHECK_FALSE(parse_docker_host("ssh://-oProxyCommand=evil"));  // never an ssh option
+  CHECK_FALSE(parse_docker_host("ssh://gpu-box:port"));
+  auto npipe = parse_docker_host("npipe:////./pipe/docker_engine");
+  REQUIRE_FALSE(npipe);
+  CHECK(npipe.error().message == "DOCKER_HOST scheme \"npipe://\" is not supported by dlrun");
 
   CHECK_FALSE(parse_docker_host("unix://relative.sock"));
   CHECK_FALSE(parse_docker_host("tcp://"));
@@ -153,6 +161,19 @@ TEST_CASE("contexts, as the docker CLI chooses and files them", "[engine][endpoi
       "Docker context \"nowhere\" (--context) does not exist: no "));
   CHECK(missing.error().hint.starts_with("`docker context ls` lists the contexts"));
   unsetenv("DOCKER_CONTEXT");
+}
+
+}  // namespace dlrun::engine
+
+namespace dlrun::engine {
+
+TEST_CASE("ssh runs the remote docker's dial-stdio, as the docker CLI does", "[engine][endpoint]") {
+  using Args = std::vector<std::string>;
+  CHECK(ssh_command({"gpu-box", "", "", ""}) == Args{"ssh", "-o", "ConnectTimeout=30", "-T", "--",
+                                                     "gpu-box", "docker", "system", "dial-stdio"});
+  CHECK(ssh_command({"gpu-box", "ml", "2222", "/run/docker.sock"}) ==
+        Args{"ssh", "-l", "ml", "-p", "2222", "-o", "ConnectTimeout=30", "-T", "--", "gpu-box",
+             "docker", "--host=unix:///run/docker.sock", "system", "dial-stdio"});
 }
 
 }  // namespace dlrun::engine

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <curl/curl.h>
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "dlrun/engine/endpoint.hpp"
+
+// The docker CLI's ssh:// transport: a connection is `ssh HOST docker system dial-stdio`, whose
+// stdin and stdout carry HTTP to the remote daemon.
+namespace dlrun::engine {
+
+// The ssh command line for one connection, as the CLI's connhelper builds it.
+std::vector<std::string> ssh_command(const SshTarget& target);
+
+// One HTTP connection through ssh. libcurl connects to a private Unix socket that is accepted
+// once, right after connecting, and handed to a new ssh process as its stdin and stdout; the
+// connection is closed when the transfer ends. Must outlive the curl handle it is set on.
+class SshConnection {
+ public:
+  explicit SshConnection(SshTarget target) : target_(std::move(target)) {}
+  ~SshConnection();
+  SshConnection(const SshConnection&) = delete;
+  SshConnection& operator=(const SshConnection&) = delete;
+
+  // Points `curl` at this connection; false when no private socket could be made.
+  bool set_on(CURL* curl);
+  // What ssh printed on stderr ("Permission denied (publickey)", …), once it has ended.
+  std::string ssh_stderr() const;
+
+ private:
+  static curl_socket_t open_socket(void* self, curlsocktype purpose, curl_sockaddr* address);
+  static int start_ssh(void* self, char* conn_primary_ip, char* conn_local_ip,
+                       int conn_primary_port, int conn_local_port);
+  static int close_socket(void* self, curl_socket_t socket);
+  void stop_ssh();
+
+  SshTarget target_;
+  std::filesystem::path directory_;  // private (0700), holds the socket until it is accepted
+  std::string socket_path_;
+  int listener_ = -1;
+  int stderr_fd_ = -1;  // a memfd holding what ssh says
+  pid_t pid_ = -1;
+};
+
+}  // namespace dlrun::engine

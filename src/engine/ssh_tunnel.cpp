@@ -1,0 +1,140 @@
+#include "dlrun/engine/ssh_tunnel.hpp"
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+extern char** environ;
+
+namespace dlrun::engine {
+
+std::vector<std::string> ssh_command(const SshTarget& target) {
+  std::vector<std::string> command = {"ssh"};
+  if (!target.user.empty()) command.insert(command.end(), {"-l", target.user});
+  if (!target.port.empty()) command.insert(command.end(), {"-p", target.port});
+  command.insert(command.end(), {"-o", "ConnectTimeout=30", "-T", "--", target.host, "docker"});
+  if (!target.socket_path.empty()) command.push_back("--host=unix://" + target.socket_path);
+  command.insert(command.end(), {"system", "dial-stdio"});
+  return command;
+}
+
+SshConnection::~SshConnection() {
+  stop_ssh();
+  if (listener_ >= 0) close(listener_);
+  if (stderr_fd_ >= 0) close(stderr_fd_);
+  if (!directory_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(directory_, ignored);
+  }
+}
+
+bool SshConnection::set_on(CURL* curl) {
+  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+  std::string pattern =
+      std::string(runtime != nullptr && *runtime ? runtime : "/tmp") + "/dlrun-ssh-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) return false;
+  directory_ = pattern;
+  socket_path_ = (directory_ / "s").string();
+  listener_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (listener_ < 0 || socket_path_.size() >= sizeof address.sun_path) return false;
+  std::memcpy(address.sun_path, socket_path_.c_str(), socket_path_.size() + 1);
+  if (bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      listen(listener_, 1) != 0) {
+    return false;
+  }
+  curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, socket_path_.c_str());
+  curl_easy_setopt(curl, CURLOPT_PREREQFUNCTION, start_ssh);
+  curl_easy_setopt(curl, CURLOPT_PREREQDATA, this);
+  curl_easy_setopt(curl, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
+  curl_easy_setopt(curl, CURLOPT_CLOSESOCKETDATA, this);
+  // One transfer per connection: ssh's words belong to this request, and it ends with it.
+  curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
+  return true;
+}
+
+// libcurl has connected to the private socket: accept it and give it to ssh.
+int SshConnection::start_ssh(void* self_ptr, char*, char*, int, int) {
+  auto& self = *static_cast<SshConnection*>(self_ptr);
+  const int accepted = accept4(self.listener_, nullptr, nullptr, SOCK_CLOEXEC);
+  close(self.listener_);
+  self.listener_ = -1;
+  std::error_code ignored;
+  std::filesystem::remove(self.socket_path_, ignored);
+  if (accepted < 0) return CURL_PREREQFUNC_ABORT;
+  self.stderr_fd_ = memfd_create("dlrun-ssh-stderr", MFD_CLOEXEC);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, accepted, STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, accepted, STDOUT_FILENO);
+  if (self.stderr_fd_ >= 0) posix_spawn_file_actions_adddup2(&actions, self.stderr_fd_, 2);
+  // Its own process group, so that a Ctrl-C at the terminal reaches dlrun alone: dlrun still
+  // needs ssh to stop and remove the job. The signals dlrun blocks are unblocked for it.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
+
+  const auto command = ssh_command(self.target_);
+  std::vector<char*> argv;
+  for (const auto& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  const int spawned =
+      posix_spawnp(&self.pid_, argv[0], &actions, &attributes, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  close(accepted);
+  if (spawned != 0) {
+    self.pid_ = -1;
+    if (self.stderr_fd_ >= 0) {
+      const std::string why = "cannot run ssh: " + std::string(std::strerror(spawned));
+      (void)!write(self.stderr_fd_, why.data(), why.size());
+    }
+    return CURL_PREREQFUNC_ABORT;
+  }
+  return CURL_PREREQFUNC_OK;
+}
+
+int SshConnection::close_socket(void* self_ptr, curl_socket_t socket) {
+  close(socket);
+  static_cast<SshConnection*>(self_ptr)->stop_ssh();
+  return 0;
+}
+
+void SshConnection::stop_ssh() {
+  if (pid_ <= 0) return;
+  // The transfer is over (or abandoned): ssh has nothing left to carry.
+  kill(pid_, SIGTERM);
+  while (waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  pid_ = -1;
+}
+
+std::string SshConnection::ssh_stderr() const {
+  std::string text;
+  if (stderr_fd_ < 0) return text;
+  char buffer[4096];
+  for (off_t offset = 0;;) {
+    const ssize_t got = pread(stderr_fd_, buffer, sizeof buffer, offset);
+    if (got <= 0) break;
+    text.append(buffer, static_cast<std::size_t>(got));
+    offset += got;
+  }
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text;
+}
+
+}  // namespace dlrun::engine
