@@ -58,12 +58,8 @@ Exit codes:
   130    interrupted by SIGINT (Ctrl-C); 143 by SIGTERM; 129 by SIGHUP
   137    the job was killed for running out of memory
 
-The spec format: docs/spec.md. Daemon: --host, else $DOCKER_HOST, else /var/run/docker.sock.)";
-
-std::optional<std::string> local_socket(const engine::Endpoint& endpoint) {
-  if (endpoint.kind == engine::EndpointKind::unix_socket) return endpoint.socket_path;
-  return std::nullopt;
-}
+The spec format: docs/spec.md. The daemon: as the docker CLI finds it (dlrun --help); on a
+remote one (tcp://, ssh://), mount sources and outputs are paths on the Docker host.)";
 
 void print_dry_run(const run::ContainerPlan& plan, const spec::JobSpec& job, bool mirrored) {
   std::printf("image: %s", plan.image.c_str());
@@ -139,7 +135,8 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
   if (!endpoint) return std::unexpected(endpoint.error());
   const auto unsafe =
       options.allow_unsafe_mounts ? run::UnsafeMounts::allow : run::UnsafeMounts::refuse;
-  if (auto checked = run::check_bind_sources(job, unsafe, local_socket(*endpoint)); !checked) {
+  const run::DaemonHost daemon = run::daemon_host(*endpoint);
+  if (auto checked = run::check_bind_sources(job, unsafe, daemon); !checked) {
     return std::unexpected(checked.error());
   }
   auto catalog = resolve::load_catalog(options.catalog);
@@ -214,7 +211,10 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
   }
 
   std::optional<run::OutputsDirectory> outputs;
-  if (job.outputs) {
+  if (job.outputs && !daemon.local) {
+    spdlog::info("outputs {}: a path on the Docker host ({}), which must have it",
+                 job.outputs->string(), endpoint->display);
+  } else if (job.outputs) {
     auto prepared = run::OutputsDirectory::prepare(*job.outputs);
     if (!prepared) return std::unexpected(prepared.error());
     outputs.emplace(std::move(*prepared));

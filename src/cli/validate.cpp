@@ -38,14 +38,12 @@ void add_validate_command(CLI::App& app, const GlobalOptions& global, int& exit_
 Result<int> run_validate(const ValidateOptions& options, const GlobalOptions& global) {
   auto loaded = spec::load_job_spec(options.spec_file);
   if (!loaded) return std::unexpected(loaded.error());
-  std::optional<std::string> socket;
-  if (auto endpoint = engine::endpoint_from_environment(global.host, global.context);
-      endpoint && endpoint->kind == engine::EndpointKind::unix_socket) {
-    socket = endpoint->socket_path;
-  }
+  // Without a daemon address that can be read, the paths are checked here.
+  auto endpoint = engine::endpoint_from_environment(global.host, global.context);
+  const run::DaemonHost daemon = endpoint ? run::daemon_host(*endpoint) : run::DaemonHost{};
   const auto unsafe =
       options.allow_unsafe_mounts ? run::UnsafeMounts::allow : run::UnsafeMounts::refuse;
-  if (auto checked = run::check_bind_sources(loaded->spec, unsafe, socket); !checked) {
+  if (auto checked = run::check_bind_sources(loaded->spec, unsafe, daemon); !checked) {
     return std::unexpected(checked.error());
   }
   std::printf("%s: ok (job %s, image %s)\n", options.spec_file.c_str(), loaded->spec.name.c_str(),

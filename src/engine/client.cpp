@@ -219,6 +219,11 @@ Error EngineClient::daemon_error(std::string_view action, const Response& respon
         "check that the host's driver works (nvidia-smi) and that the NVIDIA Container Toolkit "
         "matches it; `nvidia-container-cli -k -d /dev/tty info` shows the toolkit's view"};
   }
+  if (message.find("bind source path does not exist") != std::string::npos) {
+    return Error{ErrorKind::mount, what,
+                 "bind sources (and outputs) are paths on the Docker host at " + endpoint_display_ +
+                     ": create it there, or fix the path"};
+  }
   if (response.status == 404 && message.starts_with("No such image")) {
     return Error{ErrorKind::image_not_found, what,
                  "pull it first (docker pull), or check the image name and tag"};

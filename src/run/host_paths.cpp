@@ -1,6 +1,7 @@
 #include "dlrun/run/host_paths.hpp"
 
 #include <array>
+#include <vector>
 
 namespace dlrun::run {
 namespace {
@@ -23,19 +24,26 @@ bool is_within(const fs::path& path, const fs::path& directory) {
 std::optional<std::string> unsafe_reason(const fs::path& source,
                                          const std::optional<std::string>& docker_socket) {
   if (source == "/") return "/ is the host's root filesystem";
-  if (docker_socket) {
+  // As written and as resolved here: a remote daemon's paths can only be read as written, and
+  // /var/run is /run on most hosts.
+  const auto forms = [](const fs::path& path) {
     std::error_code ec;
-    const fs::path socket = fs::weakly_canonical(*docker_socket, ec);
-    if (!ec && (source == socket || is_within(socket, source))) {
-      return source.string() + " exposes the Docker socket, which gives the job root on the host";
+    const fs::path resolved = fs::weakly_canonical(path, ec);
+    return ec || resolved == path ? std::vector<fs::path>{path}
+                                  : std::vector<fs::path>{path, resolved};
+  };
+  if (docker_socket) {
+    for (const auto& socket : forms(*docker_socket)) {
+      if (source == socket || is_within(socket, source)) {
+        return source.string() + " exposes the Docker socket, which gives the job root on the host";
+      }
     }
   }
   for (const auto protected_dir : kProtected) {
-    std::error_code ec;
-    const fs::path directory = fs::weakly_canonical(fs::path(protected_dir), ec);
-    if (ec) continue;
-    if (is_within(source, directory) || is_within(directory, source)) {
-      return source.string() + " is or contains the host system directory " + directory.string();
+    for (const auto& directory : forms(fs::path(protected_dir))) {
+      if (is_within(source, directory) || is_within(directory, source)) {
+        return source.string() + " is or contains the host system directory " + directory.string();
+      }
     }
   }
   return std::nullopt;
@@ -43,12 +51,40 @@ std::optional<std::string> unsafe_reason(const fs::path& source,
 
 }  // namespace
 
+DaemonHost daemon_host(const engine::Endpoint& endpoint) {
+  switch (endpoint.kind) {
+    case engine::EndpointKind::unix_socket:
+      return {true, endpoint.socket_path};
+    case engine::EndpointKind::ssh:
+      return {false,
+              endpoint.ssh.socket_path.empty() ? "/var/run/docker.sock" : endpoint.ssh.socket_path};
+    case engine::EndpointKind::tcp:
+      return {false, "/var/run/docker.sock"};
+  }
+  return {};
+}
+
 Result<void> check_bind_sources(const spec::JobSpec& spec, UnsafeMounts unsafe,
-                                const std::optional<std::string>& docker_socket) {
+                                const DaemonHost& daemon) {
+  const std::optional<std::string> docker_socket =
+      daemon.docker_socket.empty() ? std::nullopt : std::optional(daemon.docker_socket);
   for (std::size_t i = 0; i < spec.mounts.size(); ++i) {
     const auto& mount = spec.mounts[i];
     if (mount.kind != spec::MountKind::bind) continue;
     const std::string field = "mounts[" + std::to_string(i) + "].source";
+    if (!daemon.local) {
+      // Another machine's path: it cannot be looked at from here, only read as written.
+      const fs::path remote = fs::path(mount.source).lexically_normal();
+      if (unsafe == UnsafeMounts::refuse) {
+        if (auto reason = unsafe_reason(remote, docker_socket)) {
+          return fail(ErrorKind::mount,
+                      field + ": refusing to mount " + remote.string() + ": " + *reason,
+                      "mount only the data the job needs; if you really mean it, pass "
+                      "--allow-unsafe-mounts");
+        }
+      }
+      continue;
+    }
     std::error_code ec;
     if (!fs::exists(mount.source, ec)) {
       return fail(ErrorKind::mount, field + ": " + mount.source + " does not exist",

@@ -129,6 +129,20 @@ TEST_CASE("a daemon behind ssh, as the docker CLI reaches it", "[engine][daemon]
   CHECK(stopped.exit_code == 130);
   CHECK(job.leftover_containers().empty());
 
+  // A remote daemon's mount sources are its host's paths: dlrun cannot look, the daemon says.
+  const auto missing_source = job.dlrun(
+      {"train",
+       job.write_spec(
+           {{"mounts", {{{"source", "/nonexistent/dlrun-remote-data"}, {"target", "/data"}}}}})},
+      through_ssh, job.engine().ssh_host());
+  INFO(missing_source.err);
+  CHECK(missing_source.exit_code == 2);
+  CHECK(missing_source.err.find("bind source path does not exist") != std::string::npos);
+  CHECK(missing_source.err.find("hint: bind sources (and outputs) are paths on the Docker host "
+                                "at " +
+                                job.engine().ssh_host()) != std::string::npos);
+  CHECK(job.leftover_containers().empty());
+
   // Nothing listening: ssh's own words, and what to check.
   const auto refused =
       job.dlrun({"train", spec}, through_ssh, "ssh://root@127.0.0.1:1/var/run/docker.sock");

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "dlrun/engine/endpoint.hpp"
 #include "dlrun/error.hpp"
 #include "dlrun/spec/job_spec.hpp"
 
@@ -12,10 +13,18 @@ namespace dlrun::run {
 
 enum class UnsafeMounts { refuse, allow };
 
-// Every bind source must exist, and none may expose the host system or the daemon's socket
-// (`docker_socket`, when the daemon is local) unless `unsafe` allows it.
+// Bind sources and outputs are paths on the daemon's host, which is this one only when the
+// daemon is reached through a local Unix socket.
+struct DaemonHost {
+  bool local = true;
+  std::string docker_socket;  // its socket, on its host: mounting it is refused
+};
+DaemonHost daemon_host(const engine::Endpoint& endpoint);
+
+// Every bind source must exist (checked where the daemon is local), and none may expose the
+// host system or the daemon's socket unless `unsafe` allows it.
 Result<void> check_bind_sources(const spec::JobSpec& spec, UnsafeMounts unsafe,
-                                const std::optional<std::string>& docker_socket);
+                                const DaemonHost& daemon);
 
 // The outputs directory, created (owned by the invoking user) when missing. Until `keep()` is
 // called, a directory this created is removed again if it is still empty: a run that never
