@@ -170,7 +170,8 @@ Result<Endpoint> parse_docker_host(std::string_view value) {
 
 fs::path docker_config_dir() {
   if (const std::string dir = env_or_empty("DOCKER_CONFIG"); !dir.empty()) return dir;
-  return fs::path(env_or_empty("HOME")) / ".docker";
+  const std::string home = env_or_empty("HOME");
+  return home.empty() ? fs::path() : fs::path(home) / ".docker";
 }
 
 Result<Endpoint> endpoint_from_environment(std::string_view host_flag,

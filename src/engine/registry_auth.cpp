@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dlrun/base64.hpp"
+#include "dlrun/engine/endpoint.hpp"
 
 extern char** environ;
 
@@ -133,11 +134,7 @@ std::optional<FoundCredentials> from_auths(const json& auths, const std::string&
 
 DockerConfigSource docker_config_from_environment() {
   DockerConfigSource source;
-  if (const char* dir = std::getenv("DOCKER_CONFIG"); dir != nullptr && *dir != '\0') {
-    source.config_dir = dir;
-  } else if (const char* home = std::getenv("HOME"); home != nullptr) {
-    source.config_dir = std::filesystem::path(home) / ".docker";
-  }
+  source.config_dir = docker_config_dir();
   if (const char* inline_config = std::getenv("DOCKER_AUTH_CONFIG");
       inline_config != nullptr && *inline_config) {
     source.auth_config_env = inline_config;

@@ -56,7 +56,7 @@ Result<Endpoint> parse_docker_host(std::string_view value);
 Result<Endpoint> endpoint_from_environment(std::string_view host_flag,
                                            std::string_view context_flag = {});
 
-// The docker CLI's configuration directory: $DOCKER_CONFIG, else ~/.docker.
+// The docker CLI's configuration directory: $DOCKER_CONFIG, else ~/.docker (empty without HOME).
 std::filesystem::path docker_config_dir();
 
 }  // namespace dlrun::engine
