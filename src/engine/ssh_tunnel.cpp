@@ -1,5 +1,6 @@
 #include "dlrun/engine/ssh_tunnel.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/mman.h>
@@ -24,6 +25,71 @@ std::vector<std::string> ssh_command(const SshTarget& target) {
   if (!target.socket_path.empty()) command.push_back("--host=unix://" + target.socket_path);
   command.insert(command.end(), {"system", "dial-stdio"});
   return command;
+}
+
+namespace {
+
+std::string read_memfd(int fd) {
+  std::string text;
+  char buffer[4096];
+  for (off_t offset = 0;;) {
+    const ssize_t got = pread(fd, buffer, sizeof buffer, offset);
+    if (got <= 0) break;
+    text.append(buffer, static_cast<std::size_t>(got));
+    offset += got;
+  }
+  return text;
+}
+
+}  // namespace
+
+SshRunResult ssh_run(const SshTarget& target, const std::vector<std::string>& remote_command) {
+  SshRunResult result;
+  std::vector<std::string> command = {"ssh"};
+  if (!target.user.empty()) command.insert(command.end(), {"-l", target.user});
+  if (!target.port.empty()) command.insert(command.end(), {"-p", target.port});
+  command.insert(command.end(), {"-o", "ConnectTimeout=30", "-T", "--", target.host});
+  command.insert(command.end(), remote_command.begin(), remote_command.end());
+  const int out_fd = memfd_create("dlrun-ssh-out", MFD_CLOEXEC);
+  const int err_fd = memfd_create("dlrun-ssh-err", MFD_CLOEXEC);
+  if (out_fd < 0 || err_fd < 0) {
+    if (out_fd >= 0) close(out_fd);
+    if (err_fd >= 0) close(err_fd);
+    result.err = "cannot capture ssh's output";
+    return result;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
+  std::vector<char*> argv;
+  for (const auto& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  const int spawned = posix_spawnp(&pid, argv[0], &actions, &attributes, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  if (spawned != 0) {
+    result.err = "cannot run ssh: " + std::string(std::strerror(spawned));
+  } else {
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 255;
+    result.out = read_memfd(out_fd);
+    result.err = read_memfd(err_fd);
+  }
+  close(out_fd);
+  close(err_fd);
+  return result;
 }
 
 SshConnection::~SshConnection() {
@@ -124,15 +190,8 @@ void SshConnection::stop_ssh() {
 }
 
 std::string SshConnection::ssh_stderr() const {
-  std::string text;
-  if (stderr_fd_ < 0) return text;
-  char buffer[4096];
-  for (off_t offset = 0;;) {
-    const ssize_t got = pread(stderr_fd_, buffer, sizeof buffer, offset);
-    if (got <= 0) break;
-    text.append(buffer, static_cast<std::size_t>(got));
-    offset += got;
-  }
+  if (stderr_fd_ < 0) return "";
+  std::string text = read_memfd(stderr_fd_);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   return text;
 }

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <vector>
 
 #include "dlrun/resolve/nvml.hpp"
 
@@ -55,6 +56,34 @@ HostFactsOverrides overrides_from_environment(HostFactsOverrides flags) {
     }
   }
   return flags;
+}
+
+std::optional<HostFacts> parse_nvidia_smi_csv(std::string_view text) {
+  HostFacts facts;
+  std::istringstream lines{std::string(text)};
+  for (std::string line; std::getline(lines, line);) {
+    std::vector<std::string> fields;
+    std::istringstream cells(line);
+    for (std::string cell; std::getline(cells, cell, ',');) {
+      const auto begin = cell.find_first_not_of(' ');
+      const auto end = cell.find_last_not_of(" \r");
+      fields.push_back(begin == std::string::npos ? "" : cell.substr(begin, end - begin + 1));
+    }
+    if (fields.size() != 6) continue;
+    const auto driver = Version::parse(fields[0]);
+    if (!driver) continue;
+    facts.driver = driver;
+    GpuFacts gpu;
+    gpu.index = std::atoi(fields[1].c_str());
+    gpu.uuid = fields[2];
+    gpu.name = fields[3];
+    gpu.memory_bytes = std::atoll(fields[4].c_str()) * 1024 * 1024;
+    gpu.compute_capability = Version::parse(fields[5]);
+    facts.gpus.push_back(std::move(gpu));
+  }
+  if (!facts.driver) return std::nullopt;
+  facts.origin = "nvidia-smi over ssh";
+  return facts;
 }
 
 Result<HostFacts> read_host_facts(const HostFactsOverrides& overrides, const Catalog& catalog,

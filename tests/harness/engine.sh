@@ -10,7 +10,8 @@
 #            lack); its address, user and password are in DIR/registry/{address,user,password}
 #   DIR/sshd   - Debian's sshd on 127.0.0.1:PORT+2 with a key for root, so that ssh:// daemons
 #            work end to end: DIR/sshd/bin/ssh is ssh with that key and config
-#            (put it first on PATH), DIR/sshd/address the host and port
+#            (put it first on PATH), DIR/sshd/address the host and port. Its sessions find
+#            a stand-in nvidia-smi (two GPUs, driver 550.54.14) first on their PATH.
 #
 # usage: engine.sh start DIR PORT | stop DIR
 # Exits 77 (ctest: skipped) when this machine cannot run them, except under CI=true, where
@@ -95,7 +96,14 @@ start_sshd() {
   local port=$1 sshd="$dir/sshd"
   [ -x /usr/sbin/sshd ] || unavailable "sshd is missing: apt-get install openssh-server"
   command -v ssh-keygen >/dev/null || unavailable "ssh-keygen is missing: apt-get install openssh-client"
-  mkdir -p "$sshd/bin" /run/sshd
+  mkdir -p "$sshd/bin" "$sshd/remote-bin" /run/sshd
+  cat > "$sshd/remote-bin/nvidia-smi" <<'SMI'
+#!/bin/sh
+# Stand-in for nvidia-smi on the "remote" Docker host: what dlrun's query gets from two GPUs.
+printf '550.54.14, 0, GPU-11111111-2222-3333-4444-555555555555, NVIDIA H100 80GB HBM3, 81559, 9.0\n'
+printf '550.54.14, 1, GPU-66666666-7777-8888-9999-000000000000, NVIDIA GeForce RTX 4090, 24564, 8.9\n'
+SMI
+  chmod 755 "$sshd/remote-bin/nvidia-smi"
   ssh-keygen -q -t ed25519 -N '' -f "$sshd/host_key"
   ssh-keygen -q -t ed25519 -N '' -f "$sshd/id_ed25519"
   cp "$sshd/id_ed25519.pub" "$sshd/authorized_keys"
@@ -110,6 +118,7 @@ KbdInteractiveAuthentication no
 UsePAM no
 StrictModes no
 PidFile $sshd/sshd.pid
+SetEnv PATH=$sshd/remote-bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 CONFIG
   cat > "$sshd/ssh_config" <<CONFIG
 Host *

@@ -143,6 +143,17 @@ TEST_CASE("a daemon behind ssh, as the docker CLI reaches it", "[engine][daemon]
                                 job.engine().ssh_host()) != std::string::npos);
   CHECK(job.leftover_containers().empty());
 
+  // The GPUs of a Docker host behind ssh are read there, by nvidia-smi over the same ssh.
+  nlohmann::json framework = {{"framework", {{"name", "pytorch"}, {"version", "2.5"}}}};
+  framework["image"] = nullptr;
+  const auto resolved = job.dlrun({"resolve", job.write_spec(framework, "framework.json")},
+                                  through_ssh, job.engine().ssh_host());
+  INFO(resolved.err);
+  CHECK(resolved.exit_code == 0);
+  CHECK(resolved.out ==
+        "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime: the newest PyTorch image that fits this "
+        "host (driver 550.54.14, sm_90, sm_89)\n");
+
   // Nothing listening: ssh's own words, and what to check.
   const auto refused =
       job.dlrun({"train", spec}, through_ssh, "ssh://root@127.0.0.1:1/var/run/docker.sock");

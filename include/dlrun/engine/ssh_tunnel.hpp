@@ -16,6 +16,15 @@ namespace dlrun::engine {
 // The ssh command line for one connection, as the CLI's connhelper builds it.
 std::vector<std::string> ssh_command(const SshTarget& target);
 
+struct SshRunResult {
+  int exit_code = -1;  // ssh's: the remote command's, or 255 when ssh itself failed
+  std::string out;
+  std::string err;
+};
+
+// Runs `remote_command` on the target's host over ssh (the same options as a connection).
+SshRunResult ssh_run(const SshTarget& target, const std::vector<std::string>& remote_command);
+
 // One HTTP connection through ssh. libcurl connects to a private Unix socket that is accepted
 // once, right after connecting, and handed to a new ssh process as its stdin and stdout; the
 // connection is closed when the transfer ends. Must outlive the curl handle it is set on.

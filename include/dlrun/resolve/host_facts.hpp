@@ -36,6 +36,14 @@ std::optional<Version> parse_gpu_arch(std::string_view text);
 // The driver version in /proc/driver/nvidia/version's text.
 std::optional<Version> parse_proc_driver_version(std::string_view text);
 
+// The query dlrun runs on a Docker host it reaches over ssh (no NVML there from here).
+inline constexpr std::string_view kNvidiaSmiQuery =
+    "--query-gpu=driver_version,index,uuid,name,memory.total,compute_cap";
+
+// Facts from that query's output (--format=csv,noheader,nounits: one line per GPU, memory in
+// MiB); none when the text holds no GPU line.
+std::optional<HostFacts> parse_nvidia_smi_csv(std::string_view text);
+
 // Facts for hosts dlrun cannot see (a remote DOCKER_HOST, planning in CI).
 struct HostFactsOverrides {
   std::optional<std::string> driver_version;  // --driver-version, $DLRUN_DRIVER_VERSION

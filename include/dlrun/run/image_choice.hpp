@@ -13,7 +13,8 @@ namespace dlrun::run {
 resolve::FrameworkRequest framework_request(const spec::FrameworkChoice& choice);
 
 // What dlrun can know about the Docker host's driver and GPUs: told by the overrides, else read
-// here when the daemon is local; a remote daemon without overrides yields no facts.
+// here when the daemon is local, or by nvidia-smi over ssh for an ssh:// daemon; a tcp://
+// daemon without overrides yields no facts.
 Result<resolve::HostFacts> docker_host_facts(const engine::Endpoint& endpoint,
                                              const resolve::HostFactsOverrides& overrides,
                                              const resolve::Catalog& catalog);

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 
+#include "dlrun/resolve/host_facts.hpp"
+
 namespace dlrun::resolve {
 
 TEST_CASE("NVML through dlopen: driver, CUDA version and every GPU", "[resolve][nvml]") {
@@ -58,6 +60,27 @@ TEST_CASE("NVML brand names as requirements spell them", "[resolve][nvml]") {
   CHECK(nvml_brand_name(5) == "geforce");
   CHECK(nvml_brand_name(14) == "nvidia");
   CHECK(nvml_brand_name(99) == "unknown");
+}
+
+}  // namespace dlrun::resolve
+
+namespace dlrun::resolve {
+
+TEST_CASE("nvidia-smi's CSV, as read from a Docker host over ssh", "[resolve][host]") {
+  auto facts = parse_nvidia_smi_csv(
+      "550.54.14, 0, GPU-1111, NVIDIA H100 80GB HBM3, 81559, 9.0\n"
+      "550.54.14, 1, GPU-6666, NVIDIA GeForce RTX 4090, 24564, 8.9\r\n");
+  REQUIRE(facts);
+  CHECK(facts->driver == Version::parse("550.54.14"));
+  REQUIRE(facts->gpus.size() == 2);
+  CHECK(facts->gpus[1].index == 1);
+  CHECK(facts->gpus[1].uuid == "GPU-6666");
+  CHECK(facts->gpus[1].name == "NVIDIA GeForce RTX 4090");
+  CHECK(facts->gpus[1].memory_bytes == 24564LL * 1024 * 1024);
+  CHECK(facts->gpus[1].compute_capability == Version::parse("8.9"));
+  CHECK(facts->origin == "nvidia-smi over ssh");
+  CHECK_FALSE(parse_nvidia_smi_csv(""));
+  CHECK_FALSE(parse_nvidia_smi_csv("NVIDIA-SMI has failed because it couldn't communicate"));
 }
 
 }  // namespace dlrun::resolve
