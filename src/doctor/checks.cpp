@@ -11,6 +11,7 @@
 #include "dlrun/resolve/catalog.hpp"
 #include "dlrun/resolve/nvml.hpp"
 #include "dlrun/resolve/resolver.hpp"
+#include "dlrun/run/image_choice.hpp"
 #include "dlrun/run/orphans.hpp"
 #include "dlrun/run/pull_display.hpp"
 
@@ -144,16 +145,31 @@ std::vector<CheckResult> image_checks(const resolve::HostFacts& facts,
   return checks;
 }
 
-std::vector<CheckResult> host_checks(const resolve::HostFactsOverrides& overrides,
+std::vector<CheckResult> host_checks(const engine::Endpoint& endpoint,
+                                     const resolve::HostFactsOverrides& overrides,
                                      const resolve::Catalog& catalog,
                                      const std::set<std::string>& on_engine) {
   std::vector<CheckResult> checks;
   CheckResult driver{"host driver", CheckStatus::ok, "", ""};
-  auto facts = resolve::read_host_facts(overrides, catalog);
+  // The Docker host's, as train and resolve see it (here, or over ssh, or as told).
+  auto facts = run::docker_host_facts(endpoint, overrides, catalog);
   if (!facts) {
     driver.status = CheckStatus::fail;
     driver.detail = facts.error().message;
     driver.fix = facts.error().hint;
+    return {driver};
+  }
+  if (!facts->driver && endpoint.kind == engine::EndpointKind::tcp) {
+    driver.status = CheckStatus::warn;
+    driver.detail = "unknown: the Docker host at " + endpoint.display + " is remote";
+    driver.fix = "give --driver-version and --gpu-arch for it";
+    return {driver};
+  }
+  if (!facts->driver && endpoint.kind == engine::EndpointKind::ssh) {
+    driver.status = CheckStatus::warn;
+    driver.detail = "no NVIDIA driver found on the Docker host at " + endpoint.display +
+                    " (nvidia-smi there gave nothing)";
+    driver.fix = "install the NVIDIA driver there, or give --driver-version and --gpu-arch";
     return {driver};
   }
   if (!facts->driver) {
@@ -251,7 +267,7 @@ Report examine(const engine::Endpoint& endpoint, const resolve::HostFactsOverrid
       if (auto tags = client->local_image_tags()) on_engine = std::move(*tags);
     }
   }
-  for (auto& check : host_checks(overrides, catalog, on_engine))
+  for (auto& check : host_checks(endpoint, overrides, catalog, on_engine))
     report.checks.push_back(std::move(check));
   return report;
 }

@@ -154,6 +154,14 @@ TEST_CASE("a daemon behind ssh, as the docker CLI reaches it", "[engine][daemon]
         "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime: the newest PyTorch image that fits this "
         "host (driver 550.54.14, sm_90, sm_89)\n");
 
+  // doctor examines that host too.
+  const auto doctor = job.dlrun({"doctor"}, through_ssh, job.engine().ssh_host());
+  INFO(doctor.out);
+  CHECK(doctor.out.find("ok    host driver            550.54.14, supports CUDA 12.4 (nvidia-smi "
+                        "over ssh)\n") != std::string::npos);
+  CHECK(doctor.out.find("ok    gpus                   0: NVIDIA H100 80GB HBM3 (sm_90") !=
+        std::string::npos);
+
   // Nothing listening: ssh's own words, and what to check.
   const auto refused =
       job.dlrun({"train", spec}, through_ssh, "ssh://root@127.0.0.1:1/var/run/docker.sock");
