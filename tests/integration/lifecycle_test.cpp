@@ -249,6 +249,10 @@ TEST_CASE("containers of a dlrun killed outright are found and removed", "[engin
                           " (job orphan): still running (its dlrun was killed); --running "
                           "stops it\n") != std::string::npos);
   CHECK(job.leftover_containers().size() == 1);
+  const auto listed = job.dlrun({"clean", "--running", "--dry-run"}, {}, engine);
+  CHECK(listed.out.find("would remove " + name + " (job orphan), stopping its job\n") !=
+        std::string::npos);
+  CHECK(job.leftover_containers().size() == 1);
   const auto removed = job.dlrun({"clean", "--running"}, {}, engine);
   CHECK(removed.exit_code == 0);
   CHECK(removed.out.find("removed " + name + " (job orphan), its job stopped\n") !=
