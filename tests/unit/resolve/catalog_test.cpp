@@ -88,6 +88,20 @@ TEST_CASE("every image row is consistent with the rest of the catalog", "[resolv
   }
 }
 
+TEST_CASE("the architectures CUDA 13.0 compiles for are nvcc's own list", "[resolve][catalog]") {
+  // `nvcc --list-gpu-code` of CUDA 13.0.88 (V13.0.88, on the H200 of tests/gpu, 2026-11-26):
+  // sm_75 sm_80 sm_86 sm_87 sm_88 sm_89 sm_90 sm_100 sm_110 sm_103 sm_120 sm_121.
+  const std::set<std::string> nvcc = {"7.5", "8.0",  "8.6",  "8.7",  "8.8",  "8.9",
+                                      "9.0", "10.0", "11.0", "10.3", "12.0", "12.1"};
+  const auto cuda = *Version::parse("13.0");
+  std::set<std::string> table;
+  for (const auto& arch : builtin_catalog().architectures) {
+    if (arch.first_cuda <= cuda && (!arch.last_cuda || cuda <= *arch.last_cuda))
+      table.insert(arch.capability.to_string());
+  }
+  CHECK(table == nvcc);
+}
+
 TEST_CASE("the catalog covers what dlrun promises", "[resolve][catalog]") {
   const Catalog& catalog = builtin_catalog();
   const auto has = [&](const char* framework, ImageSource source, const char* version) {
