@@ -17,17 +17,48 @@ extern char** environ;
 
 namespace dlrun::engine {
 
-std::vector<std::string> ssh_command(const SshTarget& target) {
+namespace {
+
+// `ssh … host`, as the CLI's connhelper starts it; the remote command follows.
+std::vector<std::string> ssh_to(const SshTarget& target) {
   std::vector<std::string> command = {"ssh"};
   if (!target.user.empty()) command.insert(command.end(), {"-l", target.user});
   if (!target.port.empty()) command.insert(command.end(), {"-p", target.port});
-  command.insert(command.end(), {"-o", "ConnectTimeout=30", "-T", "--", target.host, "docker"});
-  if (!target.socket_path.empty()) command.push_back("--host=unix://" + target.socket_path);
-  command.insert(command.end(), {"system", "dial-stdio"});
+  command.insert(command.end(), {"-o", "ConnectTimeout=30", "-T", "--", target.host});
   return command;
 }
 
-namespace {
+// Starts `command` with the given descriptors (stdin -1: /dev/null; stderr -1: dlrun's) in its
+// own process group, so that a Ctrl-C at the terminal reaches dlrun alone: dlrun still needs
+// ssh to stop and remove the job. The signals dlrun blocks are unblocked for it. Returns
+// posix_spawnp's error, 0 on success.
+int spawn_ssh(const std::vector<std::string>& command, int stdin_fd, int stdout_fd, int stderr_fd,
+              pid_t& pid) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (stdin_fd >= 0) {
+    posix_spawn_file_actions_adddup2(&actions, stdin_fd, STDIN_FILENO);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  }
+  posix_spawn_file_actions_adddup2(&actions, stdout_fd, STDOUT_FILENO);
+  if (stderr_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stderr_fd, STDERR_FILENO);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
+  std::vector<char*> argv;
+  for (const auto& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  const int spawned = posix_spawnp(&pid, argv[0], &actions, &attributes, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  if (spawned != 0) pid = -1;
+  return spawned;
+}
 
 std::string read_memfd(int fd) {
   std::string text;
@@ -43,12 +74,17 @@ std::string read_memfd(int fd) {
 
 }  // namespace
 
+std::vector<std::string> ssh_command(const SshTarget& target) {
+  std::vector<std::string> command = ssh_to(target);
+  command.push_back("docker");
+  if (!target.socket_path.empty()) command.push_back("--host=unix://" + target.socket_path);
+  command.insert(command.end(), {"system", "dial-stdio"});
+  return command;
+}
+
 SshRunResult ssh_run(const SshTarget& target, const std::vector<std::string>& remote_command) {
   SshRunResult result;
-  std::vector<std::string> command = {"ssh"};
-  if (!target.user.empty()) command.insert(command.end(), {"-l", target.user});
-  if (!target.port.empty()) command.insert(command.end(), {"-p", target.port});
-  command.insert(command.end(), {"-o", "ConnectTimeout=30", "-T", "--", target.host});
+  std::vector<std::string> command = ssh_to(target);
   command.insert(command.end(), remote_command.begin(), remote_command.end());
   const int out_fd = memfd_create("dlrun-ssh-out", MFD_CLOEXEC);
   const int err_fd = memfd_create("dlrun-ssh-err", MFD_CLOEXEC);
@@ -58,26 +94,8 @@ SshRunResult ssh_run(const SshTarget& target, const std::vector<std::string>& re
     result.err = "cannot capture ssh's output";
     return result;
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attributes, &none);
-  posix_spawnattr_setpgroup(&attributes, 0);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
-  std::vector<char*> argv;
-  for (const auto& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
   pid_t pid = -1;
-  const int spawned = posix_spawnp(&pid, argv[0], &actions, &attributes, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (spawned != 0) {
+  if (const int spawned = spawn_ssh(command, -1, out_fd, err_fd, pid); spawned != 0) {
     result.err = "cannot run ssh: " + std::string(std::strerror(spawned));
   } else {
     int status = 0;
@@ -138,33 +156,10 @@ int SshConnection::start_ssh(void* self_ptr, char*, char*, int, int) {
   std::filesystem::remove(self.socket_path_, ignored);
   if (accepted < 0) return CURL_PREREQFUNC_ABORT;
   self.stderr_fd_ = memfd_create("dlrun-ssh-stderr", MFD_CLOEXEC);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, accepted, STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, accepted, STDOUT_FILENO);
-  if (self.stderr_fd_ >= 0) posix_spawn_file_actions_adddup2(&actions, self.stderr_fd_, 2);
-  // Its own process group, so that a Ctrl-C at the terminal reaches dlrun alone: dlrun still
-  // needs ssh to stop and remove the job. The signals dlrun blocks are unblocked for it.
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attributes, &none);
-  posix_spawnattr_setpgroup(&attributes, 0);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
-
-  const auto command = ssh_command(self.target_);
-  std::vector<char*> argv;
-  for (const auto& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
   const int spawned =
-      posix_spawnp(&self.pid_, argv[0], &actions, &attributes, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
+      spawn_ssh(ssh_command(self.target_), accepted, accepted, self.stderr_fd_, self.pid_);
   close(accepted);
   if (spawned != 0) {
-    self.pid_ = -1;
     if (self.stderr_fd_ >= 0) {
       const std::string why = "cannot run ssh: " + std::string(std::strerror(spawned));
       (void)!write(self.stderr_fd_, why.data(), why.size());
