@@ -2,13 +2,13 @@
 
 #include <CLI/CLI.hpp>
 
-#include "dlrun/cli/clean.hpp"
-#include "dlrun/cli/common.hpp"
-#include "dlrun/cli/doctor.hpp"
-#include "dlrun/cli/resolve.hpp"
-#include "dlrun/cli/train.hpp"
-#include "dlrun/cli/validate.hpp"
+#include "clean.hpp"
+#include "common.hpp"
 #include "dlrun/version.hpp"
+#include "doctor.hpp"
+#include "resolve.hpp"
+#include "train.hpp"
+#include "validate.hpp"
 
 namespace dlrun::cli {
 

@@ -1,11 +1,11 @@
-#include "dlrun/cli/clean.hpp"
+#include "clean.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
 
-#include "dlrun/engine/curl_transport.hpp"
 #include "dlrun/run/orphans.hpp"
+#include "dlrun/run/train.hpp"
 
 namespace dlrun::cli {
 namespace {
@@ -23,10 +23,6 @@ still runs with nobody watching it. Only containers of dlruns on this host whose
 gone are touched (another host's, on a shared engine, are left alone).
 
 Exit codes: 0 done (or nothing to do); 125 the engine failed (the error says what to do).)";
-
-std::string describe(const run::Orphan& orphan) {
-  return orphan.name + (orphan.job.empty() ? "" : " (job " + orphan.job + ")");
-}
 
 }  // namespace
 
@@ -46,9 +42,7 @@ void add_clean_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
 Result<int> run_clean(const CleanOptions& options, const GlobalOptions& global) {
   auto endpoint = engine::endpoint_from_environment(global.host, global.context);
   if (!endpoint) return std::unexpected(endpoint.error());
-  engine::initialize_curl();
-  auto client = engine::EngineClient::connect(std::make_shared<engine::CurlTransport>(*endpoint),
-                                              endpoint->display);
+  auto client = run::connect({.endpoint = *endpoint});
   if (!client) return std::unexpected(client.error());
   auto orphans = run::find_orphans(*client);
   if (!orphans) return std::unexpected(orphans.error());
@@ -56,41 +50,20 @@ Result<int> run_clean(const CleanOptions& options, const GlobalOptions& global) 
   for (const auto& orphan : *orphans) {
     if (orphan.running && !options.running) {
       std::printf("left %s: still running (its dlrun was killed); --running stops it\n",
-                  describe(orphan).c_str());
+                  run::describe(orphan).c_str());
       continue;
     }
     if (options.dry_run) {
-      std::printf("would remove %s%s\n", describe(orphan).c_str(),
+      std::printf("would remove %s%s\n", run::describe(orphan).c_str(),
                   orphan.running ? ", stopping its job" : "");
       continue;
     }
     if (auto removed = client->remove_container(orphan.id); !removed)
       return std::unexpected(removed.error());
-    std::printf("removed %s%s\n", describe(orphan).c_str(),
+    std::printf("removed %s%s\n", run::describe(orphan).c_str(),
                 orphan.running ? ", its job stopped" : "");
   }
   return exit_code::ok;
-}
-
-void remove_finished_orphans(engine::EngineClient& client) {
-  auto orphans = run::find_orphans(client);
-  if (!orphans) {
-    spdlog::warn("could not look for containers left by killed dlruns: {}",
-                 orphans.error().message);
-    return;
-  }
-  for (const auto& orphan : *orphans) {
-    if (orphan.running) {
-      spdlog::warn(
-          "{} still runs, but the dlrun that started it was killed; `dlrun clean "
-          "--running` stops and removes it",
-          describe(orphan));
-    } else if (auto removed = client.remove_container(orphan.id); removed) {
-      spdlog::info("removed {}, left behind by a dlrun that was killed", describe(orphan));
-    } else {
-      spdlog::warn("could not remove {}: {}", describe(orphan), removed.error().message);
-    }
-  }
 }
 
 }  // namespace dlrun::cli

@@ -1,4 +1,4 @@
-#include "dlrun/cli/common.hpp"
+#include "common.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>

@@ -1,10 +1,10 @@
-#include "dlrun/cli/doctor.hpp"
+#include "doctor.hpp"
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "dlrun/doctor/checks.hpp"
-#include "dlrun/engine/curl_transport.hpp"
+#include "dlrun/engine/endpoint.hpp"
 
 namespace dlrun::cli {
 namespace {
@@ -47,9 +47,8 @@ Result<int> run_doctor(const DoctorOptions& options, const GlobalOptions& global
   if (!endpoint) return std::unexpected(endpoint.error());
   auto catalog = resolve::load_catalog(options.catalog);
   if (!catalog) return std::unexpected(catalog.error());
-  engine::initialize_curl();
-  const doctor::Report report =
-      doctor::examine(*endpoint, resolve::overrides_from_environment(options.host), *catalog);
+  const doctor::Report report = doctor::examine(
+      {.endpoint = *endpoint}, resolve::overrides_from_environment(options.host), *catalog);
   if (options.output == "json") {
     nlohmann::ordered_json out = {{"ok", !report.failed()},
                                   {"checks", nlohmann::ordered_json::array()}};

@@ -1,14 +1,14 @@
-#include "dlrun/cli/resolve.hpp"
+#include "resolve.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "dlrun/engine/curl_transport.hpp"
+#include "dlrun/jobspec/parse.hpp"
+#include "dlrun/jobspec/user_config.hpp"
 #include "dlrun/run/image_choice.hpp"
-#include "dlrun/spec/parse.hpp"
-#include "dlrun/spec/user_config.hpp"
+#include "dlrun/run/train.hpp"
 
 namespace dlrun::cli {
 namespace {
@@ -58,9 +58,9 @@ void add_resolve_command(CLI::App& app, const GlobalOptions& global, int& exit_s
 }
 
 Result<int> run_resolve(const ResolveOptions& options, const GlobalOptions& global) {
-  auto loaded = spec::load_job_spec(options.spec_file);
+  auto loaded = jobspec::load_job_spec(options.spec_file);
   if (!loaded) return std::unexpected(loaded.error());
-  const spec::JobSpec& job = loaded->spec;
+  const jobspec::JobSpec& job = loaded->spec;
   if (!job.image.empty() || !job.framework) {
     if (options.output == "json") {
       std::printf(
@@ -73,7 +73,8 @@ Result<int> run_resolve(const ResolveOptions& options, const GlobalOptions& glob
   }
   auto endpoint = engine::endpoint_from_environment(global.host, global.context);
   if (!endpoint) return std::unexpected(endpoint.error());
-  auto user_config = spec::load_user_config();
+  const run::Surroundings surroundings{.endpoint = *endpoint};
+  auto user_config = jobspec::load_user_config(surroundings.env);
   if (!user_config) return std::unexpected(user_config.error());
   const engine::RegistryMirrors mirrors = run::registry_mirrors(*user_config, job);
   auto catalog = resolve::load_catalog(options.catalog);
@@ -82,9 +83,7 @@ Result<int> run_resolve(const ResolveOptions& options, const GlobalOptions& glob
   if (!facts) return std::unexpected(facts.error());
 
   // The engine only ranks: without it, resolution still works, just without local images.
-  engine::initialize_curl();
-  auto client = engine::EngineClient::connect(std::make_shared<engine::CurlTransport>(*endpoint),
-                                              endpoint->display);
+  auto client = run::connect(surroundings);
   if (!client)
     spdlog::warn("{} (images already on the engine are not ranked first)", client.error().message);
   auto resolved =

@@ -1,24 +1,11 @@
-#include "dlrun/cli/train.hpp"
-
-#include <spdlog/spdlog.h>
+#include "train.hpp"
 
 #include <cstdio>
 
-#include "dlrun/cli/clean.hpp"
-#include "dlrun/engine/client.hpp"
-#include "dlrun/engine/curl_transport.hpp"
 #include "dlrun/engine/endpoint.hpp"
-#include "dlrun/resolve/catalog.hpp"
 #include "dlrun/run/create_request.hpp"
 #include "dlrun/run/docker_command.hpp"
-#include "dlrun/run/gpu_preflight.hpp"
-#include "dlrun/run/host_paths.hpp"
-#include "dlrun/run/image_choice.hpp"
-#include "dlrun/run/image_supply.hpp"
-#include "dlrun/run/job.hpp"
-#include "dlrun/run/plan.hpp"
-#include "dlrun/spec/parse.hpp"
-#include "dlrun/spec/user_config.hpp"
+#include "dlrun/run/train.hpp"
 
 namespace dlrun::cli {
 namespace {
@@ -61,9 +48,11 @@ Exit codes:
 The spec format: docs/spec.md. The daemon: as the docker CLI finds it (dlrun --help); on a
 remote one (tcp://, ssh://), mount sources and outputs are paths on the Docker host.)";
 
-void print_dry_run(const run::ContainerPlan& plan, const spec::JobSpec& job, bool mirrored) {
+void print_dry_run(const run::TrainPlan& planned) {
+  const run::ContainerPlan& plan = planned.plan;
+  const jobspec::JobSpec& job = planned.job;
   std::printf("image: %s", plan.image.c_str());
-  if (mirrored) std::printf(" (for %s, through the registry mirror)", job.image.c_str());
+  if (planned.mirrored) std::printf(" (for %s, through the registry mirror)", job.image.c_str());
   static constexpr const char* kPolicies[] = {"missing", "always", "never"};
   std::printf("\npull: %s\n", kPolicies[static_cast<int>(job.pull)]);
   if (job.registry_auth) {
@@ -125,111 +114,23 @@ void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
 }
 
 Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) {
-  auto loaded = spec::load_job_spec(options.spec_file);
-  if (!loaded) return std::unexpected(loaded.error());
-  spec::JobSpec& job = loaded->spec;
-  if (auto applied = spec::apply_overrides(job, options.overrides); !applied) {
-    return std::unexpected(applied.error());
-  }
   auto endpoint = engine::endpoint_from_environment(global.host, global.context);
   if (!endpoint) return std::unexpected(endpoint.error());
-  const auto unsafe =
-      options.allow_unsafe_mounts ? run::UnsafeMounts::allow : run::UnsafeMounts::refuse;
-  const run::DaemonHost daemon = run::daemon_host(*endpoint);
-  if (auto checked = run::check_bind_sources(job, unsafe, daemon); !checked) {
-    return std::unexpected(checked.error());
-  }
-  auto catalog = resolve::load_catalog(options.catalog);
-  if (!catalog) return std::unexpected(catalog.error());
-  // The Docker host's driver and GPUs, for choosing an image and for the GPU preflight; a CPU
-  // job with an explicit image needs neither, and NVML's start-up is not free.
-  const bool needs_facts = job.image.empty() || !std::holds_alternative<spec::GpuNone>(job.gpus);
-  auto facts = needs_facts ? run::docker_host_facts(*endpoint, options.host, *catalog)
-                           : Result<resolve::HostFacts>(resolve::HostFacts{});
-  if (!facts) return std::unexpected(facts.error());
-
-  // Everything that can be wrong with the spec on this host is found before the engine is asked.
-  auto user_config = spec::load_user_config();
-  if (!user_config) return std::unexpected(user_config.error());
-  const run::HostContext host = run::current_host(loaded->digest);
-  auto plan = run::make_plan(job, host);
-  if (!plan) return std::unexpected(plan.error());
-  plan->engine_logs = options.keep;  // docker logs for the container kept for inspection
-
-  std::optional<run::SignalWatcher> signals;
-  std::optional<engine::EngineClient> client;
-  if (!options.dry_run) {
-    // Before any thread exists, so that every thread inherits the blocked signals.
-    signals.emplace();
-    engine::initialize_curl();
-    auto connected = engine::EngineClient::connect(
-        std::make_shared<engine::CurlTransport>(*endpoint), endpoint->display);
-    if (!connected) return std::unexpected(connected.error());
-    client.emplace(std::move(*connected));
-    remove_finished_orphans(*client);
-  }
-  if (job.image.empty()) {
-    auto resolved =
-        run::choose_image(*job.framework, *facts, *catalog,
-                          run::registry_mirrors(*user_config, job), client ? &*client : nullptr);
-    if (!resolved) return std::unexpected(resolved.error());
-    spdlog::info("image {}: {}", resolved->chosen->reference, resolved->reason);
-    job.image = resolved->chosen->reference;
-  }
-
-  const engine::RegistryMirrors mirrors = run::registry_mirrors(*user_config, job);
-  auto requested = engine::parse_image_ref(job.image);
-  if (!requested) return std::unexpected(requested.error());
-  const auto image = std::optional(engine::apply_mirror(*requested, mirrors));
-
-  plan->image = image->familiar();
-
-  if (options.dry_run) {
-    print_dry_run(*plan, job, image->full() != requested->full());
-    return exit_code::ok;
-  }
-  run::ImageSupplyOptions supply{.policy = job.pull,
-                                 .mirrors = mirrors,
-                                 .credentials = std::nullopt,
-                                 .display = run::pull_display_mode_for(stderr, global.quiet)};
-  if (job.registry_auth) {
-    auto credentials =
-        run::credentials_from_spec(*job.registry_auth, image->registry, host.lookup_env);
-    if (!credentials) return std::unexpected(credentials.error());
-    supply.credentials = std::move(*credentials);
-  }
-
-  auto supplied = run::supply_image(*client, *image, supply,
-                                    engine::docker_config_from_environment(), *signals);
-  if (!supplied) return std::unexpected(supplied.error());
-  if (!std::holds_alternative<spec::GpuNone>(job.gpus) && facts->driver) {
-    if (auto fits = run::check_image_fits_host(plan->image, supplied->env,
-                                               run::select_gpus(*facts, job.gpus), *catalog);
-        !fits) {
-      return std::unexpected(fits.error());
-    }
-  }
-
-  std::optional<run::OutputsDirectory> outputs;
-  if (job.outputs && !daemon.local) {
-    spdlog::info("outputs {}: a path on the Docker host ({}), which must have it",
-                 job.outputs->string(), endpoint->display);
-  } else if (job.outputs) {
-    auto prepared = run::OutputsDirectory::prepare(*job.outputs);
-    if (!prepared) return std::unexpected(prepared.error());
-    outputs.emplace(std::move(*prepared));
-  }
-
-  spdlog::info("job {}: {} in container {}", job.name, plan->image, plan->container_name);
-  const run::RunOptions run_options{
+  const run::Surroundings surroundings{.endpoint = std::move(*endpoint)};
+  const run::TrainRequest request{
+      .spec_file = options.spec_file,
+      .overrides = options.overrides,
       .keep = options.keep ? run::KeepContainer::keep : run::KeepContainer::remove,
-      .timeout = job.timeout,
-  };
-  auto status =
-      run::run_job(*client, *plan, run::create_request_body(*plan, run::Secrets::revealed),
-                   run_options, *signals);
-  if (status && outputs) outputs->keep();
-  return status;
+      .unsafe_mounts =
+          options.allow_unsafe_mounts ? run::UnsafeMounts::allow : run::UnsafeMounts::refuse,
+      .host = options.host,
+      .catalog = options.catalog,
+      .pull_display = run::pull_display_mode_for(stderr, global.quiet)};
+  if (!options.dry_run) return run::train(request, surroundings);
+  auto planned = run::plan_train(request, surroundings);
+  if (!planned) return std::unexpected(planned.error());
+  print_dry_run(*planned);
+  return exit_code::ok;
 }
 
 }  // namespace dlrun::cli

@@ -1,10 +1,10 @@
-#include "dlrun/cli/validate.hpp"
+#include "validate.hpp"
 
 #include <cstdio>
 
 #include "dlrun/engine/endpoint.hpp"
+#include "dlrun/jobspec/parse.hpp"
 #include "dlrun/run/host_paths.hpp"
-#include "dlrun/spec/parse.hpp"
 
 namespace dlrun::cli {
 namespace {
@@ -36,7 +36,7 @@ void add_validate_command(CLI::App& app, const GlobalOptions& global, int& exit_
 }
 
 Result<int> run_validate(const ValidateOptions& options, const GlobalOptions& global) {
-  auto loaded = spec::load_job_spec(options.spec_file);
+  auto loaded = jobspec::load_job_spec(options.spec_file);
   if (!loaded) return std::unexpected(loaded.error());
   // Without a daemon address that can be read, the paths are checked here.
   auto endpoint = engine::endpoint_from_environment(global.host, global.context);
@@ -46,8 +46,13 @@ Result<int> run_validate(const ValidateOptions& options, const GlobalOptions& gl
   if (auto checked = run::check_bind_sources(loaded->spec, unsafe, daemon); !checked) {
     return std::unexpected(checked.error());
   }
-  std::printf("%s: ok (job %s, image %s)\n", options.spec_file.c_str(), loaded->spec.name.c_str(),
-              loaded->spec.image.c_str());
+  // A framework spec's image depends on the host it runs on: name what will be resolved.
+  const jobspec::JobSpec& job = loaded->spec;
+  const std::string image = !job.image.empty()
+                                ? "image " + job.image
+                                : "image resolved at run time from framework " +
+                                      job.framework->name + " (dlrun resolve shows which)";
+  std::printf("%s: ok (job %s, %s)\n", options.spec_file.c_str(), job.name.c_str(), image.c_str());
   return exit_code::ok;
 }
 

@@ -3,17 +3,17 @@
 #include <sys/statvfs.h>
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 #include <set>
 
 #include "dlrun/engine/client.hpp"
-#include "dlrun/engine/curl_transport.hpp"
 #include "dlrun/resolve/catalog.hpp"
 #include "dlrun/resolve/nvml.hpp"
 #include "dlrun/resolve/resolver.hpp"
+#include "dlrun/run/create_request.hpp"
 #include "dlrun/run/image_choice.hpp"
 #include "dlrun/run/orphans.hpp"
 #include "dlrun/run/pull_display.hpp"
+#include "dlrun/run/train.hpp"
 
 namespace dlrun::doctor {
 namespace {
@@ -37,19 +37,8 @@ CheckResult probe_device_driver(engine::EngineClient& client) {
     check.fix = "pull any image (or run a job once), then run dlrun doctor again";
     return check;
   }
-  const nlohmann::json body = {
-      {"Image", **image},
-      {"Entrypoint", {"/dlrun-doctor-probe-does-not-exist"}},
-      {"Labels", {{"dlrun.managed", "true"}, {"dlrun.job", "doctor-probe"}}},
-      {"HostConfig",
-       {{"NetworkMode", "none"},
-        {"DeviceRequests",
-         {{{"Driver", ""},
-           {"Count", -1},
-           {"Capabilities", {{"gpu"}}},
-           {"Options", nlohmann::json::object()}}}}}}};
-  auto created =
-      client.create_container("dlrun-doctor-probe-" + std::to_string(::getpid()), body.dump());
+  auto created = client.create_container("dlrun-doctor-probe-" + std::to_string(::getpid()),
+                                         run::gpu_probe_request_body(**image));
   if (!created) {
     check.status = CheckStatus::warn;
     check.detail = "not probed: " + created.error().message;
@@ -62,11 +51,9 @@ CheckResult probe_device_driver(engine::EngineClient& client) {
     return check;
   }
   const Error& error = started.error();
-  if (error.kind == ErrorKind::gpu_unavailable) {
+  if (error.kind == ErrorKind::no_gpu_driver || error.kind == ErrorKind::gpu_unavailable) {
     check.status = CheckStatus::fail;
-    const std::string_view job_words = "the job asks for GPUs, but ";
-    check.detail = error.message.starts_with(job_words) ? error.message.substr(job_words.size())
-                                                        : error.message;
+    check.detail = error.message;
     check.fix = error.hint;
     return check;
   }
@@ -230,12 +217,12 @@ std::string_view status_name(CheckStatus status) {
   return "fail";
 }
 
-Report examine(const engine::Endpoint& endpoint, const resolve::HostFactsOverrides& overrides,
+Report examine(const run::Surroundings& surroundings, const resolve::HostFactsOverrides& overrides,
                const resolve::Catalog& catalog) {
   Report report;
   std::set<std::string> on_engine;
-  auto client = engine::EngineClient::connect(std::make_shared<engine::CurlTransport>(endpoint),
-                                              endpoint.display);
+  const engine::Endpoint& endpoint = surroundings.endpoint;
+  auto client = run::connect(surroundings);
   if (!client) {
     report.checks.push_back(
         {"engine", CheckStatus::fail, client.error().message, client.error().hint});

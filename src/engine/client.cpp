@@ -193,19 +193,18 @@ Error EngineClient::daemon_error(std::string_view action, const Response& respon
   const std::string message = daemon_message(response);
   const std::string what = "the Docker daemon could not " + std::string(action) + ": " + message;
   if (message.find("could not select device driver") != std::string::npos) {
-    return Error{ErrorKind::gpu_unavailable,
-                 "the job asks for GPUs, but the Docker daemon at " + endpoint_display_ +
-                     " has no NVIDIA device driver (" + message + ")",
+    return Error{ErrorKind::no_gpu_driver,
+                 "the Docker daemon at " + endpoint_display_ + " has no NVIDIA device driver (" +
+                     message + ")",
                  std::string(kToolkitInstallHint)};
   }
   if (message.find("error setting rlimit type 8") != std::string::npos) {
-    return Error{
-        ErrorKind::engine,
-        "the Docker daemon may not raise the job's locked-memory limit (memlock): " + message,
-        "rootless and restricted daemons lack CAP_SYS_RESOURCE; set \"resources\": {\"memlock\": "
-        "\"8m\"} "
-        "in the spec (at most `ulimit -Hl` of the daemon), or run dockerd with "
-        "LimitMEMLOCK=infinity"};
+    return Error{ErrorKind::limit_refused,
+                 "the Docker daemon may not raise the container's locked-memory limit (memlock), "
+                 "which needs CAP_SYS_RESOURCE: " +
+                     message,
+                 "run dockerd with LimitMEMLOCK=infinity (systemd) or --default-ulimit "
+                 "memlock=-1:-1 (rootless daemons cannot)"};
   }
   if (message.find("unsatisfied condition: cuda") != std::string::npos) {
     return Error{ErrorKind::gpu_unavailable,
@@ -247,9 +246,8 @@ Result<std::string> EngineClient::create_container(const std::string& name,
   auto parsed = parse_json(*response, "create");
   if (!parsed) return std::unexpected(parsed.error());
   if (!parsed->contains("Id") || !(*parsed)["Id"].is_string()) {
-    return fail(
-        ErrorKind::engine, "the daemon created a container but did not say its id",
-        "list dlrun's containers with docker ps -a --filter label=dlrun.managed and remove strays");
+    return fail(ErrorKind::engine, "the daemon created a container but did not say its id",
+                "look for a stray container with docker ps -a and remove it");
   }
   if (parsed->contains("Warnings") && (*parsed)["Warnings"].is_array()) {
     for (const auto& warning : (*parsed)["Warnings"]) {
@@ -457,8 +455,7 @@ Result<std::int64_t> EngineClient::wait_container(const std::string& id, WaitCon
     const std::string message = (*parsed)["Error"].value("Message", "");
     if (!message.empty()) {
       return fail(ErrorKind::engine, "waiting for the container failed: " + message,
-                  "the daemon lost track of the container; check `docker ps -a --filter "
-                  "label=dlrun.managed`");
+                  "the daemon lost track of the container; check `docker ps -a`");
     }
   }
   if (!parsed->contains("StatusCode") || !(*parsed)["StatusCode"].is_number_integer()) {

@@ -4,7 +4,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "dlrun/spec/digest.hpp"
+#include "dlrun/engine/docker_config.hpp"
+#include "dlrun/sha256.hpp"
 
 namespace dlrun::engine {
 namespace {
@@ -49,7 +50,7 @@ Endpoint with_tls_from_environment(Endpoint endpoint) {
 Result<Endpoint> from_context(const std::string& name, std::string_view chosen_by) {
   const fs::path config = docker_config_dir();
   // The CLI files a context under the SHA-256 of its name.
-  const std::string key = spec::sha256_digest(name).substr(std::string_view("sha256:").size());
+  const std::string key = sha256_digest(name).substr(std::string_view("sha256:").size());
   const fs::path meta_file = config / "contexts" / "meta" / key / "meta.json";
   std::ifstream in(meta_file);
   if (!in) {
@@ -83,16 +84,9 @@ Result<Endpoint> from_context(const std::string& name, std::string_view chosen_b
 }
 
 std::string current_context() {
-  std::ifstream in(docker_config_dir() / "config.json");
-  if (!in) return "";
-  try {
-    const auto config = nlohmann::json::parse(in);
-    if (config.contains("currentContext") && config["currentContext"].is_string())
-      return config["currentContext"].get<std::string>();
-  } catch (const nlohmann::json::exception&) {
-    // A broken config.json is reported where its credentials are read; here it names no context.
-  }
-  return "";
+  // A broken config.json is reported where its credentials are read; here it names no context.
+  auto config = read_docker_config(docker_config_dir());
+  return config ? config->current_context : std::string();
 }
 
 // As the CLI's connhelper reads it: a user, a port and a socket path are optional.
@@ -166,12 +160,6 @@ Result<Endpoint> parse_docker_host(std::string_view value) {
   endpoint.kind = EndpointKind::tcp;
   endpoint.base_url = "http://" + host_port + prefix;
   return endpoint;
-}
-
-fs::path docker_config_dir() {
-  if (const std::string dir = env_or_empty("DOCKER_CONFIG"); !dir.empty()) return dir;
-  const std::string home = env_or_empty("HOME");
-  return home.empty() ? fs::path() : fs::path(home) / ".docker";
 }
 
 Result<Endpoint> endpoint_from_environment(std::string_view host_flag,

@@ -1,18 +1,13 @@
 #include "dlrun/engine/registry_auth.hpp"
 
 #include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "dlrun/base64.hpp"
-#include "dlrun/engine/endpoint.hpp"
-
-extern char** environ;
+#include "dlrun/engine/docker_config.hpp"
+#include "dlrun/process.hpp"
 
 namespace dlrun::engine {
 namespace {
@@ -36,17 +31,10 @@ Result<HelperOutput> run_credential_helper(const std::string& helper, const std:
   if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) {
     return fail(ErrorKind::io, "cannot start " + program + ": out of file descriptors");
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  char* argv[] = {const_cast<char*>(program.c_str()), const_cast<char*>("get"), nullptr};
-  pid_t pid = 0;
-  const int spawned = posix_spawnp(&pid, program.c_str(), &actions, nullptr, argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
+  const auto pid = spawn_process({program, "get"}, {.stdin_fd = in[0], .stdout_fd = out[1]});
   close(in[0]);
   close(out[1]);
-  if (spawned != 0) {
+  if (!pid) {
     close(in[1]);
     close(out[0]);
     return fail(ErrorKind::usage,
@@ -61,9 +49,7 @@ Result<HelperOutput> run_credential_helper(const std::string& helper, const std:
   while ((n = read(out[0], buffer, sizeof buffer)) > 0)
     result.out.append(buffer, static_cast<std::size_t>(n));
   close(out[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.exit_code = wait_for_exit(*pid);
   return result;
 }
 
@@ -103,27 +89,20 @@ Result<std::optional<FoundCredentials>> from_helper(const std::string& helper,
   }
 }
 
-std::optional<FoundCredentials> from_auths(const json& auths, const std::string& key,
-                                           const std::string& registry,
+std::optional<FoundCredentials> from_auths(const std::map<std::string, AuthEntry>& auths,
+                                           const std::string& key, const std::string& registry,
                                            const std::string& source_name) {
-  if (!auths.is_object()) return std::nullopt;
-  for (const auto& [entry_key, entry] : auths.items()) {
+  for (const auto& [entry_key, entry] : auths) {
     if (entry_key != key && host_of(entry_key) != registry) continue;
-    if (!entry.is_object()) continue;
     FoundCredentials found;
     found.source = source_name;
     found.credentials.server_address = registry;
-    if (entry.contains("auth") && entry["auth"].is_string()) {
-      const auto decoded = base64_decode(entry["auth"].get<std::string>());
-      if (decoded) {
-        const auto colon = decoded->find(':');
-        found.credentials.username = decoded->substr(0, colon);
-        if (colon != std::string::npos) found.credentials.password = decoded->substr(colon + 1);
-      }
+    if (const auto decoded = base64_decode(entry.auth); decoded && !entry.auth.empty()) {
+      const auto colon = decoded->find(':');
+      found.credentials.username = decoded->substr(0, colon);
+      if (colon != std::string::npos) found.credentials.password = decoded->substr(colon + 1);
     }
-    if (entry.contains("identitytoken") && entry["identitytoken"].is_string()) {
-      found.credentials.identity_token = entry["identitytoken"].get<std::string>();
-    }
+    found.credentials.identity_token = entry.identity_token;
     if (found.credentials.username.empty() && found.credentials.identity_token.empty()) continue;
     return found;
   }
@@ -132,12 +111,11 @@ std::optional<FoundCredentials> from_auths(const json& auths, const std::string&
 
 }  // namespace
 
-DockerConfigSource docker_config_from_environment() {
+DockerConfigSource docker_config_from_environment(const EnvLookup& env) {
   DockerConfigSource source;
-  source.config_dir = docker_config_dir();
-  if (const char* inline_config = std::getenv("DOCKER_AUTH_CONFIG");
-      inline_config != nullptr && *inline_config) {
-    source.auth_config_env = inline_config;
+  source.config_dir = docker_config_dir(env);
+  if (auto inline_config = env("DOCKER_AUTH_CONFIG"); inline_config && !inline_config->empty()) {
+    source.auth_config_env = std::move(inline_config);
   }
   source.run_helper = run_credential_helper;
   return source;
@@ -151,40 +129,19 @@ Result<std::optional<FoundCredentials>> find_registry_credentials(
     const std::string& registry, const DockerConfigSource& source) {
   const std::string key = credentials_key(registry);
   if (source.auth_config_env) {
-    try {
-      const json inline_config = json::parse(*source.auth_config_env);
-      if (auto found = from_auths(inline_config.value("auths", json::object()), key, registry,
-                                  "DOCKER_AUTH_CONFIG")) {
-        return found;
-      }
-    } catch (const json::exception&) {
-      return fail(ErrorKind::usage, "DOCKER_AUTH_CONFIG is not valid JSON",
-                  "set it to {\"auths\": {\"registry\": {\"auth\": \"base64(user:password)\"}}} or "
-                  "unset it");
+    auto inline_auths = parse_auth_config(*source.auth_config_env);
+    if (!inline_auths) return std::unexpected(inline_auths.error());
+    if (auto found = from_auths(*inline_auths, key, registry, "DOCKER_AUTH_CONFIG")) return found;
+  }
+  auto config = read_docker_config(source.config_dir);
+  if (!config) return std::unexpected(config.error());
+  for (const auto& [helper_key, helper] : config->cred_helpers) {
+    if (helper_key == key || host_of(helper_key) == registry) {
+      return from_helper(helper, key, registry, source);
     }
   }
-  const auto path = source.config_dir / "config.json";
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  json config;
-  try {
-    config = json::parse(in);
-  } catch (const json::exception& error) {
-    return fail(ErrorKind::usage, path.string() + " is not valid JSON: " + error.what(),
-                "fix the file, or point DOCKER_CONFIG at another directory");
-  }
-  if (config.contains("credHelpers") && config["credHelpers"].is_object()) {
-    for (const auto& [helper_key, helper] : config["credHelpers"].items()) {
-      if ((helper_key == key || host_of(helper_key) == registry) && helper.is_string()) {
-        return from_helper(helper.get<std::string>(), key, registry, source);
-      }
-    }
-  }
-  if (config.contains("credsStore") && config["credsStore"].is_string() &&
-      !config["credsStore"].get<std::string>().empty()) {
-    return from_helper(config["credsStore"].get<std::string>(), key, registry, source);
-  }
-  return from_auths(config.value("auths", json::object()), key, registry, path.string());
+  if (!config->creds_store.empty()) return from_helper(config->creds_store, key, registry, source);
+  return from_auths(config->auths, key, registry, config->path.string());
 }
 
 std::string encode_registry_auth(const RegistryCredentials& credentials) {

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -13,7 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 
-extern char** environ;
+#include "dlrun/process.hpp"
 
 namespace dlrun::engine {
 
@@ -26,38 +25,6 @@ std::vector<std::string> ssh_to(const SshTarget& target) {
   if (!target.port.empty()) command.insert(command.end(), {"-p", target.port});
   command.insert(command.end(), {"-o", "ConnectTimeout=30", "-T", "--", target.host});
   return command;
-}
-
-// Starts `command` with the given descriptors (stdin -1: /dev/null; stderr -1: dlrun's) in its
-// own process group, so that a Ctrl-C at the terminal reaches dlrun alone: dlrun still needs
-// ssh to stop and remove the job. The signals dlrun blocks are unblocked for it. Returns
-// posix_spawnp's error, 0 on success.
-int spawn_ssh(const std::vector<std::string>& command, int stdin_fd, int stdout_fd, int stderr_fd,
-              pid_t& pid) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (stdin_fd >= 0) {
-    posix_spawn_file_actions_adddup2(&actions, stdin_fd, STDIN_FILENO);
-  } else {
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  }
-  posix_spawn_file_actions_adddup2(&actions, stdout_fd, STDOUT_FILENO);
-  if (stderr_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stderr_fd, STDERR_FILENO);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attributes, &none);
-  posix_spawnattr_setpgroup(&attributes, 0);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
-  std::vector<char*> argv;
-  for (const auto& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  const int spawned = posix_spawnp(&pid, argv[0], &actions, &attributes, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (spawned != 0) pid = -1;
-  return spawned;
 }
 
 std::string read_memfd(int fd) {
@@ -94,14 +61,12 @@ SshRunResult ssh_run(const SshTarget& target, const std::vector<std::string>& re
     result.err = "cannot capture ssh's output";
     return result;
   }
-  pid_t pid = -1;
-  if (const int spawned = spawn_ssh(command, -1, out_fd, err_fd, pid); spawned != 0) {
-    result.err = "cannot run ssh: " + std::string(std::strerror(spawned));
+  const auto pid =
+      spawn_process(command, {.stdout_fd = out_fd, .stderr_fd = err_fd}, ProcessGroup::own);
+  if (!pid) {
+    result.err = "cannot run ssh: " + std::string(std::strerror(pid.error()));
   } else {
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 255;
+    result.exit_code = wait_for_exit(*pid);
     result.out = read_memfd(out_fd);
     result.err = read_memfd(err_fd);
   }
@@ -156,12 +121,15 @@ int SshConnection::start_ssh(void* self_ptr, char*, char*, int, int) {
   std::filesystem::remove(self.socket_path_, ignored);
   if (accepted < 0) return CURL_PREREQFUNC_ABORT;
   self.stderr_fd_ = memfd_create("dlrun-ssh-stderr", MFD_CLOEXEC);
-  const int spawned =
-      spawn_ssh(ssh_command(self.target_), accepted, accepted, self.stderr_fd_, self.pid_);
+  const auto pid =
+      spawn_process(ssh_command(self.target_),
+                    {.stdin_fd = accepted, .stdout_fd = accepted, .stderr_fd = self.stderr_fd_},
+                    ProcessGroup::own);
   close(accepted);
-  if (spawned != 0) {
+  self.pid_ = pid.value_or(-1);
+  if (!pid) {
     if (self.stderr_fd_ >= 0) {
-      const std::string why = "cannot run ssh: " + std::string(std::strerror(spawned));
+      const std::string why = "cannot run ssh: " + std::string(std::strerror(pid.error()));
       (void)!write(self.stderr_fd_, why.data(), why.size());
     }
     return CURL_PREREQFUNC_ABORT;

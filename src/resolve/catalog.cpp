@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "dlrun/resolve/host_facts.hpp"
+#include "dlrun/user_files.hpp"
 
 namespace dlrun::resolve {
 namespace {
@@ -288,30 +289,20 @@ Catalog merge_catalogs(Catalog base, const Catalog& extra) {
 }
 
 Result<Catalog> load_catalog(const std::optional<std::string>& flag) {
-  std::optional<std::filesystem::path> path;
-  bool must_exist = true;
-  if (flag) {
-    path = *flag;
-  } else if (const char* env = std::getenv("DLRUN_CATALOG"); env != nullptr && *env) {
-    path = env;
-  } else {
-    must_exist = false;
-    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg != nullptr && *xdg) {
-      path = std::filesystem::path(xdg) / "dlrun" / "catalog.json";
-    } else if (const char* home = std::getenv("HOME"); home != nullptr && *home) {
-      path = std::filesystem::path(home) / ".config" / "dlrun" / "catalog.json";
-    }
-  }
-  if (!path) return builtin_catalog();
-  std::ifstream in(*path);
+  const auto file = flag ? std::optional(UserFile{*flag, true})
+                         : find_user_file("catalog.json", "DLRUN_CATALOG", process_environment());
+  if (!file) return builtin_catalog();
+  const auto& path = file->path;
+  const bool must_exist = file->named_explicitly;
+  std::ifstream in(path);
   if (!in) {
     if (!must_exist) return builtin_catalog();
-    return fail(ErrorKind::usage, "cannot read the catalog " + path->string(),
+    return fail(ErrorKind::usage, "cannot read the catalog " + path.string(),
                 "check the path given by --catalog or $DLRUN_CATALOG");
   }
   std::ostringstream text;
   text << in.rdbuf();
-  auto user = parse_catalog(text.str(), path->string());
+  auto user = parse_catalog(text.str(), path.string());
   if (!user) {
     Error error = user.error();
     error.kind = ErrorKind::usage;

@@ -167,55 +167,6 @@ std::string describe_request(const FrameworkRequest& request) {
 
 }  // namespace
 
-std::optional<VersionConstraint> VersionConstraint::parse(std::string_view text) {
-  VersionConstraint constraint;
-  constraint.text_ = std::string(text);
-  std::stringstream parts{std::string(text)};
-  std::string part;
-  while (std::getline(parts, part, ',')) {
-    part.erase(std::remove(part.begin(), part.end(), ' '), part.end());
-    std::string op = "=";
-    for (const char* candidate : {">=", "<=", "==", ">", "<", "="}) {
-      if (part.starts_with(candidate)) {
-        op = candidate;
-        break;
-      }
-    }
-    const std::size_t skip =
-        part.starts_with(op) && op != "=" ? op.size() : (part.starts_with("=") ? 1 : 0);
-    if (op == "==") op = "=";
-    auto version = Version::parse(std::string_view(part).substr(skip));
-    if (!version) return std::nullopt;
-    constraint.bounds_.push_back({op, *version});
-  }
-  if (constraint.bounds_.empty()) return std::nullopt;
-  return constraint;
-}
-
-bool VersionConstraint::allows(const Version& version) const {
-  for (const auto& bound : bounds_) {
-    const auto& wanted = bound.version;
-    bool ok = true;
-    if (bound.op == "=") {
-      // As many components as were written: 2.3 allows 2.3.1, 2.3.1 allows only itself.
-      const std::string wanted_text = wanted.to_string();
-      const auto written =
-          static_cast<std::size_t>(std::count(wanted_text.begin(), wanted_text.end(), '.')) + 1;
-      ok = version.prefix(written) == wanted;
-    } else if (bound.op == ">=") {
-      ok = version >= wanted;
-    } else if (bound.op == "<=") {
-      ok = version <= wanted;
-    } else if (bound.op == ">") {
-      ok = version > wanted;
-    } else {
-      ok = version < wanted;
-    }
-    if (!ok) return false;
-  }
-  return true;
-}
-
 std::string framework_title(std::string_view name) {
   if (name == "pytorch") return "PyTorch";
   if (name == "tensorflow") return "TensorFlow";

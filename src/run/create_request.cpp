@@ -3,6 +3,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "dlrun/run/labels.hpp"
+
 namespace dlrun::run {
 namespace {
 
@@ -13,19 +15,19 @@ struct Overloaded : Ts... {
   using Ts::operator()...;
 };
 
-ordered_json device_requests(const spec::GpuRequest& gpus) {
+ordered_json device_requests(const jobspec::GpuRequest& gpus) {
   ordered_json request = {{"Driver", ""}};
   const bool any = std::visit(Overloaded{
-                                  [](spec::GpuNone) { return false; },
-                                  [&](spec::GpuAll) {
+                                  [](jobspec::GpuNone) { return false; },
+                                  [&](jobspec::GpuAll) {
                                     request["Count"] = -1;
                                     return true;
                                   },
-                                  [&](const spec::GpuCount& count) {
+                                  [&](const jobspec::GpuCount& count) {
                                     request["Count"] = count.count;
                                     return true;
                                   },
-                                  [&](const spec::GpuList& list) {
+                                  [&](const jobspec::GpuList& list) {
                                     request["Count"] = 0;
                                     request["DeviceIDs"] = list.ids;
                                     return true;
@@ -38,13 +40,13 @@ ordered_json device_requests(const spec::GpuRequest& gpus) {
   return ordered_json::array({request});
 }
 
-std::string_view network_name(spec::NetworkMode mode) {
+std::string_view network_name(jobspec::NetworkMode mode) {
   switch (mode) {
-    case spec::NetworkMode::bridge:
+    case jobspec::NetworkMode::bridge:
       return "bridge";
-    case spec::NetworkMode::none:
+    case jobspec::NetworkMode::none:
       return "none";
-    case spec::NetworkMode::host:
+    case jobspec::NetworkMode::host:
       return "host";
   }
   return "bridge";
@@ -98,7 +100,7 @@ std::string create_request_body(const ContainerPlan& plan, Secrets secrets, int 
       {"SecurityOpt", {"no-new-privileges"}},
       {"NetworkMode", network_name(plan.network)},
       {"Mounts", mounts},
-      {"LogConfig", plan.engine_logs
+      {"LogConfig", plan.logs == EngineLogs::kept
                         ? ordered_json{{"Type", "local"},
                                        {"Config",
                                         {{"max-size", kLogMaxSize},
@@ -130,6 +132,17 @@ std::string create_request_body(const ContainerPlan& plan, Secrets secrets, int 
   body["StopTimeout"] = kStopGraceSeconds;
   body["HostConfig"] = host_config;
   return body.dump(indent);
+}
+
+std::string gpu_probe_request_body(std::string_view image) {
+  const ordered_json body = {
+      {"Image", image},
+      {"Entrypoint", {"/dlrun-doctor-probe-does-not-exist"}},
+      {"Labels", {{kManagedLabel, "true"}, {kJobLabel, "doctor-probe"}}},
+      {"HostConfig",
+       {{"NetworkMode", "none"},
+        {"DeviceRequests", device_requests(jobspec::GpuRequest{jobspec::GpuAll{}})}}}};
+  return body.dump();
 }
 
 }  // namespace dlrun::run

@@ -3,9 +3,9 @@
 #include <cmath>
 #include <sstream>
 
+#include "dlrun/jobspec/units.hpp"
 #include "dlrun/run/create_request.hpp"
 #include "dlrun/shell_quote.hpp"
-#include "dlrun/spec/units.hpp"
 
 namespace dlrun::run {
 namespace {
@@ -15,12 +15,12 @@ struct Overloaded : Ts... {
   using Ts::operator()...;
 };
 
-std::string gpus_flag(const spec::GpuRequest& gpus) {
+std::string gpus_flag(const jobspec::GpuRequest& gpus) {
   return std::visit(Overloaded{
-                        [](spec::GpuNone) { return std::string(); },
-                        [](spec::GpuAll) { return std::string("all"); },
-                        [](const spec::GpuCount& count) { return std::to_string(count.count); },
-                        [](const spec::GpuList& list) {
+                        [](jobspec::GpuNone) { return std::string(); },
+                        [](jobspec::GpuAll) { return std::string("all"); },
+                        [](const jobspec::GpuCount& count) { return std::to_string(count.count); },
+                        [](const jobspec::GpuList& list) {
                           std::string ids;
                           for (const auto& id : list.ids) ids += (ids.empty() ? "" : ",") + id;
                           return "\"device=" + ids + "\"";
@@ -39,8 +39,8 @@ std::string format_cpus(double cpus) {
 
 std::string docker_run_command(const ContainerPlan& plan) {
   std::vector<std::string> args{"docker", "run", "--rm", "--name", plan.container_name};
-  if (plan.pull == spec::PullPolicy::always) args.insert(args.end(), {"--pull", "always"});
-  if (plan.pull == spec::PullPolicy::never) args.insert(args.end(), {"--pull", "never"});
+  if (plan.pull == jobspec::PullPolicy::always) args.insert(args.end(), {"--pull", "always"});
+  if (plan.pull == jobspec::PullPolicy::never) args.insert(args.end(), {"--pull", "never"});
   const auto flag = [&](std::string name, std::string value) {
     args.push_back(std::move(name));
     args.push_back(std::move(value));
@@ -49,17 +49,17 @@ std::string docker_run_command(const ContainerPlan& plan) {
   if (const auto gpus = gpus_flag(plan.gpus); !gpus.empty()) flag("--gpus", gpus);
   args.push_back("--init");
   flag("--ipc", "private");
-  flag("--shm-size", spec::format_size(plan.resources.shm_bytes));
+  flag("--shm-size", jobspec::format_size(plan.resources.shm_bytes));
   flag("--ulimit", "memlock=" + std::to_string(plan.resources.memlock_bytes.value_or(-1)));
   flag("--ulimit", "stack=" + std::to_string(kStackBytes));
   flag("--pids-limit", std::to_string(plan.resources.pids_limit));
   flag("--cap-drop", "ALL");
   for (const auto& cap : plan.cap_add) flag("--cap-add", cap);
   flag("--security-opt", "no-new-privileges");
-  flag("--network", plan.network == spec::NetworkMode::bridge ? "bridge"
-                    : plan.network == spec::NetworkMode::none ? "none"
-                                                              : "host");
-  if (plan.engine_logs) {
+  flag("--network", plan.network == jobspec::NetworkMode::bridge ? "bridge"
+                    : plan.network == jobspec::NetworkMode::none ? "none"
+                                                                 : "host");
+  if (plan.logs == EngineLogs::kept) {
     flag("--log-driver", "local");
     flag("--log-opt", "max-size=" + std::string(kLogMaxSize));
     flag("--log-opt", "max-file=" + std::string(kLogMaxFiles));
@@ -69,8 +69,8 @@ std::string docker_run_command(const ContainerPlan& plan) {
   }
   flag("--stop-timeout", std::to_string(kStopGraceSeconds));
   if (plan.resources.memory_bytes) {
-    flag("--memory", spec::format_size(*plan.resources.memory_bytes));
-    flag("--memory-swap", spec::format_size(*plan.resources.memory_bytes));
+    flag("--memory", jobspec::format_size(*plan.resources.memory_bytes));
+    flag("--memory-swap", jobspec::format_size(*plan.resources.memory_bytes));
   }
   if (plan.resources.cpus) flag("--cpus", format_cpus(*plan.resources.cpus));
   if (!plan.user.empty()) flag("--user", plan.user);
@@ -85,7 +85,7 @@ std::string docker_run_command(const ContainerPlan& plan) {
       case MountType::tmpfs: {
         std::ostringstream mode;
         mode << std::oct << mount.tmpfs_mode;
-        flag("--tmpfs", mount.target + ":size=" + spec::format_size(mount.tmpfs_bytes) +
+        flag("--tmpfs", mount.target + ":size=" + jobspec::format_size(mount.tmpfs_bytes) +
                             ",mode=" + mode.str());
         break;
       }

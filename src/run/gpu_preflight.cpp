@@ -6,12 +6,12 @@
 
 namespace dlrun::run {
 
-resolve::HostFacts select_gpus(const resolve::HostFacts& host, const spec::GpuRequest& request) {
+resolve::HostFacts select_gpus(const resolve::HostFacts& host, const jobspec::GpuRequest& request) {
   resolve::HostFacts selected = host;
-  if (const auto* count = std::get_if<spec::GpuCount>(&request)) {
+  if (const auto* count = std::get_if<jobspec::GpuCount>(&request)) {
     if (selected.gpus.size() > static_cast<std::size_t>(count->count))
       selected.gpus.resize(static_cast<std::size_t>(count->count));
-  } else if (const auto* list = std::get_if<spec::GpuList>(&request)) {
+  } else if (const auto* list = std::get_if<jobspec::GpuList>(&request)) {
     std::vector<resolve::GpuFacts> chosen;
     for (const auto& id : list->ids) {
       if (id.starts_with("GPU-") || id.starts_with("MIG-")) return selected;
@@ -42,7 +42,7 @@ Result<void> check_image_fits_host(const std::string& image,
     if (!host.origin.empty()) message += " (from " + host.origin + ")";
     std::string hint = "choose an image built for CUDA " + cuda + " or older";
     if (condition.starts_with("cuda>=")) {
-      if (auto wanted = resolve::Version::parse(condition.substr(6))) {
+      if (auto wanted = Version::parse(condition.substr(6))) {
         if (auto needed = catalog.driver_for_cuda(*wanted)) {
           hint = "upgrade the host's NVIDIA driver to " + needed->to_string() + " or newer (CUDA " +
                  wanted->prefix(2).to_string() + "'s), or " + hint;

@@ -64,13 +64,13 @@ DaemonHost daemon_host(const engine::Endpoint& endpoint) {
   return {};
 }
 
-Result<void> check_bind_sources(const spec::JobSpec& spec, UnsafeMounts unsafe,
+Result<void> check_bind_sources(const jobspec::JobSpec& spec, UnsafeMounts unsafe,
                                 const DaemonHost& daemon) {
   const std::optional<std::string> docker_socket =
       daemon.docker_socket.empty() ? std::nullopt : std::optional(daemon.docker_socket);
   for (std::size_t i = 0; i < spec.mounts.size(); ++i) {
     const auto& mount = spec.mounts[i];
-    if (mount.kind != spec::MountKind::bind) continue;
+    if (mount.kind != jobspec::MountKind::bind) continue;
     const std::string field = "mounts[" + std::to_string(i) + "].source";
     if (!daemon.local) {
       // Another machine's path: it cannot be looked at from here, only read as written.

@@ -7,18 +7,20 @@
 
 namespace dlrun::run {
 
-resolve::FrameworkRequest framework_request(const spec::FrameworkChoice& choice) {
+resolve::FrameworkRequest framework_request(const jobspec::FrameworkChoice& choice) {
   resolve::FrameworkRequest request{.name = choice.name};
-  if (choice.version) request.version = resolve::VersionConstraint::parse(*choice.version);
-  if (choice.cuda) request.cuda = resolve::VersionConstraint::parse(*choice.cuda);
-  if (choice.python) request.python = resolve::VersionConstraint::parse(*choice.python);
+  request.version = choice.version;
+  request.cuda = choice.cuda;
+  request.python = choice.python;
   if (choice.variant) {
-    request.variant =
-        *choice.variant == "devel" ? resolve::Variant::devel : resolve::Variant::runtime;
+    request.variant = *choice.variant == jobspec::FrameworkVariant::devel
+                          ? resolve::Variant::devel
+                          : resolve::Variant::runtime;
   }
   if (choice.source) {
-    request.source =
-        *choice.source == "ngc" ? resolve::ImageSource::ngc : resolve::ImageSource::official;
+    request.source = *choice.source == jobspec::FrameworkSource::ngc
+                         ? resolve::ImageSource::ngc
+                         : resolve::ImageSource::official;
   }
   return request;
 }
@@ -67,13 +69,14 @@ Result<resolve::HostFacts> docker_host_facts(const engine::Endpoint& endpoint,
   return resolve::read_host_facts(overrides, catalog);
 }
 
-engine::RegistryMirrors registry_mirrors(const spec::UserConfig& user, const spec::JobSpec& job) {
+engine::RegistryMirrors registry_mirrors(const jobspec::UserConfig& user,
+                                         const jobspec::JobSpec& job) {
   engine::RegistryMirrors mirrors = user.registry_mirror;
   for (const auto& [registry, mirror] : job.registry_mirror) mirrors[registry] = mirror;
   return mirrors;
 }
 
-Result<resolve::Resolution> choose_image(const spec::FrameworkChoice& choice,
+Result<resolve::Resolution> choose_image(const jobspec::FrameworkChoice& choice,
                                          const resolve::HostFacts& host,
                                          const resolve::Catalog& catalog,
                                          const engine::RegistryMirrors& mirrors,

@@ -31,7 +31,7 @@ class DisplayObserver final : public engine::PullObserver {
 }  // namespace
 
 Result<engine::RegistryCredentials> credentials_from_spec(
-    const spec::RegistryAuth& auth, const std::string& registry,
+    const jobspec::RegistryAuth& auth, const std::string& registry,
     const std::function<std::optional<std::string>(std::string_view)>& lookup_env) {
   engine::RegistryCredentials credentials;
   credentials.server_address = registry;
@@ -61,11 +61,11 @@ Result<engine::ImageDetails> supply_image(engine::EngineClient& client, const en
                                           const engine::DockerConfigSource& docker_config,
                                           SignalWatcher& signals) {
   const std::string reference = ref.full();
-  if (options.policy != spec::PullPolicy::always) {
+  if (options.policy != jobspec::PullPolicy::always) {
     auto present = client.inspect_image(reference);
     if (!present) return std::unexpected(present.error());
     if (*present) return std::move(**present);
-    if (options.policy == spec::PullPolicy::never) {
+    if (options.policy == jobspec::PullPolicy::never) {
       return fail(ErrorKind::image_not_found,
                   "the image " + ref.familiar() +
                       " is not on the Docker engine, and the pull policy is \"never\"",

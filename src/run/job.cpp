@@ -9,9 +9,9 @@
 #include <future>
 #include <thread>
 
+#include "dlrun/jobspec/units.hpp"
 #include "dlrun/run/create_request.hpp"
 #include "dlrun/run/output.hpp"
-#include "dlrun/spec/units.hpp"
 
 namespace dlrun::run {
 namespace {
@@ -19,22 +19,32 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Removes the container when the run ends, however it ends, unless the user asked to keep it.
+// `finish` reports a failed removal after the run's own outcome: a daemon that died mid-job is
+// the cause, the container it could not remove a consequence.
 class ContainerGuard {
  public:
   ContainerGuard(engine::EngineClient& client, std::string id, KeepContainer keep)
       : client_(client), id_(std::move(id)), keep_(keep) {}
   ContainerGuard(const ContainerGuard&) = delete;
   ContainerGuard& operator=(const ContainerGuard&) = delete;
-  ~ContainerGuard() {
+
+  Result<int> finish(Result<int> outcome) {
     if (keep_ == KeepContainer::keep) {
       spdlog::info("kept container {}", id_.substr(0, 12));
-      return;
+      return outcome;
     }
-    if (auto removed = client_.remove_container(id_); !removed) {
-      spdlog::error("could not remove container {}: {}", id_.substr(0, 12),
-                    removed.error().message);
-      spdlog::error("remove it with: docker rm -f {}", id_.substr(0, 12));
+    auto removed = client_.remove_container(id_);
+    if (removed) return outcome;
+    const std::string cleanup = "remove it with: docker rm -f " + id_.substr(0, 12);
+    if (!outcome) {
+      outcome.error().hint += (outcome.error().hint.empty() ? "" : "; ") +
+                              std::string("the container was left behind as a result (") +
+                              removed.error().message + "): once the daemon answers, " + cleanup;
+      return outcome;
     }
+    spdlog::error("could not remove container {}: {}", id_.substr(0, 12), removed.error().message);
+    spdlog::error("{}", cleanup);
+    return outcome;
   }
 
  private:
@@ -137,17 +147,24 @@ class Stopper {
   std::thread thread_;
 };
 
-}  // namespace
+// The engine reports what the daemon refused; the job's own words say which part of the spec
+// asked for it and how to change that.
+Error in_job_terms(Error error) {
+  if (error.kind == ErrorKind::no_gpu_driver) {
+    error.message = "the job asks for GPUs, but " + error.message;
+  } else if (error.kind == ErrorKind::limit_refused) {
+    error.hint =
+        "set \"resources\": {\"memlock\": \"8m\"} in the spec (at most `ulimit -Hl` of "
+        "the daemon), or " +
+        error.hint;
+  }
+  return error;
+}
 
-Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan,
-                    const std::string& create_body, const RunOptions& options,
-                    SignalWatcher& signals) {
-  auto created = client.create_container(plan.container_name, create_body);
-  if (!created) return std::unexpected(created.error());
-  const std::string id = *created;
-  ContainerGuard guard(client, id, options.keep);
-  spdlog::debug("created container {} ({})", plan.container_name, id);
-
+// The job from its created container on: attach, start, stream, wait, and what the exit means.
+Result<int> follow_job(engine::EngineClient& client, const std::string& id,
+                       const ContainerPlan& plan, const RunOptions& options,
+                       SignalWatcher& signals) {
   // Wait and attach both go in before start: the daemon registers the waiter and hooks the
   // output pipes before it answers, so nothing the job prints or does can be missed.
   EventFd finished;
@@ -205,7 +222,7 @@ Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan,
   }
   if (auto started = client.start_container(id); !started) {
     abandon();
-    return std::unexpected(started.error());
+    return std::unexpected(in_job_terms(started.error()));
   }
 
   StopReason stop_reason = StopReason::none;
@@ -242,7 +259,8 @@ Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan,
       }
     }
     if (ready == 0 && stop_reason == StopReason::none) {
-      spdlog::error("the job ran past its timeout of {}", spec::format_duration(*options.timeout));
+      spdlog::error("the job ran past its timeout of {}",
+                    jobspec::format_duration(*options.timeout));
       begin_stop(StopReason::timed_out);
     }
   }
@@ -273,7 +291,7 @@ Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan,
   }
   if (state->oom_killed) {
     const std::string limit = plan.resources.memory_bytes
-                                  ? spec::format_size(*plan.resources.memory_bytes)
+                                  ? jobspec::format_size(*plan.resources.memory_bytes)
                                   : std::string("none set: the host ran out");
     spdlog::error("killed: out of memory (limit {})", limit);
     spdlog::info("hint: raise resources.memory, or lower the batch size or DataLoader workers");
@@ -283,6 +301,19 @@ Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan,
     spdlog::error("the job was killed (SIGKILL); the daemon recorded no out-of-memory kill");
   }
   return status;
+}
+
+}  // namespace
+
+Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan,
+                    const std::string& create_body, const RunOptions& options,
+                    SignalWatcher& signals) {
+  auto created = client.create_container(plan.container_name, create_body);
+  if (!created) return std::unexpected(in_job_terms(created.error()));
+  const std::string id = *created;
+  ContainerGuard guard(client, id, options.keep);
+  spdlog::debug("created container {} ({})", plan.container_name, id);
+  return guard.finish(follow_job(client, id, plan, options, signals));
 }
 
 }  // namespace dlrun::run

@@ -1,5 +1,6 @@
 #include "dlrun/run/orphans.hpp"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <array>
@@ -7,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "dlrun/run/plan.hpp"
+#include "dlrun/run/labels.hpp"
 
 namespace dlrun::run {
 namespace {
@@ -90,6 +91,31 @@ Result<std::vector<Orphan>> find_orphans(engine::EngineClient& client,
                            container.state == "paused"});
   }
   return orphans;
+}
+
+std::string describe(const Orphan& orphan) {
+  return orphan.name + (orphan.job.empty() ? "" : " (job " + orphan.job + ")");
+}
+
+void remove_finished_orphans(engine::EngineClient& client) {
+  auto orphans = run::find_orphans(client);
+  if (!orphans) {
+    spdlog::warn("could not look for containers left by killed dlruns: {}",
+                 orphans.error().message);
+    return;
+  }
+  for (const auto& orphan : *orphans) {
+    if (orphan.running) {
+      spdlog::warn(
+          "{} still runs, but the dlrun that started it was killed; `dlrun clean "
+          "--running` stops and removes it",
+          describe(orphan));
+    } else if (auto removed = client.remove_container(orphan.id); removed) {
+      spdlog::info("removed {}, left behind by a dlrun that was killed", describe(orphan));
+    } else {
+      spdlog::warn("could not remove {}: {}", describe(orphan), removed.error().message);
+    }
+  }
 }
 
 }  // namespace dlrun::run

@@ -4,9 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <random>
 
+#include "dlrun/run/labels.hpp"
 #include "dlrun/run/orphans.hpp"
 
 namespace dlrun::run {
@@ -32,30 +32,28 @@ std::string random_suffix() {
 
 }  // namespace
 
-HostContext current_host(std::string spec_digest) {
+HostContext current_host(std::string spec_digest, EnvLookup env) {
   HostContext host;
   host.uid = getuid();
   host.gid = getgid();
   if (const passwd* entry = getpwuid(host.uid); entry != nullptr && entry->pw_name != nullptr) {
     host.user_name = entry->pw_name;
-  } else if (const char* user = std::getenv("USER"); user != nullptr) {
-    host.user_name = user;
+  } else if (auto user = env("USER")) {
+    host.user_name = *user;
   }
-  host.lookup_env = [](std::string_view name) -> std::optional<std::string> {
-    const char* value = std::getenv(std::string(name).c_str());
-    if (value == nullptr) return std::nullopt;
-    return std::string(value);
-  };
+  host.lookup_env = std::move(env);
   host.spec_digest = std::move(spec_digest);
   host.run_suffix = random_suffix();
   host.owner = owner_of_this_process();
   return host;
 }
 
-Result<ContainerPlan> make_plan(const spec::JobSpec& spec, const HostContext& host) {
+Result<ContainerPlan> make_plan(const jobspec::JobSpec& spec, const HostContext& host,
+                                const PlanInputs& inputs) {
   ContainerPlan plan;
   plan.container_name = "dlrun-" + spec.name + "-" + host.run_suffix;
-  plan.image = spec.image;
+  plan.image = inputs.image.empty() ? spec.image : inputs.image;
+  plan.logs = inputs.logs;
   plan.workdir = spec.workdir;
   plan.resources = spec.resources;
   plan.gpus = spec.gpus;
@@ -65,19 +63,19 @@ Result<ContainerPlan> make_plan(const spec::JobSpec& spec, const HostContext& ho
 
   std::visit(Overloaded{
                  [](std::monostate) {},
-                 [&](const spec::CommandArgv& command) { plan.cmd = command.argv; },
-                 [&](const spec::CommandShell& command) {
+                 [&](const jobspec::CommandArgv& command) { plan.cmd = command.argv; },
+                 [&](const jobspec::CommandShell& command) {
                    plan.cmd = std::vector<std::string>{"/bin/sh", "-c", command.script};
                  },
              },
              spec.command);
 
   for (const auto& var : spec.env) {
-    if (const auto* literal = std::get_if<spec::LiteralValue>(&var.value)) {
+    if (const auto* literal = std::get_if<jobspec::LiteralValue>(&var.value)) {
       plan.env.push_back({var.name, literal->value, false, std::nullopt});
       continue;
     }
-    const auto& from = std::get<spec::FromHostEnv>(var.value);
+    const auto& from = std::get<jobspec::FromHostEnv>(var.value);
     const auto value = host.lookup_env(from.host_variable);
     if (!value) {
       return fail(ErrorKind::usage,
@@ -91,14 +89,14 @@ Result<ContainerPlan> make_plan(const spec::JobSpec& spec, const HostContext& ho
 
   // GPU visibility is dlrun's to decide: with no GPUs requested, "void" also overrides an
   // image's own NVIDIA_VISIBLE_DEVICES=all, which would otherwise expose every GPU.
-  if (std::holds_alternative<spec::GpuNone>(spec.gpus)) {
+  if (std::holds_alternative<jobspec::GpuNone>(spec.gpus)) {
     plan.env.push_back({"NVIDIA_VISIBLE_DEVICES", "void", false, std::nullopt});
   } else if (!env_has(plan.env, "NVIDIA_DRIVER_CAPABILITIES")) {
     plan.env.push_back({"NVIDIA_DRIVER_CAPABILITIES", "compute,utility", false, std::nullopt});
   }
 
   std::visit(Overloaded{
-                 [&](spec::UserHost) {
+                 [&](jobspec::UserHost) {
                    plan.user = std::to_string(host.uid) + ":" + std::to_string(host.gid);
                    if (!env_has(plan.env, "HOME")) {
                      plan.env.push_back({"HOME", std::string(kHostUserHome), false, std::nullopt});
@@ -111,8 +109,8 @@ Result<ContainerPlan> make_plan(const spec::JobSpec& spec, const HostContext& ho
                      plan.env.push_back({"USER", host.user_name, false, std::nullopt});
                    }
                  },
-                 [&](spec::UserRoot) { plan.user = "0:0"; },
-                 [&](const spec::UserIds& ids) {
+                 [&](jobspec::UserRoot) { plan.user = "0:0"; },
+                 [&](const jobspec::UserIds& ids) {
                    plan.user = std::to_string(ids.uid) + ":" + std::to_string(ids.gid);
                  },
              },
@@ -120,12 +118,12 @@ Result<ContainerPlan> make_plan(const spec::JobSpec& spec, const HostContext& ho
 
   for (const auto& mount : spec.mounts) {
     plan.mounts.push_back(
-        {mount.kind == spec::MountKind::bind ? MountType::bind : MountType::volume, mount.source,
+        {mount.kind == jobspec::MountKind::bind ? MountType::bind : MountType::volume, mount.source,
          mount.target, mount.read_only, 0, 0});
   }
   if (spec.outputs) {
     plan.mounts.push_back(
-        {MountType::bind, spec.outputs->string(), spec::kOutputsTarget, false, 0, 0});
+        {MountType::bind, spec.outputs->string(), jobspec::kOutputsTarget, false, 0, 0});
   }
 
   plan.labels = spec.labels;

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <memory>
 
-#include "dlrun/spec/digest.hpp"
+#include "dlrun/sha256.hpp"
 #include "engine_fixture.hpp"
 
 namespace dlrun::testing {
@@ -27,7 +27,7 @@ Invocation with_tls(const fs::path& cert_path) {
 fs::path docker_config_with_context(const JobFixture& job, const std::string& name,
                                     const std::string& current) {
   const fs::path config = job.dir() / "docker-config";
-  const std::string key = spec::sha256_digest(name).substr(7);
+  const std::string key = sha256_digest(name).substr(7);
   fs::create_directories(config / "contexts/meta" / key);
   std::ofstream(config / "contexts/meta" / key / "meta.json") << nlohmann::json{
       {"Name", name},

@@ -183,6 +183,10 @@ TEST_CASE("a daemon that dies mid-job is reported as lost, not as the job's resu
   CHECK(result.err.find("dlrun: error: lost the connection to the Docker daemon at " + dir +
                         "/docker.sock") != std::string::npos);
   CHECK(result.err.find("remove it with: docker rm -f ") != std::string::npos);
+  // The cause first; the container it left behind is said as its consequence, after it.
+  CHECK(result.err.find("could not remove container") == std::string::npos);
+  CHECK(result.err.find("dlrun: error: lost the connection") <
+        result.err.find("the container was left behind as a result"));
 }
 
 }  // namespace dlrun::testing

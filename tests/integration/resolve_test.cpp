@@ -64,8 +64,6 @@ TEST_CASE("resolution refuses with the fix when nothing fits", "[engine][resolve
   CHECK(nlohmann::json::parse(json.out)["reason"] == "given explicitly");
 }
 
-}  // namespace dlrun::testing
-
 namespace dlrun::testing {
 
 TEST_CASE("a user catalog brings in-house images into resolution", "[engine][resolve]") {
@@ -141,6 +139,21 @@ TEST_CASE("resolution pulls through a registry mirror, and knows the mirror's co
   CHECK(nlohmann::json::parse(job.dlrun(through_mirror).out)["pull_from"] == mirrored);
 
   run_process({.args = {"/usr/bin/docker", "-H", job.engine().gpu_host(), "rmi", mirrored}});
+}
+
+}  // namespace dlrun::testing
+
+TEST_CASE("validate says that a framework spec's image is resolved at run time",
+          "[engine][resolve]") {
+  JobFixture job;
+  nlohmann::json spec = {{"framework", {{"name", "pytorch"}, {"version", "2.3"}}},
+                         {"command", {"python", "train.py"}}};
+  spec["image"] = nullptr;
+  const auto validated = job.dlrun({"validate", job.write_spec(spec)});
+  CHECK(validated.exit_code == 0);
+  CHECK(validated.out.ends_with(
+      ": ok (job job, image resolved at run time from framework pytorch (dlrun resolve shows "
+      "which))\n"));
 }
 
 }  // namespace dlrun::testing

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <algorithm>
 #include <deque>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -8,10 +10,15 @@
 
 namespace dlrun::testing {
 
-// Answers requests from a script, in order, and records what was sent. For the daemon's
-// misbehaviour that a real engine will not produce on demand.
+// Answers requests from a script and records what was sent. For the daemon's misbehaviour that a
+// real engine will not produce on demand, and for driving a whole command without a daemon.
 class FakeTransport final : public engine::Transport {
  public:
+  // in_order: each request must match the next scripted one. any_order: the first scripted
+  // answer that matches (for requests a command sends from several threads at once).
+  enum class Order { in_order, any_order };
+  explicit FakeTransport(Order order = Order::in_order) : order_(order) {}
+
   struct Scripted {
     std::string expect;  // "METHOD /path…" prefix the request must match
     Result<engine::Response> answer;
@@ -19,10 +26,12 @@ class FakeTransport final : public engine::Transport {
 
   void expect(std::string request_prefix, long status, std::string body = {},
               std::map<std::string, std::string> headers = {}) {
+    std::lock_guard lock(mutex_);
     script_.push_back(
         {std::move(request_prefix), engine::Response{status, std::move(headers), std::move(body)}});
   }
   void expect_failure(std::string request_prefix, Error error) {
+    std::lock_guard lock(mutex_);
     script_.push_back({std::move(request_prefix), std::unexpected(std::move(error))});
   }
 
@@ -34,26 +43,48 @@ class FakeTransport final : public engine::Transport {
     return answer(request, &sink);
   }
 
+  // "METHOD /target" of every request, in the order they were sent.
+  std::vector<std::string> lines() const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> out;
+    for (const auto& request : sent) out.push_back(request.method + " " + request.target);
+    return out;
+  }
+  std::size_t unanswered() const {
+    std::lock_guard lock(mutex_);
+    return script_.size();
+  }
+
   std::vector<engine::Request> sent;
 
  private:
   Result<engine::Response> answer(const engine::Request& request, engine::StreamSink* sink) {
+    std::unique_lock lock(mutex_);
     sent.push_back(request);
     const std::string line = request.method + " " + request.target;
     if (script_.empty()) return fail(ErrorKind::internal, "unexpected request: " + line);
-    Scripted next = std::move(script_.front());
-    script_.pop_front();
-    if (!line.starts_with(next.expect)) {
-      return fail(ErrorKind::internal, "expected " + next.expect + ", got " + line);
+    auto next = script_.begin();
+    if (order_ == Order::any_order) {
+      next = std::find_if(script_.begin(), script_.end(),
+                          [&](const Scripted& s) { return line.starts_with(s.expect); });
+      if (next == script_.end()) return fail(ErrorKind::internal, "unexpected request: " + line);
     }
-    if (sink != nullptr && next.answer && next.answer->status < 300) {
-      sink->on_headers(next.answer->status);
-      sink->on_body(next.answer->body);
-      next.answer->body.clear();
+    Scripted scripted = std::move(*next);
+    script_.erase(next);
+    lock.unlock();
+    if (!line.starts_with(scripted.expect)) {
+      return fail(ErrorKind::internal, "expected " + scripted.expect + ", got " + line);
     }
-    return next.answer;
+    if (sink != nullptr && scripted.answer && scripted.answer->status < 300) {
+      sink->on_headers(scripted.answer->status);
+      sink->on_body(scripted.answer->body);
+      scripted.answer->body.clear();
+    }
+    return scripted.answer;
   }
 
+  Order order_;
+  mutable std::mutex mutex_;
   std::deque<Scripted> script_;
 };
 

@@ -56,11 +56,10 @@ TEST_CASE("the daemon's refusals become typed errors with hints", "[engine][clie
       R"({"message":"could not select device driver \"\" with capabilities: [[gpu]]"})");
   auto no_driver = client.start_container("c1");
   REQUIRE_FALSE(no_driver);
-  CHECK(no_driver.error().kind == ErrorKind::gpu_unavailable);
+  CHECK(no_driver.error().kind == ErrorKind::no_gpu_driver);
   CHECK(no_driver.error().message ==
-        "the job asks for GPUs, but the Docker daemon at unix:///test.sock has no NVIDIA device "
-        "driver "
-        "(could not select device driver \"\" with capabilities: [[gpu]])");
+        "the Docker daemon at unix:///test.sock has no NVIDIA device driver (could not select "
+        "device driver \"\" with capabilities: [[gpu]])");
   CHECK(no_driver.error().hint.starts_with(
       "install the NVIDIA Container Toolkit on the Docker host and restart"));
 

@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "dlrun/engine/ssh_tunnel.hpp"
-#include "dlrun/spec/digest.hpp"
+#include "dlrun/sha256.hpp"
 
 namespace dlrun::engine {
 
@@ -149,7 +149,7 @@ TEST_CASE("contexts, as the docker CLI chooses and files them", "[engine][endpoi
   CHECK(both.error().message == "--host and --context both name the Docker daemon");
 
   // SkipTLSVerify without TLS files: encrypted, not verified.
-  const std::string insecure_key = spec::sha256_digest("insecure").substr(7);
+  const std::string insecure_key = sha256_digest("insecure").substr(7);
   config.context("insecure", insecure_key, "tcp://10.0.0.6:2376", true, false);
   auto insecure = endpoint_from_environment("", "insecure");
   REQUIRE(insecure->tls);

@@ -1,8 +1,11 @@
 #include "dlrun/engine/registry_auth.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -137,6 +140,43 @@ TEST_CASE("DOCKER_AUTH_CONFIG wins over the file", "[engine][auth]") {
   source.auth_config_env = "{not json";
   CHECK(find_registry_credentials("r.example", source).error().message ==
         "DOCKER_AUTH_CONFIG is not valid JSON");
+}
+
+}  // namespace dlrun::engine
+
+namespace dlrun::engine {
+
+TEST_CASE("a credential helper can be interrupted: it does not inherit dlrun's blocked signals",
+          "[engine][auth]") {
+  // A helper that reports its own blocked-signal mask instead of credentials.
+  const auto bin =
+      std::filesystem::temp_directory_path() / ("dlrun-helper-test-" + std::to_string(getpid()));
+  std::filesystem::create_directories(bin);
+  std::ofstream(bin / "docker-credential-sigmask")
+      << "#!/bin/sh\ncat >/dev/null\ngrep '^SigBlk' /proc/self/status\n";
+  std::filesystem::permissions(bin / "docker-credential-sigmask",
+                               std::filesystem::perms::owner_all);
+  const std::string path = bin.string() + ":" + std::getenv("PATH");
+  const auto env = [&](std::string_view name) -> std::optional<std::string> {
+    if (name == "HOME") return bin.string();
+    return std::nullopt;
+  };
+
+  sigset_t blocked;
+  sigemptyset(&blocked);
+  for (int signo : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&blocked, signo);
+  sigset_t before;
+  pthread_sigmask(SIG_BLOCK, &blocked, &before);
+  const std::string old_path = std::getenv("PATH");
+  setenv("PATH", path.c_str(), 1);
+  auto output = docker_config_from_environment(env).run_helper("sigmask", "registry.example");
+  setenv("PATH", old_path.c_str(), 1);
+  pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  std::filesystem::remove_all(bin);
+
+  REQUIRE(output.has_value());
+  CHECK(output->exit_code == 0);
+  CHECK(output->out == "SigBlk:\t0000000000000000\n");
 }
 
 }  // namespace dlrun::engine

@@ -6,10 +6,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "dlrun/jobspec/parse.hpp"
 #include "dlrun/run/create_request.hpp"
 #include "dlrun/run/docker_command.hpp"
-#include "dlrun/spec/digest.hpp"
-#include "dlrun/spec/parse.hpp"
+#include "dlrun/sha256.hpp"
 
 namespace dlrun::run {
 namespace {
@@ -33,7 +33,7 @@ HostContext test_host(const std::string& spec_text) {
     if (name == "MY_WANDB_KEY") return "wandb_SECRET_key";
     return std::nullopt;
   };
-  host.spec_digest = spec::sha256_digest(spec_text);
+  host.spec_digest = sha256_digest(spec_text);
   host.run_suffix = "0a1b2c";
   return host;
 }
@@ -57,7 +57,7 @@ TEST_CASE("each example spec produces its golden create request and docker comma
     if (entry.path().extension() != ".json") continue;
     const std::string text = read_file(entry.path());
     // A fixed base directory keeps host paths in the goldens independent of the checkout.
-    auto parsed = spec::parse_job_spec(text, "/project/examples", entry.path().stem().string());
+    auto parsed = jobspec::parse_job_spec(text, "/project/examples", entry.path().stem().string());
     REQUIRE(parsed.has_value());
     auto plan = make_plan(*parsed, test_host(text));
     REQUIRE(plan.has_value());
@@ -68,10 +68,15 @@ TEST_CASE("each example spec produces its golden create request and docker comma
     check_golden(goldens / (entry.path().stem().string() + ".docker.txt"),
                  docker_run_command(*plan) + "\n");
 
-    // The unmasked body differs only in the secret values it carries.
-    const std::string revealed = create_request_body(*plan, Secrets::revealed);
-    CHECK(nlohmann::json::parse(revealed)["HostConfig"] ==
-          nlohmann::json::parse(body)["HostConfig"]);
+    // The revealed body differs from the printed one in the secrets' values alone: the same
+    // document once each Env entry the plan marks secret is masked again.
+    auto revealed = nlohmann::json::parse(create_request_body(*plan, Secrets::revealed));
+    REQUIRE(revealed["Env"].size() == plan->env.size());
+    for (std::size_t i = 0; i < plan->env.size(); ++i) {
+      if (plan->env[i].secret)
+        revealed["Env"][i] = plan->env[i].name + "=" + std::string(kMaskedSecret);
+    }
+    CHECK(revealed == nlohmann::json::parse(body));
     CHECK(body.find("SECRET") == std::string::npos);
     ++checked;
   }

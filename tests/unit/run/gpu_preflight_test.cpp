@@ -17,18 +17,18 @@ resolve::HostFacts host_with(const char* driver, std::vector<const char*> archs)
 
 TEST_CASE("the preflight looks only at the GPUs the job gets", "[run][gpu]") {
   const auto host = host_with("550.54.14", {"sm_70", "sm_80", "sm_90"});
-  CHECK(select_gpus(host, spec::GpuAll{}).gpus.size() == 3);
-  CHECK(select_gpus(host, spec::GpuCount{2}).gpus.size() == 2);
-  const auto listed = select_gpus(host, spec::GpuList{{"0", "2"}});
+  CHECK(select_gpus(host, jobspec::GpuAll{}).gpus.size() == 3);
+  CHECK(select_gpus(host, jobspec::GpuCount{2}).gpus.size() == 2);
+  const auto listed = select_gpus(host, jobspec::GpuList{{"0", "2"}});
   REQUIRE(listed.gpus.size() == 2);
   CHECK(listed.gpus[1].compute_capability->to_string() == "9.0");
-  CHECK(select_gpus(host, spec::GpuList{{"GPU-abc"}}).gpus.size() == 3);
+  CHECK(select_gpus(host, jobspec::GpuList{{"GPU-abc"}}).gpus.size() == 3);
 
   // An arch requirement fails for the Volta GPU only when the job gets it.
   const std::vector<std::string> env{"NVIDIA_REQUIRE_ARCH=arch>=8.0"};
-  CHECK_FALSE(check_image_fits_host("img", env, select_gpus(host, spec::GpuAll{}),
+  CHECK_FALSE(check_image_fits_host("img", env, select_gpus(host, jobspec::GpuAll{}),
                                     resolve::builtin_catalog()));
-  CHECK(check_image_fits_host("img", env, select_gpus(host, spec::GpuList{{"1", "2"}}),
+  CHECK(check_image_fits_host("img", env, select_gpus(host, jobspec::GpuList{{"1", "2"}}),
                               resolve::builtin_catalog()));
 }
 

@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
-#include "dlrun/spec/parse.hpp"
+#include "dlrun/jobspec/parse.hpp"
 
 namespace dlrun::run {
 namespace {
@@ -21,10 +21,10 @@ struct TempDir {
   ~TempDir() { fs::remove_all(path); }
 };
 
-spec::JobSpec with_mount(const std::string& source, const fs::path& base = "/") {
-  auto parsed = spec::parse_job_spec(R"({"version": 1, "image": "x", "mounts": [{"source": ")" +
-                                         source + R"(", "target": "/m"}]})",
-                                     base, "t");
+jobspec::JobSpec with_mount(const std::string& source, const fs::path& base = "/") {
+  auto parsed = jobspec::parse_job_spec(R"({"version": 1, "image": "x", "mounts": [{"source": ")" +
+                                            source + R"(", "target": "/m"}]})",
+                                        base, "t");
   REQUIRE(parsed.has_value());
   return *parsed;
 }

@@ -3,9 +3,9 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "dlrun/jobspec/parse.hpp"
 #include "dlrun/run/create_request.hpp"
 #include "dlrun/run/docker_command.hpp"
-#include "dlrun/spec/parse.hpp"
 
 namespace dlrun::run {
 namespace {
@@ -25,9 +25,9 @@ HostContext host_with(std::map<std::string, std::string> env) {
   return host;
 }
 
-spec::JobSpec spec_of(const std::string& extra) {
-  auto parsed = spec::parse_job_spec(R"({"version": 1, "name": "t", "image": "img")" + extra + "}",
-                                     "/p", "t");
+jobspec::JobSpec spec_of(const std::string& extra) {
+  auto parsed = jobspec::parse_job_spec(
+      R"({"version": 1, "name": "t", "image": "img")" + extra + "}", "/p", "t");
   REQUIRE(parsed.has_value());
   return *parsed;
 }
@@ -121,10 +121,10 @@ TEST_CASE("sandbox and deep-learning defaults are always in the request", "[run]
   CHECK(host["CapDrop"] == nlohmann::json::parse(R"(["ALL"])"));
   CHECK(host["CapAdd"] == nlohmann::json::parse(R"(["SYS_PTRACE"])"));
   CHECK(host["SecurityOpt"] == nlohmann::json::parse(R"(["no-new-privileges"])"));
-  CHECK(host["PidsLimit"] == spec::kDefaultPidsLimit);
+  CHECK(host["PidsLimit"] == jobspec::kDefaultPidsLimit);
   CHECK(host["Init"] == true);
   CHECK(host["IpcMode"] == "private");
-  CHECK(host["ShmSize"] == spec::kDefaultShmBytes);
+  CHECK(host["ShmSize"] == jobspec::kDefaultShmBytes);
   CHECK(
       host["Ulimits"] ==
       nlohmann::json::parse(
@@ -148,8 +148,7 @@ TEST_CASE("sandbox and deep-learning defaults are always in the request", "[run]
   owned.owner = "host:boot:42:1000";
   CHECK(body_of(*make_plan(spec_of(""), owned))["Labels"]["dlrun.owner"] == "host:boot:42:1000");
 
-  auto kept = make_plan(spec_of(""), host_with({}));
-  kept->engine_logs = true;
+  auto kept = make_plan(spec_of(""), host_with({}), {.image = "", .logs = EngineLogs::kept});
   CHECK(body_of(*kept)["HostConfig"]["LogConfig"] ==
         nlohmann::json::parse(
             R"({"Type":"local","Config":{"max-size":"100m","max-file":"2","compress":"false"}})"));

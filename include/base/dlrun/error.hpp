@@ -1,0 +1,56 @@
+#pragma once
+
+#include <expected>
+#include <string>
+
+namespace dlrun {
+
+// What went wrong, coarsely: each kind maps to one documented exit code (docs/exit-codes.md).
+enum class ErrorKind {
+  usage,   // bad command line
+  spec,    // the job spec is unreadable or invalid
+  engine,  // the daemon answered with an error we do not classify further
+  engine_unreachable,
+  engine_permission,
+  engine_too_old,
+  image_not_found,
+  gpu_unavailable,  // the NVIDIA hook failed, or the driver cannot run the image
+  no_gpu_driver,    // the daemon has no NVIDIA device driver (no Container Toolkit)
+  limit_refused,    // the daemon may not set a resource limit (memlock without CAP_SYS_RESOURCE)
+  mount,            // a mount source that cannot or must not be used
+  io,               // local files (outputs dir, spec file)
+  interrupted,      // SIGINT before the job started (during a pull, say)
+  terminated,       // SIGTERM likewise
+  hung_up,          // SIGHUP likewise
+  internal,
+};
+
+// A failure the user can act on: `message` says what went wrong, `hint` what to do about it.
+struct Error {
+  ErrorKind kind = ErrorKind::internal;
+  std::string message;
+  std::string hint;
+};
+
+template <typename T>
+using Result = std::expected<T, Error>;
+
+inline std::unexpected<Error> fail(ErrorKind kind, std::string message, std::string hint = {}) {
+  return std::unexpected(Error{kind, std::move(message), std::move(hint)});
+}
+
+// The process exit codes dlrun itself uses; anything else is the container's own code.
+namespace exit_code {
+inline constexpr int ok = 0;
+inline constexpr int usage = 2;            // bad command line or job spec
+inline constexpr int timeout = 124;        // the job ran past its timeout
+inline constexpr int dlrun_failure = 125;  // the engine or dlrun failed, not the job
+inline constexpr int oom_killed = 137;     // the kernel killed the job for memory
+inline constexpr int interrupted = 130;    // SIGINT (Ctrl-C)
+inline constexpr int terminated = 143;     // SIGTERM
+inline constexpr int hung_up = 129;        // SIGHUP (the terminal or SSH session went away)
+}  // namespace exit_code
+
+int exit_code_for(ErrorKind kind);
+
+}  // namespace dlrun

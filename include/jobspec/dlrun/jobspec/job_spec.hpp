@@ -1,0 +1,137 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "dlrun/version_number.hpp"
+
+// The job spec as dlrun understands it. Knows nothing of JSON: jobspec/parse.cpp converts.
+namespace dlrun::jobspec {
+
+// A value for the container's environment: written in the spec, or read from the host at run
+// time so that secrets never live in the spec file and are never printed.
+struct LiteralValue {
+  std::string value;
+};
+struct FromHostEnv {
+  std::string host_variable;
+};
+using EnvValue = std::variant<LiteralValue, FromHostEnv>;
+
+struct EnvVar {
+  std::string name;
+  EnvValue value;
+};
+
+enum class MountKind { bind, volume };
+
+struct Mount {
+  MountKind kind = MountKind::bind;
+  std::string source;  // absolute host path (bind) or volume name
+  std::string target;  // absolute path in the container
+  bool read_only = false;
+};
+
+// Which GPUs the job gets. `none` also shields the job from an image's NVIDIA_VISIBLE_DEVICES=all.
+struct GpuNone {};
+struct GpuAll {};
+struct GpuCount {
+  int count = 0;
+};
+struct GpuList {
+  std::vector<std::string> ids;  // indexes ("0") or UUIDs ("GPU-…")
+};
+using GpuRequest = std::variant<GpuNone, GpuAll, GpuCount, GpuList>;
+
+inline constexpr std::int64_t kDefaultShmBytes = 8LL << 30;
+inline constexpr std::int64_t kDefaultPidsLimit = 16384;
+
+struct Resources {
+  std::int64_t shm_bytes = kDefaultShmBytes;
+  std::optional<std::int64_t> memory_bytes;
+  std::optional<double> cpus;
+  std::int64_t pids_limit = kDefaultPidsLimit;
+  // Locked-memory limit; nullopt is unlimited, as NVIDIA recommends for NCCL and pinned memory.
+  // Rootless daemons cannot raise it, hence the knob.
+  std::optional<std::int64_t> memlock_bytes;
+};
+
+struct UserHost {};  // the invoking uid:gid, with a writable HOME
+struct UserRoot {};
+struct UserIds {
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+};
+using UserChoice = std::variant<UserHost, UserRoot, UserIds>;
+
+enum class NetworkMode { bridge, none, host };
+
+// How the command is given: an argv array runs as is, a string runs under /bin/sh -c.
+struct CommandArgv {
+  std::vector<std::string> argv;
+};
+struct CommandShell {
+  std::string script;
+};
+using Command = std::variant<std::monostate, CommandArgv, CommandShell>;  // monostate: image CMD
+
+// When the image is pulled: only when the engine lacks it (default), before every run, or never.
+enum class PullPolicy { missing, always, never };
+
+// Registry credentials named by host environment variables, never written in the spec.
+struct RegistryAuth {
+  std::string username;                     // literal, e.g. NGC's "$oauthtoken"
+  std::optional<std::string> username_env;  // or read from this host variable
+  std::string password_env;                 // the host variable holding the password or token
+};
+
+enum class FrameworkVariant { runtime, devel };
+enum class FrameworkSource { official, ngc };
+
+// A framework to resolve an image from (dlrun resolve), when no explicit `image` is given.
+struct FrameworkChoice {
+  std::string name;                          // pytorch, tensorflow, jax, cuda
+  std::optional<VersionConstraint> version;  // "2.3", ">=2.1,<2.4"
+  std::optional<VersionConstraint> cuda;     // ">=12.1"
+  std::optional<VersionConstraint> python;   // "3.10", ">=3.11"
+  std::optional<FrameworkVariant> variant;
+  std::optional<FrameworkSource> source;
+};
+
+struct JobSpec {
+  int version = 1;
+  std::string name;
+  // The image reference; empty until resolved when only `framework` is given. An explicit
+  // `image` always wins.
+  std::string image;
+  std::optional<FrameworkChoice> framework;
+  Command command;
+  std::optional<std::string> workdir;
+  std::vector<EnvVar> env;
+  std::vector<Mount> mounts;
+  std::optional<std::filesystem::path> outputs;  // host dir, mounted at /outputs
+  GpuRequest gpus = GpuNone{};
+  Resources resources;
+  UserChoice user = UserHost{};
+  NetworkMode network = NetworkMode::bridge;
+  std::optional<std::chrono::seconds> timeout;
+  std::map<std::string, std::string> labels;
+  std::vector<std::string> cap_add;  // capabilities added back after dropping ALL
+  PullPolicy pull = PullPolicy::missing;
+  std::map<std::string, std::string> registry_mirror;  // registry → mirror host
+  std::optional<RegistryAuth> registry_auth;
+};
+
+inline constexpr const char* kOutputsTarget = "/outputs";
+
+// Labels of this prefix are dlrun's own record on its containers; a spec may not set them.
+inline constexpr std::string_view kReservedLabelPrefix = "dlrun.";
+
+}  // namespace dlrun::jobspec

@@ -1,0 +1,34 @@
+#pragma once
+
+#include "dlrun/engine/client.hpp"
+#include "dlrun/engine/endpoint.hpp"
+#include "dlrun/jobspec/job_spec.hpp"
+#include "dlrun/jobspec/user_config.hpp"
+#include "dlrun/resolve/host_facts.hpp"
+#include "dlrun/resolve/resolver.hpp"
+
+namespace dlrun::run {
+
+// The spec's framework choice as a resolver request (the spec has checked the constraints).
+resolve::FrameworkRequest framework_request(const jobspec::FrameworkChoice& choice);
+
+// What dlrun can know about the Docker host's driver and GPUs: told by the overrides, else read
+// here when the daemon is local, or by nvidia-smi over ssh for an ssh:// daemon; a tcp://
+// daemon without overrides yields no facts.
+Result<resolve::HostFacts> docker_host_facts(const engine::Endpoint& endpoint,
+                                             const resolve::HostFactsOverrides& overrides,
+                                             const resolve::Catalog& catalog);
+
+// The registry mirrors a job pulls through: the user's config, overridden by the spec's.
+engine::RegistryMirrors registry_mirrors(const jobspec::UserConfig& user,
+                                         const jobspec::JobSpec& job);
+
+// Resolves the spec's framework on this host; with a client, images already on the engine rank
+// first (no pull of many gigabytes), whether under their own name or a mirror's.
+Result<resolve::Resolution> choose_image(const jobspec::FrameworkChoice& choice,
+                                         const resolve::HostFacts& host,
+                                         const resolve::Catalog& catalog,
+                                         const engine::RegistryMirrors& mirrors,
+                                         engine::EngineClient* client);
+
+}  // namespace dlrun::run

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <string_view>
+
+#include "dlrun/jobspec/job_spec.hpp"
+
+// The labels dlrun puts on its containers: the record of which containers are dlrun's, whose,
+// and from which spec. Every reader and writer of them names them from here.
+namespace dlrun::run {
+
+inline constexpr std::string_view kManagedLabel = "dlrun.managed";     // "true"
+inline constexpr std::string_view kJobLabel = "dlrun.job";             // the job's name
+inline constexpr std::string_view kDigestLabel = "dlrun.spec-digest";  // "sha256:…" of the spec
+// "<hostname>:<boot id>:<pid>:<start time>" of the dlrun that owns it (run/orphans.hpp).
+inline constexpr std::string_view kOwnerLabel = "dlrun.owner";
+
+static_assert(kManagedLabel.starts_with(jobspec::kReservedLabelPrefix) &&
+                  kJobLabel.starts_with(jobspec::kReservedLabelPrefix) &&
+                  kDigestLabel.starts_with(jobspec::kReservedLabelPrefix) &&
+                  kOwnerLabel.starts_with(jobspec::kReservedLabelPrefix),
+              "a spec may not set dlrun's own labels");
+
+}  // namespace dlrun::run

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dlrun/engine/client.hpp"
+#include "dlrun/error.hpp"
+
+// Containers whose dlrun is gone. dlrun removes its container on every way out it can see
+// (exit, timeout, Ctrl-C, SIGTERM, SIGHUP); SIGKILL — the OOM killer, `kill -9`, a CI runner
+// tearing down — it cannot, so each container names the process that owns it.
+namespace dlrun::run {
+
+// "<hostname>:<boot id>:<pid>:<start time>" for this process: on this host, enough to tell
+// whether it still runs (a pid alone is reused; the start time and boot id are not).
+std::string owner_of_this_process(const std::filesystem::path& proc_root = "/proc");
+
+// gone: on this host, and that process no longer runs. elsewhere: another host's (a shared
+// remote engine), or a label dlrun cannot read — never touched.
+enum class OwnerState { alive, gone, elsewhere };
+OwnerState owner_state(std::string_view owner, const std::filesystem::path& proc_root = "/proc");
+
+struct Orphan {
+  std::string id;
+  std::string name;
+  std::string job;
+  bool running = false;
+};
+
+// dlrun's containers on the engine whose dlrun on this host is gone.
+Result<std::vector<Orphan>> find_orphans(engine::EngineClient& client,
+                                         const std::filesystem::path& proc_root = "/proc");
+
+// "dlrun-x-1a2b3c (job x)", for messages.
+std::string describe(const Orphan& orphan);
+
+// What every `dlrun train` does first: removes the finished containers of dlruns that were
+// killed, and warns about ones that still run. Engine trouble here is only a warning.
+void remove_finished_orphans(engine::EngineClient& client);
+
+}  // namespace dlrun::run

@@ -1,0 +1,87 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dlrun/error.hpp"
+#include "dlrun/jobspec/job_spec.hpp"
+#include "dlrun/user_files.hpp"
+
+// A job spec made concrete for one run on one host: every default applied, every host value
+// (uid, secrets) filled in. The create request and the docker command line are both drawn
+// from a plan, so they cannot disagree.
+namespace dlrun::run {
+
+struct HostContext {
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+  std::string user_name;
+  // Reads the host environment (injectable so tests need not touch the real one).
+  EnvLookup lookup_env;
+  std::string spec_digest;  // "sha256:…" of the spec file
+  std::string run_suffix;   // makes container names unique across concurrent runs
+  std::string owner;        // this dlrun process (run/orphans.hpp); empty: no owner label
+};
+
+// Reads the real process: uid, gid, user name, environment, owner, and a random run suffix.
+HostContext current_host(std::string spec_digest, EnvLookup env = process_environment());
+
+// Whether the engine keeps a copy of the output (docker logs). dlrun streams it live either way;
+// the copy only serves a container that is kept (--keep), and costs the daemon a log message per
+// line.
+enum class EngineLogs { none, kept };
+
+struct PlannedEnv {
+  std::string name;
+  std::string value;
+  bool secret = false;                       // value came from the host; never printed
+  std::optional<std::string> host_variable;  // where a secret came from
+};
+
+enum class MountType { bind, volume, tmpfs };
+
+struct PlannedMount {
+  MountType type = MountType::bind;
+  std::string source;
+  std::string target;
+  bool read_only = false;
+  std::int64_t tmpfs_bytes = 0;
+  int tmpfs_mode = 0;
+};
+
+struct ContainerPlan {
+  std::string container_name;
+  std::string image;
+  std::optional<std::vector<std::string>> cmd;  // nullopt: the image's CMD
+  std::optional<std::string> workdir;
+  std::vector<PlannedEnv> env;
+  std::string user;  // "uid:gid"; empty keeps the image's USER
+  std::vector<PlannedMount> mounts;
+  std::map<std::string, std::string> labels;
+  jobspec::Resources resources;
+  jobspec::GpuRequest gpus;
+  jobspec::NetworkMode network = jobspec::NetworkMode::bridge;
+  std::vector<std::string> cap_add;
+  jobspec::PullPolicy pull = jobspec::PullPolicy::missing;
+  EngineLogs logs = EngineLogs::none;
+};
+
+// Where a `user: host` job gets a writable HOME: the invoking uid has no home in the image.
+inline constexpr std::string_view kHostUserHome = "/home/dlrun";
+inline constexpr std::int64_t kHostUserHomeBytes = 1LL << 30;
+
+// What the stages before the plan decided, which the spec alone does not say.
+struct PlanInputs {
+  std::string image;  // as the engine will know it (resolved, mirrored); empty: the spec's
+  EngineLogs logs = EngineLogs::none;
+};
+
+Result<ContainerPlan> make_plan(const jobspec::JobSpec& spec, const HostContext& host,
+                                const PlanInputs& inputs = {});
+
+}  // namespace dlrun::run

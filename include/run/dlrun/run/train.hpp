@@ -1,0 +1,77 @@
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "dlrun/engine/client.hpp"
+#include "dlrun/engine/endpoint.hpp"
+#include "dlrun/engine/image_ref.hpp"
+#include "dlrun/engine/pull_stream.hpp"
+#include "dlrun/engine/transport.hpp"
+#include "dlrun/jobspec/job_spec.hpp"
+#include "dlrun/jobspec/overrides.hpp"
+#include "dlrun/resolve/catalog.hpp"
+#include "dlrun/resolve/host_facts.hpp"
+#include "dlrun/run/host_paths.hpp"
+#include "dlrun/run/job.hpp"
+#include "dlrun/run/plan.hpp"
+#include "dlrun/run/pull_display.hpp"
+#include "dlrun/user_files.hpp"
+
+// `dlrun train` from top to bottom, as stages that each take what the last one made:
+//   the job (spec + flags, validated once) → the Docker host's facts → the image choice →
+//   a finished plan (nothing changes it afterwards) → the engine's requests.
+namespace dlrun::run {
+
+// How run/ reaches a daemon: libcurl for real, a scripted fake in tests.
+using TransportFactory =
+    std::function<std::shared_ptr<engine::Transport>(const engine::Endpoint& endpoint)>;
+TransportFactory curl_transports();
+
+// Everything a command needs from outside the process, injectable as a whole.
+struct Surroundings {
+  engine::Endpoint endpoint;
+  TransportFactory transports = curl_transports();
+  EnvLookup env = process_environment();
+  int stdout_fd = 1;  // where the job's output goes
+  int stderr_fd = 2;
+};
+
+// Pings the daemon and settles the API version: the one way every command connects.
+Result<engine::EngineClient> connect(const Surroundings& surroundings);
+
+// What `dlrun train` was asked.
+struct TrainRequest {
+  std::filesystem::path spec_file;
+  jobspec::Overrides overrides;
+  KeepContainer keep = KeepContainer::remove;
+  UnsafeMounts unsafe_mounts = UnsafeMounts::refuse;
+  resolve::HostFactsOverrides host;    // --driver-version, --gpu-arch
+  std::optional<std::string> catalog;  // --catalog
+  PullDisplayMode pull_display = PullDisplayMode::plain;
+};
+
+// Stages 1-4: the job, the host, the image and the finished plan.
+struct TrainPlan {
+  jobspec::JobSpec job;
+  engine::ImageRef image;  // what the engine runs and pulls: after registry mirrors
+  bool mirrored = false;   // `image` is a mirror's name for the spec's image
+  engine::RegistryMirrors mirrors;
+  resolve::Catalog catalog;
+  resolve::HostFacts facts;  // the Docker host's driver and GPUs, where needed and known
+  DaemonHost daemon;
+  ContainerPlan plan;
+};
+
+// The plan `dlrun train --dry-run` shows: made without contacting the engine (a framework is
+// resolved without ranking the images the engine already has).
+Result<TrainPlan> plan_train(const TrainRequest& request, const Surroundings& surroundings);
+
+// The whole run: plan, then pull, preflight, outputs, create, stream, wait, clean up. Returns
+// dlrun's exit code (the job's own, or 124, 130, 137, …).
+Result<int> train(const TrainRequest& request, const Surroundings& surroundings);
+
+}  // namespace dlrun::run

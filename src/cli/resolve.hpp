@@ -1,0 +1,23 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <optional>
+#include <string>
+
+#include "common.hpp"
+#include "dlrun/resolve/host_facts.hpp"
+
+namespace dlrun::cli {
+
+struct ResolveOptions {
+  std::string spec_file;
+  bool explain = false;
+  std::string output = "text";  // text, json
+  resolve::HostFactsOverrides host;
+  std::optional<std::string> catalog;  // --catalog
+};
+
+void add_resolve_command(CLI::App& app, const GlobalOptions& global, int& exit_status);
+Result<int> run_resolve(const ResolveOptions& options, const GlobalOptions& global);
+
+}  // namespace dlrun::cli

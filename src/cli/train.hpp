@@ -1,0 +1,26 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <optional>
+#include <string>
+
+#include "common.hpp"
+#include "dlrun/jobspec/overrides.hpp"
+#include "dlrun/resolve/host_facts.hpp"
+
+namespace dlrun::cli {
+
+struct TrainOptions {
+  std::string spec_file;
+  jobspec::Overrides overrides;
+  bool dry_run = false;
+  bool keep = false;
+  bool allow_unsafe_mounts = false;
+  resolve::HostFactsOverrides host;    // --driver-version, --gpu-arch
+  std::optional<std::string> catalog;  // --catalog
+};
+
+void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_status);
+Result<int> run_train(const TrainOptions& options, const GlobalOptions& global);
+
+}  // namespace dlrun::cli

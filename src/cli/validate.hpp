@@ -1,0 +1,18 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "common.hpp"
+
+namespace dlrun::cli {
+
+struct ValidateOptions {
+  std::string spec_file;
+  bool allow_unsafe_mounts = false;
+};
+
+void add_validate_command(CLI::App& app, const GlobalOptions& global, int& exit_status);
+Result<int> run_validate(const ValidateOptions& options, const GlobalOptions& global);
+
+}  // namespace dlrun::cli

@@ -1,0 +1,901 @@
+// The one file that knows how a spec is written in JSON.
+#include "dlrun/jobspec/parse.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "dlrun/jobspec/capabilities.hpp"
+#include "dlrun/jobspec/suggest.hpp"
+#include "dlrun/jobspec/units.hpp"
+#include "dlrun/sha256.hpp"
+
+namespace dlrun::jobspec {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::array<std::string_view, 19> kTopLevelFields{
+    "version", "name",    "image", "framework",       "command",      "workdir", "env",
+    "mounts",  "outputs", "gpus",  "resources",       "user",         "network", "timeout",
+    "labels",  "cap_add", "pull",  "registry_mirror", "registry_auth"};
+constexpr std::array<std::string_view, 5> kResourceFields{"shm_size", "memory", "cpus", "pids",
+                                                          "memlock"};
+constexpr std::array<std::string_view, 4> kMountFields{"source", "target", "read_only", "type"};
+constexpr std::array<std::string_view, 3> kNetworkModes{"bridge", "none", "host"};
+constexpr std::array<std::string_view, 2> kMountTypes{"bind", "volume"};
+
+// Variables dlrun itself owns: setting them in `env` would silently fight the `gpus` field.
+constexpr std::array<std::string_view, 2> kReservedEnv{"NVIDIA_VISIBLE_DEVICES",
+                                                       "CUDA_VISIBLE_DEVICES"};
+
+std::string describe_value(const json& value) {
+  switch (value.type()) {
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return std::string("boolean ") + (value.get<bool>() ? "true" : "false");
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+    case json::value_t::number_float:
+      return "number " + value.dump();
+    case json::value_t::string: {
+      std::string text = value.dump();
+      if (text.size() > 40) text = text.substr(0, 37) + "...\"";
+      return "string " + text;
+    }
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::object:
+      return "an object";
+    default:
+      return "a " + std::string(value.type_name());
+  }
+}
+
+std::string in_quotes(std::string_view text) {
+  return "\"" + std::string(text) + "\"";
+}
+
+std::string join_path(const std::string& parent, std::string_view key) {
+  return parent.empty() ? std::string(key) : parent + "." + std::string(key);
+}
+std::string index_path(const std::string& parent, std::size_t index) {
+  return parent + "[" + std::to_string(index) + "]";
+}
+
+bool is_absolute_container_path(std::string_view path) {
+  return !path.empty() && path.front() == '/';
+}
+
+class SpecReader {
+ public:
+  SpecReader(const std::filesystem::path& base_dir) : base_dir_(base_dir) {}
+
+  void problem(std::string path, std::string message, std::string hint = {}) {
+    problems_.push_back({std::move(path), std::move(message), std::move(hint)});
+  }
+  SpecProblems take_problems() { return std::move(problems_); }
+  bool ok() const { return problems_.empty(); }
+
+  void wrong_type(const std::string& path, std::string_view expected, const json& got,
+                  std::string hint = {}) {
+    problem(path, "expected " + std::string(expected) + ", got " + describe_value(got),
+            std::move(hint));
+  }
+
+  // Every key of `object` must be known; an unknown one is reported with what it probably meant.
+  void reject_unknown_keys(const json& object, const std::string& path,
+                           std::span<const std::string_view> known) {
+    for (const auto& [key, value] : object.items()) {
+      if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+      const auto suggestion = closest_match(key, known);
+      problem(join_path(path, key), "unknown field",
+              suggestion ? "did you mean " + in_quotes(*suggestion) + "?"
+                         : "known fields here: " + join_names(known));
+    }
+  }
+
+  std::optional<std::string> string_value(const json& value, const std::string& path,
+                                          std::string hint = {}) {
+    if (!value.is_string()) {
+      wrong_type(path, "a string", value, std::move(hint));
+      return std::nullopt;
+    }
+    return value.get<std::string>();
+  }
+
+  std::optional<bool> bool_value(const json& value, const std::string& path) {
+    if (!value.is_boolean()) {
+      wrong_type(path, "true or false", value);
+      return std::nullopt;
+    }
+    return value.get<bool>();
+  }
+
+  std::optional<std::int64_t> size_value(const json& value, const std::string& path) {
+    if (value.is_number_integer() && value.get<std::int64_t>() > 0)
+      return value.get<std::int64_t>();
+    if (value.is_string()) {
+      if (auto bytes = parse_size(value.get<std::string>())) return bytes;
+    }
+    problem(path, describe_value(value) + " is not a size",
+            "write a positive size with a binary unit, e.g. \"16g\", \"512m\", or a byte count");
+    return std::nullopt;
+  }
+
+  std::filesystem::path host_path(std::string_view written) const {
+    std::filesystem::path path{std::string(written)};
+    if (written == "~" || written.starts_with("~/")) {
+      const char* home = std::getenv("HOME");
+      path = std::filesystem::path(home ? home : "/") /
+             std::string(written.substr(written.size() > 1 ? 2 : 1));
+    } else if (path.is_relative()) {
+      path = base_dir_ / path;
+    }
+    return path.lexically_normal();
+  }
+
+ private:
+  std::filesystem::path base_dir_;
+  SpecProblems problems_;
+};
+
+void read_command(SpecReader& reader, const json& value, JobSpec& spec) {
+  if (value.is_string()) {
+    if (value.get<std::string>().empty()) {
+      reader.problem("command", "the command is empty",
+                     "give a shell command, e.g. \"python train.py\", or leave the field out to "
+                     "run the image's CMD");
+      return;
+    }
+    spec.command = CommandShell{value.get<std::string>()};
+    return;
+  }
+  if (!value.is_array()) {
+    reader.wrong_type("command", "an array of strings or a shell command string", value,
+                      "e.g. [\"python\", \"train.py\"] or \"python train.py --epochs 3\"");
+    return;
+  }
+  if (value.empty()) {
+    reader.problem("command", "the command is empty",
+                   "give the program and its arguments, e.g. [\"python\", \"train.py\"], or leave "
+                   "the field out to run the image's CMD");
+    return;
+  }
+  CommandArgv command;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (auto arg = reader.string_value(value[i], index_path("command", i),
+                                       "quote every argument, numbers too: \"3\"")) {
+      command.argv.push_back(*arg);
+    }
+  }
+  spec.command = std::move(command);
+}
+
+bool is_env_name(std::string_view name) {
+  static const std::regex kPattern("[A-Za-z_][A-Za-z0-9_]*");
+  return std::regex_match(name.begin(), name.end(), kPattern);
+}
+
+void read_env(SpecReader& reader, const json& value, JobSpec& spec) {
+  if (!value.is_object()) {
+    reader.wrong_type("env", "an object of NAME: value pairs", value,
+                      "e.g. {\"EPOCHS\": \"3\", \"HF_TOKEN\": {\"from_env\": \"HF_TOKEN\"}}");
+    return;
+  }
+  for (const auto& [name, entry] : value.items()) {
+    const std::string path = join_path("env", name);
+    if (!is_env_name(name)) {
+      reader.problem(path, "invalid variable name " + in_quotes(name),
+                     "use letters, digits and underscores, not starting with a digit");
+      continue;
+    }
+    if (std::find(kReservedEnv.begin(), kReservedEnv.end(), name) != kReservedEnv.end()) {
+      reader.problem(
+          path, name + " is set by dlrun from the `gpus` field",
+          "choose GPUs with \"gpus\" (or --gpus) instead, e.g. \"gpus\": [\"0\", \"2\"]");
+      continue;
+    }
+    if (entry.is_string()) {
+      spec.env.push_back({name, LiteralValue{entry.get<std::string>()}});
+    } else if (entry.is_object()) {
+      static constexpr std::array<std::string_view, 1> kFromEnv{"from_env"};
+      const bool misspelled = entry.size() > (entry.contains("from_env") ? 1U : 0U);
+      reader.reject_unknown_keys(entry, path, kFromEnv);
+      if (!entry.contains("from_env")) {
+        if (misspelled) continue;  // the unknown key already says what to write
+        reader.problem(
+            join_path(path, "from_env"), "required field is missing",
+            "name the host variable that holds the value, e.g. {\"from_env\": \"" + name + "\"}");
+        continue;
+      }
+      if (auto host = reader.string_value(entry["from_env"], join_path(path, "from_env"))) {
+        if (!is_env_name(*host)) {
+          reader.problem(join_path(path, "from_env"), "invalid variable name " + in_quotes(*host),
+                         "name a host environment variable, e.g. \"HF_TOKEN\"");
+        } else {
+          spec.env.push_back({name, FromHostEnv{*host}});
+        }
+      }
+    } else {
+      reader.wrong_type(path, "a string or {\"from_env\": \"HOST_VAR\"}", entry,
+                        entry.is_number() || entry.is_boolean()
+                            ? "quote the value: \"" + (entry.is_string() ? "" : entry.dump()) + "\""
+                            : "write the value as a string");
+    }
+  }
+}
+
+bool is_volume_name(std::string_view name) {
+  static const std::regex kPattern("[a-zA-Z0-9][a-zA-Z0-9_.-]+");
+  return std::regex_match(name.begin(), name.end(), kPattern);
+}
+
+bool looks_like_host_path(std::string_view source) {
+  return source.starts_with('/') || source.starts_with("./") || source.starts_with("../") ||
+         source == "." || source == ".." || source == "~" || source.starts_with("~/");
+}
+
+void read_mounts(SpecReader& reader, const json& value, JobSpec& spec) {
+  if (!value.is_array()) {
+    reader.wrong_type(
+        "mounts", "an array of mounts", value,
+        "e.g. [{\"source\": \"./data\", \"target\": \"/data\", \"read_only\": true}]");
+    return;
+  }
+  std::set<std::string> targets;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const std::string path = index_path("mounts", i);
+    const json& entry = value[i];
+    if (!entry.is_object()) {
+      reader.wrong_type(
+          path, "an object", entry,
+          "e.g. {\"source\": \"./data\", \"target\": \"/data\", \"read_only\": true}");
+      continue;
+    }
+    reader.reject_unknown_keys(entry, path, kMountFields);
+    Mount mount;
+    std::optional<MountKind> declared_kind;
+    if (entry.contains("type")) {
+      if (auto type = reader.string_value(entry["type"], join_path(path, "type"))) {
+        if (*type == "bind")
+          declared_kind = MountKind::bind;
+        else if (*type == "volume")
+          declared_kind = MountKind::volume;
+        else
+          reader.problem(join_path(path, "type"), "unknown mount type " + in_quotes(*type),
+                         "use \"bind\" (a host path) or \"volume\" (a named Docker volume)");
+      }
+    }
+    if (!entry.contains("source")) {
+      reader.problem(join_path(path, "source"), "required field is missing",
+                     "name a host path (\"./data\", \"/datasets/imagenet\") or a volume name");
+    } else if (auto source = reader.string_value(entry["source"], join_path(path, "source"))) {
+      const bool host_path =
+          declared_kind ? *declared_kind == MountKind::bind : looks_like_host_path(*source);
+      if (source->empty()) {
+        reader.problem(join_path(path, "source"), "the source is empty",
+                       "name a host path (\"./data\", \"/datasets/imagenet\") or a volume name");
+      } else if (host_path) {
+        mount.kind = MountKind::bind;
+        mount.source = reader.host_path(*source).string();
+      } else if (is_volume_name(*source)) {
+        mount.kind = MountKind::volume;
+        mount.source = *source;
+      } else {
+        reader.problem(join_path(path, "source"),
+                       in_quotes(*source) + " is neither a path nor a volume name",
+                       "write host paths as absolute or starting with ./ (\"./" + *source +
+                           "\"); volume names use letters, digits, '_', '.', '-'");
+      }
+    }
+    if (!entry.contains("target")) {
+      reader.problem(join_path(path, "target"), "required field is missing",
+                     "give the absolute path in the container, e.g. \"/data\"");
+    } else if (auto target = reader.string_value(entry["target"], join_path(path, "target"))) {
+      if (!is_absolute_container_path(*target)) {
+        reader.problem(join_path(path, "target"), in_quotes(*target) + " is not an absolute path",
+                       "container paths start with /, e.g. \"/" + *target + "\"");
+      } else if (*target == "/") {
+        reader.problem(join_path(path, "target"), "cannot mount over the container's root",
+                       "mount at a directory such as \"/data\"");
+      } else {
+        mount.target = std::filesystem::path(*target).lexically_normal().string();
+        if (mount.target.size() > 1 && mount.target.back() == '/') mount.target.pop_back();
+        if (!targets.insert(mount.target).second) {
+          reader.problem(join_path(path, "target"),
+                         in_quotes(mount.target) + " is already a mount target",
+                         "give each mount its own target");
+        }
+      }
+    }
+    if (entry.contains("read_only")) {
+      if (auto read_only = reader.bool_value(entry["read_only"], join_path(path, "read_only"))) {
+        mount.read_only = *read_only;
+      }
+    }
+    spec.mounts.push_back(std::move(mount));
+  }
+}
+
+void read_gpus(SpecReader& reader, const json& value, JobSpec& spec) {
+  const std::string hint =
+      "use \"all\", a count such as 2, or a list of indexes/UUIDs such as [\"0\", \"2\"]";
+  if (value.is_string()) {
+    if (value.get<std::string>() == "all") {
+      spec.gpus = GpuAll{};
+    } else {
+      reader.problem("gpus", describe_value(value) + " is not a GPU request", hint);
+    }
+  } else if (value.is_number_integer()) {
+    const auto count = value.get<std::int64_t>();
+    if (count < 0 || count > 1024) {
+      reader.problem("gpus", describe_value(value) + " is not a GPU count", hint);
+    } else if (count == 0) {
+      spec.gpus = GpuNone{};
+    } else {
+      spec.gpus = GpuCount{static_cast<int>(count)};
+    }
+  } else if (value.is_array()) {
+    if (value.empty()) {
+      reader.problem("gpus", "the GPU list is empty",
+                     "leave \"gpus\" out (or use 0) for a job without GPUs; " + hint);
+      return;
+    }
+    GpuList list;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      const json& id = value[i];
+      std::string text;
+      if (id.is_number_unsigned() || (id.is_number_integer() && id.get<std::int64_t>() >= 0)) {
+        text = id.dump();
+      } else if (id.is_string()) {
+        text = id.get<std::string>();
+      }
+      if (!is_gpu_id(text)) {
+        reader.problem(
+            index_path("gpus", i), describe_value(id) + " is not a GPU index or UUID",
+            "write an index such as \"0\" or a UUID such as \"GPU-5e3c…\" (see nvidia-smi -L)");
+        continue;
+      }
+      list.ids.push_back(text);
+    }
+    spec.gpus = std::move(list);
+  } else {
+    reader.wrong_type("gpus", "\"all\", a count, or a list of GPU indexes/UUIDs", value, hint);
+  }
+}
+
+void read_resources(SpecReader& reader, const json& value, JobSpec& spec) {
+  if (!value.is_object()) {
+    reader.wrong_type(
+        "resources", "an object", value,
+        "e.g. {\"shm_size\": \"16g\", \"memory\": \"64g\", \"cpus\": 8, \"pids\": 4096}");
+    return;
+  }
+  reader.reject_unknown_keys(value, "resources", kResourceFields);
+  if (value.contains("shm_size")) {
+    if (auto bytes = reader.size_value(value["shm_size"], "resources.shm_size"))
+      spec.resources.shm_bytes = *bytes;
+  }
+  if (value.contains("memory")) {
+    if (auto bytes = reader.size_value(value["memory"], "resources.memory")) {
+      if (*bytes < (6 << 20)) {
+        reader.problem(
+            "resources.memory", format_size(*bytes) + " is below Docker's 6m minimum",
+            "give the job at least \"6m\"; training jobs usually need gigabytes, e.g. \"32g\"");
+      } else {
+        spec.resources.memory_bytes = bytes;
+      }
+    }
+  }
+  if (value.contains("cpus")) {
+    const json& cpus = value["cpus"];
+    if (!cpus.is_number() || cpus.get<double>() <= 0 || cpus.get<double>() > 4096) {
+      reader.problem("resources.cpus", describe_value(cpus) + " is not a CPU count",
+                     "give a positive number of CPUs, fractions allowed, e.g. 8 or 0.5");
+    } else {
+      spec.resources.cpus = cpus.get<double>();
+    }
+  }
+  if (value.contains("memlock")) {
+    const json& memlock = value["memlock"];
+    if (!(memlock.is_string() && memlock.get<std::string>() == "unlimited")) {
+      if (auto bytes = reader.size_value(memlock, "resources.memlock"))
+        spec.resources.memlock_bytes = *bytes;
+    }
+  }
+  if (value.contains("pids")) {
+    const json& pids = value["pids"];
+    if (!pids.is_number_integer() || pids.get<std::int64_t>() < 16) {
+      reader.problem(
+          "resources.pids", describe_value(pids) + " is not a process limit",
+          "give the most processes and threads the job may have, at least 16, e.g. 4096");
+    } else {
+      spec.resources.pids_limit = pids.get<std::int64_t>();
+    }
+  }
+}
+
+void read_user(SpecReader& reader, const json& value, JobSpec& spec) {
+  const std::string hint =
+      "use \"host\" (your uid:gid, the default), \"root\", or numeric \"uid:gid\" such as "
+      "\"1000:1000\"";
+  auto text = reader.string_value(value, "user", hint);
+  if (!text) return;
+  if (*text == "host") {
+    spec.user = UserHost{};
+    return;
+  }
+  if (*text == "root") {
+    spec.user = UserRoot{};
+    return;
+  }
+  static const std::regex kIds("([0-9]{1,10}):([0-9]{1,10})");
+  std::smatch match;
+  if (std::regex_match(*text, match, kIds)) {
+    const auto uid = std::stoull(match[1].str());
+    const auto gid = std::stoull(match[2].str());
+    if (uid <= 0xFFFFFFFEULL && gid <= 0xFFFFFFFEULL) {
+      spec.user = UserIds{static_cast<std::uint32_t>(uid), static_cast<std::uint32_t>(gid)};
+      return;
+    }
+  }
+  reader.problem("user", describe_value(value) + " is not a user", hint);
+}
+
+// The index of `value` among `names`; anything else is reported as an unknown `what`.
+std::optional<std::size_t> read_one_of(SpecReader& reader, const json& value,
+                                       const std::string& path,
+                                       std::span<const std::string_view> names,
+                                       std::string_view what) {
+  auto text = reader.string_value(value, path);
+  if (!text) return std::nullopt;
+  const auto found = std::find(names.begin(), names.end(), *text);
+  if (found != names.end()) return static_cast<std::size_t>(found - names.begin());
+  const auto suggestion = closest_match(*text, names);
+  reader.problem(path, "unknown " + std::string(what) + " " + in_quotes(*text),
+                 (suggestion ? "did you mean " + in_quotes(*suggestion) + "? " : std::string{}) +
+                     "use one of: " + join_names(names));
+  return std::nullopt;
+}
+
+void read_network(SpecReader& reader, const json& value, JobSpec& spec) {
+  // In the order of NetworkMode.
+  if (auto mode = read_one_of(reader, value, "network", kNetworkModes, "network mode")) {
+    spec.network = static_cast<NetworkMode>(*mode);
+  }
+}
+
+void read_timeout(SpecReader& reader, const json& value, JobSpec& spec) {
+  if (value.is_number_integer() && value.get<std::int64_t>() > 0) {
+    spec.timeout = std::chrono::seconds(value.get<std::int64_t>());
+    return;
+  }
+  if (value.is_string()) {
+    if (auto duration = parse_duration(value.get<std::string>())) {
+      spec.timeout = duration;
+      return;
+    }
+  }
+  reader.problem("timeout", describe_value(value) + " is not a duration",
+                 "write a positive duration with units d, h, m, s, largest first, e.g. \"6h\", "
+                 "\"1h30m\", \"90s\"");
+}
+
+void read_labels(SpecReader& reader, const json& value, JobSpec& spec) {
+  if (!value.is_object()) {
+    reader.wrong_type("labels", "an object of string labels", value, "e.g. {\"team\": \"vision\"}");
+    return;
+  }
+  for (const auto& [key, label] : value.items()) {
+    const std::string path = join_path("labels", key);
+    if (key.starts_with(kReservedLabelPrefix)) {
+      reader.problem(path, "labels starting with \"dlrun.\" are reserved",
+                     "dlrun marks its containers with these; choose another prefix");
+      continue;
+    }
+    if (key.empty()) {
+      reader.problem(path, "a label needs a name", "e.g. {\"team\": \"vision\"}");
+      continue;
+    }
+    if (auto text = reader.string_value(label, path, "label values are strings; quote numbers")) {
+      spec.labels[key] = *text;
+    }
+  }
+}
+
+void read_cap_add(SpecReader& reader, const json& value, JobSpec& spec) {
+  if (!value.is_array()) {
+    reader.wrong_type("cap_add", "an array of capability names", value, "e.g. [\"SYS_PTRACE\"]");
+    return;
+  }
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const std::string path = index_path("cap_add", i);
+    auto name = reader.string_value(value[i], path);
+    if (!name) continue;
+    auto canonical = canonical_capability(*name);
+    if (!canonical) {
+      const auto suggestion = closest_match(*name, known_capabilities());
+      reader.problem(path, "unknown capability " + in_quotes(*name),
+                     suggestion
+                         ? "did you mean " + in_quotes(*suggestion) + "?"
+                         : "name a Linux capability such as \"SYS_PTRACE\" (see capabilities(7))");
+      continue;
+    }
+    if (*canonical == "ALL") {
+      reader.problem(path, "adding ALL capabilities is refused",
+                     "name only the capabilities the job needs, e.g. \"SYS_PTRACE\" for debuggers");
+      continue;
+    }
+    spec.cap_add.push_back(*canonical);
+  }
+}
+
+void read_pull(SpecReader& reader, const json& value, JobSpec& spec) {
+  static constexpr std::array<std::string_view, 3> kPolicies{"missing", "always",
+                                                             "never"};  // PullPolicy's order
+  if (auto policy = read_one_of(reader, value, "pull", kPolicies, "pull policy")) {
+    spec.pull = static_cast<PullPolicy>(*policy);
+  }
+}
+
+bool is_registry_host(std::string_view host) {
+  static const std::regex kHost("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?");
+  return std::regex_match(host.begin(), host.end(), kHost);
+}
+
+void read_registry_mirror(SpecReader& reader, const json& value, JobSpec& spec) {
+  if (!value.is_object()) {
+    reader.wrong_type("registry_mirror", "an object of registry: mirror pairs", value,
+                      "e.g. {\"docker.io\": \"mirror.example:5000\"}");
+    return;
+  }
+  for (const auto& [registry, mirror] : value.items()) {
+    const std::string path = join_path("registry_mirror", registry);
+    auto host = reader.string_value(mirror, path);
+    if (!host) continue;
+    if (!is_registry_host(registry) || !is_registry_host(*host)) {
+      reader.problem(
+          path, in_quotes(registry) + ": " + in_quotes(*host) + " is not a registry: mirror pair",
+          "write registry hosts without a scheme or path, e.g. {\"docker.io\": "
+          "\"mirror.example:5000\"}");
+      continue;
+    }
+    spec.registry_mirror[registry] = *host;
+  }
+}
+
+void read_registry_auth(SpecReader& reader, const json& value, JobSpec& spec) {
+  static constexpr std::array<std::string_view, 3> kAuthFields{"username", "username_env",
+                                                               "password_env"};
+  if (!value.is_object()) {
+    reader.wrong_type("registry_auth", "an object", value,
+                      "e.g. {\"username\": \"$oauthtoken\", \"password_env\": \"NGC_API_KEY\"}");
+    return;
+  }
+  if (value.contains("password")) {
+    reader.problem(
+        "registry_auth.password", "passwords are never written in a spec",
+        "put it in a host variable and name that: \"password_env\": \"REGISTRY_PASSWORD\"");
+    return;
+  }
+  reader.reject_unknown_keys(value, "registry_auth", kAuthFields);
+  RegistryAuth auth;
+  if (value.contains("username")) {
+    if (auto username = reader.string_value(value["username"], "registry_auth.username"))
+      auth.username = *username;
+  }
+  if (value.contains("username_env")) {
+    if (auto name = reader.string_value(value["username_env"], "registry_auth.username_env"))
+      auth.username_env = *name;
+  }
+  if (auth.username.empty() && !auth.username_env) {
+    reader.problem("registry_auth.username", "required field is missing",
+                   "give \"username\" (e.g. \"$oauthtoken\" for nvcr.io) or \"username_env\"");
+  }
+  if (!value.contains("password_env")) {
+    reader.problem("registry_auth.password_env", "required field is missing",
+                   "name the host variable that holds the password or token, e.g. \"NGC_API_KEY\"");
+  } else if (auto name = reader.string_value(value["password_env"], "registry_auth.password_env")) {
+    auth.password_env = *name;
+  }
+  spec.registry_auth = auth;
+}
+
+void read_framework(SpecReader& reader, const json& value, JobSpec& spec) {
+  static constexpr std::array<std::string_view, 6> kFields{"name",   "version", "cuda",
+                                                           "python", "variant", "source"};
+  static constexpr std::array<std::string_view, 4> kNames{"pytorch", "tensorflow", "jax", "cuda"};
+  if (!value.is_object()) {
+    reader.wrong_type("framework", "an object", value,
+                      "e.g. {\"name\": \"pytorch\", \"version\": \"2.3\"}");
+    return;
+  }
+  reader.reject_unknown_keys(value, "framework", kFields);
+  FrameworkChoice choice;
+  if (!value.contains("name")) {
+    reader.problem("framework.name", "required field is missing",
+                   "use one of: " + join_names(kNames));
+  } else if (auto name = reader.string_value(value["name"], "framework.name")) {
+    if (std::find(kNames.begin(), kNames.end(), *name) == kNames.end()) {
+      const auto suggestion = closest_match(*name, kNames);
+      reader.problem(
+          "framework.name", "unknown framework " + in_quotes(*name),
+          (suggestion ? "did you mean " + in_quotes(*suggestion) + "? " : std::string{}) +
+              "use one of: " + join_names(kNames));
+    }
+    choice.name = *name;
+  }
+  for (auto [key, field] : {std::pair{"version", &choice.version}, std::pair{"cuda", &choice.cuda},
+                            std::pair{"python", &choice.python}}) {
+    if (!value.contains(key)) continue;
+    const std::string path = join_path("framework", key);
+    if (auto text = reader.string_value(value[key], path, "quote it: \"2.3\"")) {
+      *field = VersionConstraint::parse(*text);
+      if (!*field) {
+        reader.problem(path, in_quotes(*text) + " is not a version constraint",
+                       "write a version (\"2.3\" for any 2.3.x) or bounds (\">=2.1,<2.4\")");
+      }
+    }
+  }
+  if (value.contains("variant")) {
+    if (auto variant = reader.string_value(value["variant"], "framework.variant")) {
+      if (*variant == "runtime" || *variant == "devel") {
+        choice.variant = *variant == "devel" ? FrameworkVariant::devel : FrameworkVariant::runtime;
+      } else {
+        reader.problem("framework.variant", "unknown variant " + in_quotes(*variant),
+                       "use \"runtime\" (smaller) or \"devel\" (with compilers and headers)");
+      }
+    }
+  }
+  if (value.contains("source")) {
+    if (auto source = reader.string_value(value["source"], "framework.source")) {
+      if (*source == "official" || *source == "ngc") {
+        choice.source = *source == "ngc" ? FrameworkSource::ngc : FrameworkSource::official;
+      } else {
+        reader.problem("framework.source", "unknown image source " + in_quotes(*source),
+                       "use \"official\" (the framework's own images) or \"ngc\" (NVIDIA's)");
+      }
+    }
+  }
+  spec.framework = choice;
+}
+
+// nlohmann keeps the last of duplicate keys silently; a spec with two "image"s is a mistake.
+struct DuplicateKeyDetector {
+  std::vector<std::set<std::string>> open_objects;
+  std::vector<std::string> duplicates;
+
+  bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+        open_objects.emplace_back();
+        break;
+      case json::parse_event_t::object_end:
+        if (!open_objects.empty()) open_objects.pop_back();
+        break;
+      case json::parse_event_t::key:
+        if (!open_objects.empty() &&
+            !open_objects.back().insert(parsed.get<std::string>()).second) {
+          duplicates.push_back(parsed.get<std::string>());
+        }
+        break;
+      default:
+        break;
+    }
+    return true;
+  }
+};
+
+std::pair<std::size_t, std::size_t> line_and_column(std::string_view text, std::size_t byte) {
+  std::size_t line = 1;
+  std::size_t column = 1;
+  for (std::size_t i = 0; i < std::min(byte, text.size()); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return {line, column > 1 ? column - 1 : 1};
+}
+
+// nlohmann says "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error …";
+// keep only the reason, since we print the location ourselves.
+std::string parse_error_reason(const std::string& what) {
+  const auto column = what.find("column ");
+  const auto colon = column == std::string::npos ? what.find(": ") : what.find(": ", column);
+  return colon == std::string::npos ? what : what.substr(colon + 2);
+}
+
+}  // namespace
+
+bool is_valid_job_name(std::string_view name) {
+  static const std::regex kPattern("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}");
+  return std::regex_match(name.begin(), name.end(), kPattern);
+}
+
+bool is_gpu_id(std::string_view id) {
+  const bool index = !id.empty() && id.size() <= 4 && std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c));
+  });
+  static const std::regex kUuid("(GPU|MIG)-[A-Za-z0-9/-]+");
+  return index || std::regex_match(id.begin(), id.end(), kUuid);
+}
+
+std::expected<GpuRequest, std::string> parse_gpu_flag(std::string_view text) {
+  if (text == "all") return GpuAll{};
+  if (!text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c));
+      })) {
+    if (text.size() > 4)
+      return std::unexpected("GPU count " + std::string(text) + " is out of range");
+    const int count = std::stoi(std::string(text));
+    if (count == 0) return GpuNone{};
+    return GpuCount{count};
+  }
+  GpuList list;
+  std::string_view rest = text;
+  while (true) {
+    const auto comma = rest.find(',');
+    const std::string_view id = rest.substr(0, comma);
+    if (!is_gpu_id(id)) {
+      return std::unexpected(in_quotes(id) + " is not a GPU index or UUID");
+    }
+    list.ids.emplace_back(id);
+    if (comma == std::string_view::npos) break;
+    rest = rest.substr(comma + 1);
+  }
+  return list;
+}
+
+std::expected<JobSpec, SpecProblems> parse_job_spec(std::string_view text,
+                                                    const std::filesystem::path& base_dir,
+                                                    std::string_view default_name) {
+  SpecReader reader(base_dir);
+  DuplicateKeyDetector duplicates;
+  json document;
+  try {
+    document = json::parse(text.begin(), text.end(), std::ref(duplicates));
+  } catch (const json::parse_error& error) {
+    const auto [line, column] = line_and_column(text, error.byte);
+    reader.problem(std::to_string(line) + ":" + std::to_string(column),
+                   "invalid JSON: " + parse_error_reason(error.what()),
+                   "JSON needs double-quoted keys and strings, commas between items but not after "
+                   "the last, and no comments");
+    return std::unexpected(reader.take_problems());
+  }
+  for (const auto& key : duplicates.duplicates) {
+    reader.problem(key, "field appears more than once",
+                   "keep one; JSON readers silently disagree on which wins");
+  }
+  if (!document.is_object()) {
+    reader.wrong_type("", "a JSON object", document,
+                      "a spec looks like {\"version\": 1, \"image\": \"…\", \"command\": "
+                      "[\"python\", \"train.py\"]}");
+    return std::unexpected(reader.take_problems());
+  }
+
+  reader.reject_unknown_keys(document, "", kTopLevelFields);
+  JobSpec spec;
+
+  if (!document.contains("version")) {
+    reader.problem("version", "required field is missing",
+                   "add \"version\": 1 (the spec format this dlrun reads)");
+  } else if (!document["version"].is_number_integer() ||
+             document["version"].get<std::int64_t>() != 1) {
+    reader.problem("version", "unsupported spec version " + document["version"].dump(),
+                   "this dlrun reads \"version\": 1");
+  }
+
+  spec.name = std::string(default_name);
+  if (document.contains("name")) {
+    if (auto name = reader.string_value(document["name"], "name")) {
+      if (!is_valid_job_name(*name)) {
+        reader.problem("name", in_quotes(*name) + " is not a valid job name",
+                       "use 1-63 letters, digits, '_', '.', '-', starting with a letter or digit");
+      } else {
+        spec.name = *name;
+      }
+    }
+  }
+
+  if (document.contains("framework")) read_framework(reader, document["framework"], spec);
+  if (!document.contains("image") && !document.contains("framework")) {
+    reader.problem(
+        "image", "required field is missing",
+        "name the image to run, e.g. \"pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime\", or a "
+        "framework for dlrun to choose one: \"framework\": {\"name\": \"pytorch\", \"version\": "
+        "\"2.3\"}");
+  } else if (!document.contains("image")) {
+    // Resolved later, against the host.
+  } else if (auto image = reader.string_value(document["image"], "image")) {
+    const bool has_space = std::any_of(image->begin(), image->end(), [](char c) {
+      return std::isspace(static_cast<unsigned char>(c)) != 0;
+    });
+    if (image->empty() || has_space || image->front() == '-' || image->front() == ':') {
+      reader.problem(
+          "image", in_quotes(*image) + " is not an image reference",
+          "write [registry/]repository[:tag|@digest], e.g. \"nvcr.io/nvidia/pytorch:24.05-py3\"");
+    } else {
+      spec.image = *image;
+    }
+  }
+
+  if (document.contains("command")) read_command(reader, document["command"], spec);
+  if (document.contains("workdir")) {
+    if (auto workdir = reader.string_value(document["workdir"], "workdir")) {
+      if (!is_absolute_container_path(*workdir)) {
+        reader.problem("workdir", in_quotes(*workdir) + " is not an absolute path",
+                       "container paths start with /, e.g. \"/workspace\"");
+      } else {
+        spec.workdir = *workdir;
+      }
+    }
+  }
+  if (document.contains("env")) read_env(reader, document["env"], spec);
+  if (document.contains("mounts")) read_mounts(reader, document["mounts"], spec);
+  if (document.contains("outputs")) {
+    if (auto outputs = reader.string_value(document["outputs"], "outputs",
+                                           "name a host directory, e.g. \"./outputs\"")) {
+      if (outputs->empty()) {
+        reader.problem("outputs", "the outputs directory is empty",
+                       "name a host directory, e.g. \"./outputs\"");
+      } else {
+        spec.outputs = reader.host_path(*outputs);
+        for (std::size_t i = 0; i < spec.mounts.size(); ++i) {
+          if (spec.mounts[i].target == kOutputsTarget) {
+            reader.problem(index_path("mounts", i) + ".target",
+                           "\"/outputs\" is where \"outputs\" is mounted",
+                           "mount this elsewhere, or drop \"outputs\" and keep the mount");
+          }
+        }
+      }
+    }
+  }
+  if (document.contains("gpus")) read_gpus(reader, document["gpus"], spec);
+  if (document.contains("resources")) read_resources(reader, document["resources"], spec);
+  if (document.contains("user")) read_user(reader, document["user"], spec);
+  if (document.contains("network")) read_network(reader, document["network"], spec);
+  if (document.contains("timeout")) read_timeout(reader, document["timeout"], spec);
+  if (document.contains("labels")) read_labels(reader, document["labels"], spec);
+  if (document.contains("cap_add")) read_cap_add(reader, document["cap_add"], spec);
+  if (document.contains("pull")) read_pull(reader, document["pull"], spec);
+  if (document.contains("registry_mirror"))
+    read_registry_mirror(reader, document["registry_mirror"], spec);
+  if (document.contains("registry_auth"))
+    read_registry_auth(reader, document["registry_auth"], spec);
+
+  if (!reader.ok()) return std::unexpected(reader.take_problems());
+  return spec;
+}
+
+Result<LoadedSpec> load_job_spec(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::error_code ec;
+    const bool exists = std::filesystem::exists(file, ec);
+    return fail(ErrorKind::usage,
+                "cannot read job spec " + file.string() +
+                    (exists ? ": permission denied" : ": no such file"),
+                exists ? "check the file's permissions"
+                       : "check the path; `dlrun train --help` shows an example spec");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  const auto absolute = std::filesystem::absolute(file).lexically_normal();
+  std::string default_name = file.stem().string();
+  if (!is_valid_job_name(default_name)) default_name = "job";
+  auto spec = parse_job_spec(text.str(), absolute.parent_path(), default_name);
+  if (!spec) return std::unexpected(to_error(spec.error(), file.string()));
+  return LoadedSpec{std::move(*spec), sha256_digest(text.str())};
+}
+
+}  // namespace dlrun::jobspec

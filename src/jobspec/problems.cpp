@@ -1,0 +1,29 @@
+#include "dlrun/jobspec/problems.hpp"
+
+#include <cctype>
+
+namespace dlrun::jobspec {
+
+Error to_error(const SpecProblems& problems, std::string_view source) {
+  const auto located = [&](const SpecProblem& problem) {
+    return problem.path.empty() ? problem.message : problem.path + ": " + problem.message;
+  };
+  if (problems.size() == 1) {
+    // A JSON syntax error is located as line:column, which reads best glued to the file name.
+    const bool at_line = !problems.front().path.empty() &&
+                         std::isdigit(static_cast<unsigned char>(problems.front().path.front()));
+    return Error{ErrorKind::spec,
+                 std::string(source) + (at_line ? ":" : ": ") + located(problems.front()),
+                 problems.front().hint};
+  }
+  std::string message =
+      std::string(source) + " has " + std::to_string(problems.size()) + " problems:";
+  for (const auto& problem : problems) {
+    message += "\n  " + located(problem);
+    if (!problem.hint.empty()) message += "\n    hint: " + problem.hint;
+  }
+  return Error{ErrorKind::spec, message,
+               "fix the fields above; `dlrun validate` re-checks the spec without running it"};
+}
+
+}  // namespace dlrun::jobspec

@@ -1,0 +1,197 @@
+#include "dlrun/run/train.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "dlrun/engine/curl_transport.hpp"
+#include "dlrun/engine/registry_auth.hpp"
+#include "dlrun/jobspec/parse.hpp"
+#include "dlrun/jobspec/user_config.hpp"
+#include "dlrun/resolve/catalog.hpp"
+#include "dlrun/run/create_request.hpp"
+#include "dlrun/run/gpu_preflight.hpp"
+#include "dlrun/run/image_choice.hpp"
+#include "dlrun/run/image_supply.hpp"
+#include "dlrun/run/orphans.hpp"
+#include "dlrun/run/signals.hpp"
+
+namespace dlrun::run {
+namespace {
+
+// Stage 1: the spec with the command line applied, every field validated once.
+struct Job {
+  jobspec::JobSpec spec;
+  std::string digest;
+};
+
+Result<Job> load_job(const TrainRequest& request) {
+  auto loaded = jobspec::load_job_spec(request.spec_file);
+  if (!loaded) return std::unexpected(loaded.error());
+  if (auto applied = jobspec::apply_overrides(loaded->spec, request.overrides); !applied) {
+    return std::unexpected(applied.error());
+  }
+  return Job{std::move(loaded->spec), std::move(loaded->digest)};
+}
+
+// Stage 3: the image the engine will run, as the engine will name it (after mirrors).
+struct ImageChoice {
+  engine::ImageRef image;
+  bool mirrored = false;
+};
+
+Result<ImageChoice> choose_job_image(const jobspec::JobSpec& job, const resolve::HostFacts& facts,
+                                     const resolve::Catalog& catalog,
+                                     const engine::RegistryMirrors& mirrors,
+                                     engine::EngineClient* client) {
+  std::string reference = job.image;
+  if (reference.empty()) {
+    auto resolved = choose_image(*job.framework, facts, catalog, mirrors, client);
+    if (!resolved) return std::unexpected(resolved.error());
+    spdlog::info("image {}: {}", resolved->chosen->reference, resolved->reason);
+    reference = resolved->chosen->reference;
+  }
+  auto requested = engine::parse_image_ref(reference);
+  if (!requested) return std::unexpected(requested.error());
+  auto image = engine::apply_mirror(*requested, mirrors);
+  const bool mirrored = image.full() != requested->full();
+  return ImageChoice{std::move(image), mirrored};
+}
+
+}  // namespace
+
+TransportFactory curl_transports() {
+  return [](const engine::Endpoint& endpoint) -> std::shared_ptr<engine::Transport> {
+    engine::initialize_curl();
+    return std::make_shared<engine::CurlTransport>(endpoint);
+  };
+}
+
+Result<engine::EngineClient> connect(const Surroundings& surroundings) {
+  return engine::EngineClient::connect(surroundings.transports(surroundings.endpoint),
+                                       surroundings.endpoint.display);
+}
+
+namespace {
+
+// Stages 1 and 2, and everything else that can be wrong on this host: all found before the
+// engine is asked anything.
+struct PreparedJob {
+  Job job;
+  DaemonHost daemon;
+  resolve::Catalog catalog;
+  resolve::HostFacts facts;
+  engine::RegistryMirrors mirrors;
+};
+
+Result<PreparedJob> prepare_job(const TrainRequest& request, const Surroundings& surroundings) {
+  auto job = load_job(request);
+  if (!job) return std::unexpected(job.error());
+  const jobspec::JobSpec& spec = job->spec;
+
+  // The Docker host: its paths first (cheap, and the commonest mistake), then its driver and
+  // GPUs — read only when an image must be chosen or GPUs are asked for: a CPU job with an
+  // explicit image needs neither, and NVML's start-up is not free.
+  const DaemonHost daemon = daemon_host(surroundings.endpoint);
+  if (auto checked = check_bind_sources(spec, request.unsafe_mounts, daemon); !checked) {
+    return std::unexpected(checked.error());
+  }
+  auto catalog = resolve::load_catalog(request.catalog);
+  if (!catalog) return std::unexpected(catalog.error());
+  const bool needs_facts =
+      spec.image.empty() || !std::holds_alternative<jobspec::GpuNone>(spec.gpus);
+  auto facts = needs_facts ? docker_host_facts(surroundings.endpoint, request.host, *catalog)
+                           : Result<resolve::HostFacts>(resolve::HostFacts{});
+  if (!facts) return std::unexpected(facts.error());
+  auto user_config = jobspec::load_user_config(surroundings.env);
+  if (!user_config) return std::unexpected(user_config.error());
+  auto mirrors = registry_mirrors(*user_config, spec);
+  return PreparedJob{std::move(*job), daemon, std::move(*catalog), std::move(*facts),
+                     std::move(mirrors)};
+}
+
+// Stages 3 and 4: the image, then the plan, finished.
+Result<TrainPlan> finish_plan(PreparedJob prepared, const TrainRequest& request,
+                              const Surroundings& surroundings, engine::EngineClient* client) {
+  auto image = choose_job_image(prepared.job.spec, prepared.facts, prepared.catalog,
+                                prepared.mirrors, client);
+  if (!image) return std::unexpected(image.error());
+  const HostContext host = current_host(prepared.job.digest, surroundings.env);
+  auto plan = make_plan(
+      prepared.job.spec, host,
+      {.image = image->image.familiar(),
+       .logs = request.keep == KeepContainer::keep ? EngineLogs::kept : EngineLogs::none});
+  if (!plan) return std::unexpected(plan.error());
+  return TrainPlan{.job = std::move(prepared.job.spec),
+                   .image = std::move(image->image),
+                   .mirrored = image->mirrored,
+                   .mirrors = std::move(prepared.mirrors),
+                   .catalog = std::move(prepared.catalog),
+                   .facts = std::move(prepared.facts),
+                   .daemon = prepared.daemon,
+                   .plan = std::move(*plan)};
+}
+
+}  // namespace
+
+Result<TrainPlan> plan_train(const TrainRequest& request, const Surroundings& surroundings) {
+  auto prepared = prepare_job(request, surroundings);
+  if (!prepared) return std::unexpected(prepared.error());
+  return finish_plan(std::move(*prepared), request, surroundings, nullptr);
+}
+
+Result<int> train(const TrainRequest& request, const Surroundings& surroundings) {
+  auto prepared = prepare_job(request, surroundings);
+  if (!prepared) return std::unexpected(prepared.error());
+  // Before any thread exists, so that every thread inherits the blocked signals.
+  SignalWatcher signals;
+  auto client = connect(surroundings);
+  if (!client) return std::unexpected(client.error());
+  remove_finished_orphans(*client);
+  auto planned = finish_plan(std::move(*prepared), request, surroundings, &*client);
+  if (!planned) return std::unexpected(planned.error());
+  const jobspec::JobSpec& job = planned->job;
+  const ContainerPlan& plan = planned->plan;
+
+  // Stage 5: the engine's requests.
+  ImageSupplyOptions supply{.policy = job.pull,
+                            .mirrors = planned->mirrors,
+                            .credentials = std::nullopt,
+                            .display = request.pull_display};
+  if (job.registry_auth) {
+    auto credentials =
+        credentials_from_spec(*job.registry_auth, planned->image.registry, surroundings.env);
+    if (!credentials) return std::unexpected(credentials.error());
+    supply.credentials = std::move(*credentials);
+  }
+  auto supplied = supply_image(*client, planned->image, supply,
+                               engine::docker_config_from_environment(surroundings.env), signals);
+  if (!supplied) return std::unexpected(supplied.error());
+  if (!std::holds_alternative<jobspec::GpuNone>(job.gpus) && planned->facts.driver) {
+    if (auto fits = check_image_fits_host(plan.image, supplied->env,
+                                          select_gpus(planned->facts, job.gpus), planned->catalog);
+        !fits) {
+      return std::unexpected(fits.error());
+    }
+  }
+
+  std::optional<OutputsDirectory> outputs;
+  if (job.outputs && !planned->daemon.local) {
+    spdlog::info("outputs {}: a path on the Docker host ({}), which must have it",
+                 job.outputs->string(), surroundings.endpoint.display);
+  } else if (job.outputs) {
+    auto directory = OutputsDirectory::prepare(*job.outputs);
+    if (!directory) return std::unexpected(directory.error());
+    outputs.emplace(std::move(*directory));
+  }
+
+  spdlog::info("job {}: {} in container {}", job.name, plan.image, plan.container_name);
+  auto status = run_job(*client, plan, create_request_body(plan, Secrets::revealed),
+                        {.keep = request.keep,
+                         .timeout = job.timeout,
+                         .stdout_fd = surroundings.stdout_fd,
+                         .stderr_fd = surroundings.stderr_fd},
+                        signals);
+  if (status && outputs) outputs->keep();
+  return status;
+}
+
+}  // namespace dlrun::run

@@ -1,0 +1,188 @@
+// A whole `dlrun train` through a scripted transport: the requests in order, their bodies, and
+// what is left behind when a step fails.
+#include "dlrun/run/train.hpp"
+
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "fake_transport.hpp"
+
+namespace dlrun::run {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::FakeTransport;
+
+constexpr std::string_view kPing = "GET /_ping";
+constexpr std::string_view kSweep = "GET /v1.41/containers/json?all=1&filters=";
+
+// One stdout frame of the attach stream.
+std::string stdout_frame(std::string_view text) {
+  std::string frame = {1, 0, 0, 0};
+  const auto size = static_cast<std::uint32_t>(text.size());
+  for (int shift = 24; shift >= 0; shift -= 8) frame += static_cast<char>((size >> shift) & 0xFF);
+  return frame + std::string(text);
+}
+
+std::string read_fd(int fd) {
+  std::string text;
+  char buffer[4096];
+  for (off_t offset = 0;;) {
+    const ssize_t got = pread(fd, buffer, sizeof buffer, offset);
+    if (got <= 0) break;
+    text.append(buffer, static_cast<std::size_t>(got));
+    offset += got;
+  }
+  return text;
+}
+
+// A spec as a user writes it, in a directory of its own, and everything else of the outside
+// world scripted: the daemon, an empty environment, output captured.
+struct TrainHarness {
+  fs::path dir = fs::temp_directory_path() / ("dlrun-train-test-" + std::to_string(getpid()));
+  std::shared_ptr<FakeTransport> daemon =
+      std::make_shared<FakeTransport>(FakeTransport::Order::any_order);
+  int out = memfd_create("job-stdout", 0);
+  int err = memfd_create("job-stderr", 0);
+  sigset_t mask_before{};
+
+  TrainHarness() {
+    fs::create_directories(dir);
+    pthread_sigmask(SIG_SETMASK, nullptr, &mask_before);
+    daemon->expect(std::string(kPing), 200, "OK", {{"api-version", "1.41"}});
+    daemon->expect(std::string(kSweep), 200, "[]");
+  }
+  ~TrainHarness() {
+    close(out);
+    close(err);
+    fs::remove_all(dir);
+    // train() blocks SIGINT, SIGTERM and SIGHUP to read them itself.
+    pthread_sigmask(SIG_SETMASK, &mask_before, nullptr);
+  }
+
+  Result<int> train(const std::string& spec) {
+    std::ofstream(dir / "job.json") << spec;
+    TrainRequest request{.spec_file = dir / "job.json", .pull_display = PullDisplayMode::quiet};
+    Surroundings surroundings{
+        .endpoint = {.kind = engine::EndpointKind::unix_socket,
+                     .socket_path = "/fake/docker.sock",
+                     .display = "unix:///fake/docker.sock"},
+        .transports = [this](const engine::Endpoint&) { return daemon; },
+        .env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; },
+        .stdout_fd = out,
+        .stderr_fd = err};
+    return run::train(request, surroundings);
+  }
+
+  const engine::Request& sent(std::string_view prefix) const {
+    for (const auto& request : daemon->sent) {
+      if ((request.method + " " + request.target).starts_with(prefix)) return request;
+    }
+    FAIL("no request " << prefix);
+    return daemon->sent.front();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("train pulls a missing image, then creates, attaches, starts, waits and removes",
+          "[run][train]") {
+  TrainHarness harness;
+  auto& daemon = *harness.daemon;
+  daemon.expect("GET /v1.41/images/docker.io/library/busybox:1.36/json", 404,
+                R"({"message":"No such image: busybox:1.36"})");
+  daemon.expect("POST /v1.41/images/create?fromImage=docker.io%2Flibrary%2Fbusybox&tag=1.36", 200,
+                R"({"status":"Pulling from library/busybox","id":"1.36"})"
+                "\n"
+                R"({"status":"Status: Downloaded newer image for busybox:1.36"})"
+                "\n");
+  daemon.expect("GET /v1.41/images/docker.io/library/busybox:1.36/json", 200,
+                R"({"Config":{"Env":["PATH=/bin"]}})");
+  daemon.expect("POST /v1.41/containers/create?name=dlrun-job-", 201, R"({"Id":"c0ffee"})");
+  daemon.expect("POST /v1.41/containers/c0ffee/wait?condition=next-exit", 200,
+                R"({"StatusCode":0})");
+  daemon.expect("POST /v1.41/containers/c0ffee/attach?stream=1&stdout=1&stderr=1", 200,
+                stdout_frame("epoch 1/1\n"));
+  daemon.expect("POST /v1.41/containers/c0ffee/start", 204);
+  daemon.expect("DELETE /v1.41/containers/c0ffee?force=1&v=1", 204);
+
+  const auto status =
+      harness.train(R"({"version": 1, "image": "busybox:1.36", "command": ["train"]})");
+  REQUIRE(status.has_value());
+  CHECK(*status == 0);
+  CHECK(read_fd(harness.out) == "epoch 1/1\n");
+  CHECK(daemon.unanswered() == 0);
+
+  auto lines = daemon.lines();
+  REQUIRE(lines.size() == 10);
+  // Wait and attach go in from two threads before the start; their order is the scheduler's.
+  std::sort(lines.begin() + 6, lines.begin() + 8);
+  const std::vector<std::string> expected_prefixes = {
+      "GET /_ping",
+      "GET /v1.41/containers/json?all=1&filters=",
+      "GET /v1.41/images/docker.io/library/busybox:1.36/json",
+      "POST /v1.41/images/create?fromImage=docker.io%2Flibrary%2Fbusybox&tag=1.36",
+      "GET /v1.41/images/docker.io/library/busybox:1.36/json",
+      "POST /v1.41/containers/create?name=dlrun-job-",
+      "POST /v1.41/containers/c0ffee/attach",
+      "POST /v1.41/containers/c0ffee/wait",
+      "POST /v1.41/containers/c0ffee/start",
+      "DELETE /v1.41/containers/c0ffee?force=1&v=1",
+  };
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    INFO(lines[i]);
+    CHECK(lines[i].starts_with(expected_prefixes[i]));
+  }
+
+  // The body is the finished plan's: the image as pulled, the spec's command, dlrun's labels.
+  const auto body = nlohmann::json::parse(*harness.sent("POST /v1.41/containers/create").json_body);
+  CHECK(body["Image"] == "busybox:1.36");
+  CHECK(body["Cmd"] == nlohmann::json::array({"train"}));
+  CHECK(body["Labels"]["dlrun.job"] == "job");
+  CHECK(body["Labels"]["dlrun.managed"] == "true");
+  CHECK(body["HostConfig"]["LogConfig"]["Type"] == "none");
+}
+
+TEST_CASE("train refuses a daemon without an NVIDIA driver and leaves no container",
+          "[run][train]") {
+  TrainHarness harness;
+  auto& daemon = *harness.daemon;
+  daemon.expect("GET /v1.41/images/docker.io/library/busybox:1.36/json", 200,
+                R"({"Config":{"Env":[]}})");
+  daemon.expect("POST /v1.41/containers/create?name=dlrun-job-", 201, R"({"Id":"c0ffee"})");
+  daemon.expect("POST /v1.41/containers/c0ffee/wait", 200, R"({"StatusCode":0})");
+  daemon.expect("POST /v1.41/containers/c0ffee/attach", 200, "");
+  daemon.expect("POST /v1.41/containers/c0ffee/start", 500,
+                R"({"message":"could not select device driver \"\" with capabilities: [[gpu]]"})");
+  daemon.expect("DELETE /v1.41/containers/c0ffee?force=1&v=1", 204);
+  daemon.expect("DELETE /v1.41/containers/c0ffee?force=1&v=1", 404,
+                R"({"message":"No such container: c0ffee"})");
+
+  // The host's driver is unknown to this test (no NVML is loaded for it): no preflight, so the
+  // daemon's own refusal is what the user sees.
+  const auto status =
+      harness.train(R"({"version": 1, "image": "busybox:1.36", "command": ["train"], "gpus": 1})");
+  REQUIRE_FALSE(status.has_value());
+  CHECK(status.error().kind == ErrorKind::no_gpu_driver);
+  CHECK(status.error().message ==
+        "the job asks for GPUs, but the Docker daemon at unix:///fake/docker.sock has no NVIDIA "
+        "device driver (could not select device driver \"\" with capabilities: [[gpu]])");
+  CHECK(status.error().hint.starts_with("install the NVIDIA Container Toolkit"));
+  // The job was never started, and its container is gone.
+  const auto lines = daemon.lines();
+  const auto created = std::find_if(lines.begin(), lines.end(), [](const std::string& line) {
+    return line.starts_with("POST /v1.41/containers/create");
+  });
+  REQUIRE(created != lines.end());
+  CHECK(std::find(created, lines.end(), "DELETE /v1.41/containers/c0ffee?force=1&v=1") !=
+        lines.end());
+  CHECK(daemon.unanswered() <= 1);  // the guard's second removal may find nothing to do
+}
+
+}  // namespace dlrun::run
