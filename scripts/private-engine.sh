@@ -21,7 +21,8 @@
 #   - its containers' cgroups are under a parent named after DIR, removed on stop;
 #   - dockerd reads DIR/daemon.json, not /etc/docker/daemon.json, and keeps its key in DIR.
 # Stopping it ends its PID namespace, which ends every process it started (dockerd, containerd,
-# shims, containers) and with them its mounts; then DIR is removed.
+# shims, containers) and with them its mounts; then DIR is removed. DIR/dockerd.pid holds
+# dockerd's pid as the host sees it (a test kills dockerd by it).
 #
 # --nvidia-hook-double puts a stand-in for NVIDIA's nvidia-container-runtime-hook on dockerd's
 # PATH: dockerd then registers its NVIDIA device driver and honours GPU requests, and the
@@ -77,6 +78,22 @@ wait_gone() {
     sleep 0.1
   done
   return 1
+}
+
+# Writes DIR/dockerd.pid: of the init's children, the one whose pid in the engine's namespace
+# is the one dockerd wrote.
+record_dockerd_pid() {
+  local init ns_pid proc
+  init=$(recorded_pid "$dir/engine.pid") || return 0
+  ns_pid=$(cat "$dir/exec/dockerd.pid" 2>/dev/null) || return 0
+  for proc in /proc/[0-9]*; do
+    awk -v init="$init" -v ns_pid="$ns_pid" '
+      $1 == "PPid:" && $2 != init { exit }
+      $1 == "NSpid:" && $NF == ns_pid { found = 1 }
+      END { exit !found }' "$proc/status" 2>/dev/null || continue
+    echo "${proc#/proc/}" > "$dir/dockerd.pid"
+    return 0
+  done
 }
 
 # Removes the cgroups the engine's containers had, in every cgroup hierarchy.
@@ -300,6 +317,7 @@ start() {
   echo "$! $(start_time $!)" > "$dir/launcher.pid"
   for _ in $(seq 1 150); do
     if docker -H "unix://$socket" version >/dev/null 2>&1; then
+      record_dockerd_pid
       [ -z "$image" ] || import_busybox "unix://$socket" "$image"
       return 0
     fi
