@@ -8,8 +8,9 @@
 #   private-engine.sh import-image NAME     (into the engine DOCKER_HOST names)
 #
 # The socket is DIR/docker.sock. The engine changes nothing of the machine outside DIR (but for
-# the kernel modules any dockerd may load: overlay, bridge, veth): it runs in namespaces of its
-# own (PID, mount and network), so that
+# what any dockerd may have the kernel load: the modules overlay, bridge and veth, and the
+# AppArmor profile docker-default): it runs in namespaces of its own (PID, mount and network),
+# so that
 #   - its network (the default bridge docker0, routes, sysctls) is the namespace's, not the
 #     host's; the host's docker0 and iptables are never touched. Its containers reach nothing
 #     outside the namespace. --netns FILE joins a network namespace bound at FILE instead (the
@@ -18,7 +19,8 @@
 #   - it sees a /run of its own (the host's entries, but not those of the host's Docker,
 #     containerd or D-Bus): it never finds the host's containerd or docker.sock, and containerd's
 #     shim sockets stay private; its mounts (overlay2, container roots) never reach the host;
-#   - its containers' cgroups are under a parent named after DIR, removed on stop;
+#   - its containers' cgroups are under a parent of its own, dlrun-engine-DIR (/ as -)-HASH,
+#     removed on stop;
 #   - dockerd reads DIR/daemon.json, not /etc/docker/daemon.json, and keeps its key in DIR.
 # Stopping it ends its PID namespace, which ends every process it started (dockerd, containerd,
 # shims, containers) and with them its mounts; then DIR is removed. DIR/dockerd.pid holds
@@ -46,8 +48,8 @@ fi
 
 socket="$dir/docker.sock"
 # The cgroup parent of the engine's containers: its own, so that nothing of it mixes with the
-# host's Docker (/docker) and stop can remove it.
-cgroup_parent="dlrun-engine-$(printf '%s' "$dir" | sha256sum | cut -c1-12)"
+# host's Docker (/docker) and stop can remove it. Named after DIR (/ as -), and a hash of it.
+cgroup_parent="dlrun-engine${dir//\//-}-$(printf '%s' "$dir" | sha256sum | cut -c1-8)"
 
 # Prints the start time (clock ticks after boot) of process $1, which tells it apart from a
 # later process that reuses its pid.

@@ -4,7 +4,9 @@
 # docker0 among them), its iptables rules and the sysctls Docker sets, the host Docker's and
 # containerd's sockets, directories and configuration, the top-level cgroups and the mount table.
 # And nothing may be left of the engines' own directories (DIR...): no directory, no mount under
-# one, no process naming one.
+# one, no process naming one, no cgroup named after one. Private engines' own cgroups and mounts
+# under /tmp/dlrun-* are left out of the comparison, so that a suite of another build tree
+# running meanwhile does not count; this suite's are what "left" checks.
 #
 #   host-state.sh record FILE [DIR...]    before the engines start: writes the state to FILE
 #   host-state.sh compare FILE [DIR...]   after they stop: fails, showing the difference, unless
@@ -21,6 +23,10 @@ if ! command -v ip >/dev/null || ! command -v findmnt >/dev/null; then
   [ "${CI:-}" = "true" ] && exit 1
   exit 77
 fi
+
+cgroup_roots() {
+  findmnt -rn -t cgroup,cgroup2 -o TARGET
+}
 
 # Address and route lifetimes count down; temporary IPv6 addresses come and go on their own.
 without_lifetimes() {
@@ -58,23 +64,26 @@ snapshot() {
     stat -c '%n %F inode %i' "$path" 2>/dev/null || echo "$path absent"
   done
   find /etc/docker /etc/containerd -printf '%p %y %s %T@\n' 2>/dev/null | sort
-  echo "## top-level cgroups"
-  findmnt -rn -t cgroup,cgroup2 -o TARGET | while read -r root; do
-    find "$root" -mindepth 1 -maxdepth 1 -type d
+  echo "## top-level cgroups (but private engines')"
+  cgroup_roots | while read -r root; do
+    find "$root" -mindepth 1 -maxdepth 1 -type d ! -name 'dlrun-engine-*'
   done | sort
-  echo "## mounts (but those of a host Docker's containers and of users' sessions)"
+  echo "## mounts (but those of a host Docker's containers, users' sessions and private engines)"
   findmnt -rn -o TARGET,FSTYPE \
-    | grep -Ev '^/(run/user|run/docker|var/lib/docker|run/containerd|var/lib/containerd|run/netns)/' \
+    | grep -Ev '^/(run/user|run/docker|var/lib/docker|run/containerd|var/lib/containerd|run/netns|tmp/dlrun-)' \
     | sort
 }
 
-# What is left of the engines' directories: each must be gone, with no mount under it and no
-# process that names a path in it.
+# What is left of the engines' directories: each must be gone, with no mount under it, no
+# process that names a path in it and no cgroup named after it (as private-engine.sh names them).
 leftovers() {
   local dir proc command
   for dir in "$@"; do
     [ ! -e "$dir" ] || echo "$dir still exists"
     findmnt -rn -o TARGET | awk -v under="$dir/" 'index($0, under) == 1 { print "mount left: " $0 }'
+    cgroup_roots | while read -r root; do
+      find "$root" -mindepth 1 -maxdepth 1 -type d -name "dlrun-engine${dir//\//-}-*" -printf 'cgroup left: %p\n'
+    done
     for proc in /proc/[0-9]*; do
       command=$(tr '\0' ' ' 2>/dev/null < "$proc/cmdline") || continue
       case "$command" in *"$dir/"*) echo "process left: ${proc#/proc/} $command" ;; esac
