@@ -108,7 +108,7 @@ def write_report(path, chart, results, targets):
         "(root; about 4 minutes on 2 cores, the release build included).",
         "",
         f"- Machine: {machine()}",
-        f"- Engine: Docker {engine} (Debian's docker.io), storage overlay2, `--bridge none`",
+        f"- Engine: Docker {engine} (Debian's docker.io), storage overlay2, in namespaces of its own (scripts/private-engine.sh)",
         f"- Clients: {version_of([DLRUN, '--version'])} (Release); {version_of([DOCKER, '--version'])}",
         f"- Date: {time.strftime('%Y-%m-%d')}",
         "",

@@ -1,59 +1,142 @@
 #!/usr/bin/env bash
-# A private Docker engine for trying dlrun out and for its tests: Debian's dockerd with its own
-# socket, data-root and exec-root under DIR, and a small image imported from a busybox-static
-# root filesystem, so nothing needs a registry.
+# A private Docker engine for trying dlrun out and for its tests: Debian's dockerd and its own
+# containerd, with their socket, data and state under DIR, and a small image imported from a
+# busybox-static root filesystem, so nothing needs a registry.
 #
-#   private-engine.sh start DIR [--image NAME] [--nvidia-hook-double] [--tls-port PORT]
+#   private-engine.sh start DIR [--image NAME] [--nvidia-hook-double] [--tls-port PORT] [--netns FILE]
 #   private-engine.sh stop DIR
 #   private-engine.sh import-image NAME     (into the engine DOCKER_HOST names)
 #
-# The socket is DIR/docker.sock. --nvidia-hook-double puts a stand-in for NVIDIA's
-# nvidia-container-runtime-hook on dockerd's PATH: dockerd then registers its NVIDIA device
-# driver and honours GPU requests, and the stand-in records each call under DIR/hook-calls
-# (and fails as the real one does for a container whose environment has
-# DLRUN_TEST_HOOK_FAIL=1). --tls-port also listens on tcp://127.0.0.1:PORT with TLS and client
-# certificates (--tlsverify): a CA and the daemon's certificate are made under DIR/tls, and a
-# client's in DIR/tls/client (ca.pem, cert.pem, key.pem: a DOCKER_CERT_PATH). Needs root.
+# The socket is DIR/docker.sock. The engine changes nothing of the machine outside DIR (but for
+# what any dockerd may have the kernel load: the modules overlay, bridge and veth, and the
+# AppArmor profile docker-default): it runs in namespaces of its own (PID, mount and network),
+# so that
+#   - its network (the default bridge docker0, routes, sysctls) is the namespace's, not the
+#     host's; the host's docker0 and iptables are never touched. Its containers reach nothing
+#     outside the namespace. --netns FILE joins a network namespace bound at FILE instead (the
+#     test fixture shares one between its engines, registry and sshd), where TCP listeners such
+#     as --tls-port's are reachable with `nsenter --net=FILE`;
+#   - it sees a /run of its own (the host's entries, but not those of the host's Docker,
+#     containerd or D-Bus): it never finds the host's containerd or docker.sock, and containerd's
+#     shim sockets stay private; its mounts (overlay2, container roots) never reach the host;
+#   - its containers' cgroups are under a parent of its own, dlrun-engine-DIR (/ as -)-HASH,
+#     removed on stop;
+#   - dockerd reads DIR/daemon.json, not /etc/docker/daemon.json, and keeps its key in DIR.
+# Stopping it ends its PID namespace, which ends every process it started (dockerd, containerd,
+# shims, containers) and with them its mounts; then DIR is removed. DIR/dockerd.pid holds
+# dockerd's pid as the host sees it (a test kills dockerd by it).
+#
+# --nvidia-hook-double puts a stand-in for NVIDIA's nvidia-container-runtime-hook on dockerd's
+# PATH: dockerd then registers its NVIDIA device driver and honours GPU requests, and the
+# stand-in records each call under DIR/hook-calls (and fails as the real one does for a
+# container whose environment has DLRUN_TEST_HOOK_FAIL=1). --tls-port also listens on
+# tcp://127.0.0.1:PORT (in the engine's network namespace) with TLS and client certificates
+# (--tlsverify): a CA and the daemon's certificate are made under DIR/tls, and a client's in
+# DIR/tls/client (ca.pem, cert.pem, key.pem: a DOCKER_CERT_PATH). Needs root.
 set -euo pipefail
 
 usage() {
-  echo "usage: private-engine.sh start DIR [--image NAME] [--nvidia-hook-double] [--tls-port PORT] | stop DIR | import-image NAME" >&2
+  echo "usage: private-engine.sh start DIR [--image NAME] [--nvidia-hook-double] [--tls-port PORT] [--netns FILE] | stop DIR | import-image NAME" >&2
   exit 2
 }
 action=${1:-}; dir=${2:-}
 [ -n "$action" ] && [ -n "$dir" ] || usage
 shift 2
-image=""
-hook_double=false
-tls_port=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --image) image=${2:?--image needs a name}; shift 2 ;;
-    --nvidia-hook-double) hook_double=true; shift ;;
-    --tls-port) tls_port=${2:?--tls-port needs a port}; shift 2 ;;
-    *) usage ;;
-  esac
-done
+if [ "$action" = start ] || [ "$action" = stop ] || [ "$action" = in-namespace ]; then
+  dir=$(realpath -m -- "$dir")
+fi
 
 socket="$dir/docker.sock"
+# The cgroup parent of the engine's containers: its own, so that nothing of it mixes with the
+# host's Docker (/docker) and stop can remove it. Named after DIR (/ as -), and a hash of it.
+cgroup_parent="dlrun-engine${dir//\//-}-$(printf '%s' "$dir" | sha256sum | cut -c1-8)"
+
+# Prints the start time (clock ticks after boot) of process $1, which tells it apart from a
+# later process that reuses its pid.
+start_time() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  # Fields after the command name, which is in parentheses and may hold spaces.
+  set -- ${stat##*) }
+  echo "${20}"
+}
+
+# Prints the pid recorded in file $1 ("PID START_TIME") when that process still runs.
+recorded_pid() {
+  local pid started state
+  [ -f "$1" ] || return 1
+  read -r pid started < "$1" || return 1
+  [ "$(start_time "$pid")" = "$started" ] || return 1
+  state=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$pid/status" 2>/dev/null)
+  [ -n "$state" ] && [ "$state" != Z ] && echo "$pid"
+}
+
+# Waits up to $2 tenths of a second for process $1 to end.
+wait_gone() {
+  local state
+  for _ in $(seq 1 "$2"); do
+    state=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status" 2>/dev/null) || return 0
+    [ -n "$state" ] && [ "$state" != Z ] || return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# Writes DIR/dockerd.pid: of the init's children, the one whose pid in the engine's namespace
+# is the one dockerd wrote.
+record_dockerd_pid() {
+  local init ns_pid proc
+  init=$(recorded_pid "$dir/engine.pid") || return 0
+  ns_pid=$(cat "$dir/exec/dockerd.pid" 2>/dev/null) || return 0
+  for proc in /proc/[0-9]*; do
+    awk -v init="$init" -v ns_pid="$ns_pid" '
+      $1 == "PPid:" && $2 != init { exit }
+      $1 == "NSpid:" && $NF == ns_pid { found = 1 }
+      END { exit !found }' "$proc/status" 2>/dev/null || continue
+    echo "${proc#/proc/}" > "$dir/dockerd.pid"
+    return 0
+  done
+}
+
+# Removes the cgroups the engine's containers had, in every cgroup hierarchy.
+remove_cgroups() {
+  local root
+  findmnt -rn -t cgroup,cgroup2 -o TARGET | while read -r root; do
+    [ -d "$root/$cgroup_parent" ] || continue
+    for _ in $(seq 1 50); do
+      find "$root/$cgroup_parent" -depth -type d -exec rmdir {} + 2>/dev/null || true
+      [ -d "$root/$cgroup_parent" ] || break
+      sleep 0.1
+    done
+    [ ! -d "$root/$cgroup_parent" ] || echo "private-engine.sh: could not remove $root/$cgroup_parent" >&2
+  done
+}
 
 stop() {
-  if [ -f "$dir/dockerd.pid" ]; then
-    local pid ids
-    pid=$(cat "$dir/dockerd.pid")
-    # Containers first, so nothing of a failed run outlives the engine.
+  local init launcher ids
+  if init=$(recorded_pid "$dir/engine.pid"); then
+    # Containers first, so that dockerd removes them (and their cgroups) itself.
     ids=$(docker -H "unix://$socket" ps -aq 2>/dev/null || true)
     [ -z "$ids" ] || docker -H "unix://$socket" rm -f $ids >/dev/null 2>&1 || true
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
+    # The namespace's init stops dockerd, then containerd.
+    kill -TERM "$init" 2>/dev/null || true
+    wait_gone "$init" 300 || true
+    # Whatever is left ends with the PID namespace, when its init does.
+    kill -KILL "$init" 2>/dev/null || true
+    wait_gone "$init" 100 || echo "private-engine.sh: the engine's init $init did not end" >&2
   fi
-  # A dockerd that died (or was killed) leaves its containerd and shims running.
-  pkill -9 -f "$dir/exec/containerd" 2>/dev/null || true
+  # The launcher kills the init when it is killed (unshare --kill-child): the way to end an
+  # engine whose init never recorded itself.
+  if launcher=$(recorded_pid "$dir/launcher.pid"); then
+    kill -KILL "$launcher" 2>/dev/null || true
+    wait_gone "$launcher" 100 || true
+  fi
+  remove_cgroups
   if [ -d "$dir" ]; then
-    # Mounts left by overlay2 or containerd would make the directory impossible to remove.
-    { grep -o " $dir/[^ ]*" /proc/mounts || true; } | sort -r | while read -r mount; do
-      umount -l "$mount" 2>/dev/null || true
+    # The engine's mounts were in its own mount namespace; anything under DIR in this one (a
+    # namespace file bound there by a caller) would make DIR impossible to remove.
+    findmnt -rn -o TARGET | awk -v under="$dir/" 'index($0, under) == 1' | sort -r | while read -r mount; do
+      umount -n -l "$mount" 2>/dev/null || true
     done
     rm -rf "$dir"
   fi
@@ -121,10 +204,86 @@ import_busybox() {
   rm -rf "$root"
 }
 
+# containerd's configuration: everything it keeps under DIR/containerd (its default opt
+# directory would be /opt/containerd), and no CRI.
+write_containerd_config() {
+  mkdir -p "$dir/containerd"
+  cat > "$dir/containerd/config.toml" <<CONFIG
+version = 2
+root = "$dir/containerd/root"
+state = "$dir/containerd/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+
+[grpc]
+  address = "$dir/containerd/containerd.sock"
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$dir/containerd/opt"
+CONFIG
+}
+
+# The engine's own /run: a tmpfs holding the host's entries, bound back, except the host
+# Docker's and containerd's (so that dockerd never finds their sockets, and containerd's shim
+# sockets, always under /run/containerd/s, stay private) and D-Bus (so that dockerd never asks
+# the host's firewalld or systemd for anything).
+private_run() {
+  local host_run="$dir/namespace/host-run" entry name
+  mkdir -p "$host_run"
+  mount -n --rbind /run "$host_run"
+  mount -n -t tmpfs -o mode=755 tmpfs /run
+  for entry in "$host_run"/* "$host_run"/.[!.]*; do
+    [ -e "$entry" ] || [ -L "$entry" ] || continue
+    name=${entry##*/}
+    case "$name" in docker | docker.sock | docker.pid | containerd | dbus) continue ;; esac
+    if [ -L "$entry" ]; then
+      cp -P "$entry" "/run/$name"
+    elif [ -d "$entry" ]; then
+      mkdir "/run/$name" && mount -n --rbind "$entry" "/run/$name"
+    else
+      touch "/run/$name" && mount -n --bind "$entry" "/run/$name"
+    fi
+  done
+}
+
+# PID 1 of the engine's namespaces, given dockerd's command line: runs containerd and dockerd
+# and, on SIGTERM, stops dockerd and then containerd. When it ends, the kernel ends every other
+# process of the namespace (shims, containers) and the mount namespace goes with them.
+in_namespace() {
+  local self containerd_pid dockerd_pid
+  # /proc is still the host's here, so this is the pid the host sees.
+  read -r self _ < /proc/self/stat
+  echo "$self $(start_time "$self")" > "$dir/engine.pid"
+  mount -n -t proc proc /proc
+  private_run
+  ip link set lo up
+  containerd --config "$dir/containerd/config.toml" > "$dir/containerd.log" 2>&1 &
+  containerd_pid=$!
+  for _ in $(seq 1 100); do [ -S "$dir/containerd/containerd.sock" ] && break; sleep 0.1; done
+  "$@" &
+  dockerd_pid=$!
+  trap 'kill -TERM "$dockerd_pid" 2>/dev/null || true' TERM INT
+  while kill -0 "$dockerd_pid" 2>/dev/null; do wait "$dockerd_pid" || true; done
+  kill -TERM "$containerd_pid" 2>/dev/null || true
+  while kill -0 "$containerd_pid" 2>/dev/null; do wait "$containerd_pid" || true; done
+}
+
 start() {
+  local image="" hook_double=false tls_port="" netns=""
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --image) image=${2:?--image needs a name}; shift 2 ;;
+      --nvidia-hook-double) hook_double=true; shift ;;
+      --tls-port) tls_port=${2:?--tls-port needs a port}; shift 2 ;;
+      --netns) netns=${2:?--netns needs a file}; shift 2 ;;
+      *) usage ;;
+    esac
+  done
   [ "$(id -u)" = 0 ] || { echo "private-engine.sh: dockerd needs root" >&2; exit 77; }
-  command -v dockerd >/dev/null && command -v docker >/dev/null \
-    || { echo "private-engine.sh: dockerd is missing: apt-get install docker.io" >&2; exit 77; }
+  local tool
+  for tool in dockerd docker containerd unshare nsenter findmnt ip; do
+    command -v "$tool" >/dev/null \
+      || { echo "private-engine.sh: $tool is missing: scripts/setup.sh installs it" >&2; exit 77; }
+  done
   if [ -n "$image" ] && [ ! -x /bin/busybox ]; then
     echo "private-engine.sh: busybox is missing: apt-get install busybox-static" >&2; exit 77
   fi
@@ -138,27 +297,44 @@ start() {
     tls_args=(--host "tcp://127.0.0.1:$tls_port" --tlsverify --tlscacert "$dir/tls/ca.pem"
       --tlscert "$dir/tls/server-cert.pem" --tlskey "$dir/tls/server-key.pem")
   fi
-  # No bridge or iptables: the engine must not touch the host's network, and jobs that need a
-  # network can use "network": "host".
-  PATH="$path_prefix$PATH" dockerd \
-    --host "unix://$socket" --data-root "$dir/data" --exec-root "$dir/exec" \
-    --pidfile "$dir/dockerd.pid" --bridge none --iptables=false --ip-masq=false \
-    "${tls_args[@]}" > "$dir/dockerd.log" 2>&1 &
+  write_containerd_config
+  # The key dockerd 20.10 would otherwise create as /etc/docker/key.json has no flag.
+  printf '{"deprecated-key-path": "%s/key.json"}\n' "$dir" > "$dir/daemon.json"
+  # In its own network namespace the engine keeps its default bridge (jobs with "network":
+  # "bridge" work) and IP forwarding (a sysctl of that namespace alone; without it dockerd warns
+  # on every such job). No iptables: the namespace has no way out to masquerade to, and without
+  # them dockerd loads no br_netfilter, which would change how the host's own bridges filter.
+  local dockerd_args=(dockerd
+    --config-file "$dir/daemon.json" --containerd "$dir/containerd/containerd.sock"
+    --host "unix://$socket" --data-root "$dir/data" --exec-root "$dir/exec"
+    --pidfile "$dir/exec/dockerd.pid" --exec-opt native.cgroupdriver=cgroupfs
+    --cgroup-parent "/$cgroup_parent" --iptables=false --ip-masq=false
+    "${tls_args[@]}")
+  local enter=() new_netns=(--net)
+  if [ -n "$netns" ]; then enter=(nsenter "--net=$netns" --); new_netns=(); fi
+  # No NOTIFY_SOCKET or D-Bus address of a caller's service manager reaches the engine.
+  env -u NOTIFY_SOCKET -u DBUS_SYSTEM_BUS_ADDRESS PATH="$path_prefix$PATH" \
+    "${enter[@]}" unshare "${new_netns[@]}" --mount --propagation slave --pid --fork --kill-child \
+    "$(realpath "$0")" in-namespace "$dir" "${dockerd_args[@]}" > "$dir/dockerd.log" 2>&1 < /dev/null &
+  echo "$! $(start_time $!)" > "$dir/launcher.pid"
   for _ in $(seq 1 150); do
     if docker -H "unix://$socket" version >/dev/null 2>&1; then
+      record_dockerd_pid
       [ -z "$image" ] || import_busybox "unix://$socket" "$image"
       return 0
     fi
+    recorded_pid "$dir/launcher.pid" >/dev/null || break
     sleep 0.2
   done
   tail -20 "$dir/dockerd.log" >&2
-  echo "private-engine.sh: dockerd did not come up; its log is above" >&2
+  echo "private-engine.sh: dockerd did not come up; its log is above (containerd's: $dir/containerd.log)" >&2
   exit 1
 }
 
 case "$action" in
-  start) start ;;
-  stop) stop ;;
+  start) start "$@" ;;
+  stop) [ $# -eq 0 ] || usage; stop ;;
+  in-namespace) in_namespace "$@" ;;
   import-image) import_busybox "${DOCKER_HOST:-unix:///var/run/docker.sock}" "$dir" ;;
   *) usage ;;
 esac

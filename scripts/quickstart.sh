@@ -15,6 +15,7 @@ if ! docker version >/dev/null 2>&1; then
   echo "quickstart: no Docker engine answers at ${DOCKER_HOST:-/var/run/docker.sock}; starting a private one in $dir"
   scripts/private-engine.sh start "$dir" --image "$image"
   export DOCKER_HOST="unix://$dir/docker.sock"
+  echo "quickstart: it runs in namespaces of its own and leaves the host's network and Docker alone;"
   echo "quickstart: it keeps running; use it with: export DOCKER_HOST=$DOCKER_HOST"
   echo "quickstart: stop it with: scripts/private-engine.sh stop $dir"
 elif ! docker image inspect "$image" >/dev/null 2>&1; then

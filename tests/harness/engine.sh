@@ -12,6 +12,10 @@
 #            work end to end: DIR/sshd/bin/ssh is ssh with that key and config
 #            (put it first on PATH), DIR/sshd/address the host and port. Its sessions find
 #            a stand-in nvidia-smi (two GPUs, driver 550.54.14) first on their PATH.
+#   DIR/netns  - the network namespace all of them run in, so that they change nothing of the
+#            host's network: 127.0.0.1 above is its loopback. The unix sockets work from
+#            anywhere; a test that connects over TCP runs in it (tests/harness/in-engine-netns.sh,
+#            or `nsenter --net=DIR/netns`). Nothing is left outside DIR, and stop removes DIR.
 #
 # usage: engine.sh start DIR PORT | stop DIR
 # Exits 77 (ctest: skipped) when this machine cannot run them, except under CI=true, where
@@ -21,6 +25,7 @@ set -euo pipefail
 action=${1:?usage: engine.sh start|stop DIR}
 dir=${2:?usage: engine.sh start|stop DIR}
 engine="$(dirname "$0")/../../scripts/private-engine.sh"
+netns="$dir/netns"
 
 unavailable() {
   echo "engine.sh: $*" >&2
@@ -29,9 +34,51 @@ unavailable() {
   exit 77
 }
 
+# A network namespace of the fixture's own, bound at DIR/netns, with its loopback up.
+make_netns() {
+  [ "$(id -u)" = 0 ] || unavailable "the private engines need root"
+  command -v unshare >/dev/null && command -v nsenter >/dev/null && command -v ip >/dev/null \
+    || unavailable "unshare, nsenter or ip is missing: apt-get install util-linux iproute2"
+  touch "$netns"
+  unshare --net="$netns" true || unavailable "cannot make a network namespace here"
+  in_netns ip link set lo up
+}
+
+in_netns() {
+  nsenter --net="$netns" -- "$@"
+}
+
+# Ends every process in the fixture's network namespace (the registry, sshd and its sessions,
+# and whatever an engine's stop left), then the namespace itself.
+stop_netns() {
+  [ -e "$netns" ] || return 0
+  if [ "$(stat -f -c %T "$netns")" = nsfs ]; then
+    local id signal proc left
+    id="net:[$(stat -L -c %i "$netns")]"
+    for signal in TERM KILL; do
+      left=false
+      for proc in /proc/[0-9]*; do
+        [ "$(readlink "$proc/ns/net" 2>/dev/null)" = "$id" ] || continue
+        kill -"$signal" "${proc#/proc/}" 2>/dev/null && left=true
+      done
+      $left || break
+      sleep 1
+    done
+    umount -n "$netns"
+  fi
+  rm -f "$netns"
+}
+
+stop_all() {
+  "$engine" stop "$dir/gpu"
+  "$engine" stop "$dir/plain"
+  stop_netns
+  rm -rf "$dir"
+}
+
 start_one() {
   local status=0
-  "$engine" start "$dir/$1" --image dlrun-test/busybox:1 "${@:2}" || status=$?
+  "$engine" start "$dir/$1" --netns "$netns" --image dlrun-test/busybox:1 "${@:2}" || status=$?
   [ "$status" = 77 ] && unavailable "cannot start a private dockerd here (root, docker.io and busybox-static are needed)"
   [ "$status" = 0 ] || exit "$status"
 }
@@ -62,10 +109,9 @@ auth:
     realm: dlrun-test
     path: $reg/htpasswd
 CONFIG
-  docker-registry serve "$reg/config.yml" > "$reg/registry.log" 2>&1 &
-  echo $! > "$reg/pid"
+  in_netns docker-registry serve "$reg/config.yml" > "$reg/registry.log" 2>&1 < /dev/null &
   for _ in $(seq 1 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && break
+    in_netns curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && break
     sleep 0.1
   done
 
@@ -96,7 +142,7 @@ start_sshd() {
   local port=$1 sshd="$dir/sshd"
   [ -x /usr/sbin/sshd ] || unavailable "sshd is missing: apt-get install openssh-server"
   command -v ssh-keygen >/dev/null || unavailable "ssh-keygen is missing: apt-get install openssh-client"
-  mkdir -p "$sshd/bin" "$sshd/remote-bin" /run/sshd
+  mkdir -p "$sshd/bin" "$sshd/remote-bin"
   cat > "$sshd/remote-bin/nvidia-smi" <<'SMI'
 #!/bin/sh
 # Stand-in for nvidia-smi on the "remote" Docker host: what dlrun's query gets from two GPUs.
@@ -131,28 +177,23 @@ Host *
 CONFIG
   printf '#!/bin/sh\nexec /usr/bin/ssh -F %s "$@"\n' "$sshd/ssh_config" > "$sshd/bin/ssh"
   chmod 755 "$sshd/bin/ssh"
-  /usr/sbin/sshd -f "$sshd/sshd_config" -E "$sshd/sshd.log"
+  # sshd needs its privilege separation directory /run/sshd: in a /run of its own, not the host's.
+  in_netns unshare --mount --propagation slave \
+    sh -c 'mount -n -t tmpfs -o mode=755 tmpfs /run && mkdir /run/sshd && exec "$@"' sshd \
+    /usr/sbin/sshd -f "$sshd/sshd_config" -E "$sshd/sshd.log"
   for _ in $(seq 1 50); do
-    "$sshd/bin/ssh" -p "$port" root@127.0.0.1 true 2>/dev/null && break
+    in_netns "$sshd/bin/ssh" -p "$port" root@127.0.0.1 true 2>/dev/null && break
     sleep 0.1
   done
   echo "127.0.0.1:$port" > "$sshd/address"
 }
 
-stop_sshd() {
-  [ -f "$dir/sshd/sshd.pid" ] || return 0
-  kill "$(cat "$dir/sshd/sshd.pid")" 2>/dev/null || true
-}
-
-stop_registry() {
-  [ -f "$dir/registry/pid" ] || return 0
-  kill "$(cat "$dir/registry/pid")" 2>/dev/null || true
-}
-
 case "$action" in
   start)
     port=${3:?usage: engine.sh start DIR PORT}
+    stop_all
     mkdir -p "$dir"
+    make_netns
     start_one gpu --nvidia-hook-double
     start_one plain --tls-port $((port + 1))
     # An image that states its CUDA needs as nvidia/cuda images do.
@@ -172,13 +213,7 @@ case "$action" in
     echo "engine.sh: engines up: $dir/gpu/docker.sock (NVIDIA hook stand-in), $dir/plain/docker.sock;"
     echo "engine.sh: registry at $(cat "$dir/registry/address")"
     ;;
-  stop)
-    stop_registry
-    stop_sshd
-    "$engine" stop "$dir/gpu"
-    "$engine" stop "$dir/plain"
-    rm -rf "$dir"
-    ;;
+  stop) stop_all ;;
   *)
     echo "usage: engine.sh start|stop DIR" >&2
     exit 2
