@@ -85,10 +85,8 @@ void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
   train->add_option("--image", options->overrides.image, "Image to run instead of the spec's");
   train->add_option("--timeout", options->overrides.timeout,
                     "Stop the job after this long: 6h, 1h30m, 90s");
-  train
-      ->add_option("--pull", options->overrides.pull,
-                   "When to pull the image: missing (default), always, never")
-      ->check(CLI::IsMember({"missing", "always", "never"}));
+  train->add_option("--pull", options->overrides.pull,
+                    "When to pull the image: missing (default), always, never");
   train
       ->add_option("--registry-mirror", options->overrides.registry_mirrors,
                    "Pull REGISTRY's images from MIRROR: docker.io=mirror.example:5000 (repeatable)")

@@ -56,7 +56,8 @@ std::string_view condition_name(WaitCondition condition) {
 
 class BufferingSink final : public StreamSink {
  public:
-  explicit BufferingSink(const std::function<void()>& ready) : ready_(ready) {}
+  BufferingSink(const std::function<void()>& ready, std::stop_token stop)
+      : ready_(ready), stop_(std::move(stop)) {}
   void on_headers(long status) override {
     if (status >= 200 && status < 300 && ready_) ready_();
   }
@@ -64,10 +65,12 @@ class BufferingSink final : public StreamSink {
     body.append(bytes.data(), bytes.size());
     return true;
   }
+  bool cancelled() override { return stop_.stop_requested(); }
   std::string body;
 
  private:
   const std::function<void()>& ready_;
+  std::stop_token stop_;
 };
 
 class PullSink final : public StreamSink {
@@ -438,14 +441,18 @@ Result<PullOutcome> EngineClient::pull_image(const ImageRef& ref,
 }
 
 Result<std::int64_t> EngineClient::wait_container(const std::string& id, WaitCondition condition,
-                                                  const std::function<void()>& ready) {
-  BufferingSink sink(ready);
+                                                  const std::function<void()>& ready,
+                                                  std::stop_token stop) {
+  BufferingSink sink(ready, stop);
   auto response = transport_->stream(
       {.method = "POST",
        .target =
            path("/containers/" + id + "/wait?condition=" + std::string(condition_name(condition)))},
       sink);
   if (!response) return std::unexpected(response.error());
+  if (stop.stop_requested()) {
+    return fail(ErrorKind::internal, "stopped waiting for the container: the run was abandoned");
+  }
   if (response->status != 200)
     return std::unexpected(daemon_error("wait for the container", *response));
   Response body_only{.status = 200, .headers = {}, .body = sink.body};

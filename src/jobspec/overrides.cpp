@@ -2,29 +2,32 @@
 
 #include <algorithm>
 
+#include "dlrun/jobspec/fields.hpp"
 #include "dlrun/jobspec/parse.hpp"
-#include "dlrun/jobspec/units.hpp"
 #include "dlrun/shell_quote.hpp"
 
 namespace dlrun::jobspec {
 
+namespace {
+
+// A flag's value refused by its field's validator: the same words as the spec's JSON gets.
+std::unexpected<Error> refused(std::string_view flag, const FieldProblem& problem) {
+  return fail(ErrorKind::usage, std::string(flag) + " " + problem.message, problem.hint);
+}
+
+}  // namespace
+
 Result<void> apply_overrides(JobSpec& spec, const Overrides& overrides) {
   if (overrides.name) {
-    if (!is_valid_job_name(*overrides.name)) {
-      return fail(ErrorKind::usage, "--name \"" + *overrides.name + "\" is not a valid job name",
-                  "use 1-63 letters, digits, '_', '.', '-', starting with a letter or digit");
-    }
+    if (auto problem = check_job_name(*overrides.name)) return refused("--name", *problem);
     spec.name = *overrides.name;
   }
   if (overrides.image) {
-    if (overrides.image->empty() || overrides.image->find(' ') != std::string::npos) {
-      return fail(ErrorKind::usage,
-                  "--image \"" + *overrides.image + "\" is not an image reference",
-                  "write [registry/]repository[:tag|@digest]");
-    }
+    if (auto problem = check_image_reference(*overrides.image)) return refused("--image", *problem);
     spec.image = *overrides.image;
   }
   if (overrides.gpus) {
+    // The flag's own syntax ("0,2") differs from the spec's list, as docker run --gpus does.
     auto gpus = parse_gpu_flag(*overrides.gpus);
     if (!gpus) {
       return fail(ErrorKind::usage, "--gpus: " + gpus.error(),
@@ -33,12 +36,9 @@ Result<void> apply_overrides(JobSpec& spec, const Overrides& overrides) {
     spec.gpus = *gpus;
   }
   if (overrides.timeout) {
-    auto timeout = parse_duration(*overrides.timeout);
-    if (!timeout) {
-      return fail(ErrorKind::usage, "--timeout \"" + *overrides.timeout + "\" is not a duration",
-                  "use units d, h, m, s, largest first: --timeout 6h, --timeout 1h30m");
-    }
-    spec.timeout = timeout;
+    auto timeout = read_duration(*overrides.timeout);
+    if (!timeout) return refused("--timeout", timeout.error());
+    spec.timeout = *timeout;
   }
   for (const auto& assignment : overrides.env) {
     const auto equals = assignment.find('=');
@@ -48,32 +48,27 @@ Result<void> apply_overrides(JobSpec& spec, const Overrides& overrides) {
                   "never on a command line");
     }
     const std::string name = assignment.substr(0, equals);
-    if (name == "NVIDIA_VISIBLE_DEVICES" || name == "CUDA_VISIBLE_DEVICES") {
-      return fail(ErrorKind::usage, "--env " + name + " is set by dlrun from the GPU request",
-                  "use --gpus instead");
-    }
+    if (auto problem = check_env_name(name)) return refused("--env", *problem);
     std::erase_if(spec.env, [&](const EnvVar& var) { return var.name == name; });
     spec.env.push_back({name, LiteralValue{assignment.substr(equals + 1)}});
   }
   if (overrides.pull) {
-    if (*overrides.pull == "missing")
-      spec.pull = PullPolicy::missing;
-    else if (*overrides.pull == "always")
-      spec.pull = PullPolicy::always;
-    else if (*overrides.pull == "never")
-      spec.pull = PullPolicy::never;
-    else
-      return fail(ErrorKind::usage, "--pull \"" + *overrides.pull + "\" is not a pull policy",
-                  "use --pull missing (the default), always, or never");
+    auto pull = read_pull_policy(*overrides.pull);
+    if (!pull) return refused("--pull", pull.error());
+    spec.pull = *pull;
   }
   for (const auto& pair : overrides.registry_mirrors) {
     const auto equals = pair.find('=');
-    if (equals == std::string::npos || equals == 0 || equals + 1 == pair.size() ||
-        pair.find("://") != std::string::npos) {
+    if (equals == std::string::npos) {
       return fail(ErrorKind::usage, "--registry-mirror \"" + pair + "\" is not REGISTRY=MIRROR",
                   "write --registry-mirror docker.io=mirror.example:5000 (hosts, no scheme)");
     }
-    spec.registry_mirror[pair.substr(0, equals)] = pair.substr(equals + 1);
+    const std::string registry = pair.substr(0, equals);
+    const std::string mirror = pair.substr(equals + 1);
+    if (auto problem = check_registry_mirror(registry, mirror)) {
+      return refused("--registry-mirror", *problem);
+    }
+    spec.registry_mirror[registry] = mirror;
   }
   if (!overrides.extra_args.empty()) {
     if (auto* argv = std::get_if<CommandArgv>(&spec.command)) {

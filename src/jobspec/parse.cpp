@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "dlrun/jobspec/capabilities.hpp"
+#include "dlrun/jobspec/fields.hpp"
 #include "dlrun/jobspec/suggest.hpp"
 #include "dlrun/jobspec/units.hpp"
 #include "dlrun/sha256.hpp"
@@ -29,10 +30,6 @@ constexpr std::array<std::string_view, 5> kResourceFields{"shm_size", "memory", 
 constexpr std::array<std::string_view, 4> kMountFields{"source", "target", "read_only", "type"};
 constexpr std::array<std::string_view, 3> kNetworkModes{"bridge", "none", "host"};
 constexpr std::array<std::string_view, 2> kMountTypes{"bind", "volume"};
-
-// Variables dlrun itself owns: setting them in `env` would silently fight the `gpus` field.
-constexpr std::array<std::string_view, 2> kReservedEnv{"NVIDIA_VISIBLE_DEVICES",
-                                                       "CUDA_VISIBLE_DEVICES"};
 
 std::string describe_value(const json& value) {
   switch (value.type()) {
@@ -83,6 +80,12 @@ class SpecReader {
   SpecProblems take_problems() { return std::move(problems_); }
   bool ok() const { return problems_.empty(); }
 
+  // Reports `problem`, if any, at `path`; true when there was none.
+  bool check(const std::string& path, const FieldCheck& found) {
+    if (found) problem(path, found->message, found->hint);
+    return !found;
+  }
+
   void wrong_type(const std::string& path, std::string_view expected, const json& got,
                   std::string hint = {}) {
     problem(path, "expected " + std::string(expected) + ", got " + describe_value(got),
@@ -107,6 +110,7 @@ class SpecReader {
       wrong_type(path, "a string", value, std::move(hint));
       return std::nullopt;
     }
+    if (!check(path, check_text(value.get_ref<const std::string&>()))) return std::nullopt;
     return value.get<std::string>();
   }
 
@@ -154,6 +158,7 @@ void read_command(SpecReader& reader, const json& value, JobSpec& spec) {
                      "run the image's CMD");
       return;
     }
+    if (!reader.check("command", check_text(value.get_ref<const std::string&>()))) return;
     spec.command = CommandShell{value.get<std::string>()};
     return;
   }
@@ -191,18 +196,9 @@ void read_env(SpecReader& reader, const json& value, JobSpec& spec) {
   }
   for (const auto& [name, entry] : value.items()) {
     const std::string path = join_path("env", name);
-    if (!is_env_name(name)) {
-      reader.problem(path, "invalid variable name " + in_quotes(name),
-                     "use letters, digits and underscores, not starting with a digit");
-      continue;
-    }
-    if (std::find(kReservedEnv.begin(), kReservedEnv.end(), name) != kReservedEnv.end()) {
-      reader.problem(
-          path, name + " is set by dlrun from the `gpus` field",
-          "choose GPUs with \"gpus\" (or --gpus) instead, e.g. \"gpus\": [\"0\", \"2\"]");
-      continue;
-    }
+    if (!reader.check(path, check_env_name(name))) continue;
     if (entry.is_string()) {
+      if (!reader.check(path, check_text(entry.get_ref<const std::string&>()))) continue;
       spec.env.push_back({name, LiteralValue{entry.get<std::string>()}});
     } else if (entry.is_object()) {
       static constexpr std::array<std::string_view, 1> kFromEnv{"from_env"};
@@ -285,6 +281,7 @@ void read_mounts(SpecReader& reader, const json& value, JobSpec& spec) {
       } else if (host_path) {
         mount.kind = MountKind::bind;
         mount.source = reader.host_path(*source).string();
+        reader.check(join_path(path, "source"), check_host_path(mount.source));
       } else if (is_volume_name(*source)) {
         mount.kind = MountKind::volume;
         mount.source = *source;
@@ -478,10 +475,14 @@ void read_timeout(SpecReader& reader, const json& value, JobSpec& spec) {
     return;
   }
   if (value.is_string()) {
-    if (auto duration = parse_duration(value.get<std::string>())) {
-      spec.timeout = duration;
-      return;
+    auto text = reader.string_value(value, "timeout");
+    if (!text) return;
+    if (auto duration = read_duration(*text)) {
+      spec.timeout = *duration;
+    } else {
+      reader.problem("timeout", duration.error().message, duration.error().hint);
     }
+    return;
   }
   reader.problem("timeout", describe_value(value) + " is not a duration",
                  "write a positive duration with units d, h, m, s, largest first, e.g. \"6h\", "
@@ -504,6 +505,7 @@ void read_labels(SpecReader& reader, const json& value, JobSpec& spec) {
       reader.problem(path, "a label needs a name", "e.g. {\"team\": \"vision\"}");
       continue;
     }
+    if (!reader.check(path, check_text(key))) continue;
     if (auto text = reader.string_value(label, path, "label values are strings; quote numbers")) {
       spec.labels[key] = *text;
     }
@@ -538,16 +540,13 @@ void read_cap_add(SpecReader& reader, const json& value, JobSpec& spec) {
 }
 
 void read_pull(SpecReader& reader, const json& value, JobSpec& spec) {
-  static constexpr std::array<std::string_view, 3> kPolicies{"missing", "always",
-                                                             "never"};  // PullPolicy's order
-  if (auto policy = read_one_of(reader, value, "pull", kPolicies, "pull policy")) {
-    spec.pull = static_cast<PullPolicy>(*policy);
+  auto text = reader.string_value(value, "pull");
+  if (!text) return;
+  if (auto policy = read_pull_policy(*text)) {
+    spec.pull = *policy;
+  } else {
+    reader.problem("pull", policy.error().message, policy.error().hint);
   }
-}
-
-bool is_registry_host(std::string_view host) {
-  static const std::regex kHost("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?");
-  return std::regex_match(host.begin(), host.end(), kHost);
 }
 
 void read_registry_mirror(SpecReader& reader, const json& value, JobSpec& spec) {
@@ -560,13 +559,7 @@ void read_registry_mirror(SpecReader& reader, const json& value, JobSpec& spec) 
     const std::string path = join_path("registry_mirror", registry);
     auto host = reader.string_value(mirror, path);
     if (!host) continue;
-    if (!is_registry_host(registry) || !is_registry_host(*host)) {
-      reader.problem(
-          path, in_quotes(registry) + ": " + in_quotes(*host) + " is not a registry: mirror pair",
-          "write registry hosts without a scheme or path, e.g. {\"docker.io\": "
-          "\"mirror.example:5000\"}");
-      continue;
-    }
+    if (!reader.check(path, check_registry_mirror(registry, *host))) continue;
     spec.registry_mirror[registry] = *host;
   }
 }
@@ -798,12 +791,7 @@ std::expected<JobSpec, SpecProblems> parse_job_spec(std::string_view text,
   spec.name = std::string(default_name);
   if (document.contains("name")) {
     if (auto name = reader.string_value(document["name"], "name")) {
-      if (!is_valid_job_name(*name)) {
-        reader.problem("name", in_quotes(*name) + " is not a valid job name",
-                       "use 1-63 letters, digits, '_', '.', '-', starting with a letter or digit");
-      } else {
-        spec.name = *name;
-      }
+      if (reader.check("name", check_job_name(*name))) spec.name = *name;
     }
   }
 
@@ -817,16 +805,7 @@ std::expected<JobSpec, SpecProblems> parse_job_spec(std::string_view text,
   } else if (!document.contains("image")) {
     // Resolved later, against the host.
   } else if (auto image = reader.string_value(document["image"], "image")) {
-    const bool has_space = std::any_of(image->begin(), image->end(), [](char c) {
-      return std::isspace(static_cast<unsigned char>(c)) != 0;
-    });
-    if (image->empty() || has_space || image->front() == '-' || image->front() == ':') {
-      reader.problem(
-          "image", in_quotes(*image) + " is not an image reference",
-          "write [registry/]repository[:tag|@digest], e.g. \"nvcr.io/nvidia/pytorch:24.05-py3\"");
-    } else {
-      spec.image = *image;
-    }
+    if (reader.check("image", check_image_reference(*image))) spec.image = *image;
   }
 
   if (document.contains("command")) read_command(reader, document["command"], spec);
@@ -850,6 +829,7 @@ std::expected<JobSpec, SpecProblems> parse_job_spec(std::string_view text,
                        "name a host directory, e.g. \"./outputs\"");
       } else {
         spec.outputs = reader.host_path(*outputs);
+        reader.check("outputs", check_host_path(spec.outputs->string()));
         for (std::size_t i = 0; i < spec.mounts.size(); ++i) {
           if (spec.mounts[i].target == kOutputsTarget) {
             reader.problem(index_path("mounts", i) + ".target",

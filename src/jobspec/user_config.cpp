@@ -3,6 +3,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "dlrun/jobspec/fields.hpp"
 #include "dlrun/user_files.hpp"
 
 namespace dlrun::jobspec {
@@ -39,6 +40,11 @@ Result<UserConfig> load_user_config(const EnvLookup& env) {
       return broken("registry_mirror must be an object of registry: mirror pairs");
     for (const auto& [registry, mirror] : value.items()) {
       if (!mirror.is_string()) return broken("registry_mirror." + registry + " must be a string");
+      if (auto problem = check_registry_mirror(registry, mirror.get<std::string>())) {
+        return fail(ErrorKind::usage,
+                    path->string() + ": registry_mirror." + registry + ": " + problem->message,
+                    problem->hint);
+      }
       config.registry_mirror[registry] = mirror.get<std::string>();
     }
   }

@@ -156,6 +156,7 @@ bool better(const Verdict& a, const Verdict& b) {
   return a.image->variant == Variant::runtime && b.image->variant != Variant::runtime;
 }
 
+// "PyTorch 2.3 with CUDA >=12.1": the framework, version, CUDA and Python asked for.
 std::string describe_request(const FrameworkRequest& request) {
   std::string text = framework_title(request.name);
   if (request.version) text += " " + request.version->text();
@@ -163,6 +164,17 @@ std::string describe_request(const FrameworkRequest& request) {
   if (request.python)
     text += std::string(request.cuda ? " and" : " with") + " Python " + request.python->text();
   return text;
+}
+
+// "NGC PyTorch 2.3 devel with CUDA >=12.4": every constraint, to say which found nothing.
+std::string describe_constraints(const FrameworkRequest& request) {
+  std::string text =
+      request.source ? (*request.source == ImageSource::ngc ? "NGC " : "official ") : std::string();
+  text += framework_title(request.name);
+  if (request.version) text += " " + request.version->text();
+  if (request.variant) text += *request.variant == Variant::devel ? " devel" : " runtime";
+  FrameworkRequest runtime_only{.name = "", .cuda = request.cuda, .python = request.python};
+  return text + describe_request(runtime_only);
 }
 
 }  // namespace
@@ -214,8 +226,13 @@ Result<Resolution> resolve_image(const FrameworkRequest& request, const HostFact
   }
 
   if (matching.empty()) {
+    // The versions that would meet every other constraint: the hint must not list a version
+    // that a variant, source, CUDA or Python constraint has just ruled out.
+    FrameworkRequest any_version = request;
+    any_version.version.reset();
     std::vector<std::string> versions;
     for (const auto& verdict : resolution.considered) {
+      if (!request_mismatches(any_version, *verdict.image).empty()) continue;
       const std::string version = verdict.image->version.prefix(2).to_string();
       if (std::find(versions.begin(), versions.end(), version) == versions.end())
         versions.push_back(version);
@@ -225,10 +242,12 @@ Result<Resolution> resolve_image(const FrameworkRequest& request, const HostFact
     });
     std::string known;
     for (const auto& version : versions) known += (known.empty() ? "" : ", ") + version;
-    return fail(ErrorKind::usage, "the catalog has no " + describe_request(request) + " image",
+    return fail(ErrorKind::usage, "the catalog has no " + describe_constraints(request) + " image",
                 versions.empty()
-                    ? "dlrun's catalog has no " + title + " images yet; give \"image\" explicitly"
-                    : "versions in the catalog: " + known + "; or give \"image\" explicitly");
+                    ? "dlrun's catalog has no " + describe_constraints(any_version) +
+                          " images; relax the constraints, or give \"image\" explicitly"
+                    : "versions in the catalog for " + describe_constraints(any_version) + ": " +
+                          known + "; or give \"image\" explicitly");
   }
 
   // Everything asked for fails on this host: say what it needs, and what would run here.

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <future>
+#include <stop_token>
 #include <thread>
 
 #include "dlrun/jobspec/units.hpp"
@@ -59,9 +60,11 @@ class ReadyLatch {
   void set(bool ok) {
     std::call_once(once_, [this, ok] { promise_.set_value(ok); });
   }
-  // False when the call failed before the daemon answered, or took longer than `limit`.
-  bool wait_ok(std::chrono::seconds limit) {
-    return future_.wait_for(limit) == std::future_status::ready && future_.get();
+  enum class State { ready, failed, timed_out };
+  // failed: the call ended before the daemon answered (its result is set by then).
+  State wait(std::chrono::seconds limit) {
+    if (future_.wait_for(limit) != std::future_status::ready) return State::timed_out;
+    return future_.get() ? State::ready : State::failed;
   }
 
  private:
@@ -167,18 +170,24 @@ Result<int> follow_job(engine::EngineClient& client, const std::string& id,
                        SignalWatcher& signals) {
   // Wait and attach both go in before start: the daemon registers the waiter and hooks the
   // output pipes before it answers, so nothing the job prints or does can be missed.
+  // Ends both streams when the run is abandoned before the job started: the daemon does not close
+  // the attach stream of a container removed before its start, and nothing may wait forever.
+  std::stop_source abandoning;
   EventFd finished;
   ReadyLatch wait_ready;
   std::optional<Result<std::int64_t>> wait_result;
   std::thread waiter([&] {
-    wait_result =
-        client.wait_container(id, engine::WaitCondition::next_exit, [&] { wait_ready.set(true); });
+    wait_result = client.wait_container(
+        id, engine::WaitCondition::next_exit, [&] { wait_ready.set(true); },
+        abandoning.get_token());
     wait_ready.set(false);
     finished.notify();
   });
 
   ReadyLatch attach_ready;
-  OutputForwarder output(options.stdout_fd, options.stderr_fd, [&] { attach_ready.set(true); });
+  OutputForwarder output(
+      options.stdout_fd, options.stderr_fd, [&] { attach_ready.set(true); },
+      abandoning.get_token());
   std::optional<Result<void>> attach_result;
   std::thread attacher([&] {
     attach_result = client.attach_container(id, output);
@@ -191,20 +200,26 @@ Result<int> follow_job(engine::EngineClient& client, const std::string& id,
     waiter.join();
     attacher.join();
   };
-  // Before the job runs, the way out is removal: it ends the wait and attach streams too.
+  // Before the job runs, the way out is removal, and the streams are ended rather than awaited.
   auto abandon = [&] {
     (void)client.remove_container(id);
+    abandoning.request_stop();
     join_streams();
   };
 
   constexpr auto kReadyLimit = std::chrono::seconds(60);
-  const bool wait_ok = wait_ready.wait_ok(kReadyLimit);
-  const bool attach_ok = attach_ready.wait_ok(kReadyLimit);
-  if (!wait_ok || !attach_ok) {
+  using State = ReadyLatch::State;
+  const State wait_state = wait_ready.wait(kReadyLimit);
+  const State attach_state = attach_ready.wait(kReadyLimit);
+  if (wait_state != State::ready || attach_state != State::ready) {
+    std::optional<Error> cause;
+    if (wait_state == State::failed && wait_result && !*wait_result) {
+      cause = wait_result->error();
+    } else if (attach_state == State::failed && attach_result && !*attach_result) {
+      cause = attach_result->error();
+    }
     abandon();
-    if (!wait_ok && wait_result && !*wait_result) return std::unexpected(wait_result->error());
-    if (!attach_ok && attach_result && !*attach_result)
-      return std::unexpected(attach_result->error());
+    if (cause) return std::unexpected(*cause);
     return fail(ErrorKind::engine, "the daemon did not attach to the container within a minute",
                 "the daemon may be overloaded; check `journalctl -u docker`");
   }

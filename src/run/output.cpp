@@ -22,10 +22,12 @@ bool write_all(int fd, std::string_view bytes) {
 
 }  // namespace
 
-OutputForwarder::OutputForwarder(int stdout_fd, int stderr_fd, std::function<void()> on_attached)
+OutputForwarder::OutputForwarder(int stdout_fd, int stderr_fd, std::function<void()> on_attached,
+                                 std::stop_token stop)
     : stdout_fd_(stdout_fd),
       stderr_fd_(stderr_fd),
       on_attached_(std::move(on_attached)),
+      stop_(std::move(stop)),
       demux_(*this) {}
 
 void OutputForwarder::on_headers(long status) {

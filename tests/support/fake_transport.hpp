@@ -1,9 +1,12 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <deque>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dlrun/engine/transport.hpp"
@@ -22,6 +25,7 @@ class FakeTransport final : public engine::Transport {
   struct Scripted {
     std::string expect;  // "METHOD /path…" prefix the request must match
     Result<engine::Response> answer;
+    bool hangs = false;  // a stream the daemon never ends: it lasts until its sink cancels it
   };
 
   void expect(std::string request_prefix, long status, std::string body = {},
@@ -29,6 +33,12 @@ class FakeTransport final : public engine::Transport {
     std::lock_guard lock(mutex_);
     script_.push_back(
         {std::move(request_prefix), engine::Response{status, std::move(headers), std::move(body)}});
+  }
+  // A stream that sends its headers and then nothing, as the daemon's attach to a container that
+  // was removed before it started. It ends when the sink asks to cancel, or fails after 10 s.
+  void expect_hanging_stream(std::string request_prefix) {
+    std::lock_guard lock(mutex_);
+    script_.push_back({std::move(request_prefix), engine::Response{200, {}, {}}, true});
   }
   void expect_failure(std::string request_prefix, Error error) {
     std::lock_guard lock(mutex_);
@@ -55,6 +65,9 @@ class FakeTransport final : public engine::Transport {
     return script_.size();
   }
 
+  // Hanging streams that nothing cancelled: a command that would have waited forever.
+  int never_cancelled() const { return never_cancelled_; }
+
   std::vector<engine::Request> sent;
 
  private:
@@ -75,6 +88,15 @@ class FakeTransport final : public engine::Transport {
     if (!line.starts_with(scripted.expect)) {
       return fail(ErrorKind::internal, "expected " + scripted.expect + ", got " + line);
     }
+    if (scripted.hangs && sink != nullptr) {
+      sink->on_headers(200);
+      for (int tick = 0; tick < 1000; ++tick) {
+        if (sink->cancelled()) return scripted.answer;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      ++never_cancelled_;
+      return fail(ErrorKind::internal, "nothing ended the stream " + line + " within 10 s");
+    }
     if (sink != nullptr && scripted.answer && scripted.answer->status < 300) {
       sink->on_headers(scripted.answer->status);
       sink->on_body(scripted.answer->body);
@@ -84,6 +106,7 @@ class FakeTransport final : public engine::Transport {
   }
 
   Order order_;
+  std::atomic<int> never_cancelled_ = 0;
   mutable std::mutex mutex_;
   std::deque<Scripted> script_;
 };

@@ -62,7 +62,9 @@ TEST_CASE("bad overrides are usage errors with hints", "[spec][overrides]") {
 
   auto visible = apply_overrides(spec, {.env = {"CUDA_VISIBLE_DEVICES=1"}});
   REQUIRE_FALSE(visible);
-  CHECK(visible.error().hint == "use --gpus instead");
+  CHECK(visible.error().message ==
+        "--env CUDA_VISIBLE_DEVICES is set by dlrun from the `gpus` field");
+  CHECK(visible.error().hint.starts_with("choose GPUs with \"gpus\" (or --gpus) instead"));
 
   auto timeout = apply_overrides(spec, {.timeout = "soon"});
   REQUIRE_FALSE(timeout);

@@ -219,11 +219,11 @@ TEST_CASE("every bad input is reported with its path, message and hint", "[spec]
        {"network", "unknown network mode \"overlay\"", "use one of: bridge, none, host"}},
       // 53-55: timeout
       {with(R"("timeout": "6 hours")"),
-       {"timeout", "string \"6 hours\" is not a duration",
+       {"timeout", "\"6 hours\" is not a duration",
         "write a positive duration with units d, h, m, s, largest first, e.g. \"6h\", \"1h30m\", "
         "\"90s\""}},
       {with(R"("timeout": "30m1h")"),
-       {"timeout", "string \"30m1h\" is not a duration",
+       {"timeout", "\"30m1h\" is not a duration",
         "write a positive duration with units d, h, m, s, largest first, e.g. \"6h\", \"1h30m\", "
         "\"90s\""}},
       {with(R"("timeout": 0)"),

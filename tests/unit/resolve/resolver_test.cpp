@@ -268,6 +268,26 @@ TEST_CASE("refusals say what would run here", "[resolve][resolver]") {
   CHECK(no_kernels.error().hint == "use PyTorch >= 2.7 with CUDA >= 12.8");
 }
 
+TEST_CASE("a refusal names the constraint that found nothing, and lists only what fits the rest",
+          "[resolve][resolver]") {
+  // The catalog has PyTorch 2.3 only as a runtime image.
+  FrameworkRequest devel_23{
+      .name = "pytorch", .version = VersionConstraint::parse("2.3"), .variant = Variant::devel};
+  auto refused = resolve_image(devel_23, HostFacts{}, builtin_catalog(),
+                               [](const ImageEntry&) { return false; });
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message == "the catalog has no PyTorch 2.3 devel image");
+  const std::string& hint = refused.error().hint;
+  CHECK(hint.starts_with("versions in the catalog for PyTorch devel: "));
+  // Every version listed has a devel image; 2.3, which has none, is not among them.
+  CHECK(hint.find(" 2.3,") == std::string::npos);
+  CHECK(hint.find(" 2.3;") == std::string::npos);
+  for (const auto& image : builtin_catalog().images) {
+    if (image.framework != "pytorch" || image.variant != Variant::devel) continue;
+    CHECK(hint.find(image.version.prefix(2).to_string()) != std::string::npos);
+  }
+}
+
 TEST_CASE("an old GPU is pointed at the newest build that still has its kernels",
           "[resolve][resolver]") {
   auto pascal =

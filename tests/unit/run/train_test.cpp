@@ -185,4 +185,37 @@ TEST_CASE("train refuses a daemon without an NVIDIA driver and leaves no contain
   CHECK(daemon.unanswered() <= 1);  // the guard's second removal may find nothing to do
 }
 
+TEST_CASE("a Ctrl-C before the start removes the container and ends every stream",
+          "[run][train][signals]") {
+  TrainHarness harness;
+  auto& daemon = *harness.daemon;
+  daemon.expect("GET /v1.41/images/docker.io/library/busybox:1.36/json", 200,
+                R"({"Config":{"Env":[]}})");
+  daemon.expect("POST /v1.41/containers/create?name=dlrun-job-", 201, R"({"Id":"c0ffee"})");
+  // The daemon ends neither stream for a container removed before its start.
+  daemon.expect_hanging_stream("POST /v1.41/containers/c0ffee/wait");
+  daemon.expect_hanging_stream("POST /v1.41/containers/c0ffee/attach");
+  daemon.expect("DELETE /v1.41/containers/c0ffee?force=1&v=1", 204);
+  daemon.expect("DELETE /v1.41/containers/c0ffee?force=1&v=1", 404,
+                R"({"message":"No such container: c0ffee"})");
+
+  // The Ctrl-C arrives while the container is being made: pending when dlrun looks.
+  sigset_t interrupt;
+  sigemptyset(&interrupt);
+  sigaddset(&interrupt, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &interrupt, nullptr);
+  kill(getpid(), SIGINT);
+
+  const auto status =
+      harness.train(R"({"version": 1, "image": "busybox:1.36", "command": ["train"]})");
+  REQUIRE(status.has_value());
+  CHECK(*status == 130);
+  CHECK(daemon.never_cancelled() == 0);
+  const auto lines = daemon.lines();
+  CHECK(std::find(lines.begin(), lines.end(), "POST /v1.41/containers/c0ffee/start") ==
+        lines.end());
+  CHECK(std::find(lines.begin(), lines.end(), "DELETE /v1.41/containers/c0ffee?force=1&v=1") !=
+        lines.end());
+}
+
 }  // namespace dlrun::run

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -91,10 +92,13 @@ class EngineClient {
                                  const std::optional<std::string>& registry_auth,
                                  PullObserver& observer);
 
-  // Blocks until the container meets `condition`; calls `ready` once the daemon has registered
-  // the waiter (headers arrived), so a caller can start the container without a race.
+  // Blocks until the container meets `condition`, or until `stop` is requested (checked about
+  // once a second: the daemon does not end every wait by itself); calls `ready` once the daemon
+  // has registered the waiter (headers arrived), so a caller can start the container without a
+  // race.
   Result<std::int64_t> wait_container(const std::string& id, WaitCondition condition,
-                                      const std::function<void()>& ready);
+                                      const std::function<void()>& ready,
+                                      std::stop_token stop = {});
 
   // Streams the container's stdout/stderr (multiplexed) into `sink` until it exits; `sink`'s
   // on_headers means the daemon is attached and no output from a later start can be lost.

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <optional>
+#include <stop_token>
 #include <string>
 
 #include "dlrun/engine/demux.hpp"
@@ -14,11 +15,15 @@ namespace dlrun::run {
 // flushes first, so the order between stdout and stderr is kept.
 class OutputForwarder final : public engine::StreamSink, private engine::FrameSink {
  public:
-  OutputForwarder(int stdout_fd, int stderr_fd, std::function<void()> on_attached);
+  // A requested `stop` ends the stream (within about a second): the daemon does not close the
+  // attach stream of a container removed before it started.
+  OutputForwarder(int stdout_fd, int stderr_fd, std::function<void()> on_attached,
+                  std::stop_token stop = {});
 
   void on_headers(long status) override;
   bool on_body(std::span<const char> bytes) override;
   void on_idle() override;
+  bool cancelled() override { return stop_.stop_requested(); }
   // Writes what is still held; call when the stream has ended.
   void finish();
 
@@ -35,6 +40,7 @@ class OutputForwarder final : public engine::StreamSink, private engine::FrameSi
   int stdout_fd_;
   int stderr_fd_;
   std::function<void()> on_attached_;
+  std::stop_token stop_;
   engine::Demultiplexer demux_;
   engine::StreamId pending_stream_ = engine::StreamId::stdout;
   std::string pending_;
