@@ -1,5 +1,8 @@
 #include "dlrun/user_files.hpp"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
 
 namespace dlrun {
@@ -24,6 +27,32 @@ std::optional<UserFile> find_user_file(std::string_view name, std::string_view v
   if (auto home = set("HOME"))
     return UserFile{std::filesystem::path(*home) / ".config" / "dlrun" / name, false};
   return std::nullopt;
+}
+
+std::optional<std::filesystem::path> find_cache_file(std::string_view name, const EnvLookup& env) {
+  if (auto xdg = env("XDG_CACHE_HOME"); xdg && !xdg->empty())
+    return std::filesystem::path(*xdg) / "dlrun" / name;
+  if (auto home = env("HOME"); home && !home->empty())
+    return std::filesystem::path(*home) / ".cache" / "dlrun" / name;
+  return std::nullopt;
+}
+
+bool write_file_atomically(const std::filesystem::path& path, std::string_view text) {
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  std::string temporary = (path.parent_path() / ("." + path.filename().string() + ".XXXXXX"));
+  const int fd = mkstemp(temporary.data());
+  if (fd < 0) return false;
+  bool written = true;
+  for (std::string_view rest = text; !rest.empty() && written;) {
+    const ssize_t n = ::write(fd, rest.data(), rest.size());
+    written = n > 0;
+    if (written) rest.remove_prefix(static_cast<std::size_t>(n));
+  }
+  written = ::close(fd) == 0 && written;
+  if (written && std::rename(temporary.c_str(), path.c_str()) == 0) return true;
+  std::filesystem::remove(temporary, ec);
+  return false;
 }
 
 }  // namespace dlrun

@@ -10,6 +10,8 @@
 #include "dlrun/resolve/nvml.hpp"
 #include "dlrun/resolve/resolver.hpp"
 #include "dlrun/run/create_request.hpp"
+#include "dlrun/run/daemon_memory.hpp"
+#include "dlrun/run/defaults.hpp"
 #include "dlrun/run/image_choice.hpp"
 #include "dlrun/run/orphans.hpp"
 #include "dlrun/run/pull_display.hpp"
@@ -28,17 +30,17 @@ constexpr std::string_view kToolkitFix =
 // The only sure test of the daemon's GPU path: a container with a GPU request, started. Its
 // program does not exist, so nothing runs; the daemon picks a device driver (and runs NVIDIA's
 // hook) before it gets that far.
-CheckResult probe_device_driver(engine::EngineClient& client) {
+CheckResult probe_device_driver(engine::EngineClient& client,
+                                const std::optional<std::string>& image) {
   CheckResult check{"nvidia device driver", CheckStatus::ok, "", ""};
-  auto image = client.any_image();
-  if (!image || !*image) {
+  if (!image) {
     check.status = CheckStatus::warn;
     check.detail = "not probed: the engine has no image to probe with";
     check.fix = "pull any image (or run a job once), then run dlrun doctor again";
     return check;
   }
   auto created = client.create_container("dlrun-doctor-probe-" + std::to_string(::getpid()),
-                                         run::gpu_probe_request_body(**image));
+                                         run::gpu_probe_request_body(*image));
   if (!created) {
     check.status = CheckStatus::warn;
     check.detail = "not probed: " + created.error().message;
@@ -59,6 +61,46 @@ CheckResult probe_device_driver(engine::EngineClient& client) {
   }
   // Failing at our missing program means the GPU path got through.
   check.detail = "GPU requests are accepted (the daemon selected its NVIDIA driver)";
+  return check;
+}
+
+// dlrun's training defaults (unlimited memlock, a 64 MB stack, an init process), asked of the
+// daemon with a container that never runs. A refused one is what `dlrun train` would give way
+// on; the finding is remembered for train, and forgotten once the daemon grants everything.
+CheckResult probe_training_defaults(engine::EngineClient& client, const std::string& image,
+                                    const run::Surroundings& surroundings) {
+  CheckResult check{"training defaults", CheckStatus::ok, "", ""};
+  auto memory = run::DaemonMemory::load(surroundings.env);
+  const std::string& address = surroundings.endpoint.display;
+  std::vector<run::PlannedUlimit> asked = run::default_ulimits();
+  std::vector<std::string> refused;
+  for (int probe = 0; probe <= static_cast<int>(run::default_ulimits().size()); ++probe) {
+    auto created = client.create_container("dlrun-doctor-probe-" + std::to_string(::getpid()),
+                                           run::limits_probe_request_body(image, asked));
+    if (!created) {
+      check.status = CheckStatus::warn;
+      check.detail = "not probed: " + created.error().message;
+      return check;
+    }
+    auto started = client.start_container(*created);
+    (void)client.remove_container(*created);
+    if (started || started.error().kind != ErrorKind::limit_refused) break;
+    const std::string setting = started.error().subject;
+    if (std::erase_if(asked, [&](const run::PlannedUlimit& l) { return l.name == setting; }) == 0)
+      break;
+    refused.push_back(setting);
+  }
+  if (refused.empty()) {
+    memory.forget(address);
+    check.detail = "granted: unlimited memlock, 64 MB stack, an init process";
+    return check;
+  }
+  check.status = CheckStatus::warn;
+  for (const auto& setting : refused) {
+    memory.remember_refusal(address, client.server_version(), setting);
+    check.detail += (check.detail.empty() ? "" : "; ") + run::gave_way_warning(setting, address);
+  }
+  check.fix = "jobs still run, with the daemon's own limits; the fix is the daemon's (above)";
   return check;
 }
 
@@ -236,15 +278,19 @@ Report examine(const run::Surroundings& surroundings, const resolve::HostFactsOv
                                "Docker " + info->server_version + " (API " +
                                    client->api_version().to_string() + ") at " + endpoint.display,
                                ""});
-      report.checks.push_back(probe_device_driver(*client));
+      // The probes need an image to name; any will do, since nothing runs.
+      auto listed = client->any_image();
+      const auto image = listed ? *listed : std::nullopt;
+      report.checks.push_back(probe_device_driver(*client, image));
+      if (image) report.checks.push_back(probe_training_defaults(*client, *image, surroundings));
       const bool rootless = std::any_of(
           info->security_options.begin(), info->security_options.end(),
           [](const std::string& option) { return option.find("rootless") != std::string::npos; });
       if (rootless) {
         report.checks.push_back(
             {"rootless", CheckStatus::warn, "the daemon runs rootless",
-             "rootless Docker cannot grant unlimited locked memory: set \"resources\": "
-             "{\"memlock\": \"64m\"} in specs, and use CDI for GPUs"});
+             "rootless Docker cannot grant unlimited locked memory (jobs get its own limit), and "
+             "needs CDI for GPUs"});
       } else {
         report.checks.push_back({"rootless", CheckStatus::ok, "the daemon runs as root", ""});
       }

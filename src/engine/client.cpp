@@ -16,6 +16,34 @@ constexpr std::string_view kToolkitInstallHint =
     "install-guide.html); "
     "the daemon looks for nvidia-container-runtime-hook on its PATH only when it starts";
 
+struct Rlimit {
+  std::string_view name;     // as docker run --ulimit names it
+  std::string_view what;     // in words
+  std::string_view systemd;  // the systemd unit setting that raises the daemon's own
+};
+
+// runc: "error setting rlimit type 8: operation not permitted" (the numbers are Linux's).
+std::optional<Rlimit> refused_rlimit(std::string_view message) {
+  constexpr std::string_view kMarker = "error setting rlimit type ";
+  const auto at = message.find(kMarker);
+  if (at == std::string_view::npos) return std::nullopt;
+  const auto number = message.substr(at + kMarker.size());
+  int type = -1;
+  std::from_chars(number.data(), number.data() + number.size(), type);
+  switch (type) {
+    case 3:
+      return Rlimit{"stack", "stack size", "LimitSTACK"};
+    case 6:
+      return Rlimit{"nproc", "process count", "LimitNPROC"};
+    case 7:
+      return Rlimit{"nofile", "open-file", "LimitNOFILE"};
+    case 8:
+      return Rlimit{"memlock", "locked-memory", "LimitMEMLOCK"};
+    default:
+      return Rlimit{"ulimit", "resource", "Limit<RESOURCE>"};
+  }
+}
+
 std::string daemon_message(const Response& response) {
   try {
     const auto body = json::parse(response.body);
@@ -201,13 +229,15 @@ Error EngineClient::daemon_error(std::string_view action, const Response& respon
                      message + ")",
                  std::string(kToolkitInstallHint)};
   }
-  if (message.find("error setting rlimit type 8") != std::string::npos) {
+  if (auto limit = refused_rlimit(message)) {
     return Error{ErrorKind::limit_refused,
-                 "the Docker daemon may not raise the container's locked-memory limit (memlock), "
-                 "which needs CAP_SYS_RESOURCE: " +
-                     message,
-                 "run dockerd with LimitMEMLOCK=infinity (systemd) or --default-ulimit "
-                 "memlock=-1:-1 (rootless daemons cannot)"};
+                 "the Docker daemon may not raise the container's " + std::string(limit->what) +
+                     " limit (" + std::string(limit->name) +
+                     "), which needs CAP_SYS_RESOURCE: " + message,
+                 "run dockerd with " + std::string(limit->systemd) +
+                     "=infinity (systemd) or --default-ulimit " + std::string(limit->name) +
+                     "=-1:-1 (rootless daemons cannot)",
+                 std::string(limit->name)};
   }
   if (message.find("unsatisfied condition: cuda") != std::string::npos) {
     return Error{ErrorKind::gpu_unavailable,

@@ -402,9 +402,10 @@ void read_resources(SpecReader& reader, const json& value, JobSpec& spec) {
   }
   if (value.contains("memlock")) {
     const json& memlock = value["memlock"];
-    if (!(memlock.is_string() && memlock.get<std::string>() == "unlimited")) {
-      if (auto bytes = reader.size_value(memlock, "resources.memlock"))
-        spec.resources.memlock_bytes = *bytes;
+    if (memlock.is_string() && memlock.get<std::string>() == "unlimited") {
+      spec.resources.memlock_bytes = kUnlimited;
+    } else if (auto bytes = reader.size_value(memlock, "resources.memlock")) {
+      spec.resources.memlock_bytes = *bytes;
     }
   }
   if (value.contains("pids")) {

@@ -73,6 +73,14 @@ ordered_json mount_json(const PlannedMount& mount) {
   return {};
 }
 
+ordered_json ulimits_json(const std::vector<PlannedUlimit>& ulimits) {
+  ordered_json out = ordered_json::array();
+  for (const auto& limit : ulimits) {
+    out.push_back({{"Name", limit.name}, {"Soft", limit.value}, {"Hard", limit.value}});
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string create_request_body(const ContainerPlan& plan, Secrets secrets, int indent) {
@@ -84,15 +92,12 @@ std::string create_request_body(const ContainerPlan& plan, Secrets secrets, int 
   ordered_json mounts = ordered_json::array();
   for (const auto& mount : plan.mounts) mounts.push_back(mount_json(mount));
 
-  const std::int64_t memlock = plan.resources.memlock_bytes.value_or(-1);
   ordered_json host_config = {
       {"DeviceRequests", device_requests(plan.gpus)},
       {"Init", true},  // tini as PID 1, so SIGTERM reaches the training process
       {"IpcMode", "private"},
       {"ShmSize", plan.resources.shm_bytes},
-      {"Ulimits",
-       {{{"Name", "memlock"}, {"Soft", memlock}, {"Hard", memlock}},
-        {{"Name", "stack"}, {"Soft", kStackBytes}, {"Hard", kStackBytes}}}},
+      {"Ulimits", ulimits_json(plan.ulimits)},
       {"PidsLimit", plan.resources.pids_limit},
       {"Privileged", false},
       {"CapDrop", {"ALL"}},
@@ -132,6 +137,17 @@ std::string create_request_body(const ContainerPlan& plan, Secrets secrets, int 
   body["StopTimeout"] = kStopGraceSeconds;
   body["HostConfig"] = host_config;
   return body.dump(indent);
+}
+
+std::string limits_probe_request_body(std::string_view image,
+                                      const std::vector<PlannedUlimit>& ulimits) {
+  const ordered_json body = {
+      {"Image", image},
+      {"Entrypoint", {"/dlrun-doctor-probe-does-not-exist"}},
+      {"Labels", {{kManagedLabel, "true"}, {kJobLabel, "doctor-probe"}}},
+      {"HostConfig",
+       {{"NetworkMode", "none"}, {"Init", true}, {"Ulimits", ulimits_json(ulimits)}}}};
+  return body.dump();
 }
 
 std::string gpu_probe_request_body(std::string_view image) {

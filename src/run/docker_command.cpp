@@ -50,8 +50,9 @@ std::string docker_run_command(const ContainerPlan& plan) {
   args.push_back("--init");
   flag("--ipc", "private");
   flag("--shm-size", jobspec::format_size(plan.resources.shm_bytes));
-  flag("--ulimit", "memlock=" + std::to_string(plan.resources.memlock_bytes.value_or(-1)));
-  flag("--ulimit", "stack=" + std::to_string(kStackBytes));
+  for (const auto& limit : plan.ulimits) {
+    flag("--ulimit", limit.name + "=" + std::to_string(limit.value));
+  }
   flag("--pids-limit", std::to_string(plan.resources.pids_limit));
   flag("--cap-drop", "ALL");
   for (const auto& cap : plan.cap_add) flag("--cap-add", cap);

@@ -32,6 +32,11 @@ std::string random_suffix() {
 
 }  // namespace
 
+std::vector<PlannedUlimit> default_ulimits() {
+  return {{"memlock", jobspec::kUnlimited, ChosenBy::dlrun},  // first: the spec may set it
+          {"stack", kStackBytes, ChosenBy::dlrun}};
+}
+
 HostContext current_host(std::string spec_digest, EnvLookup env) {
   HostContext host;
   host.uid = getuid();
@@ -124,6 +129,11 @@ Result<ContainerPlan> make_plan(const jobspec::JobSpec& spec, const HostContext&
   if (spec.outputs) {
     plan.mounts.push_back(
         {MountType::bind, spec.outputs->string(), jobspec::kOutputsTarget, false, 0, 0});
+  }
+
+  plan.ulimits = default_ulimits();
+  if (spec.resources.memlock_bytes) {
+    plan.ulimits.front() = {"memlock", *spec.resources.memlock_bytes, ChosenBy::user};
   }
 
   plan.labels = spec.labels;

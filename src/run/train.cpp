@@ -8,6 +8,8 @@
 #include "dlrun/jobspec/user_config.hpp"
 #include "dlrun/resolve/catalog.hpp"
 #include "dlrun/run/create_request.hpp"
+#include "dlrun/run/daemon_memory.hpp"
+#include "dlrun/run/defaults.hpp"
 #include "dlrun/run/gpu_preflight.hpp"
 #include "dlrun/run/image_choice.hpp"
 #include "dlrun/run/image_supply.hpp"
@@ -108,9 +110,11 @@ Result<PreparedJob> prepare_job(const TrainRequest& request, const Surroundings&
                      std::move(mirrors)};
 }
 
-// Stages 3 and 4: the image, then the plan, finished.
+// Stages 3 and 4: the image, then the plan, finished: with the defaults this daemon is known to
+// refuse already left to it.
 Result<TrainPlan> finish_plan(PreparedJob prepared, const TrainRequest& request,
-                              const Surroundings& surroundings, engine::EngineClient* client) {
+                              const Surroundings& surroundings, const DaemonMemory& memory,
+                              engine::EngineClient* client) {
   auto image = choose_job_image(prepared.job.spec, prepared.facts, prepared.catalog,
                                 prepared.mirrors, client);
   if (!image) return std::unexpected(image.error());
@@ -120,6 +124,16 @@ Result<TrainPlan> finish_plan(PreparedJob prepared, const TrainRequest& request,
       {.image = image->image.familiar(),
        .logs = request.keep == KeepContainer::keep ? EngineLogs::kept : EngineLogs::none});
   if (!plan) return std::unexpected(plan.error());
+  const std::string& address = surroundings.endpoint.display;
+  if (auto known = memory.recall(address, client ? client->server_version() : "")) {
+    for (const auto& setting : known->refused) {
+      auto relaxed = give_way(*plan, setting);
+      if (!relaxed) continue;
+      // Warned in full when it was found out; a reminder will do now (hidden by -q).
+      spdlog::info("{}", gave_way_warning(setting, address, "on " + format_day(known->learned)));
+      plan = std::move(*relaxed);
+    }
+  }
   return TrainPlan{.job = std::move(prepared.job.spec),
                    .image = std::move(image->image),
                    .mirrored = image->mirrored,
@@ -135,7 +149,8 @@ Result<TrainPlan> finish_plan(PreparedJob prepared, const TrainRequest& request,
 Result<TrainPlan> plan_train(const TrainRequest& request, const Surroundings& surroundings) {
   auto prepared = prepare_job(request, surroundings);
   if (!prepared) return std::unexpected(prepared.error());
-  return finish_plan(std::move(*prepared), request, surroundings, nullptr);
+  return finish_plan(std::move(*prepared), request, surroundings,
+                     DaemonMemory::load(surroundings.env), nullptr);
 }
 
 Result<int> train(const TrainRequest& request, const Surroundings& surroundings) {
@@ -146,10 +161,11 @@ Result<int> train(const TrainRequest& request, const Surroundings& surroundings)
   auto client = connect(surroundings);
   if (!client) return std::unexpected(client.error());
   remove_finished_orphans(*client);
-  auto planned = finish_plan(std::move(*prepared), request, surroundings, &*client);
+  DaemonMemory memory = DaemonMemory::load(surroundings.env);
+  auto planned = finish_plan(std::move(*prepared), request, surroundings, memory, &*client);
   if (!planned) return std::unexpected(planned.error());
   const jobspec::JobSpec& job = planned->job;
-  const ContainerPlan& plan = planned->plan;
+  const ContainerPlan& planned_container = planned->plan;
 
   // Stage 5: the engine's requests.
   ImageSupplyOptions supply{.policy = job.pull,
@@ -166,7 +182,7 @@ Result<int> train(const TrainRequest& request, const Surroundings& surroundings)
                                engine::docker_config_from_environment(surroundings.env), signals);
   if (!supplied) return std::unexpected(supplied.error());
   if (!std::holds_alternative<jobspec::GpuNone>(job.gpus) && planned->facts.driver) {
-    if (auto fits = check_image_fits_host(plan.image, supplied->env,
+    if (auto fits = check_image_fits_host(planned_container.image, supplied->env,
                                           select_gpus(planned->facts, job.gpus), planned->catalog);
         !fits) {
       return std::unexpected(fits.error());
@@ -183,13 +199,27 @@ Result<int> train(const TrainRequest& request, const Surroundings& surroundings)
     outputs.emplace(std::move(*directory));
   }
 
-  spdlog::info("job {}: {} in container {}", job.name, plan.image, plan.container_name);
-  auto status = run_job(*client, plan, create_request_body(plan, Secrets::revealed),
-                        {.keep = request.keep,
-                         .timeout = job.timeout,
-                         .stdout_fd = surroundings.stdout_fd,
-                         .stderr_fd = surroundings.stderr_fd},
-                        signals);
+  spdlog::info("job {}: {} in container {}", job.name, planned_container.image,
+               planned_container.container_name);
+  const RunOptions run_options{.keep = request.keep,
+                               .timeout = job.timeout,
+                               .stdout_fd = surroundings.stdout_fd,
+                               .stderr_fd = surroundings.stderr_fd};
+  auto status =
+      run_job(*client, planned_container, create_request_body(planned_container, Secrets::revealed),
+              run_options, signals);
+  // A default of dlrun's that the daemon refuses gives way to the daemon's own value: one more
+  // create, once; the daemon is remembered so that later runs ask for its value at once.
+  std::optional<ContainerPlan> relaxed;
+  while (!status && status.error().kind == ErrorKind::limit_refused) {
+    const std::string setting = status.error().subject;
+    relaxed = give_way(relaxed ? *relaxed : planned_container, setting);
+    if (!relaxed) break;  // the user's own value: refused, with the fix
+    spdlog::warn("{}", gave_way_warning(setting, surroundings.endpoint.display));
+    memory.remember_refusal(surroundings.endpoint.display, client->server_version(), setting);
+    status = run_job(*client, *relaxed, create_request_body(*relaxed, Secrets::revealed),
+                     run_options, signals);
+  }
   if (status && outputs) outputs->keep();
   return status;
 }

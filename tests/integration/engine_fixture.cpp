@@ -69,11 +69,6 @@ std::string JobFixture::write_spec(const nlohmann::json& fields, const std::stri
   nlohmann::json spec = {
       {"version", 1},
       {"image", kTestImage},
-      {"network", "none"},
-      {"user", "root"},
-      // This sandbox's daemon lacks CAP_SYS_RESOURCE and cannot grant the default unlimited
-      // memlock.
-      {"resources", {{"memlock", "8m"}}},
       {"labels", {{"dlrun_test_run", run_label_}}},
   };
   spec.merge_patch(fields);
@@ -87,6 +82,8 @@ ProcessResult JobFixture::dlrun(std::vector<std::string> args, Invocation extra,
   extra.args = {DLRUN_BINARY};
   extra.args.insert(extra.args.end(), args.begin(), args.end());
   extra.env["DOCKER_HOST"] = host.empty() ? engine_->gpu_host() : host;
+  // What dlrun learns about the test engines stays with them, not in the user's ~/.cache.
+  extra.env.try_emplace("XDG_CACHE_HOME", (engine_->dir / "cache").string());
   return run_process(extra);
 }
 

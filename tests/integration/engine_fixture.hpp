@@ -46,8 +46,8 @@ class JobFixture {
   const std::filesystem::path& dir() const { return dir_; }
   const std::string& run_label() const { return run_label_; }
 
-  // Writes a spec: a runnable default (test image, no network, a memlock the sandbox allows,
-  // this test's label) with `fields` merged over it. Returns its path.
+  // Writes a spec as a user would: the test image and this test's label, with `fields` merged
+  // over it, and nothing tuned. Returns its path.
   std::string write_spec(const nlohmann::json& fields, const std::string& file = "job.json") const;
 
   // Runs dlrun against `host` (the GPU engine unless told otherwise).

@@ -30,6 +30,8 @@ struct Error {
   ErrorKind kind = ErrorKind::internal;
   std::string message;
   std::string hint;
+  // Which setting was refused, where the kind says one was ("memlock" for limit_refused).
+  std::string subject = {};
 };
 
 template <typename T>

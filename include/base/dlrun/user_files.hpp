@@ -25,4 +25,12 @@ struct UserFile {
 std::optional<UserFile> find_user_file(std::string_view name, std::string_view variable,
                                        const EnvLookup& env);
 
+// Where dlrun keeps what it learned (a cache it may lose): $XDG_CACHE_HOME/dlrun/`name`, else
+// ~/.cache/dlrun/`name`; nullopt without HOME.
+std::optional<std::filesystem::path> find_cache_file(std::string_view name, const EnvLookup& env);
+
+// Replaces `path` with `text` at once (a temporary beside it, then a rename): a reader never
+// sees half a file, and two writers at once leave one whole file. Creates the directory.
+bool write_file_atomically(const std::filesystem::path& path, std::string_view text);
+
 }  // namespace dlrun

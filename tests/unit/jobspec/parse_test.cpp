@@ -350,7 +350,7 @@ TEST_CASE("a full spec parses into the domain struct", "[spec]") {
   CHECK(spec.resources.memory_bytes == 64LL << 30);
   CHECK(spec.resources.cpus == 7.5);
   CHECK(spec.resources.pids_limit == 4096);
-  CHECK_FALSE(spec.resources.memlock_bytes.has_value());
+  CHECK(spec.resources.memlock_bytes == kUnlimited);  // asked for: not a default to give way
   CHECK(std::get<UserIds>(spec.user).gid == 100);
   CHECK(spec.network == NetworkMode::none);
   CHECK(spec.timeout == std::chrono::seconds(5400));

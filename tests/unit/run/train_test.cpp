@@ -69,14 +69,16 @@ struct TrainHarness {
   Result<int> train(const std::string& spec) {
     std::ofstream(dir / "job.json") << spec;
     TrainRequest request{.spec_file = dir / "job.json", .pull_display = PullDisplayMode::quiet};
-    Surroundings surroundings{
-        .endpoint = {.kind = engine::EndpointKind::unix_socket,
-                     .socket_path = "/fake/docker.sock",
-                     .display = "unix:///fake/docker.sock"},
-        .transports = [this](const engine::Endpoint&) { return daemon; },
-        .env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; },
-        .stdout_fd = out,
-        .stderr_fd = err};
+    Surroundings surroundings{.endpoint = {.kind = engine::EndpointKind::unix_socket,
+                                           .socket_path = "/fake/docker.sock",
+                                           .display = "unix:///fake/docker.sock"},
+                              .transports = [this](const engine::Endpoint&) { return daemon; },
+                              .env = [this](std::string_view name) -> std::optional<std::string> {
+                                if (name == "XDG_CACHE_HOME") return (dir / "cache").string();
+                                return std::nullopt;
+                              },
+                              .stdout_fd = out,
+                              .stderr_fd = err};
     return run::train(request, surroundings);
   }
 
@@ -147,6 +149,101 @@ TEST_CASE("train pulls a missing image, then creates, attaches, starts, waits an
   CHECK(body["Labels"]["dlrun.job"] == "job");
   CHECK(body["Labels"]["dlrun.managed"] == "true");
   CHECK(body["HostConfig"]["LogConfig"]["Type"] == "none");
+  // A daemon that grants dlrun's defaults gets them, at no extra request (counted above).
+  CHECK(body["HostConfig"]["Ulimits"] == nlohmann::json::parse(R"([
+      {"Name": "memlock", "Soft": -1, "Hard": -1},
+      {"Name": "stack", "Soft": 67108864, "Hard": 67108864}])"));
+  CHECK_FALSE(fs::exists(harness.dir / "cache/dlrun/daemons.json"));
+}
+
+// What a daemon without CAP_SYS_RESOURCE answers when asked to start a job with memlock raised.
+constexpr std::string_view kMemlockRefusal =
+    R"({"message":"failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error setting rlimits for ready process: error setting rlimit type 8: operation not permitted: unknown"})";
+
+void expect_job(FakeTransport& daemon, const std::string& id, long start_status,
+                std::string_view start_answer = "") {
+  daemon.expect("POST /v1.41/containers/create?name=dlrun-job-", 201, R"({"Id":")" + id + R"("})");
+  daemon.expect("POST /v1.41/containers/" + id + "/wait", 200, R"({"StatusCode":0})");
+  daemon.expect("POST /v1.41/containers/" + id + "/attach", 200, "");
+  daemon.expect("POST /v1.41/containers/" + id + "/start", start_status, std::string(start_answer));
+  daemon.expect("DELETE /v1.41/containers/" + id + "?force=1&v=1", 204);
+}
+
+std::vector<nlohmann::json> create_bodies(const FakeTransport& daemon) {
+  std::vector<nlohmann::json> bodies;
+  for (const auto& request : daemon.sent) {
+    if (request.target.find("/containers/create") != std::string::npos)
+      bodies.push_back(nlohmann::json::parse(*request.json_body));
+  }
+  return bodies;
+}
+
+bool asks_for(const nlohmann::json& body, std::string_view ulimit) {
+  for (const auto& limit : body["HostConfig"]["Ulimits"]) {
+    if (limit["Name"] == ulimit) return true;
+  }
+  return false;
+}
+
+TEST_CASE("a default the daemon refuses gives way to the daemon's own, once, and is remembered",
+          "[run][train][defaults]") {
+  TrainHarness harness;
+  auto& daemon = *harness.daemon;
+  const std::string spec = R"({"version": 1, "image": "busybox:1.36", "command": ["train"]})";
+  daemon.expect("GET /v1.41/images/docker.io/library/busybox:1.36/json", 200,
+                R"({"Config":{"Env":[]}})");
+  expect_job(daemon, "first", 500, kMemlockRefusal);
+  daemon.expect("DELETE /v1.41/containers/first?force=1&v=1", 404, "{}");
+  expect_job(daemon, "second", 204);
+
+  auto status = harness.train(spec);
+  REQUIRE(status.has_value());
+  CHECK(*status == 0);
+  CHECK(daemon.unanswered() == 0);
+  auto bodies = create_bodies(daemon);
+  REQUIRE(bodies.size() == 2);
+  CHECK(asks_for(bodies[0], "memlock"));
+  CHECK_FALSE(asks_for(bodies[1], "memlock"));  // the daemon's own limit
+  CHECK(asks_for(bodies[1], "stack"));          // the rest of the defaults stay
+  CHECK(fs::exists(harness.dir / "cache/dlrun/daemons.json"));
+
+  // The next run asks for the daemon's value at once: one create, no retry.
+  harness.daemon = std::make_shared<FakeTransport>(FakeTransport::Order::any_order);
+  harness.daemon->expect(std::string(kPing), 200, "OK", {{"api-version", "1.41"}});
+  harness.daemon->expect(std::string(kSweep), 200, "[]");
+  harness.daemon->expect("GET /v1.41/images/docker.io/library/busybox:1.36/json", 200,
+                         R"({"Config":{"Env":[]}})");
+  expect_job(*harness.daemon, "third", 204);
+  status = harness.train(spec);
+  REQUIRE(status.has_value());
+  CHECK(*status == 0);
+  bodies = create_bodies(*harness.daemon);
+  REQUIRE(bodies.size() == 1);
+  CHECK_FALSE(asks_for(bodies[0], "memlock"));
+}
+
+TEST_CASE("a value the user asked for is refused with the fix, never lowered",
+          "[run][train][defaults]") {
+  TrainHarness harness;
+  auto& daemon = *harness.daemon;
+  daemon.expect("GET /v1.41/images/docker.io/library/busybox:1.36/json", 200,
+                R"({"Config":{"Env":[]}})");
+  expect_job(daemon, "first", 500, kMemlockRefusal);
+  daemon.expect("DELETE /v1.41/containers/first?force=1&v=1", 404, "{}");
+
+  const auto status = harness.train(
+      R"({"version": 1, "image": "busybox:1.36", "command": ["train"],
+          "resources": {"memlock": "unlimited"}})");
+  REQUIRE_FALSE(status.has_value());
+  CHECK(status.error().kind == ErrorKind::limit_refused);
+  CHECK(status.error().message.starts_with(
+      "the Docker daemon may not raise the container's locked-memory limit (memlock)"));
+  CHECK(status.error().hint ==
+        "set \"resources\": {\"memlock\": \"8m\"} in the spec (at most `ulimit -Hl` of the "
+        "daemon), or run dockerd with LimitMEMLOCK=infinity (systemd) or --default-ulimit "
+        "memlock=-1:-1 (rootless daemons cannot)");
+  CHECK(create_bodies(daemon).size() == 1);
+  CHECK_FALSE(fs::exists(harness.dir / "cache/dlrun/daemons.json"));
 }
 
 TEST_CASE("train refuses a daemon without an NVIDIA driver and leaves no container",

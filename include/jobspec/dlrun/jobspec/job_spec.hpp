@@ -52,14 +52,16 @@ using GpuRequest = std::variant<GpuNone, GpuAll, GpuCount, GpuList>;
 
 inline constexpr std::int64_t kDefaultShmBytes = 8LL << 30;
 inline constexpr std::int64_t kDefaultPidsLimit = 16384;
+inline constexpr std::int64_t kUnlimited = -1;  // a ulimit without a limit, as Docker writes it
 
 struct Resources {
   std::int64_t shm_bytes = kDefaultShmBytes;
   std::optional<std::int64_t> memory_bytes;
   std::optional<double> cpus;
   std::int64_t pids_limit = kDefaultPidsLimit;
-  // Locked-memory limit; nullopt is unlimited, as NVIDIA recommends for NCCL and pinned memory.
-  // Rootless daemons cannot raise it, hence the knob.
+  // Locked-memory limit as the spec asks for it: bytes, or kUnlimited. nullopt: not asked, and
+  // dlrun asks for unlimited (NVIDIA's advice for NCCL and pinned memory) where the daemon may
+  // grant it.
   std::optional<std::int64_t> memlock_bytes;
 };
 

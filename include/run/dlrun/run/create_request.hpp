@@ -10,9 +10,7 @@ enum class Secrets { revealed, masked };
 
 inline constexpr std::string_view kMaskedSecret = "********";
 
-// Deep-learning defaults that users otherwise learn the hard way (NVIDIA's framework container
-// guide recommends the ulimits; the log cap keeps a kept job's log from filling the disk).
-inline constexpr std::int64_t kStackBytes = 67108864;
+// The log cap keeps a kept job's log from filling the disk.
 inline constexpr std::string_view kLogMaxSize = "100m";
 inline constexpr std::string_view kLogMaxFiles = "2";
 inline constexpr int kStopGraceSeconds = 10;
@@ -24,5 +22,10 @@ std::string create_request_body(const ContainerPlan& plan, Secrets secrets, int 
 // A container that asks for every GPU and whose program does not exist: starting it exercises
 // the daemon's GPU path (device driver, NVIDIA's hook) without running anything.
 std::string gpu_probe_request_body(std::string_view image);
+
+// A container that asks for `ulimits` and an init process, and runs nothing: starting it shows
+// whether the daemon grants them (it sets limits before it looks for the program).
+std::string limits_probe_request_body(std::string_view image,
+                                      const std::vector<PlannedUlimit>& ulimits);
 
 }  // namespace dlrun::run

@@ -54,6 +54,20 @@ struct PlannedMount {
   int tmpfs_mode = 0;
 };
 
+// Who chose a setting. dlrun's own choices are preferences: where a daemon refuses one, the job
+// runs with the daemon's value instead (run/defaults.hpp). The user's are demands.
+enum class ChosenBy { dlrun, user };
+
+struct PlannedUlimit {
+  std::string name;    // as docker run --ulimit names it: memlock, stack
+  std::int64_t value;  // soft and hard; jobspec::kUnlimited for none
+  ChosenBy chosen_by = ChosenBy::dlrun;
+};
+
+// Deep-learning defaults that users otherwise learn the hard way: NVIDIA's framework container
+// guide recommends unlimited locked memory and a 64 MB stack.
+inline constexpr std::int64_t kStackBytes = 67108864;
+
 struct ContainerPlan {
   std::string container_name;
   std::string image;
@@ -64,6 +78,7 @@ struct ContainerPlan {
   std::vector<PlannedMount> mounts;
   std::map<std::string, std::string> labels;
   jobspec::Resources resources;
+  std::vector<PlannedUlimit> ulimits;  // absent from the list: the daemon's own
   jobspec::GpuRequest gpus;
   jobspec::NetworkMode network = jobspec::NetworkMode::bridge;
   std::vector<std::string> cap_add;
@@ -74,6 +89,9 @@ struct ContainerPlan {
 // Where a `user: host` job gets a writable HOME: the invoking uid has no home in the image.
 inline constexpr std::string_view kHostUserHome = "/home/dlrun";
 inline constexpr std::int64_t kHostUserHomeBytes = 1LL << 30;
+
+// The ulimits dlrun asks for when the spec does not say.
+std::vector<PlannedUlimit> default_ulimits();
 
 // What the stages before the plan decided, which the spec alone does not say.
 struct PlanInputs {
