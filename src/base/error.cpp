@@ -15,7 +15,7 @@ int exit_code_for(ErrorKind kind) {
     case ErrorKind::image_not_found:
     case ErrorKind::gpu_unavailable:
     case ErrorKind::no_gpu_driver:
-    case ErrorKind::limit_refused:
+    case ErrorKind::setting_refused:
     case ErrorKind::io:
     case ErrorKind::internal:
       return exit_code::dlrun_failure;

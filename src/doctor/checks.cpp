@@ -73,10 +73,11 @@ CheckResult probe_training_defaults(engine::EngineClient& client, const std::str
   auto memory = run::DaemonMemory::load(surroundings.env);
   const std::string& address = surroundings.endpoint.display;
   std::vector<run::PlannedUlimit> asked = run::default_ulimits();
+  bool init = true;
   std::vector<std::string> refused;
-  for (int probe = 0; probe <= static_cast<int>(run::default_ulimits().size()); ++probe) {
+  for (std::size_t probe = 0; probe <= asked.size() + 1; ++probe) {
     auto created = client.create_container("dlrun-doctor-probe-" + std::to_string(::getpid()),
-                                           run::limits_probe_request_body(image, asked));
+                                           run::limits_probe_request_body(image, asked, init));
     if (!created) {
       check.status = CheckStatus::warn;
       check.detail = "not probed: " + created.error().message;
@@ -84,10 +85,13 @@ CheckResult probe_training_defaults(engine::EngineClient& client, const std::str
     }
     auto started = client.start_container(*created);
     (void)client.remove_container(*created);
-    if (started || started.error().kind != ErrorKind::limit_refused) break;
+    if (started || started.error().kind != ErrorKind::setting_refused) break;
     const std::string setting = started.error().subject;
-    if (std::erase_if(asked, [&](const run::PlannedUlimit& l) { return l.name == setting; }) == 0)
-      break;
+    const bool gave_way =
+        setting == "init"
+            ? std::exchange(init, false)
+            : std::erase_if(asked, [&](const run::PlannedUlimit& l) { return l.name == setting; });
+    if (!gave_way) break;
     refused.push_back(setting);
   }
   if (refused.empty()) {

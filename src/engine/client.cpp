@@ -230,7 +230,7 @@ Error EngineClient::daemon_error(std::string_view action, const Response& respon
                  std::string(kToolkitInstallHint)};
   }
   if (auto limit = refused_rlimit(message)) {
-    return Error{ErrorKind::limit_refused,
+    return Error{ErrorKind::setting_refused,
                  "the Docker daemon may not raise the container's " + std::string(limit->what) +
                      " limit (" + std::string(limit->name) +
                      "), which needs CAP_SYS_RESOURCE: " + message,
@@ -238,6 +238,16 @@ Error EngineClient::daemon_error(std::string_view action, const Response& respon
                      "=infinity (systemd) or --default-ulimit " + std::string(limit->name) +
                      "=-1:-1 (rootless daemons cannot)",
                  std::string(limit->name)};
+  }
+  // dockerd mounts its docker-init at /sbin/docker-init, or cannot find one at all.
+  if (message.find("\"/sbin/docker-init\"") != std::string::npos ||
+      message.find("\"docker-init\": executable file not found") != std::string::npos) {
+    return Error{
+        ErrorKind::setting_refused,
+        "the Docker daemon has no init process to give the container (docker-init): " + message,
+        "install the daemon's docker-init (tini), or point \"init-path\" in its "
+        "daemon.json at one",
+        "init"};
   }
   if (message.find("unsatisfied condition: cuda") != std::string::npos) {
     return Error{ErrorKind::gpu_unavailable,

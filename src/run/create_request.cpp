@@ -94,7 +94,7 @@ std::string create_request_body(const ContainerPlan& plan, Secrets secrets, int 
 
   ordered_json host_config = {
       {"DeviceRequests", device_requests(plan.gpus)},
-      {"Init", true},  // tini as PID 1, so SIGTERM reaches the training process
+      {"Init", plan.init},
       {"IpcMode", "private"},
       {"ShmSize", plan.resources.shm_bytes},
       {"Ulimits", ulimits_json(plan.ulimits)},
@@ -140,13 +140,13 @@ std::string create_request_body(const ContainerPlan& plan, Secrets secrets, int 
 }
 
 std::string limits_probe_request_body(std::string_view image,
-                                      const std::vector<PlannedUlimit>& ulimits) {
+                                      const std::vector<PlannedUlimit>& ulimits, bool init) {
   const ordered_json body = {
       {"Image", image},
       {"Entrypoint", {"/dlrun-doctor-probe-does-not-exist"}},
       {"Labels", {{kManagedLabel, "true"}, {kJobLabel, "doctor-probe"}}},
       {"HostConfig",
-       {{"NetworkMode", "none"}, {"Init", true}, {"Ulimits", ulimits_json(ulimits)}}}};
+       {{"NetworkMode", "none"}, {"Init", init}, {"Ulimits", ulimits_json(ulimits)}}}};
   return body.dump();
 }
 

@@ -8,24 +8,33 @@ namespace {
 struct Consequence {
   std::string_view setting;
   std::string_view asked;    // what dlrun asks for
+  std::string_view instead;  // what the job gets from a daemon that refuses it
   std::string_view matters;  // what the daemon's own value means for training
   std::string_view fix;      // how to give the daemon what dlrun asks for
 };
 
 constexpr Consequence kConsequences[] = {
-    {"memlock", "unlimited locked memory",
+    {"memlock", "unlimited locked memory", "the daemon's own limit",
      "NCCL over InfiniBand/RDMA and pinned-memory data loading may fail or slow down",
      "LimitMEMLOCK=infinity in its systemd unit, or dockerd --default-ulimit memlock=-1:-1"},
-    {"stack", "a 64 MB stack",
+    {"stack", "a 64 MB stack", "the daemon's own limit",
      "deeply recursive code (some compilers and graph tracers) may overflow the stack",
      "LimitSTACK=infinity in its systemd unit, or dockerd --default-ulimit "
      "stack=67108864:67108864"},
+    {"init", "an init process", "no init process",
+     "SIGTERM reaches only your program as PID 1, and exited worker processes are not reaped",
+     "its docker-init (tini) installed, or \"init-path\" in its daemon.json"},
 };
 
 }  // namespace
 
 std::optional<ContainerPlan> give_way(const ContainerPlan& plan, std::string_view setting) {
   ContainerPlan relaxed = plan;
+  if (setting == "init") {
+    if (!plan.init) return std::nullopt;
+    relaxed.init = false;
+    return relaxed;
+  }
   const auto removed = std::erase_if(relaxed.ulimits, [&](const PlannedUlimit& limit) {
     return limit.name == setting && limit.chosen_by == ChosenBy::dlrun;
   });
@@ -45,8 +54,8 @@ std::string gave_way_warning(std::string_view setting, std::string_view daemon,
   }
   return "the Docker daemon at " + std::string(daemon) + " may not grant " +
          std::string(known->asked) + " (" + std::string(setting) + when + ")" +
-         ", so the job runs with the daemon's own limit: " + std::string(known->matters) +
-         "; to fix the daemon, set " + std::string(known->fix);
+         ", so the job runs with " + std::string(known->instead) + ": " +
+         std::string(known->matters) + "; to fix the daemon, set " + std::string(known->fix);
 }
 
 }  // namespace dlrun::run

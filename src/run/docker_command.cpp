@@ -47,7 +47,7 @@ std::string docker_run_command(const ContainerPlan& plan) {
   };
   for (const auto& [key, value] : plan.labels) flag("--label", key + "=" + value);
   if (const auto gpus = gpus_flag(plan.gpus); !gpus.empty()) flag("--gpus", gpus);
-  args.push_back("--init");
+  if (plan.init) args.push_back("--init");
   flag("--ipc", "private");
   flag("--shm-size", jobspec::format_size(plan.resources.shm_bytes));
   for (const auto& limit : plan.ulimits) {

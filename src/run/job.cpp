@@ -155,7 +155,7 @@ class Stopper {
 Error in_job_terms(Error error) {
   if (error.kind == ErrorKind::no_gpu_driver) {
     error.message = "the job asks for GPUs, but " + error.message;
-  } else if (error.kind == ErrorKind::limit_refused && error.subject == "memlock") {
+  } else if (error.kind == ErrorKind::setting_refused && error.subject == "memlock") {
     error.hint =
         "set \"resources\": {\"memlock\": \"8m\"} in the spec (at most `ulimit -Hl` of "
         "the daemon), or " +

@@ -211,7 +211,7 @@ Result<int> train(const TrainRequest& request, const Surroundings& surroundings)
   // A default of dlrun's that the daemon refuses gives way to the daemon's own value: one more
   // create, once; the daemon is remembered so that later runs ask for its value at once.
   std::optional<ContainerPlan> relaxed;
-  while (!status && status.error().kind == ErrorKind::limit_refused) {
+  while (!status && status.error().kind == ErrorKind::setting_refused) {
     const std::string setting = status.error().subject;
     relaxed = give_way(relaxed ? *relaxed : planned_container, setting);
     if (!relaxed) break;  // the user's own value: refused, with the fix

@@ -16,7 +16,8 @@ enum class ErrorKind {
   image_not_found,
   gpu_unavailable,  // the NVIDIA hook failed, or the driver cannot run the image
   no_gpu_driver,    // the daemon has no NVIDIA device driver (no Container Toolkit)
-  limit_refused,    // the daemon may not set a resource limit (memlock without CAP_SYS_RESOURCE)
+  setting_refused,  // the daemon refused a container setting: a ulimit (memlock without
+                    // CAP_SYS_RESOURCE), the init process (no docker-init)
   mount,            // a mount source that cannot or must not be used
   io,               // local files (outputs dir, spec file)
   interrupted,      // SIGINT before the job started (during a pull, say)
@@ -30,7 +31,7 @@ struct Error {
   ErrorKind kind = ErrorKind::internal;
   std::string message;
   std::string hint;
-  // Which setting was refused, where the kind says one was ("memlock" for limit_refused).
+  // Which setting was refused, where the kind says one was ("memlock" for setting_refused).
   std::string subject = {};
 };
 

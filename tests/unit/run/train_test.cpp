@@ -222,6 +222,29 @@ TEST_CASE("a default the daemon refuses gives way to the daemon's own, once, and
   CHECK_FALSE(asks_for(bodies[0], "memlock"));
 }
 
+TEST_CASE("a daemon without docker-init runs the job without an init process, and says so",
+          "[run][train][defaults]") {
+  TrainHarness harness;
+  auto& daemon = *harness.daemon;
+  daemon.expect("GET /v1.41/images/docker.io/library/busybox:1.36/json", 200,
+                R"({"Config":{"Env":[]}})");
+  expect_job(
+      daemon, "first", 500,
+      R"({"message":"failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error mounting \"/usr/bin/docker-init\" to rootfs at \"/sbin/docker-init\": stat /usr/bin/docker-init: no such file or directory: unknown"})");
+  daemon.expect("DELETE /v1.41/containers/first?force=1&v=1", 404, "{}");
+  expect_job(daemon, "second", 204);
+
+  const auto status =
+      harness.train(R"({"version": 1, "image": "busybox:1.36", "command": ["train"]})");
+  REQUIRE(status.has_value());
+  CHECK(*status == 0);
+  const auto bodies = create_bodies(daemon);
+  REQUIRE(bodies.size() == 2);
+  CHECK(bodies[0]["HostConfig"]["Init"] == true);
+  CHECK(bodies[1]["HostConfig"]["Init"] == false);
+  CHECK(asks_for(bodies[1], "memlock"));  // only what was refused gives way
+}
+
 TEST_CASE("a value the user asked for is refused with the fix, never lowered",
           "[run][train][defaults]") {
   TrainHarness harness;
@@ -235,7 +258,7 @@ TEST_CASE("a value the user asked for is refused with the fix, never lowered",
       R"({"version": 1, "image": "busybox:1.36", "command": ["train"],
           "resources": {"memlock": "unlimited"}})");
   REQUIRE_FALSE(status.has_value());
-  CHECK(status.error().kind == ErrorKind::limit_refused);
+  CHECK(status.error().kind == ErrorKind::setting_refused);
   CHECK(status.error().message.starts_with(
       "the Docker daemon may not raise the container's locked-memory limit (memlock)"));
   CHECK(status.error().hint ==

@@ -23,9 +23,10 @@ std::string create_request_body(const ContainerPlan& plan, Secrets secrets, int 
 // the daemon's GPU path (device driver, NVIDIA's hook) without running anything.
 std::string gpu_probe_request_body(std::string_view image);
 
-// A container that asks for `ulimits` and an init process, and runs nothing: starting it shows
-// whether the daemon grants them (it sets limits before it looks for the program).
+// A container that asks for `ulimits` (and an init process, with `init`) and runs nothing:
+// starting it shows whether the daemon grants them (it sets both up before it looks for the
+// program).
 std::string limits_probe_request_body(std::string_view image,
-                                      const std::vector<PlannedUlimit>& ulimits);
+                                      const std::vector<PlannedUlimit>& ulimits, bool init);
 
 }  // namespace dlrun::run

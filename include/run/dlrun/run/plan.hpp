@@ -79,6 +79,9 @@ struct ContainerPlan {
   std::map<std::string, std::string> labels;
   jobspec::Resources resources;
   std::vector<PlannedUlimit> ulimits;  // absent from the list: the daemon's own
+  // tini as PID 1, so SIGTERM reaches the training process and zombies are reaped. dlrun's
+  // choice: false only where the daemon has no init to give.
+  bool init = true;
   jobspec::GpuRequest gpus;
   jobspec::NetworkMode network = jobspec::NetworkMode::bridge;
   std::vector<std::string> cap_add;
