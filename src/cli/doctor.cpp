@@ -43,12 +43,13 @@ void add_doctor_command(CLI::App& app, const GlobalOptions& global, int& exit_st
 }
 
 Result<int> run_doctor(const DoctorOptions& options, const GlobalOptions& global) {
-  auto endpoint = engine::endpoint_from_environment(global.host, global.context);
+  const EnvLookup env = process_environment();
+  auto endpoint = engine::endpoint_from_environment(global.host, global.context, env);
   if (!endpoint) return std::unexpected(endpoint.error());
-  auto catalog = resolve::load_catalog(options.catalog);
+  auto catalog = resolve::load_catalog(options.catalog, env);
   if (!catalog) return std::unexpected(catalog.error());
-  const doctor::Report report = doctor::examine(
-      {.endpoint = *endpoint}, resolve::overrides_from_environment(options.host), *catalog);
+  const doctor::Report report =
+      doctor::examine({.endpoint = *endpoint, .env = env}, options.host, *catalog);
   if (options.output == "json") {
     nlohmann::ordered_json out = {{"ok", !report.failed()},
                                   {"checks", nlohmann::ordered_json::array()}};

@@ -7,6 +7,7 @@
 
 #include "dlrun/jobspec/parse.hpp"
 #include "dlrun/jobspec/user_config.hpp"
+#include "dlrun/run/docker_host.hpp"
 #include "dlrun/run/image_choice.hpp"
 #include "dlrun/run/train.hpp"
 
@@ -58,7 +59,8 @@ void add_resolve_command(CLI::App& app, const GlobalOptions& global, int& exit_s
 }
 
 Result<int> run_resolve(const ResolveOptions& options, const GlobalOptions& global) {
-  auto loaded = jobspec::load_job_spec(options.spec_file);
+  const EnvLookup env = process_environment();
+  auto loaded = jobspec::load_job_spec(options.spec_file, env);
   if (!loaded) return std::unexpected(loaded.error());
   const jobspec::JobSpec& job = loaded->spec;
   if (!job.image.empty() || !job.framework) {
@@ -71,15 +73,15 @@ Result<int> run_resolve(const ResolveOptions& options, const GlobalOptions& glob
     }
     return exit_code::ok;
   }
-  auto endpoint = engine::endpoint_from_environment(global.host, global.context);
+  auto endpoint = engine::endpoint_from_environment(global.host, global.context, env);
   if (!endpoint) return std::unexpected(endpoint.error());
-  const run::Surroundings surroundings{.endpoint = *endpoint};
+  const run::Surroundings surroundings{.endpoint = *endpoint, .env = env};
   auto user_config = jobspec::load_user_config(surroundings.env);
   if (!user_config) return std::unexpected(user_config.error());
   const engine::RegistryMirrors mirrors = run::registry_mirrors(*user_config, job);
-  auto catalog = resolve::load_catalog(options.catalog);
+  auto catalog = resolve::load_catalog(options.catalog, env);
   if (!catalog) return std::unexpected(catalog.error());
-  auto facts = run::docker_host_facts(*endpoint, options.host, *catalog);
+  auto facts = run::docker_host_facts(*endpoint, options.host, *catalog, env);
   if (!facts) return std::unexpected(facts.error());
 
   // The engine only ranks: without it, resolution still works, just without local images.

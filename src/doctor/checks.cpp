@@ -7,11 +7,11 @@
 
 #include "dlrun/engine/client.hpp"
 #include "dlrun/resolve/catalog.hpp"
-#include "dlrun/resolve/nvml.hpp"
 #include "dlrun/resolve/resolver.hpp"
 #include "dlrun/run/create_request.hpp"
 #include "dlrun/run/daemon_memory.hpp"
 #include "dlrun/run/defaults.hpp"
+#include "dlrun/run/docker_host.hpp"
 #include "dlrun/run/image_choice.hpp"
 #include "dlrun/run/orphans.hpp"
 #include "dlrun/run/pull_display.hpp"
@@ -178,14 +178,15 @@ std::vector<CheckResult> image_checks(const resolve::HostFacts& facts,
   return checks;
 }
 
-std::vector<CheckResult> host_checks(const engine::Endpoint& endpoint,
+std::vector<CheckResult> host_checks(const run::Surroundings& surroundings,
                                      const resolve::HostFactsOverrides& overrides,
                                      const resolve::Catalog& catalog,
                                      const std::set<std::string>& on_engine) {
+  const engine::Endpoint& endpoint = surroundings.endpoint;
   std::vector<CheckResult> checks;
   CheckResult driver{"host driver", CheckStatus::ok, "", ""};
   // The Docker host's, as train and resolve see it (here, or over ssh, or as told).
-  auto facts = run::docker_host_facts(endpoint, overrides, catalog);
+  auto facts = run::docker_host_facts(endpoint, overrides, catalog, surroundings.env);
   if (!facts) {
     driver.status = CheckStatus::fail;
     driver.detail = facts.error().message;
@@ -206,9 +207,8 @@ std::vector<CheckResult> host_checks(const engine::Endpoint& endpoint,
     return {driver};
   }
   if (!facts->driver) {
-    const auto nvml = resolve::read_nvml(resolve::nvml_library());
     driver.status = CheckStatus::warn;
-    driver.detail = "no NVIDIA driver found on this host (" + nvml.why_not + ")";
+    driver.detail = "no NVIDIA driver found on this host (" + facts->unknown_because + ")";
     driver.fix =
         "on a GPU host, install the NVIDIA driver (nvidia-smi must work); for a remote Docker "
         "host, "
@@ -304,7 +304,7 @@ Report examine(const run::Surroundings& surroundings, const resolve::HostFactsOv
       if (auto tags = client->local_image_tags()) on_engine = std::move(*tags);
     }
   }
-  for (auto& check : host_checks(endpoint, overrides, catalog, on_engine))
+  for (auto& check : host_checks(surroundings, overrides, catalog, on_engine))
     report.checks.push_back(std::move(check));
   return report;
 }

@@ -1,6 +1,5 @@
 #include "dlrun/engine/endpoint.hpp"
 
-#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -12,9 +11,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string env_or_empty(const char* name) {
-  const char* value = std::getenv(name);
-  return value == nullptr ? std::string() : std::string(value);
+std::string env_or_empty(const EnvLookup& env, const char* name) {
+  return env(name).value_or("");
 }
 
 // ca.pem, cert.pem and key.pem in `dir`; like the CLI, a file that is not there is left out.
@@ -38,17 +36,18 @@ Endpoint with_tls(Endpoint endpoint, TlsSettings tls) {
 }
 
 // DOCKER_TLS_VERIFY (any non-empty value, even "0") verifies; DOCKER_TLS alone encrypts only.
-Endpoint with_tls_from_environment(Endpoint endpoint) {
-  const bool verify = !env_or_empty("DOCKER_TLS_VERIFY").empty();
-  if (!verify && env_or_empty("DOCKER_TLS").empty()) return endpoint;
-  const std::string cert_path = env_or_empty("DOCKER_CERT_PATH");
+Endpoint with_tls_from_environment(Endpoint endpoint, const EnvLookup& env) {
+  const bool verify = !env_or_empty(env, "DOCKER_TLS_VERIFY").empty();
+  if (!verify && env_or_empty(env, "DOCKER_TLS").empty()) return endpoint;
+  const std::string cert_path = env_or_empty(env, "DOCKER_CERT_PATH");
   return with_tls(
       std::move(endpoint),
-      tls_files_in(cert_path.empty() ? docker_config_dir() : fs::path(cert_path), verify));
+      tls_files_in(cert_path.empty() ? docker_config_dir(env) : fs::path(cert_path), verify));
 }
 
-Result<Endpoint> from_context(const std::string& name, std::string_view chosen_by) {
-  const fs::path config = docker_config_dir();
+Result<Endpoint> from_context(const std::string& name, std::string_view chosen_by,
+                              const EnvLookup& env) {
+  const fs::path config = docker_config_dir(env);
   // The CLI files a context under the SHA-256 of its name.
   const std::string key = sha256_digest(name).substr(std::string_view("sha256:").size());
   const fs::path meta_file = config / "contexts" / "meta" / key / "meta.json";
@@ -83,9 +82,9 @@ Result<Endpoint> from_context(const std::string& name, std::string_view chosen_b
   return endpoint;
 }
 
-std::string current_context() {
+std::string current_context(const EnvLookup& env) {
   // A broken config.json is reported where its credentials are read; here it names no context.
-  auto config = read_docker_config(docker_config_dir());
+  auto config = read_docker_config(docker_config_dir(env));
   return config ? config->current_context : std::string();
 }
 
@@ -163,29 +162,30 @@ Result<Endpoint> parse_docker_host(std::string_view value) {
 }
 
 Result<Endpoint> endpoint_from_environment(std::string_view host_flag,
-                                           std::string_view context_flag) {
+                                           std::string_view context_flag, const EnvLookup& env) {
   if (!host_flag.empty() && !context_flag.empty()) {
     return fail(ErrorKind::usage, "--host and --context both name the Docker daemon",
                 "give one of them");
   }
-  const auto named_host = [](std::string_view value) -> Result<Endpoint> {
+  const auto named_host = [&env](std::string_view value) -> Result<Endpoint> {
     auto endpoint = parse_docker_host(value);
     if (!endpoint) return endpoint;
-    return with_tls_from_environment(std::move(*endpoint));
+    return with_tls_from_environment(std::move(*endpoint), env);
   };
   // "default" is the context of DOCKER_HOST and the default socket, whoever names it.
   const auto context = [&](const std::string& name, std::string_view chosen_by) {
-    if (name != "default") return from_context(name, chosen_by);
-    const std::string host = env_or_empty("DOCKER_HOST");
+    if (name != "default") return from_context(name, chosen_by, env);
+    const std::string host = env_or_empty(env, "DOCKER_HOST");
     return named_host(host.empty() ? std::string(kDefaultDockerHost) : host);
   };
   if (!context_flag.empty()) return context(std::string(context_flag), "--context");
   if (!host_flag.empty()) return named_host(host_flag);
-  if (const std::string host = env_or_empty("DOCKER_HOST"); !host.empty()) return named_host(host);
-  if (const std::string name = env_or_empty("DOCKER_CONTEXT"); !name.empty())
+  if (const std::string host = env_or_empty(env, "DOCKER_HOST"); !host.empty())
+    return named_host(host);
+  if (const std::string name = env_or_empty(env, "DOCKER_CONTEXT"); !name.empty())
     return context(name, "DOCKER_CONTEXT");
-  if (const std::string name = current_context(); !name.empty())
-    return context(name, "currentContext in " + (docker_config_dir() / "config.json").string());
+  if (const std::string name = current_context(env); !name.empty())
+    return context(name, "currentContext in " + (docker_config_dir(env) / "config.json").string());
   return named_host(kDefaultDockerHost);
 }
 

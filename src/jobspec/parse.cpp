@@ -72,7 +72,8 @@ bool is_absolute_container_path(std::string_view path) {
 
 class SpecReader {
  public:
-  SpecReader(const std::filesystem::path& base_dir) : base_dir_(base_dir) {}
+  SpecReader(const std::filesystem::path& base_dir, const EnvLookup& env)
+      : base_dir_(base_dir), env_(env) {}
 
   void problem(std::string path, std::string message, std::string hint = {}) {
     problems_.push_back({std::move(path), std::move(message), std::move(hint)});
@@ -136,8 +137,8 @@ class SpecReader {
   std::filesystem::path host_path(std::string_view written) const {
     std::filesystem::path path{std::string(written)};
     if (written == "~" || written.starts_with("~/")) {
-      const char* home = std::getenv("HOME");
-      path = std::filesystem::path(home ? home : "/") /
+      const auto home = env_("HOME");
+      path = std::filesystem::path(home.value_or("/")) /
              std::string(written.substr(written.size() > 1 ? 2 : 1));
     } else if (path.is_relative()) {
       path = base_dir_ / path;
@@ -147,6 +148,7 @@ class SpecReader {
 
  private:
   std::filesystem::path base_dir_;
+  const EnvLookup& env_;
   SpecProblems problems_;
 };
 
@@ -752,8 +754,9 @@ std::expected<GpuRequest, std::string> parse_gpu_flag(std::string_view text) {
 
 std::expected<JobSpec, SpecProblems> parse_job_spec(std::string_view text,
                                                     const std::filesystem::path& base_dir,
-                                                    std::string_view default_name) {
-  SpecReader reader(base_dir);
+                                                    std::string_view default_name,
+                                                    const EnvLookup& env) {
+  SpecReader reader(base_dir, env);
   DuplicateKeyDetector duplicates;
   json document;
   try {
@@ -858,7 +861,7 @@ std::expected<JobSpec, SpecProblems> parse_job_spec(std::string_view text,
   return spec;
 }
 
-Result<LoadedSpec> load_job_spec(const std::filesystem::path& file) {
+Result<LoadedSpec> load_job_spec(const std::filesystem::path& file, const EnvLookup& env) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     std::error_code ec;
@@ -874,7 +877,7 @@ Result<LoadedSpec> load_job_spec(const std::filesystem::path& file) {
   const auto absolute = std::filesystem::absolute(file).lexically_normal();
   std::string default_name = file.stem().string();
   if (!is_valid_job_name(default_name)) default_name = "job";
-  auto spec = parse_job_spec(text.str(), absolute.parent_path(), default_name);
+  auto spec = parse_job_spec(text.str(), absolute.parent_path(), default_name, env);
   if (!spec) return std::unexpected(to_error(spec.error(), file.string()));
   return LoadedSpec{std::move(*spec), sha256_digest(text.str())};
 }

@@ -288,9 +288,9 @@ Catalog merge_catalogs(Catalog base, const Catalog& extra) {
   return base;
 }
 
-Result<Catalog> load_catalog(const std::optional<std::string>& flag) {
+Result<Catalog> load_catalog(const std::optional<std::string>& flag, const EnvLookup& env) {
   const auto file = flag ? std::optional(UserFile{*flag, true})
-                         : find_user_file("catalog.json", "DLRUN_CATALOG", process_environment());
+                         : find_user_file("catalog.json", "DLRUN_CATALOG", env);
   if (!file) return builtin_catalog();
   const auto& path = file->path;
   const bool must_exist = file->named_explicitly;

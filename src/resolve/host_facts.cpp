@@ -1,6 +1,5 @@
 #include "dlrun/resolve/host_facts.hpp"
 
-#include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -10,9 +9,9 @@
 
 namespace dlrun::resolve {
 
-std::string nvml_library() {
-  const char* chosen = std::getenv("DLRUN_NVML_LIBRARY");
-  return chosen != nullptr && *chosen ? chosen : kNvmlLibrary;
+std::string nvml_library(const EnvLookup& env) {
+  auto chosen = env("DLRUN_NVML_LIBRARY");
+  return chosen && !chosen->empty() ? *chosen : std::string(kNvmlLibrary);
 }
 
 std::optional<Version> parse_gpu_arch(std::string_view text) {
@@ -40,15 +39,15 @@ std::optional<Version> parse_proc_driver_version(std::string_view text) {
       std::string_view(&*match[1].first, static_cast<std::size_t>(match[1].length())));
 }
 
-HostFactsOverrides overrides_from_environment(HostFactsOverrides flags) {
+HostFactsOverrides overrides_from_environment(HostFactsOverrides flags, const EnvLookup& env) {
   if (!flags.driver_version) {
-    if (const char* driver = std::getenv("DLRUN_DRIVER_VERSION"); driver != nullptr && *driver) {
+    if (auto driver = env("DLRUN_DRIVER_VERSION"); driver && !driver->empty()) {
       flags.driver_version = driver;
     }
   }
   if (flags.gpu_archs.empty()) {
-    if (const char* archs = std::getenv("DLRUN_GPU_ARCH"); archs != nullptr && *archs) {
-      std::stringstream list(archs);
+    if (auto archs = env("DLRUN_GPU_ARCH"); archs && !archs->empty()) {
+      std::stringstream list(*archs);
       std::string arch;
       while (std::getline(list, arch, ',')) {
         if (!arch.empty()) flags.gpu_archs.push_back(arch);
@@ -87,7 +86,8 @@ std::optional<HostFacts> parse_nvidia_smi_csv(std::string_view text) {
 }
 
 Result<HostFacts> read_host_facts(const HostFactsOverrides& overrides, const Catalog& catalog,
-                                  const std::filesystem::path& proc_root) {
+                                  const std::filesystem::path& proc_root,
+                                  const std::string& nvml_path) {
   HostFacts facts;
   if (overrides.driver_version) {
     facts.driver = Version::parse(*overrides.driver_version);
@@ -97,7 +97,7 @@ Result<HostFacts> read_host_facts(const HostFactsOverrides& overrides, const Cat
                   "write it as nvidia-smi shows it, e.g. 550.54.14");
     }
     facts.origin = "--driver-version";
-  } else if (auto nvml = read_nvml(nvml_library()); nvml.facts) {
+  } else if (auto nvml = read_nvml(nvml_path); nvml.facts) {
     facts = std::move(*nvml.facts);
   } else {
     std::ifstream in(proc_root / "driver/nvidia/version");
@@ -107,6 +107,7 @@ Result<HostFacts> read_host_facts(const HostFactsOverrides& overrides, const Cat
       facts.driver = parse_proc_driver_version(text.str());
       if (facts.driver) facts.origin = (proc_root / "driver/nvidia/version").string();
     }
+    if (!facts.driver) facts.unknown_because = nvml.why_not;
   }
   if (facts.driver && !facts.cuda_driver)
     facts.cuda_driver = catalog.cuda_for_driver(*facts.driver);

@@ -10,6 +10,7 @@
 #include "dlrun/run/create_request.hpp"
 #include "dlrun/run/daemon_memory.hpp"
 #include "dlrun/run/defaults.hpp"
+#include "dlrun/run/docker_host.hpp"
 #include "dlrun/run/gpu_preflight.hpp"
 #include "dlrun/run/image_choice.hpp"
 #include "dlrun/run/image_supply.hpp"
@@ -25,8 +26,8 @@ struct Job {
   std::string digest;
 };
 
-Result<Job> load_job(const TrainRequest& request) {
-  auto loaded = jobspec::load_job_spec(request.spec_file);
+Result<Job> load_job(const TrainRequest& request, const EnvLookup& env) {
+  auto loaded = jobspec::load_job_spec(request.spec_file, env);
   if (!loaded) return std::unexpected(loaded.error());
   if (auto applied = jobspec::apply_overrides(loaded->spec, request.overrides); !applied) {
     return std::unexpected(applied.error());
@@ -85,7 +86,7 @@ struct PreparedJob {
 };
 
 Result<PreparedJob> prepare_job(const TrainRequest& request, const Surroundings& surroundings) {
-  auto job = load_job(request);
+  auto job = load_job(request, surroundings.env);
   if (!job) return std::unexpected(job.error());
   const jobspec::JobSpec& spec = job->spec;
 
@@ -96,11 +97,12 @@ Result<PreparedJob> prepare_job(const TrainRequest& request, const Surroundings&
   if (auto checked = check_bind_sources(spec, request.unsafe_mounts, daemon); !checked) {
     return std::unexpected(checked.error());
   }
-  auto catalog = resolve::load_catalog(request.catalog);
+  auto catalog = resolve::load_catalog(request.catalog, surroundings.env);
   if (!catalog) return std::unexpected(catalog.error());
   const bool needs_facts =
       spec.image.empty() || !std::holds_alternative<jobspec::GpuNone>(spec.gpus);
-  auto facts = needs_facts ? docker_host_facts(surroundings.endpoint, request.host, *catalog)
+  auto facts = needs_facts ? docker_host_facts(surroundings.endpoint, request.host, *catalog,
+                                               surroundings.env)
                            : Result<resolve::HostFacts>(resolve::HostFacts{});
   if (!facts) return std::unexpected(facts.error());
   auto user_config = jobspec::load_user_config(surroundings.env);

@@ -9,11 +9,11 @@
 
 #include "dlrun/engine/ssh_tunnel.hpp"
 #include "dlrun/sha256.hpp"
+#include "fake_env.hpp"
 
 namespace dlrun::engine {
 
 TEST_CASE("DOCKER_HOST forms", "[engine][endpoint]") {
-  unsetenv("DOCKER_TLS_VERIFY");
   auto unix_socket = parse_docker_host("unix:///run/user/1000/docker.sock");
   REQUIRE(unix_socket);
   CHECK(unix_socket->kind == EndpointKind::unix_socket);
@@ -42,11 +42,12 @@ TEST_CASE("DOCKER_HOST forms", "[engine][endpoint]") {
 }
 
 TEST_CASE("the host flag beats DOCKER_HOST beats the default", "[engine][endpoint]") {
-  setenv("DOCKER_HOST", "unix:///from/env.sock", 1);
-  CHECK(endpoint_from_environment("unix:///from/flag.sock")->socket_path == "/from/flag.sock");
-  CHECK(endpoint_from_environment("")->socket_path == "/from/env.sock");
-  unsetenv("DOCKER_HOST");
-  CHECK(endpoint_from_environment("")->socket_path == "/var/run/docker.sock");
+  testing::FakeEnv env{{{"DOCKER_HOST", "unix:///from/env.sock"}, {"HOME", "/nonexistent"}}};
+  CHECK(endpoint_from_environment("unix:///from/flag.sock", "", env.lookup())->socket_path ==
+        "/from/flag.sock");
+  CHECK(endpoint_from_environment("", "", env.lookup())->socket_path == "/from/env.sock");
+  env.vars.erase("DOCKER_HOST");
+  CHECK(endpoint_from_environment("", "", env.lookup())->socket_path == "/var/run/docker.sock");
 }
 
 }  // namespace dlrun::engine
@@ -59,17 +60,9 @@ namespace fs = std::filesystem;
 // A scratch docker CLI configuration directory, and the environment pointed at it.
 struct DockerConfig {
   fs::path dir = fs::temp_directory_path() / ("dlrun-docker-config-" + std::to_string(getpid()));
-  DockerConfig() {
-    fs::create_directories(dir);
-    setenv("DOCKER_CONFIG", dir.c_str(), 1);
-    for (const char* name :
-         {"DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_TLS", "DOCKER_CERT_PATH"})
-      unsetenv(name);
-  }
-  ~DockerConfig() {
-    unsetenv("DOCKER_CONFIG");
-    fs::remove_all(dir);
-  }
+  testing::FakeEnv env{{{"DOCKER_CONFIG", dir.string()}}};
+  DockerConfig() { fs::create_directories(dir); }
+  ~DockerConfig() { fs::remove_all(dir); }
   // sha256("remote") is the directory the docker CLI files a context named "remote" under.
   void context(const std::string& name, const std::string& key, const std::string& host,
                bool skip_verify, bool tls_files) const {
@@ -97,8 +90,8 @@ TEST_CASE("TLS to a daemon on TCP, as DOCKER_TLS_VERIFY and DOCKER_CERT_PATH ask
           "[engine][endpoint]") {
   DockerConfig config;
   for (const char* file : {"ca.pem", "cert.pem"}) std::ofstream(config.dir / file) << "pem";
-  setenv("DOCKER_TLS_VERIFY", "0", 1);  // any non-empty value verifies, as in the CLI
-  auto tls = endpoint_from_environment("tcp://gpu-box:2376");
+  config.env.vars["DOCKER_TLS_VERIFY"] = "0";  // any non-empty value verifies, as in the CLI
+  auto tls = endpoint_from_environment("tcp://gpu-box:2376", "", config.env.lookup());
   REQUIRE(tls);
   CHECK(tls->base_url == "https://gpu-box:2376");
   REQUIRE(tls->tls);
@@ -107,17 +100,18 @@ TEST_CASE("TLS to a daemon on TCP, as DOCKER_TLS_VERIFY and DOCKER_CERT_PATH ask
   CHECK(tls->tls->cert_file == (config.dir / "cert.pem").string());
   CHECK(tls->tls->key_file.empty());  // not there: left out
   // Over the Unix socket there is no TLS.
-  CHECK_FALSE(endpoint_from_environment("unix:///var/run/docker.sock")->tls);
+  CHECK_FALSE(
+      endpoint_from_environment("unix:///var/run/docker.sock", "", config.env.lookup())->tls);
 
-  unsetenv("DOCKER_TLS_VERIFY");
-  setenv("DOCKER_TLS", "1", 1);
-  setenv("DOCKER_CERT_PATH", "/certs", 1);
-  auto unverified = endpoint_from_environment("tcp://gpu-box:2376");
+  config.env.vars.erase("DOCKER_TLS_VERIFY");
+  config.env.vars["DOCKER_TLS"] = "1";
+  config.env.vars["DOCKER_CERT_PATH"] = "/certs";
+  auto unverified = endpoint_from_environment("tcp://gpu-box:2376", "", config.env.lookup());
   CHECK_FALSE(unverified->tls->verify);
   CHECK(unverified->tls->ca_file.empty());
-  unsetenv("DOCKER_TLS");
-  unsetenv("DOCKER_CERT_PATH");
-  CHECK_FALSE(endpoint_from_environment("tcp://gpu-box:2375")->tls);
+  config.env.vars.erase("DOCKER_TLS");
+  config.env.vars.erase("DOCKER_CERT_PATH");
+  CHECK_FALSE(endpoint_from_environment("tcp://gpu-box:2375", "", config.env.lookup())->tls);
 }
 
 TEST_CASE("contexts, as the docker CLI chooses and files them", "[engine][endpoint]") {
@@ -126,7 +120,7 @@ TEST_CASE("contexts, as the docker CLI chooses and files them", "[engine][endpoi
   config.current("remote");
 
   // The current context, with its TLS files.
-  auto current = endpoint_from_environment("");
+  auto current = endpoint_from_environment("", "", config.env.lookup());
   REQUIRE(current);
   CHECK(current->base_url == "https://10.0.0.5:2376");
   CHECK(current->display == "tcp://10.0.0.5:2376 (Docker context remote)");
@@ -135,32 +129,35 @@ TEST_CASE("contexts, as the docker CLI chooses and files them", "[engine][endpoi
         (config.dir / "contexts/tls" / kRemoteKey / "docker/cert.pem").string());
 
   // DOCKER_HOST beats DOCKER_CONTEXT, which beats the current context; flags beat both.
-  setenv("DOCKER_CONTEXT", "default", 1);
-  CHECK(endpoint_from_environment("")->socket_path == "/var/run/docker.sock");
-  setenv("DOCKER_HOST", "unix:///env.sock", 1);
-  setenv("DOCKER_CONTEXT", "remote", 1);
-  CHECK(endpoint_from_environment("")->socket_path == "/env.sock");
-  CHECK(endpoint_from_environment("", "remote")->base_url == "https://10.0.0.5:2376");
-  CHECK(endpoint_from_environment("", "default")->socket_path == "/env.sock");
-  unsetenv("DOCKER_HOST");
-  CHECK(endpoint_from_environment("")->base_url == "https://10.0.0.5:2376");
-  auto both = endpoint_from_environment("unix:///x.sock", "remote");
+  config.env.vars["DOCKER_CONTEXT"] = "default";
+  CHECK(endpoint_from_environment("", "", config.env.lookup())->socket_path ==
+        "/var/run/docker.sock");
+  config.env.vars["DOCKER_HOST"] = "unix:///env.sock";
+  config.env.vars["DOCKER_CONTEXT"] = "remote";
+  CHECK(endpoint_from_environment("", "", config.env.lookup())->socket_path == "/env.sock");
+  CHECK(endpoint_from_environment("", "remote", config.env.lookup())->base_url ==
+        "https://10.0.0.5:2376");
+  CHECK(endpoint_from_environment("", "default", config.env.lookup())->socket_path == "/env.sock");
+  config.env.vars.erase("DOCKER_HOST");
+  CHECK(endpoint_from_environment("", "", config.env.lookup())->base_url ==
+        "https://10.0.0.5:2376");
+  auto both = endpoint_from_environment("unix:///x.sock", "remote", config.env.lookup());
   REQUIRE_FALSE(both);
   CHECK(both.error().message == "--host and --context both name the Docker daemon");
 
   // SkipTLSVerify without TLS files: encrypted, not verified.
   const std::string insecure_key = sha256_digest("insecure").substr(7);
   config.context("insecure", insecure_key, "tcp://10.0.0.6:2376", true, false);
-  auto insecure = endpoint_from_environment("", "insecure");
+  auto insecure = endpoint_from_environment("", "insecure", config.env.lookup());
   REQUIRE(insecure->tls);
   CHECK_FALSE(insecure->tls->verify);
 
-  auto missing = endpoint_from_environment("", "nowhere");
+  auto missing = endpoint_from_environment("", "nowhere", config.env.lookup());
   REQUIRE_FALSE(missing);
   CHECK(missing.error().message.starts_with(
       "Docker context \"nowhere\" (--context) does not exist: no "));
   CHECK(missing.error().hint.starts_with("`docker context ls` lists the contexts"));
-  unsetenv("DOCKER_CONTEXT");
+  config.env.vars.erase("DOCKER_CONTEXT");
 }
 
 }  // namespace dlrun::engine

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dlrun/base64.hpp"
+#include "fake_env.hpp"
 
 namespace dlrun::engine {
 namespace {
@@ -167,10 +168,10 @@ TEST_CASE("a credential helper can be interrupted: it does not inherit dlrun's b
   for (int signo : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&blocked, signo);
   sigset_t before;
   pthread_sigmask(SIG_BLOCK, &blocked, &before);
-  const std::string old_path = std::getenv("PATH");
-  setenv("PATH", path.c_str(), 1);
-  auto output = docker_config_from_environment(env).run_helper("sigmask", "registry.example");
-  setenv("PATH", old_path.c_str(), 1);
+  auto output = [&] {
+    const testing::ScopedEnv on_path("PATH", path);  // where posix_spawnp looks
+    return docker_config_from_environment(env).run_helper("sigmask", "registry.example");
+  }();
   pthread_sigmask(SIG_SETMASK, &before, nullptr);
   std::filesystem::remove_all(bin);
 

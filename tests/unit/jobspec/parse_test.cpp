@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "dlrun/jobspec/units.hpp"
+#include "fake_env.hpp"
 
 namespace dlrun::jobspec {
 namespace {
@@ -383,9 +384,11 @@ TEST_CASE("gpus forms", "[spec]") {
 }
 
 TEST_CASE("home-relative mount sources expand $HOME", "[spec]") {
-  setenv("HOME", "/home/alice", 1);
-  const JobSpec spec = parse_ok(with(R"("mounts": [{"source": "~/data", "target": "/d"}])"));
-  CHECK(spec.mounts[0].source == "/home/alice/data");
+  const testing::FakeEnv env{{{"HOME", "/home/alice"}}};
+  const auto spec = parse_job_spec(with(R"("mounts": [{"source": "~/data", "target": "/d"}])"),
+                                   "/p", "t", env.lookup());
+  REQUIRE(spec.has_value());
+  CHECK(spec->mounts[0].source == "/home/alice/data");
 }
 
 }  // namespace dlrun::jobspec

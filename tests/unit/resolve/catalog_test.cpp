@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "fake_env.hpp"
+
 namespace dlrun::resolve {
 
 TEST_CASE("every catalog row is well formed, sourced and unique", "[resolve][catalog]") {
@@ -201,14 +203,16 @@ TEST_CASE("a user catalog adds in-house images and replaces rows by reference",
 }
 
 TEST_CASE("user catalogs: a named file must exist and be right", "[resolve][catalog]") {
-  CHECK(load_catalog(std::string("/nonexistent/catalog.json")).error().message ==
+  const testing::FakeEnv env{{{"XDG_CONFIG_HOME", "/nonexistent"}}};
+  CHECK(load_catalog(std::string("/nonexistent/catalog.json"), env.lookup()).error().message ==
         "cannot read the catalog /nonexistent/catalog.json");
-  setenv("XDG_CONFIG_HOME", "/nonexistent", 1);
-  unsetenv("DLRUN_CATALOG");
-  auto builtin_only = load_catalog(std::nullopt);  // no config file: the built-in catalog
+  // No config file: the built-in catalog.
+  auto builtin_only = load_catalog(std::nullopt, env.lookup());
   REQUIRE(builtin_only);
   CHECK(builtin_only->images.size() == builtin_catalog().images.size());
-  unsetenv("XDG_CONFIG_HOME");
+  const testing::FakeEnv named{{{"DLRUN_CATALOG", "/nonexistent/named.json"}}};
+  CHECK(load_catalog(std::nullopt, named.lookup()).error().message ==
+        "cannot read the catalog /nonexistent/named.json");
   CHECK(
       parse_catalog(
           R"({"images": [{"framework": "pytorch", "version": "2", "cuda": "12.1", "variant": "slim",

@@ -4,11 +4,11 @@
 #include <cstdlib>
 
 #include "dlrun/resolve/host_facts.hpp"
+#include "fake_env.hpp"
 
 namespace dlrun::resolve {
 
 TEST_CASE("NVML through dlopen: driver, CUDA version and every GPU", "[resolve][nvml]") {
-  unsetenv("FAKE_NVML_DRIVER_NOT_LOADED");
   const auto reading = read_nvml(DLRUN_FAKE_NVML);
   REQUIRE(reading.facts.has_value());
   const HostFacts& facts = *reading.facts;
@@ -31,16 +31,16 @@ TEST_CASE("no NVML, or no driver behind it, is no facts and a reason", "[resolve
   CHECK(missing.why_not ==
         "/nonexistent/libnvidia-ml.so.1 not found (no NVIDIA driver on this host)");
 
-  setenv("FAKE_NVML_DRIVER_NOT_LOADED", "1", 1);
-  const auto not_loaded = read_nvml(DLRUN_FAKE_NVML);
-  unsetenv("FAKE_NVML_DRIVER_NOT_LOADED");
+  const auto not_loaded = [] {
+    const testing::ScopedEnv switch_off("FAKE_NVML_DRIVER_NOT_LOADED", "1");  // the fake's switch
+    return read_nvml(DLRUN_FAKE_NVML);
+  }();
   CHECK_FALSE(not_loaded.facts.has_value());
   CHECK(not_loaded.why_not == "NVML: the NVIDIA kernel driver is not loaded");
 }
 
 TEST_CASE("host facts prefer NVML, and flags beat both", "[resolve][nvml]") {
-  setenv("DLRUN_NVML_LIBRARY", DLRUN_FAKE_NVML, 1);
-  auto seen = read_host_facts({}, builtin_catalog(), "/nonexistent");
+  auto seen = read_host_facts({}, builtin_catalog(), "/nonexistent", DLRUN_FAKE_NVML);
   REQUIRE(seen);
   CHECK(seen->origin == "NVML");
   CHECK(seen->gpus.size() == 2);
@@ -52,7 +52,9 @@ TEST_CASE("host facts prefer NVML, and flags beat both", "[resolve][nvml]") {
   CHECK(told->cuda_driver->to_string() == "12.2");
   REQUIRE(told->gpus.size() == 1);
   CHECK(told->gpus[0].compute_capability->to_string() == "8.0");
-  unsetenv("DLRUN_NVML_LIBRARY");
+  CHECK(nvml_library(testing::FakeEnv{{{"DLRUN_NVML_LIBRARY", "/x/libfake.so"}}}.lookup()) ==
+        "/x/libfake.so");
+  CHECK(nvml_library(testing::FakeEnv{}.lookup()) == "libnvidia-ml.so.1");
 }
 
 TEST_CASE("NVML brand names as requirements spell them", "[resolve][nvml]") {

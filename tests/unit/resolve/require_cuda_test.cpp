@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "fake_env.hpp"
+
 namespace dlrun::resolve {
 namespace {
 
@@ -103,11 +105,13 @@ TEST_CASE("host facts from /proc and from overrides", "[resolve][host]") {
   CHECK(read_host_facts({.driver_version = "five"}, builtin_catalog()).error().message ==
         "--driver-version \"five\" is not a driver version");
 
-  setenv("DLRUN_NVML_LIBRARY", "/nonexistent/libnvidia-ml.so.1", 1);  // whatever this machine has
-  auto none = read_host_facts({}, builtin_catalog(), "/nonexistent");
-  unsetenv("DLRUN_NVML_LIBRARY");
+  // Whatever this machine has: no NVML and no /proc driver file is no driver, and why.
+  auto none =
+      read_host_facts({}, builtin_catalog(), "/nonexistent", "/nonexistent/libnvidia-ml.so.1");
   REQUIRE(none);
   CHECK_FALSE(none->driver.has_value());
+  CHECK(none->unknown_because ==
+        "/nonexistent/libnvidia-ml.so.1 not found (no NVIDIA driver on this host)");
 }
 
 }  // namespace dlrun::resolve

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "dlrun/error.hpp"
+#include "dlrun/user_files.hpp"
 
 namespace dlrun::engine {
 
@@ -54,6 +55,7 @@ Result<Endpoint> parse_docker_host(std::string_view value);
 // named by host get TLS from DOCKER_TLS_VERIFY / DOCKER_TLS / DOCKER_CERT_PATH; a context's
 // come from the context's own TLS files.
 Result<Endpoint> endpoint_from_environment(std::string_view host_flag,
-                                           std::string_view context_flag = {});
+                                           std::string_view context_flag = {},
+                                           const EnvLookup& env = process_environment());
 
 }  // namespace dlrun::engine

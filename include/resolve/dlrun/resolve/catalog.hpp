@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "dlrun/error.hpp"
+#include "dlrun/user_files.hpp"
 #include "dlrun/version_number.hpp"
 
 // What dlrun knows about CUDA, drivers and images: data/catalog.json, embedded at build time.
@@ -99,6 +100,6 @@ Catalog merge_catalogs(Catalog base, const Catalog& extra);
 
 // The built-in catalog extended by the user's: `flag` (--catalog), else $DLRUN_CATALOG, else
 // $XDG_CONFIG_HOME/dlrun/catalog.json (~/.config/dlrun/catalog.json) when it exists.
-Result<Catalog> load_catalog(const std::optional<std::string>& flag);
+Result<Catalog> load_catalog(const std::optional<std::string>& flag, const EnvLookup& env);
 
 }  // namespace dlrun::resolve

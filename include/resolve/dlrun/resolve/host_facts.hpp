@@ -9,6 +9,7 @@
 
 #include "dlrun/error.hpp"
 #include "dlrun/resolve/catalog.hpp"
+#include "dlrun/user_files.hpp"
 #include "dlrun/version_number.hpp"
 
 namespace dlrun::resolve {
@@ -28,6 +29,9 @@ struct HostFacts {
   std::optional<Version> cuda_driver;  // 12.4: the newest CUDA the driver supports
   std::vector<GpuFacts> gpus;
   std::string origin;  // "/proc/driver/nvidia/version", "--driver-version", …
+  // Why no driver was found, when none was: NVML's reason ("driver not loaded"), or that the
+  // Docker host is remote and nothing was told.
+  std::string unknown_because;
 };
 
 // "sm_90" → 9.0, "sm_120" → 12.0, "8.6" → 8.6.
@@ -50,15 +54,19 @@ struct HostFactsOverrides {
   std::vector<std::string> gpu_archs;  // --gpu-arch (repeatable), $DLRUN_GPU_ARCH (comma-separated)
 };
 
-HostFactsOverrides overrides_from_environment(HostFactsOverrides flags);
+// The flags, else $DLRUN_DRIVER_VERSION and $DLRUN_GPU_ARCH.
+HostFactsOverrides overrides_from_environment(HostFactsOverrides flags, const EnvLookup& env);
+
+inline constexpr const char* kNvmlLibrary = "libnvidia-ml.so.1";
 
 // The NVML library to load: $DLRUN_NVML_LIBRARY (tests point it at a fake), else libnvidia-ml.so.1.
-std::string nvml_library();
+std::string nvml_library(const EnvLookup& env);
 
 // Overrides win; otherwise the local driver and GPUs through NVML, else the driver version from
 // `proc_root`/driver/nvidia/version (only meaningful when the daemon is local). No driver found
 // is not an error: the facts are empty.
 Result<HostFacts> read_host_facts(const HostFactsOverrides& overrides, const Catalog& catalog,
-                                  const std::filesystem::path& proc_root = "/proc");
+                                  const std::filesystem::path& proc_root = "/proc",
+                                  const std::string& nvml_path = std::string(kNvmlLibrary));
 
 }  // namespace dlrun::resolve

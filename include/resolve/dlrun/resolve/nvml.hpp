@@ -12,8 +12,6 @@ struct NvmlReading {
   std::string why_not;             // "libnvidia-ml.so.1 not found", "driver not loaded", …
 };
 
-inline constexpr const char* kNvmlLibrary = "libnvidia-ml.so.1";
-
 // Reads the driver and every GPU through NVML. The library is loaded with dlopen, so dlrun
 // links nothing of NVIDIA's and runs on hosts without a driver; `library` may be a path.
 NvmlReading read_nvml(const std::string& library = kNvmlLibrary);

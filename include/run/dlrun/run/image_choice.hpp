@@ -1,7 +1,6 @@
 #pragma once
 
 #include "dlrun/engine/client.hpp"
-#include "dlrun/engine/endpoint.hpp"
 #include "dlrun/jobspec/job_spec.hpp"
 #include "dlrun/jobspec/user_config.hpp"
 #include "dlrun/resolve/host_facts.hpp"
@@ -11,13 +10,6 @@ namespace dlrun::run {
 
 // The spec's framework choice as a resolver request (the spec has checked the constraints).
 resolve::FrameworkRequest framework_request(const jobspec::FrameworkChoice& choice);
-
-// What dlrun can know about the Docker host's driver and GPUs: told by the overrides, else read
-// here when the daemon is local, or by nvidia-smi over ssh for an ssh:// daemon; a tcp://
-// daemon without overrides yields no facts.
-Result<resolve::HostFacts> docker_host_facts(const engine::Endpoint& endpoint,
-                                             const resolve::HostFactsOverrides& overrides,
-                                             const resolve::Catalog& catalog);
 
 // The registry mirrors a job pulls through: the user's config, overridden by the spec's.
 engine::RegistryMirrors registry_mirrors(const jobspec::UserConfig& user,
