@@ -120,7 +120,7 @@ Result<TrainPlan> finish_plan(PreparedJob prepared, const TrainRequest& request,
   auto image = choose_job_image(prepared.job.spec, prepared.facts, prepared.catalog,
                                 prepared.mirrors, client);
   if (!image) return std::unexpected(image.error());
-  const HostContext host = current_host(prepared.job.digest, surroundings.env);
+  const HostContext host = surroundings.host(prepared.job.digest, surroundings.env);
   auto plan = make_plan(
       prepared.job.spec, host,
       {.image = image->image.familiar(),

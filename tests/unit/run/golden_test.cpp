@@ -1,15 +1,19 @@
-// The exact request dlrun sends for each example spec, checked against a readable file.
+// The exact request dlrun sends for each example spec, checked against a readable file. Taken
+// from the plan `dlrun train --dry-run` shows: the whole pipeline's, after image choice, mirrors
+// and what is known of the daemon.
 // Regenerate after an intended change: DLRUN_UPDATE_GOLDEN=1 ctest -R golden
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "dlrun/jobspec/parse.hpp"
 #include "dlrun/run/create_request.hpp"
 #include "dlrun/run/docker_command.hpp"
-#include "dlrun/sha256.hpp"
+#include "dlrun/run/train.hpp"
+#include "fake_env.hpp"
 
 namespace dlrun::run {
 namespace {
@@ -23,19 +27,32 @@ std::string read_file(const fs::path& path) {
   return text.str();
 }
 
-HostContext test_host(const std::string& spec_text) {
-  HostContext host;
-  host.uid = 1000;
-  host.gid = 1000;
-  host.user_name = "alice";
-  host.lookup_env = [](std::string_view name) -> std::optional<std::string> {
-    if (name == "HF_TOKEN") return "hf_SECRET_token";
-    if (name == "MY_WANDB_KEY") return "wandb_SECRET_key";
-    return std::nullopt;
-  };
-  host.spec_digest = sha256_digest(spec_text);
-  host.run_suffix = "0a1b2c";
-  return host;
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+// The same user, names and secrets on every machine.
+Surroundings golden_surroundings() {
+  return {.endpoint = {.kind = engine::EndpointKind::unix_socket,
+                       .socket_path = "/var/run/docker.sock",
+                       .display = "unix:///var/run/docker.sock"},
+          .transports = {},  // a dry run contacts nothing
+          .env = testing::FakeEnv{{{"HF_TOKEN", "hf_SECRET_token"},
+                                   {"MY_WANDB_KEY", "wandb_SECRET_key"},
+                                   {"HOME", "/nonexistent"}}}
+                     .lookup(),
+          .host = [](std::string digest, EnvLookup env) {
+            HostContext host;
+            host.uid = 1000;
+            host.gid = 1000;
+            host.user_name = "alice";
+            host.lookup_env = std::move(env);
+            host.spec_digest = std::move(digest);
+            host.run_suffix = "0a1b2c";
+            return host;
+          }};
 }
 
 void check_golden(const fs::path& golden, const std::string& actual) {
@@ -52,34 +69,45 @@ TEST_CASE("each example spec produces its golden create request and docker comma
           "[run][golden]") {
   const fs::path examples = DLRUN_SOURCE_DIR "/examples";
   const fs::path goldens = DLRUN_SOURCE_DIR "/tests/golden";
-  int checked = 0;
-  for (const auto& entry : fs::directory_iterator(examples)) {
-    if (entry.path().extension() != ".json") continue;
-    const std::string text = read_file(entry.path());
-    // A fixed base directory keeps host paths in the goldens independent of the checkout.
-    auto parsed = jobspec::parse_job_spec(text, "/project/examples", entry.path().stem().string());
-    REQUIRE(parsed.has_value());
-    auto plan = make_plan(*parsed, test_host(text));
-    REQUIRE(plan.has_value());
-    INFO(entry.path().filename().string());
+  // The examples as a user has them, in a directory of their own; host paths in the goldens
+  // read /project/examples whatever that directory is.
+  const fs::path project =
+      fs::temp_directory_path() / ("dlrun-golden-" + std::to_string(getpid())) / "examples";
+  fs::create_directories(project.parent_path());
+  fs::copy(examples, project, fs::copy_options::recursive);
+  const auto portable = [&](const std::string& text) {
+    return replace_all(text, project.string(), "/project/examples");
+  };
 
-    const std::string body = create_request_body(*plan, Secrets::masked, 2) + "\n";
+  int checked = 0;
+  for (const auto& entry : fs::directory_iterator(project)) {
+    if (entry.path().extension() != ".json") continue;
+    INFO(entry.path().filename().string());
+    // The driver and GPUs as told, so that no machine's NVML takes part.
+    auto planned = plan_train({.spec_file = entry.path(),
+                               .host = {.driver_version = "550.54.14", .gpu_archs = {"sm_90"}}},
+                              golden_surroundings());
+    REQUIRE(planned.has_value());
+    const ContainerPlan& plan = planned->plan;
+
+    const std::string body = portable(create_request_body(plan, Secrets::masked, 2)) + "\n";
     check_golden(goldens / (entry.path().stem().string() + ".create.json"), body);
     check_golden(goldens / (entry.path().stem().string() + ".docker.txt"),
-                 docker_run_command(*plan) + "\n");
+                 portable(docker_run_command(plan)) + "\n");
 
     // The revealed body differs from the printed one in the secrets' values alone: the same
     // document once each Env entry the plan marks secret is masked again.
-    auto revealed = nlohmann::json::parse(create_request_body(*plan, Secrets::revealed));
-    REQUIRE(revealed["Env"].size() == plan->env.size());
-    for (std::size_t i = 0; i < plan->env.size(); ++i) {
-      if (plan->env[i].secret)
-        revealed["Env"][i] = plan->env[i].name + "=" + std::string(kMaskedSecret);
+    auto revealed = nlohmann::json::parse(portable(create_request_body(plan, Secrets::revealed)));
+    REQUIRE(revealed["Env"].size() == plan.env.size());
+    for (std::size_t i = 0; i < plan.env.size(); ++i) {
+      if (plan.env[i].secret)
+        revealed["Env"][i] = plan.env[i].name + "=" + std::string(kMaskedSecret);
     }
     CHECK(revealed == nlohmann::json::parse(body));
     CHECK(body.find("SECRET") == std::string::npos);
     ++checked;
   }
+  fs::remove_all(project.parent_path());
   CHECK(checked >= 4);
 }
 

@@ -38,6 +38,8 @@ struct Surroundings {
   EnvLookup env = process_environment();
   int stdout_fd = 1;  // where the job's output goes
   int stderr_fd = 2;
+  // Who runs the job (uid, gid, user name, owner label) and a fresh container-name suffix.
+  std::function<HostContext(std::string spec_digest, EnvLookup env)> host = current_host;
 };
 
 // Pings the daemon and settles the API version: the one way every command connects.
