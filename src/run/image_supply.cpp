@@ -93,12 +93,10 @@ Result<engine::ImageDetails> supply_image(engine::EngineClient& client, const en
   if (!pulled) return std::unexpected(pulled.error());
   if (*pulled == engine::PullOutcome::cancelled) {
     const int signo = observer.signal().value_or(SIGINT);
-    const ErrorKind kind = signo == SIGTERM  ? ErrorKind::terminated
-                           : signo == SIGHUP ? ErrorKind::hung_up
-                                             : ErrorKind::interrupted;
+    const SignalOutcome& outcome = signal_outcome(signo);
 
-    return fail(kind,
-                std::string(describe_signal(signo)) + " while pulling " + ref.familiar() +
+    return fail(outcome.kind,
+                std::string(outcome.words) + " while pulling " + ref.familiar() +
                     "; the pull was stopped and nothing was started",
                 "run again to resume: layers already downloaded are kept");
   }

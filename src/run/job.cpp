@@ -89,39 +89,18 @@ class EventFd {
   int fd_;
 };
 
-enum class StopReason { none, interrupted, terminated, hung_up, timed_out };
+// Why dlrun stopped the job before it ended by itself: a signal, or the spec's timeout.
+struct StopReason {
+  enum class Cause { signal, timeout } cause = Cause::signal;
+  int signo = 0;
 
-int exit_code_for(StopReason reason) {
-  switch (reason) {
-    case StopReason::interrupted:
-      return exit_code::interrupted;
-    case StopReason::terminated:
-      return exit_code::terminated;
-    case StopReason::hung_up:
-      return exit_code::hung_up;
-    case StopReason::timed_out:
-      return exit_code::timeout;
-    case StopReason::none:
-      break;
+  std::string_view words() const {
+    return cause == Cause::timeout ? "timed out" : signal_outcome(signo).words;
   }
-  return exit_code::ok;
-}
-
-std::string_view describe(StopReason reason) {
-  switch (reason) {
-    case StopReason::interrupted:
-      return describe_signal(SIGINT);
-    case StopReason::terminated:
-      return describe_signal(SIGTERM);
-    case StopReason::hung_up:
-      return describe_signal(SIGHUP);
-    case StopReason::timed_out:
-      return "timed out";
-    case StopReason::none:
-      break;
+  int exit_code() const {
+    return cause == Cause::timeout ? exit_code::timeout : signal_outcome(signo).exit_code();
   }
-  return "";
-}
+};
 
 // Stops the job in the background: SIGTERM, the grace period, SIGKILL. Runs on its own thread so
 // a second Ctrl-C can still kill at once while the daemon waits out the grace period.
@@ -224,23 +203,19 @@ Result<int> follow_job(engine::EngineClient& client, const std::string& id,
                 "the daemon may be overloaded; check `journalctl -u docker`");
   }
 
-  const auto reason_for_signal = [](int signo) {
-    if (signo == SIGTERM) return StopReason::terminated;
-    if (signo == SIGHUP) return StopReason::hung_up;
-    return StopReason::interrupted;
-  };
   // A Ctrl-C while the container was being created: never start it.
   if (auto early_signal = signals.take()) {
     abandon();
-    spdlog::warn("{}: the job was not started", describe(reason_for_signal(*early_signal)));
-    return exit_code_for(reason_for_signal(*early_signal));
+    const SignalOutcome& outcome = signal_outcome(*early_signal);
+    spdlog::warn("{}: the job was not started", outcome.words);
+    return outcome.exit_code();
   }
   if (auto started = client.start_container(id); !started) {
     abandon();
     return std::unexpected(in_job_terms(started.error()));
   }
 
-  StopReason stop_reason = StopReason::none;
+  std::optional<StopReason> stop_reason;
   const auto deadline =
       options.timeout ? std::optional(Clock::now() + *options.timeout) : std::nullopt;
   bool kill_sent = false;
@@ -248,13 +223,13 @@ Result<int> follow_job(engine::EngineClient& client, const std::string& id,
     stop_reason = reason;
     spdlog::warn(
         "{}: stopping the job (SIGTERM, then SIGKILL after {}s); press Ctrl-C again to kill it now",
-        describe(reason), kStopGraceSeconds);
+        reason.words(), kStopGraceSeconds);
     stopper.begin(kStopGraceSeconds);
   };
   while (true) {
     pollfd fds[2] = {{finished.fd(), POLLIN, 0}, {signals.fd(), POLLIN, 0}};
     int timeout_ms = -1;
-    if (deadline && stop_reason == StopReason::none) {
+    if (deadline && !stop_reason) {
       const auto left =
           std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now());
       timeout_ms = static_cast<int>(std::max<std::int64_t>(0, left.count()));
@@ -264,8 +239,8 @@ Result<int> follow_job(engine::EngineClient& client, const std::string& id,
     if (fds[0].revents & POLLIN) break;
     if (fds[1].revents & POLLIN) {
       while (auto signo = signals.take()) {
-        if (stop_reason == StopReason::none) {
-          begin_stop(reason_for_signal(*signo));
+        if (!stop_reason) {
+          begin_stop({.cause = StopReason::Cause::signal, .signo = *signo});
         } else if (!kill_sent) {
           spdlog::warn("killing the job now (SIGKILL)");
           kill_sent = true;
@@ -273,10 +248,10 @@ Result<int> follow_job(engine::EngineClient& client, const std::string& id,
         }
       }
     }
-    if (ready == 0 && stop_reason == StopReason::none) {
+    if (ready == 0 && !stop_reason) {
       spdlog::error("the job ran past its timeout of {}",
                     jobspec::format_duration(*options.timeout));
-      begin_stop(StopReason::timed_out);
+      begin_stop({.cause = StopReason::Cause::timeout});
     }
   }
   join_streams();
@@ -286,7 +261,7 @@ Result<int> follow_job(engine::EngineClient& client, const std::string& id,
         wait_result ? wait_result->error()
                     : Error{ErrorKind::internal, "lost the container's exit status", ""});
   }
-  if (stop_reason != StopReason::none) return exit_code_for(stop_reason);
+  if (stop_reason) return stop_reason->exit_code();
   if (const auto& failure = output.failure()) return std::unexpected(*failure);
 
   const int status = static_cast<int>(**wait_result);

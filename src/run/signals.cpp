@@ -9,10 +9,14 @@
 
 namespace dlrun::run {
 
-std::string_view describe_signal(int signo) {
-  if (signo == SIGTERM) return "terminated (SIGTERM)";
-  if (signo == SIGHUP) return "hung up (SIGHUP)";
-  return "interrupted (SIGINT)";
+const SignalOutcome& signal_outcome(int signo) {
+  static constexpr SignalOutcome kInterrupted{"interrupted (SIGINT)", ErrorKind::interrupted};
+  static constexpr SignalOutcome kTerminated{"terminated (SIGTERM)", ErrorKind::terminated};
+  // The SSH session or terminal went away.
+  static constexpr SignalOutcome kHungUp{"hung up (SIGHUP)", ErrorKind::hung_up};
+  if (signo == SIGTERM) return kTerminated;
+  if (signo == SIGHUP) return kHungUp;
+  return kInterrupted;
 }
 
 SignalWatcher::SignalWatcher() {

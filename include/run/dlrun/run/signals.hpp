@@ -3,11 +3,19 @@
 #include <optional>
 #include <string_view>
 
+#include "dlrun/error.hpp"
+
 namespace dlrun::run {
 
-// How dlrun names a stop by signal in its messages: "interrupted (SIGINT)", "terminated
-// (SIGTERM)", "hung up (SIGHUP)".
-std::string_view describe_signal(int signo);
+// What a stop by SIGINT, SIGTERM or SIGHUP means, in one place: its words in messages
+// ("interrupted (SIGINT)"), and its error kind, whose exit code (130, 143, 129) is dlrun's
+// whether the signal came before the job started or while it ran.
+struct SignalOutcome {
+  std::string_view words;
+  ErrorKind kind;
+  int exit_code() const { return exit_code_for(kind); }
+};
+const SignalOutcome& signal_outcome(int signo);
 
 // SIGINT, SIGTERM and SIGHUP delivered as readable events instead of asynchronous handlers, so the
 // job loop can react with ordinary code (Engine API calls). Construct it before any thread starts:
