@@ -139,16 +139,13 @@ Error classify_pull_error(const std::string& message, const ImageRef& ref) {
     return Error{ErrorKind::engine_permission,
                  "the registry " + ref.registry + " refused to serve " + image +
                      " without valid credentials: " + message,
-                 "log in with `docker login " + ref.registry +
-                     "` (dlrun reads the same credentials), or give \"registry_auth\" in the spec"};
+                 "log in with `docker login " + ref.registry + "`", "credentials"};
   }
   if (contains(message, "manifest unknown") || contains(message, "not found") ||
       contains(message, "repository does not exist") || contains(message, "pull access denied")) {
-    return Error{
-        ErrorKind::image_not_found,
-        "the image " + image + " was not found in " + ref.registry + ": " + message,
-        "check the name and tag; or name a \"framework\" in the spec and `dlrun resolve` shows "
-        "the image that fits this host"};
+    return Error{ErrorKind::image_not_found,
+                 "the image " + image + " was not found in " + ref.registry + ": " + message,
+                 "check the name and tag"};
   }
   if (contains(message, "no space left on device")) {
     return Error{ErrorKind::engine,
@@ -160,12 +157,10 @@ Error classify_pull_error(const std::string& message, const ImageRef& ref) {
       contains(message, "TLS handshake") ||
       contains(message, "server gave HTTP response to HTTPS client") ||
       contains(message, "network is unreachable")) {
-    return Error{
-        ErrorKind::engine_unreachable,
-        "the Docker daemon could not reach the registry " + ref.registry + " to pull " + image +
-            ": " + message,
-        "check the daemon's network and proxy settings, or set a \"registry_mirror\" for " +
-            ref.registry};
+    return Error{ErrorKind::engine_unreachable,
+                 "the Docker daemon could not reach the registry " + ref.registry + " to pull " +
+                     image + ": " + message,
+                 "check the daemon's network and proxy settings", "registry"};
   }
   return Error{ErrorKind::engine, "pulling " + image + " failed: " + message,
                "the message above is the daemon's; run with --log-level debug for the exchange"};

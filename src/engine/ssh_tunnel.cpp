@@ -27,18 +27,6 @@ std::vector<std::string> ssh_to(const SshTarget& target) {
   return command;
 }
 
-std::string read_memfd(int fd) {
-  std::string text;
-  char buffer[4096];
-  for (off_t offset = 0;;) {
-    const ssize_t got = pread(fd, buffer, sizeof buffer, offset);
-    if (got <= 0) break;
-    text.append(buffer, static_cast<std::size_t>(got));
-    offset += got;
-  }
-  return text;
-}
-
 }  // namespace
 
 std::vector<std::string> ssh_command(const SshTarget& target) {
@@ -67,8 +55,8 @@ SshRunResult ssh_run(const SshTarget& target, const std::vector<std::string>& re
     result.err = "cannot run ssh: " + std::string(std::strerror(pid.error()));
   } else {
     result.exit_code = wait_for_exit(*pid);
-    result.out = read_memfd(out_fd);
-    result.err = read_memfd(err_fd);
+    result.out = read_captured(out_fd);
+    result.err = read_captured(err_fd);
   }
   close(out_fd);
   close(err_fd);
@@ -154,7 +142,7 @@ void SshConnection::stop_ssh() {
 
 std::string SshConnection::ssh_stderr() const {
   if (stderr_fd_ < 0) return "";
-  std::string text = read_memfd(stderr_fd_);
+  std::string text = read_captured(stderr_fd_);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   return text;
 }

@@ -28,11 +28,32 @@ class DisplayObserver final : public engine::PullObserver {
   std::optional<int> signal_;
 };
 
+// The engine says what the registry refused; the spec's words say what to change in the job.
+Error in_spec_terms(Error error, const engine::ImageRef& ref) {
+  switch (error.kind) {
+    case ErrorKind::engine_permission:
+      error.hint += " (dlrun reads the same credentials), or give \"registry_auth\" in the spec";
+      break;
+    case ErrorKind::image_not_found:
+      error.hint +=
+          "; or name a \"framework\" in the spec and `dlrun resolve` shows the image that fits "
+          "this host";
+      break;
+    case ErrorKind::engine_unreachable:
+      if (error.subject == "registry")
+        error.hint += ", or set a \"registry_mirror\" for " + ref.registry;
+      break;
+    default:
+      break;
+  }
+  return error;
+}
+
 }  // namespace
 
-Result<engine::RegistryCredentials> credentials_from_spec(
-    const jobspec::RegistryAuth& auth, const std::string& registry,
-    const std::function<std::optional<std::string>(std::string_view)>& lookup_env) {
+Result<engine::RegistryCredentials> credentials_from_spec(const jobspec::RegistryAuth& auth,
+                                                          const std::string& registry,
+                                                          const EnvLookup& lookup_env) {
   engine::RegistryCredentials credentials;
   credentials.server_address = registry;
   credentials.username = auth.username;
@@ -90,7 +111,7 @@ Result<engine::ImageDetails> supply_image(engine::EngineClient& client, const en
   display->begin(ref.familiar());
   DisplayObserver observer(*display, signals);
   auto pulled = client.pull_image(ref, auth_header, observer);
-  if (!pulled) return std::unexpected(pulled.error());
+  if (!pulled) return std::unexpected(in_spec_terms(pulled.error(), ref));
   if (*pulled == engine::PullOutcome::cancelled) {
     const int signo = observer.signal().value_or(SIGINT);
     const SignalOutcome& outcome = signal_outcome(signo);

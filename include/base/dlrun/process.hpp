@@ -30,4 +30,7 @@ std::expected<pid_t, int> spawn_process(const std::vector<std::string>& argv, co
 // Waits for `pid` and returns its status as a shell reports it: the exit code, or 128 + signal.
 int wait_for_exit(pid_t pid);
 
+// Everything written to `fd` (a memfd or file a child's output went to), from its start.
+std::string read_captured(int fd);
+
 }  // namespace dlrun

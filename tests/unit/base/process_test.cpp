@@ -9,21 +9,6 @@
 #include <string>
 
 namespace dlrun {
-namespace {
-
-std::string read_all(int fd) {
-  std::string text;
-  char buffer[4096];
-  for (off_t offset = 0;;) {
-    const ssize_t got = pread(fd, buffer, sizeof buffer, offset);
-    if (got <= 0) break;
-    text.append(buffer, static_cast<std::size_t>(got));
-    offset += got;
-  }
-  return text;
-}
-
-}  // namespace
 
 TEST_CASE("a helper starts with every signal unblocked and at its default action", "[base]") {
   // As dlrun runs: SIGINT/SIGTERM/SIGHUP blocked for its signalfd, SIGPIPE ignored.
@@ -39,7 +24,7 @@ TEST_CASE("a helper starts with every signal unblocked and at its default action
       spawn_process({"sh", "-c", "grep -E '^Sig(Blk|Ign)' /proc/self/status"}, {.stdout_fd = out});
   REQUIRE(pid.has_value());
   CHECK(wait_for_exit(*pid) == 0);
-  const std::string status = read_all(out);
+  const std::string status = read_captured(out);
   close(out);
   std::signal(SIGPIPE, old_pipe);
   pthread_sigmask(SIG_SETMASK, &before, nullptr);

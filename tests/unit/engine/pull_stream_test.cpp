@@ -114,10 +114,7 @@ TEST_CASE("pull failures are classified by the daemon's words", "[engine][pull]"
         "the registry 127.0.0.1:5000 refused to serve 127.0.0.1:5000/team/img:1 without valid "
         "credentials: "
         "unauthorized: authentication required");
-  CHECK(unauthorized.hint ==
-        "log in with `docker login 127.0.0.1:5000` (dlrun reads the same credentials), or give "
-        "\"registry_auth\" "
-        "in the spec");
+  CHECK(unauthorized.hint == "log in with `docker login 127.0.0.1:5000`");
 }
 
 }  // namespace dlrun::engine

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "dlrun/process.hpp"
 #include "fake_transport.hpp"
 
 namespace dlrun::run {
@@ -28,18 +29,6 @@ std::string stdout_frame(std::string_view text) {
   const auto size = static_cast<std::uint32_t>(text.size());
   for (int shift = 24; shift >= 0; shift -= 8) frame += static_cast<char>((size >> shift) & 0xFF);
   return frame + std::string(text);
-}
-
-std::string read_fd(int fd) {
-  std::string text;
-  char buffer[4096];
-  for (off_t offset = 0;;) {
-    const ssize_t got = pread(fd, buffer, sizeof buffer, offset);
-    if (got <= 0) break;
-    text.append(buffer, static_cast<std::size_t>(got));
-    offset += got;
-  }
-  return text;
 }
 
 // A spec as a user writes it, in a directory of its own, and everything else of the outside
@@ -118,7 +107,7 @@ TEST_CASE("train pulls a missing image, then creates, attaches, starts, waits an
       harness.train(R"({"version": 1, "image": "busybox:1.36", "command": ["train"]})");
   REQUIRE(status.has_value());
   CHECK(*status == 0);
-  CHECK(read_fd(harness.out) == "epoch 1/1\n");
+  CHECK(read_captured(harness.out) == "epoch 1/1\n");
   CHECK(daemon.unanswered() == 0);
 
   auto lines = daemon.lines();

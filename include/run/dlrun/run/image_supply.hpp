@@ -9,6 +9,7 @@
 #include "dlrun/jobspec/job_spec.hpp"
 #include "dlrun/run/pull_display.hpp"
 #include "dlrun/run/signals.hpp"
+#include "dlrun/user_files.hpp"
 
 namespace dlrun::run {
 
@@ -21,9 +22,9 @@ struct ImageSupplyOptions {
 };
 
 // Credentials the spec names through host variables, read now.
-Result<engine::RegistryCredentials> credentials_from_spec(
-    const jobspec::RegistryAuth& auth, const std::string& registry,
-    const std::function<std::optional<std::string>(std::string_view)>& lookup_env);
+Result<engine::RegistryCredentials> credentials_from_spec(const jobspec::RegistryAuth& auth,
+                                                          const std::string& registry,
+                                                          const EnvLookup& lookup_env);
 
 // Makes `ref` present on the engine as the pull policy says, showing progress, and returns the
 // image's details (one inspect when it was there already). A Ctrl-C stops the
