@@ -27,6 +27,19 @@ constexpr std::string_view kToolkitFix =
     "install the NVIDIA Container Toolkit and restart the daemon "
     "(https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/install-guide.html)";
 
+// What a probe found: the container could not be made (outer error), or its start's result.
+using ProbeResult = Result<Result<void>>;
+
+// Creates a container from `body` (one whose program does not exist, so nothing runs), starts it
+// and removes it: the start shows what the daemon grants.
+ProbeResult start_probe(engine::EngineClient& client, const std::string& body) {
+  auto created = client.create_container("dlrun-doctor-probe-" + std::to_string(::getpid()), body);
+  if (!created) return std::unexpected(created.error());
+  auto started = client.start_container(*created);
+  (void)client.remove_container(*created);
+  return started;
+}
+
 // The only sure test of the daemon's GPU path: a container with a GPU request, started. Its
 // program does not exist, so nothing runs; the daemon picks a device driver (and runs NVIDIA's
 // hook) before it gets that far.
@@ -39,15 +52,13 @@ CheckResult probe_device_driver(engine::EngineClient& client,
     check.fix = "pull any image (or run a job once), then run dlrun doctor again";
     return check;
   }
-  auto created = client.create_container("dlrun-doctor-probe-" + std::to_string(::getpid()),
-                                         run::gpu_probe_request_body(*image));
-  if (!created) {
+  auto probed = start_probe(client, run::gpu_probe_request_body(*image));
+  if (!probed) {
     check.status = CheckStatus::warn;
-    check.detail = "not probed: " + created.error().message;
+    check.detail = "not probed: " + probed.error().message;
     return check;
   }
-  auto started = client.start_container(*created);
-  (void)client.remove_container(*created);
+  const Result<void>& started = *probed;
   if (started) {
     check.detail = "GPU requests are accepted";
     return check;
@@ -76,15 +87,13 @@ CheckResult probe_training_defaults(engine::EngineClient& client, const std::str
   bool init = true;
   std::vector<std::string> refused;
   for (std::size_t probe = 0; probe <= asked.size() + 1; ++probe) {
-    auto created = client.create_container("dlrun-doctor-probe-" + std::to_string(::getpid()),
-                                           run::limits_probe_request_body(image, asked, init));
-    if (!created) {
+    auto probed = start_probe(client, run::limits_probe_request_body(image, asked, init));
+    if (!probed) {
       check.status = CheckStatus::warn;
-      check.detail = "not probed: " + created.error().message;
+      check.detail = "not probed: " + probed.error().message;
       return check;
     }
-    auto started = client.start_container(*created);
-    (void)client.remove_container(*created);
+    const Result<void>& started = *probed;
     if (started || started.error().kind != ErrorKind::setting_refused) break;
     const std::string setting = started.error().subject;
     const bool gave_way =
