@@ -44,25 +44,29 @@ Result<int> run_clean(const CleanOptions& options, const GlobalOptions& global) 
   if (!endpoint) return std::unexpected(endpoint.error());
   auto client = run::connect({.endpoint = *endpoint});
   if (!client) return std::unexpected(client.error());
-  auto orphans = run::find_orphans(*client);
-  if (!orphans) return std::unexpected(orphans.error());
-  if (orphans->empty()) std::printf("nothing to clean\n");
-  for (const auto& orphan : *orphans) {
-    if (orphan.running && !options.running) {
-      std::printf("left %s: still running (its dlrun was killed); --running stops it\n",
-                  run::describe(orphan).c_str());
-      continue;
-    }
-    if (options.dry_run) {
-      std::printf("would remove %s%s\n", run::describe(orphan).c_str(),
-                  orphan.running ? ", stopping its job" : "");
-      continue;
-    }
-    if (auto removed = client->remove_container(orphan.id); !removed)
-      return std::unexpected(removed.error());
-    std::printf("removed %s%s\n", run::describe(orphan).c_str(),
-                orphan.running ? ", its job stopped" : "");
-  }
+  bool any = false;
+  auto cleaned = run::clean_orphans(
+      *client, options.running ? run::RunningOrphans::stop : run::RunningOrphans::leave,
+      options.dry_run ? run::CleanMode::dry_run : run::CleanMode::remove,
+      [&](const run::Cleaned& cleaned_one) {
+        any = true;
+        const std::string what = run::describe(cleaned_one.orphan);
+        const bool running = cleaned_one.orphan.running;
+        switch (cleaned_one.action) {
+          case run::Cleaned::Action::left_running:
+            std::printf("left %s: still running (its dlrun was killed); --running stops it\n",
+                        what.c_str());
+            break;
+          case run::Cleaned::Action::would_remove:
+            std::printf("would remove %s%s\n", what.c_str(), running ? ", stopping its job" : "");
+            break;
+          case run::Cleaned::Action::removed:
+            std::printf("removed %s%s\n", what.c_str(), running ? ", its job stopped" : "");
+            break;
+        }
+      });
+  if (!cleaned) return std::unexpected(cleaned.error());
+  if (!any) std::printf("nothing to clean\n");
   return exit_code::ok;
 }
 

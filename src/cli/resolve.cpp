@@ -1,15 +1,10 @@
 #include "resolve.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "dlrun/jobspec/parse.hpp"
-#include "dlrun/jobspec/user_config.hpp"
-#include "dlrun/run/docker_host.hpp"
-#include "dlrun/run/image_choice.hpp"
-#include "dlrun/run/train.hpp"
+#include "dlrun/engine/endpoint.hpp"
+#include "dlrun/run/resolution.hpp"
 
 namespace dlrun::cli {
 namespace {
@@ -60,72 +55,47 @@ void add_resolve_command(CLI::App& app, const GlobalOptions& global, int& exit_s
 
 Result<int> run_resolve(const ResolveOptions& options, const GlobalOptions& global) {
   const EnvLookup env = process_environment();
-  auto loaded = jobspec::load_job_spec(options.spec_file, env);
-  if (!loaded) return std::unexpected(loaded.error());
-  const jobspec::JobSpec& job = loaded->spec;
-  if (!job.image.empty() || !job.framework) {
-    if (options.output == "json") {
-      std::printf(
-          "%s\n",
-          nlohmann::json{{"image", job.image}, {"reason", "given explicitly"}}.dump(2).c_str());
-    } else {
-      std::printf("%s: given explicitly in the spec\n", job.image.c_str());
-    }
-    return exit_code::ok;
-  }
   auto endpoint = engine::endpoint_from_environment(global.host, global.context, env);
   if (!endpoint) return std::unexpected(endpoint.error());
-  const run::Surroundings surroundings{.endpoint = *endpoint, .env = env};
-  auto user_config = jobspec::load_user_config(surroundings.env);
-  if (!user_config) return std::unexpected(user_config.error());
-  const engine::RegistryMirrors mirrors = run::registry_mirrors(*user_config, job);
-  auto catalog = resolve::load_catalog(options.catalog, env);
-  if (!catalog) return std::unexpected(catalog.error());
-  auto facts = run::docker_host_facts(*endpoint, options.host, *catalog, env);
-  if (!facts) return std::unexpected(facts.error());
-
-  // The engine only ranks: without it, resolution still works, just without local images.
-  auto client = run::connect(surroundings);
-  if (!client)
-    spdlog::warn("{} (images already on the engine are not ranked first)", client.error().message);
-  auto resolved =
-      run::choose_image(*job.framework, *facts, *catalog, mirrors, client ? &*client : nullptr);
+  auto resolved = run::resolve_spec_image(
+      {.spec_file = options.spec_file, .host = options.host, .catalog = options.catalog},
+      {.endpoint = *endpoint, .env = env});
   if (!resolved) return std::unexpected(resolved.error());
-  // Where it comes from, when a mirror stands in for its registry (air-gapped sites).
-  std::optional<std::string> pulled_from;
-  if (auto ref = engine::parse_image_ref(resolved->chosen->reference)) {
-    const auto mirrored = engine::apply_mirror(*ref, mirrors);
-    if (mirrored != *ref) pulled_from = mirrored.full();
-  }
 
   if (options.output == "json") {
-    nlohmann::ordered_json out = {{"image", resolved->chosen->reference},
-                                  {"reason", resolved->reason}};
-    out["pull_from"] = pulled_from ? nlohmann::ordered_json(*pulled_from) : nullptr;
-    out["candidates"] = nlohmann::ordered_json::array();
-    for (const auto& verdict : resolved->considered) {
-      out["candidates"].push_back({{"image", verdict.image->reference},
-                                   {"fits", verdict.rejections.empty()},
-                                   {"on_engine", verdict.present_locally},
-                                   {"rejections", verdict.rejections},
-                                   {"notes", verdict.notes}});
+    nlohmann::ordered_json out = {{"image", resolved->image}, {"reason", resolved->reason}};
+    if (!resolved->explicit_image) {
+      out["pull_from"] =
+          resolved->pull_from ? nlohmann::ordered_json(*resolved->pull_from) : nullptr;
+      out["candidates"] = nlohmann::ordered_json::array();
+      for (const auto& candidate : resolved->candidates) {
+        out["candidates"].push_back({{"image", candidate.image},
+                                     {"fits", candidate.fits},
+                                     {"on_engine", candidate.on_engine},
+                                     {"rejections", candidate.rejections},
+                                     {"notes", candidate.notes}});
+      }
     }
     std::printf("%s\n", out.dump(2).c_str());
     return exit_code::ok;
   }
-  std::printf("%s: %s\n", resolved->chosen->reference.c_str(), resolved->reason.c_str());
-  if (pulled_from) std::printf("pulled from %s (registry mirror)\n", pulled_from->c_str());
+  if (resolved->explicit_image) {
+    std::printf("%s: given explicitly in the spec\n", resolved->image.c_str());
+    return exit_code::ok;
+  }
+  std::printf("%s: %s\n", resolved->image.c_str(), resolved->reason.c_str());
+  if (resolved->pull_from)
+    std::printf("pulled from %s (registry mirror)\n", resolved->pull_from->c_str());
   if (options.explain) {
     std::printf("\ncandidates, best first:\n");
-    for (const auto& verdict : resolved->considered) {
+    for (const auto& candidate : resolved->candidates) {
       std::string reasons;
-      for (const auto& reason : verdict.rejections)
+      for (const auto& reason : candidate.rejections)
         reasons += (reasons.empty() ? "" : "; ") + reason;
-      std::printf("  %-4s %s%s%s\n", verdict.rejections.empty() ? "fits" : "no",
-                  verdict.image->reference.c_str(),
-                  verdict.present_locally ? " (on the engine)" : "",
+      std::printf("  %-4s %s%s%s\n", candidate.fits ? "fits" : "no", candidate.image.c_str(),
+                  candidate.on_engine ? " (on the engine)" : "",
                   reasons.empty() ? "" : (": " + reasons).c_str());
-      for (const auto& note : verdict.notes) std::printf("         (%s)\n", note.c_str());
+      for (const auto& note : candidate.notes) std::printf("         (%s)\n", note.c_str());
     }
   }
   return exit_code::ok;

@@ -3,8 +3,7 @@
 #include <cstdio>
 
 #include "dlrun/engine/endpoint.hpp"
-#include "dlrun/jobspec/parse.hpp"
-#include "dlrun/run/host_paths.hpp"
+#include "dlrun/run/train.hpp"
 
 namespace dlrun::cli {
 namespace {
@@ -36,23 +35,19 @@ void add_validate_command(CLI::App& app, const GlobalOptions& global, int& exit_
 }
 
 Result<int> run_validate(const ValidateOptions& options, const GlobalOptions& global) {
-  auto loaded = jobspec::load_job_spec(options.spec_file);
-  if (!loaded) return std::unexpected(loaded.error());
   // Without a daemon address that can be read, the paths are checked here.
   auto endpoint = engine::endpoint_from_environment(global.host, global.context);
-  const run::DaemonHost daemon = endpoint ? run::daemon_host(*endpoint) : run::DaemonHost{};
-  const auto unsafe =
-      options.allow_unsafe_mounts ? run::UnsafeMounts::allow : run::UnsafeMounts::refuse;
-  if (auto checked = run::check_bind_sources(loaded->spec, unsafe, daemon); !checked) {
-    return std::unexpected(checked.error());
-  }
+  auto job = run::check_job(
+      options.spec_file, {},
+      options.allow_unsafe_mounts ? run::UnsafeMounts::allow : run::UnsafeMounts::refuse,
+      endpoint ? run::daemon_host(*endpoint) : run::DaemonHost{}, process_environment());
+  if (!job) return std::unexpected(job.error());
   // A framework spec's image depends on the host it runs on: name what will be resolved.
-  const jobspec::JobSpec& job = loaded->spec;
-  const std::string image = !job.image.empty()
-                                ? "image " + job.image
+  const std::string image = !job->image.empty()
+                                ? "image " + job->image
                                 : "image resolved at run time from framework " +
-                                      job.framework->name + " (dlrun resolve shows which)";
-  std::printf("%s: ok (job %s, %s)\n", options.spec_file.c_str(), job.name.c_str(), image.c_str());
+                                      job->framework->name + " (dlrun resolve shows which)";
+  std::printf("%s: ok (job %s, %s)\n", options.spec_file.c_str(), job->name.c_str(), image.c_str());
   return exit_code::ok;
 }
 

@@ -93,6 +93,25 @@ Result<std::vector<Orphan>> find_orphans(engine::EngineClient& client,
   return orphans;
 }
 
+Result<void> clean_orphans(engine::EngineClient& client, RunningOrphans running, CleanMode mode,
+                           const std::function<void(const Cleaned&)>& report) {
+  auto orphans = find_orphans(client);
+  if (!orphans) return std::unexpected(orphans.error());
+  for (const auto& orphan : *orphans) {
+    using Action = Cleaned::Action;
+    if (orphan.running && running == RunningOrphans::leave) {
+      report({orphan, Action::left_running});
+    } else if (mode == CleanMode::dry_run) {
+      report({orphan, Action::would_remove});
+    } else if (auto removed = client.remove_container(orphan.id); !removed) {
+      return std::unexpected(removed.error());
+    } else {
+      report({orphan, Action::removed});
+    }
+  }
+  return {};
+}
+
 std::string describe(const Orphan& orphan) {
   return orphan.name + (orphan.job.empty() ? "" : " (job " + orphan.job + ")");
 }

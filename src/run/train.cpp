@@ -26,10 +26,11 @@ struct Job {
   std::string digest;
 };
 
-Result<Job> load_job(const TrainRequest& request, const EnvLookup& env) {
-  auto loaded = jobspec::load_job_spec(request.spec_file, env);
+Result<Job> load_job(const std::filesystem::path& spec_file, const jobspec::Overrides& overrides,
+                     const EnvLookup& env) {
+  auto loaded = jobspec::load_job_spec(spec_file, env);
   if (!loaded) return std::unexpected(loaded.error());
-  if (auto applied = jobspec::apply_overrides(loaded->spec, request.overrides); !applied) {
+  if (auto applied = jobspec::apply_overrides(loaded->spec, overrides); !applied) {
     return std::unexpected(applied.error());
   }
   return Job{std::move(loaded->spec), std::move(loaded->digest)};
@@ -86,7 +87,7 @@ struct PreparedJob {
 };
 
 Result<PreparedJob> prepare_job(const TrainRequest& request, const Surroundings& surroundings) {
-  auto job = load_job(request, surroundings.env);
+  auto job = load_job(request.spec_file, request.overrides, surroundings.env);
   if (!job) return std::unexpected(job.error());
   const jobspec::JobSpec& spec = job->spec;
 
@@ -147,6 +148,17 @@ Result<TrainPlan> finish_plan(PreparedJob prepared, const TrainRequest& request,
 }
 
 }  // namespace
+
+Result<jobspec::JobSpec> check_job(const std::filesystem::path& spec_file,
+                                   const jobspec::Overrides& overrides, UnsafeMounts unsafe,
+                                   const DaemonHost& daemon, const EnvLookup& env) {
+  auto job = load_job(spec_file, overrides, env);
+  if (!job) return std::unexpected(job.error());
+  if (auto checked = check_bind_sources(job->spec, unsafe, daemon); !checked) {
+    return std::unexpected(checked.error());
+  }
+  return std::move(job->spec);
+}
 
 Result<TrainPlan> plan_train(const TrainRequest& request, const Surroundings& surroundings) {
   auto prepared = prepare_job(request, surroundings);

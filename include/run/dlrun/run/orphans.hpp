@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,19 @@ Result<std::vector<Orphan>> find_orphans(engine::EngineClient& client,
 
 // "dlrun-x-1a2b3c (job x)", for messages.
 std::string describe(const Orphan& orphan);
+
+// `dlrun clean`: which orphans to touch, and whether to only say what would be done.
+enum class RunningOrphans { leave, stop };
+enum class CleanMode { remove, dry_run };
+struct Cleaned {
+  Orphan orphan;
+  enum class Action { left_running, would_remove, removed } action = Action::removed;
+};
+
+// Removes (or, dry, lists) the orphans on the engine, reporting each as it goes; stops at the
+// first removal the engine refuses.
+Result<void> clean_orphans(engine::EngineClient& client, RunningOrphans running, CleanMode mode,
+                           const std::function<void(const Cleaned&)>& report);
 
 // What every `dlrun train` does first: removes the finished containers of dlruns that were
 // killed, and warns about ones that still run. Engine trouble here is only a warning.

@@ -56,6 +56,12 @@ struct TrainRequest {
   PullDisplayMode pull_display = PullDisplayMode::plain;
 };
 
+// Stage 1 and the Docker host's paths: what `dlrun validate` checks. `daemon` is where bind
+// sources and outputs live (local unless the endpoint says otherwise).
+Result<jobspec::JobSpec> check_job(const std::filesystem::path& spec_file,
+                                   const jobspec::Overrides& overrides, UnsafeMounts unsafe,
+                                   const DaemonHost& daemon, const EnvLookup& env);
+
 // Stages 1-4: the job, the host, the image and the finished plan.
 struct TrainPlan {
   jobspec::JobSpec job;
