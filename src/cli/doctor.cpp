@@ -16,6 +16,8 @@ constexpr const char* kDoctorHelp = R"(Examples:
 
 Checks, each ok / warn / fail with a fix: the engine is reachable and its API version; the
 daemon accepts GPU requests (a probe container that is started, never runs, and is removed);
+it grants dlrun's training defaults (unlimited memlock, a 64 MB stack, an init process: a
+second such probe; what it refuses, train leaves to the daemon, and doctor says how to fix it);
 rootless Docker; free disk under the daemon's data root; containers left behind by a dlrun
 that was killed (dlrun clean removes them); the host's NVIDIA driver (NVML,
 else /proc/driver/nvidia/version) and its GPUs with their compute capability; the newest

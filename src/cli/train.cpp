@@ -32,7 +32,10 @@ helpers) or the spec's "registry_auth"; mirrors from --registry-mirror, the spec
 What it does: validates the spec, creates a sandboxed container (all capabilities
 dropped, no-new-privileges, a pids limit, tini as PID 1, a sized /dev/shm, memlock and
 stack ulimits for NCCL and frameworks), streams stdout and stderr as they come, waits,
-removes the container, and exits with the job's own exit code.
+removes the container, and exits with the job's own exit code. A daemon that refuses one of
+these defaults (rootless Docker cannot raise memlock) gets its own value instead: one warning
+with the fix, remembered for that daemon in ~/.cache/dlrun/daemons.json. A value the spec
+asks for is never lowered.
 
 Ctrl-C, SIGTERM or SIGHUP stops the job (SIGTERM, 10s grace, SIGKILL) and removes it; a second
 Ctrl-C kills it at once.
