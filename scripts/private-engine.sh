@@ -4,8 +4,13 @@
 # busybox-static root filesystem, so nothing needs a registry.
 #
 #   private-engine.sh start DIR [--image NAME] [--nvidia-hook-double] [--tls-port PORT] [--netns FILE]
+#                               [--restricted]
 #   private-engine.sh stop DIR
 #   private-engine.sh import-image NAME     (into the engine DOCKER_HOST names)
+#
+# --restricted runs the engine as rootless and hardened daemons run: without CAP_SYS_RESOURCE
+# and with an 8 MiB locked-memory limit, so that it refuses to raise a container's memlock
+# whatever the machine (the tests of dlrun's defaults that give way rely on it).
 #
 # The socket is DIR/docker.sock. The engine changes nothing of the machine outside DIR (but for
 # what any dockerd may have the kernel load: the modules overlay, bridge and veth, and the
@@ -36,7 +41,7 @@
 set -euo pipefail
 
 usage() {
-  echo "usage: private-engine.sh start DIR [--image NAME] [--nvidia-hook-double] [--tls-port PORT] [--netns FILE] | stop DIR | import-image NAME" >&2
+  echo "usage: private-engine.sh start DIR [--image NAME] [--nvidia-hook-double] [--tls-port PORT] [--netns FILE] [--restricted] | stop DIR | import-image NAME" >&2
   exit 2
 }
 action=${1:-}; dir=${2:-}
@@ -268,13 +273,14 @@ in_namespace() {
 }
 
 start() {
-  local image="" hook_double=false tls_port="" netns=""
+  local image="" hook_double=false tls_port="" netns="" restricted=()
   while [ $# -gt 0 ]; do
     case "$1" in
       --image) image=${2:?--image needs a name}; shift 2 ;;
       --nvidia-hook-double) hook_double=true; shift ;;
       --tls-port) tls_port=${2:?--tls-port needs a port}; shift 2 ;;
       --netns) netns=${2:?--netns needs a file}; shift 2 ;;
+      --restricted) restricted=(setpriv --bounding-set=-sys_resource prlimit --memlock=8388608:8388608 --); shift ;;
       *) usage ;;
     esac
   done
@@ -314,7 +320,7 @@ start() {
   if [ -n "$netns" ]; then enter=(nsenter "--net=$netns" --); new_netns=(); fi
   # No NOTIFY_SOCKET or D-Bus address of a caller's service manager reaches the engine.
   env -u NOTIFY_SOCKET -u DBUS_SYSTEM_BUS_ADDRESS PATH="$path_prefix$PATH" \
-    "${enter[@]}" unshare "${new_netns[@]}" --mount --propagation slave --pid --fork --kill-child \
+    "${enter[@]}" "${restricted[@]}" unshare "${new_netns[@]}" --mount --propagation slave --pid --fork --kill-child \
     "$(realpath "$0")" in-namespace "$dir" "${dockerd_args[@]}" > "$dir/dockerd.log" 2>&1 < /dev/null &
   echo "$! $(start_time $!)" > "$dir/launcher.pid"
   for _ in $(seq 1 150); do

@@ -194,8 +194,9 @@ case "$action" in
     stop_all
     mkdir -p "$dir"
     make_netns
-    start_one gpu --nvidia-hook-double
-    start_one plain --tls-port $((port + 1))
+    # Both as restricted as rootless Docker: dlrun's memlock default must give way on them.
+    start_one gpu --nvidia-hook-double --restricted
+    start_one plain --tls-port $((port + 1)) --restricted
     # An image that states its CUDA needs as nvidia/cuda images do.
     gpu="unix://$dir/gpu/docker.sock"
     docker -H "$gpu" create --name cuda-base dlrun-test/busybox:1 true >/dev/null
