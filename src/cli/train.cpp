@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "dlrun/engine/endpoint.hpp"
+#include "dlrun/jobspec/fields.hpp"
 #include "dlrun/run/create_request.hpp"
 #include "dlrun/run/docker_command.hpp"
 #include "dlrun/run/train.hpp"
@@ -56,8 +57,7 @@ void print_dry_run(const run::TrainPlan& planned) {
   const jobspec::JobSpec& job = planned.job;
   std::printf("image: %s", plan.image.c_str());
   if (planned.mirrored) std::printf(" (for %s, through the registry mirror)", job.image.c_str());
-  static constexpr const char* kPolicies[] = {"missing", "always", "never"};
-  std::printf("\npull: %s\n", kPolicies[static_cast<int>(job.pull)]);
+  std::printf("\npull: %s\n", std::string(jobspec::pull_policy_name(job.pull)).c_str());
   if (job.registry_auth) {
     std::printf("registry auth: user %s, password from $%s\n",
                 job.registry_auth->username_env ? ("$" + *job.registry_auth->username_env).c_str()

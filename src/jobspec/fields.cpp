@@ -19,6 +19,9 @@ constexpr std::size_t kMaxImageTag = 128;
 constexpr std::size_t kMaxPathComponent = 255;  // NAME_MAX on Linux file systems
 constexpr std::size_t kMaxPath = 4095;          // PATH_MAX, less its NUL
 
+constexpr std::array<std::string_view, 3> kPullPolicies{"missing", "always",
+                                                        "never"};  // PullPolicy's order
+
 // Variables dlrun itself owns: setting them would silently fight the `gpus` field.
 constexpr std::array<std::string_view, 2> kReservedEnv{"NVIDIA_VISIBLE_DEVICES",
                                                        "CUDA_VISIBLE_DEVICES"};
@@ -122,16 +125,18 @@ std::expected<std::chrono::seconds, FieldProblem> read_duration(std::string_view
       "\"90s\""});
 }
 
+std::string_view pull_policy_name(PullPolicy policy) {
+  return kPullPolicies[static_cast<std::size_t>(policy)];
+}
+
 std::expected<PullPolicy, FieldProblem> read_pull_policy(std::string_view text) {
-  static constexpr std::array<std::string_view, 3> kPolicies{"missing", "always",
-                                                             "never"};  // PullPolicy's order
-  const auto found = std::find(kPolicies.begin(), kPolicies.end(), text);
-  if (found != kPolicies.end()) return static_cast<PullPolicy>(found - kPolicies.begin());
-  const auto suggestion = closest_match(text, kPolicies);
+  const auto found = std::find(kPullPolicies.begin(), kPullPolicies.end(), text);
+  if (found != kPullPolicies.end()) return static_cast<PullPolicy>(found - kPullPolicies.begin());
+  const auto suggestion = closest_match(text, kPullPolicies);
   return std::unexpected(FieldProblem{
       "unknown pull policy " + quoted(text),
       (suggestion ? "did you mean \"" + std::string(*suggestion) + "\"? " : std::string{}) +
-          "use one of: " + join_names(kPolicies)});
+          "use one of: " + join_names(kPullPolicies)});
 }
 
 }  // namespace dlrun::jobspec

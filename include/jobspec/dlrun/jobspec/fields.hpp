@@ -32,5 +32,6 @@ FieldCheck check_host_path(std::string_view path);
 
 std::expected<std::chrono::seconds, FieldProblem> read_duration(std::string_view text);
 std::expected<PullPolicy, FieldProblem> read_pull_policy(std::string_view text);
+std::string_view pull_policy_name(PullPolicy policy);
 
 }  // namespace dlrun::jobspec
