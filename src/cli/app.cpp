@@ -6,6 +6,7 @@
 #include "common.hpp"
 #include "dlrun/version.hpp"
 #include "doctor.hpp"
+#include "jobs.hpp"
 #include "resolve.hpp"
 #include "train.hpp"
 #include "validate.hpp"
@@ -20,6 +21,8 @@ constexpr const char* kAppHelp = R"(Examples:
   dlrun resolve train.json        which image a framework spec gets on this host, and why
   dlrun doctor                    can this host run GPU jobs? what to fix
   dlrun clean                     remove containers left by a dlrun that was killed
+  dlrun train -d train.json       start a job and leave it running; then dlrun ps, logs,
+                                  wait, stop, rm
 
 The daemon is found as the docker CLI finds it: --context or --host, else $DOCKER_HOST
 (unix://, tcp:// with DOCKER_TLS_VERIFY / DOCKER_CERT_PATH for TLS, or ssh://user@host, which
@@ -54,6 +57,7 @@ int run(int argc, char** argv) {
   add_resolve_command(app, global, exit_status);
   add_doctor_command(app, global, exit_status);
   add_clean_command(app, global, exit_status);
+  add_job_commands(app, global, exit_status);
 
   try {
     app.parse(argc, argv);

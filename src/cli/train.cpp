@@ -97,6 +97,8 @@ void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
   train->add_flag(
       "--dry-run", options->dry_run,
       "Print the resolved image, create request and an equivalent docker run; contact nothing");
+  train->add_flag("-d,--detach", options->detach,
+                  "Start the job, print its id and leave it running (dlrun logs, wait, stop)");
   train->add_flag("--keep", options->keep,
                   "Keep the container after the job ends, with its output in the engine's log "
                   "(for docker logs/inspect)");
@@ -122,6 +124,7 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
       .spec_file = options.spec_file,
       .overrides = options.overrides,
       .keep = options.keep ? run::KeepContainer::keep : run::KeepContainer::remove,
+      .attachment = options.detach ? run::Attachment::detach : run::Attachment::follow,
       .unsafe_mounts =
           options.allow_unsafe_mounts ? run::UnsafeMounts::allow : run::UnsafeMounts::refuse,
       .host = options.host,

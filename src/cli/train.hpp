@@ -15,6 +15,7 @@ struct TrainOptions {
   jobspec::Overrides overrides;
   bool dry_run = false;
   bool keep = false;
+  bool detach = false;
   bool allow_unsafe_mounts = false;
   resolve::HostFactsOverrides host;    // --driver-version, --gpu-arch
   std::optional<std::string> catalog;  // --catalog

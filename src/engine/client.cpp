@@ -359,6 +359,8 @@ Result<ContainerState> EngineClient::inspect_container(const std::string& id) {
   result.oom_killed = state.value("OOMKilled", false);
   result.exit_code = state.value("ExitCode", 0);
   result.error = state.value("Error", "");
+  const json host_config = parsed->value("HostConfig", json::object());
+  result.memory_bytes = host_config.value("Memory", std::int64_t{0});
   return result;
 }
 
@@ -381,6 +383,9 @@ Result<std::vector<ContainerSummary>> EngineClient::list_containers_with_label(
       if (summary.name.starts_with('/')) summary.name.erase(0, 1);
     }
     summary.state = item.value("State", "");
+    summary.status = item.value("Status", "");
+    summary.image = item.value("Image", "");
+    summary.created = item.value("Created", std::int64_t{0});
     if (item.contains("Labels") && item["Labels"].is_object()) {
       summary.labels = item["Labels"].get<std::map<std::string, std::string>>();
     }
@@ -510,6 +515,21 @@ Result<std::int64_t> EngineClient::wait_container(const std::string& id, WaitCon
                 "run with --log-level debug to see the exchange");
   }
   return (*parsed)["StatusCode"].get<std::int64_t>();
+}
+
+Result<void> EngineClient::container_logs(const std::string& id, LogsFollow follow,
+                                          std::optional<int> tail, StreamSink& sink) {
+  std::string query = "stdout=1&stderr=1";
+  if (follow == LogsFollow::follow) query += "&follow=1";
+  if (tail) query += "&tail=" + std::to_string(*tail);
+  auto response = transport_->stream(
+      {.method = "GET", .target = path("/containers/" + id + "/logs?" + query), .bulk = true},
+      sink);
+  if (!response) return std::unexpected(response.error());
+  if (response->status != 200) {
+    return std::unexpected(daemon_error("read the container's log", *response));
+  }
+  return {};
 }
 
 Result<void> EngineClient::attach_container(const std::string& id, StreamSink& sink) {

@@ -145,8 +145,7 @@ Error in_job_terms(Error error) {
 
 // The job from its created container on: attach, start, stream, wait, and what the exit means.
 Result<int> follow_job(engine::EngineClient& client, const std::string& id,
-                       const ContainerPlan& plan, const RunOptions& options,
-                       SignalWatcher& signals) {
+                       const RunOptions& options, SignalWatcher& signals) {
   // Wait and attach both go in before start: the daemon registers the waiter and hooks the
   // output pipes before it answers, so nothing the job prints or does can be missed.
   // Ends both streams when the run is abandoned before the job started: the daemon does not close
@@ -264,7 +263,12 @@ Result<int> follow_job(engine::EngineClient& client, const std::string& id,
   if (stop_reason) return stop_reason->exit_code();
   if (const auto& failure = output.failure()) return std::unexpected(*failure);
 
-  const int status = static_cast<int>(**wait_result);
+  return job_exit_code(client, id, static_cast<int>(**wait_result));
+}
+
+}  // namespace
+
+Result<int> job_exit_code(engine::EngineClient& client, const std::string& id, int status) {
   // A job that succeeded needs no post-mortem. One that failed may have lost a process (a
   // DataLoader worker, say) to the OOM killer, which only the daemon's state tells.
   if (status == 0) return status;
@@ -280,9 +284,8 @@ Result<int> follow_job(engine::EngineClient& client, const std::string& id,
     state = std::move(again);
   }
   if (state->oom_killed) {
-    const std::string limit = plan.resources.memory_bytes
-                                  ? jobspec::format_size(*plan.resources.memory_bytes)
-                                  : std::string("none set: the host ran out");
+    const std::string limit = state->memory_bytes > 0 ? jobspec::format_size(state->memory_bytes)
+                                                      : std::string("none set: the host ran out");
     spdlog::error("killed: out of memory (limit {})", limit);
     spdlog::info("hint: raise resources.memory, or lower the batch size or DataLoader workers");
     return exit_code::oom_killed;
@@ -293,7 +296,16 @@ Result<int> follow_job(engine::EngineClient& client, const std::string& id,
   return status;
 }
 
-}  // namespace
+Result<std::string> start_detached(engine::EngineClient& client, const ContainerPlan& plan,
+                                   const std::string& create_body) {
+  auto created = client.create_container(plan.container_name, create_body);
+  if (!created) return std::unexpected(in_job_terms(created.error()));
+  if (auto started = client.start_container(*created); !started) {
+    (void)client.remove_container(*created);
+    return std::unexpected(in_job_terms(started.error()));
+  }
+  return *created;
+}
 
 Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan,
                     const std::string& create_body, const RunOptions& options,
@@ -303,7 +315,7 @@ Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan,
   const std::string id = *created;
   ContainerGuard guard(client, id, options.keep);
   spdlog::debug("created container {} ({})", plan.container_name, id);
-  return guard.finish(follow_job(client, id, plan, options, signals));
+  return guard.finish(follow_job(client, id, options, signals));
 }
 
 }  // namespace dlrun::run

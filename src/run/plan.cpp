@@ -140,6 +140,7 @@ Result<ContainerPlan> make_plan(const jobspec::JobSpec& spec, const HostContext&
   plan.labels[std::string(kManagedLabel)] = "true";
   plan.labels[std::string(kJobLabel)] = spec.name;
   plan.labels[std::string(kDigestLabel)] = host.spec_digest;
+  plan.labels[std::string(kUserLabel)] = std::to_string(host.uid);
   if (!host.owner.empty()) plan.labels[std::string(kOwnerLabel)] = host.owner;
   return plan;
 }

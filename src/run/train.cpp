@@ -1,6 +1,7 @@
 #include "dlrun/run/train.hpp"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "dlrun/engine/curl_transport.hpp"
 #include "dlrun/engine/registry_auth.hpp"
@@ -121,11 +122,15 @@ Result<TrainPlan> finish_plan(PreparedJob prepared, const TrainRequest& request,
   auto image = choose_job_image(prepared.job.spec, prepared.facts, prepared.catalog,
                                 prepared.mirrors, client);
   if (!image) return std::unexpected(image.error());
-  const HostContext host = surroundings.host(prepared.job.digest, surroundings.env);
+  HostContext host = surroundings.host(prepared.job.digest, surroundings.env);
+  // A detached job has no dlrun watching it: no owner, or the next train would take it for an
+  // orphan of a killed dlrun.
+  if (request.attachment == Attachment::detach) host.owner.clear();
+  const bool keep_log =
+      request.keep == KeepContainer::keep || request.attachment == Attachment::detach;
   auto plan = make_plan(
       prepared.job.spec, host,
-      {.image = image->image.familiar(),
-       .logs = request.keep == KeepContainer::keep ? EngineLogs::kept : EngineLogs::none});
+      {.image = image->image.familiar(), .logs = keep_log ? EngineLogs::kept : EngineLogs::none});
   if (!plan) return std::unexpected(plan.error());
   const std::string& address = surroundings.endpoint.display;
   if (auto known = memory.recall(address, client ? client->server_version() : "")) {
@@ -219,9 +224,23 @@ Result<int> train(const TrainRequest& request, const Surroundings& surroundings)
                                .timeout = job.timeout,
                                .stdout_fd = surroundings.stdout_fd,
                                .stderr_fd = surroundings.stderr_fd};
-  auto status =
-      run_job(*client, planned_container, create_request_body(planned_container, Secrets::revealed),
-              run_options, signals);
+  // Followed to its end, or (detached) started and left running with its log kept.
+  const auto run_plan = [&](const ContainerPlan& plan) -> Result<int> {
+    const std::string body = create_request_body(plan, Secrets::revealed);
+    if (request.attachment == Attachment::follow) {
+      return run_job(*client, plan, body, run_options, signals);
+    }
+    auto id = start_detached(*client, plan, body);
+    if (!id) return std::unexpected(id.error());
+    const std::string line = *id + "\n";
+    if (write(surroundings.stdout_fd, line.data(), line.size()) < 0) {
+      spdlog::warn("job {} started, but its id could not be printed", id->substr(0, 12));
+    }
+    spdlog::info("detached: `dlrun logs -f {0}` follows it, `dlrun wait {0}` waits for its end",
+                 id->substr(0, 12));
+    return exit_code::ok;
+  };
+  auto status = run_plan(planned_container);
   // A default of dlrun's that the daemon refuses gives way to the daemon's own value: one more
   // create, once; the daemon is remembered so that later runs ask for its value at once.
   std::optional<ContainerPlan> relaxed;
@@ -231,8 +250,7 @@ Result<int> train(const TrainRequest& request, const Surroundings& surroundings)
     if (!relaxed) break;  // the user's own value: refused, with the fix
     spdlog::warn("{}", gave_way_warning(setting, surroundings.endpoint.display));
     memory.remember_refusal(surroundings.endpoint.display, client->server_version(), setting);
-    status = run_job(*client, *relaxed, create_request_body(*relaxed, Secrets::revealed),
-                     run_options, signals);
+    status = run_plan(*relaxed);
   }
   if (status && outputs) outputs->keep();
   return status;

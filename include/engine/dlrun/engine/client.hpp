@@ -24,13 +24,17 @@ struct ContainerState {
   bool running = false;
   bool oom_killed = false;
   int exit_code = 0;
-  std::string error;  // the daemon's start failure, if any
+  std::int64_t memory_bytes = 0;  // its memory limit; 0: none
+  std::string error;              // the daemon's start failure, if any
 };
 
 struct ContainerSummary {
   std::string id;
   std::string name;
-  std::string state;
+  std::string state;   // created, running, exited, …
+  std::string status;  // the daemon's words: "Exited (0) 2 minutes ago"
+  std::string image;
+  std::int64_t created = 0;  // seconds since the epoch
   std::map<std::string, std::string> labels;
 };
 
@@ -49,6 +53,7 @@ struct ImageDetails {
 };
 
 enum class WaitCondition { next_exit, not_running, removed };
+enum class LogsFollow { no, follow };
 
 // Sees a pull's progress as it happens, and may stop it.
 class PullObserver {
@@ -99,6 +104,11 @@ class EngineClient {
   Result<std::int64_t> wait_container(const std::string& id, WaitCondition condition,
                                       const std::function<void()>& ready,
                                       std::stop_token stop = {});
+
+  // The output the engine kept of the container (multiplexed, as attach streams it); with
+  // `follow`, what comes after too, until the container stops. `tail`: only the last lines.
+  Result<void> container_logs(const std::string& id, LogsFollow follow, std::optional<int> tail,
+                              StreamSink& sink);
 
   // Streams the container's stdout/stderr (multiplexed) into `sink` until it exits; `sink`'s
   // on_headers means the daemon is attached and no output from a later start can be lost.

@@ -26,4 +26,13 @@ Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan,
                     const std::string& create_body, const RunOptions& options,
                     SignalWatcher& signals);
 
+// Creates the container and starts it, and leaves it running (its log kept by the engine);
+// returns its id. A start that fails removes it again.
+Result<std::string> start_detached(engine::EngineClient& client, const ContainerPlan& plan,
+                                   const std::string& create_body);
+
+// What a finished job's exit status means: its own code, or 137 for an out-of-memory kill, said
+// as such. Asks the daemon only when the job failed.
+Result<int> job_exit_code(engine::EngineClient& client, const std::string& id, int status);
+
 }  // namespace dlrun::run

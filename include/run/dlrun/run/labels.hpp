@@ -13,11 +13,13 @@ inline constexpr std::string_view kJobLabel = "dlrun.job";             // the jo
 inline constexpr std::string_view kDigestLabel = "dlrun.spec-digest";  // "sha256:…" of the spec
 // "<hostname>:<boot id>:<pid>:<start time>" of the dlrun that owns it (run/orphans.hpp).
 inline constexpr std::string_view kOwnerLabel = "dlrun.owner";
+inline constexpr std::string_view kUserLabel = "dlrun.user";  // the uid that ran it
 
 static_assert(kManagedLabel.starts_with(jobspec::kReservedLabelPrefix) &&
                   kJobLabel.starts_with(jobspec::kReservedLabelPrefix) &&
                   kDigestLabel.starts_with(jobspec::kReservedLabelPrefix) &&
-                  kOwnerLabel.starts_with(jobspec::kReservedLabelPrefix),
+                  kOwnerLabel.starts_with(jobspec::kReservedLabelPrefix) &&
+                  kUserLabel.starts_with(jobspec::kReservedLabelPrefix),
               "a spec may not set dlrun's own labels");
 
 }  // namespace dlrun::run

@@ -45,11 +45,15 @@ struct Surroundings {
 // Pings the daemon and settles the API version: the one way every command connects.
 Result<engine::EngineClient> connect(const Surroundings& surroundings);
 
+// follow: stream the job to its end. detach: start it and leave it running (dlrun logs, wait).
+enum class Attachment { follow, detach };
+
 // What `dlrun train` was asked.
 struct TrainRequest {
   std::filesystem::path spec_file;
   jobspec::Overrides overrides;
   KeepContainer keep = KeepContainer::remove;
+  Attachment attachment = Attachment::follow;
   UnsafeMounts unsafe_mounts = UnsafeMounts::refuse;
   resolve::HostFactsOverrides host;    // --driver-version, --gpu-arch
   std::optional<std::string> catalog;  // --catalog
