@@ -6,6 +6,7 @@
 #include "dlrun/engine/curl_transport.hpp"
 #include "dlrun/engine/registry_auth.hpp"
 #include "dlrun/jobspec/parse.hpp"
+#include "dlrun/jobspec/units.hpp"
 #include "dlrun/jobspec/user_config.hpp"
 #include "dlrun/resolve/catalog.hpp"
 #include "dlrun/run/create_request.hpp"
@@ -218,6 +219,12 @@ Result<int> train(const TrainRequest& request, const Surroundings& surroundings)
     outputs.emplace(std::move(*directory));
   }
 
+  if (request.attachment == Attachment::detach && job.timeout) {
+    spdlog::warn(
+        "the job's timeout of {} is not enforced for a detached job yet: stop it with "
+        "`dlrun stop` (or run it in the foreground)",
+        jobspec::format_duration(*job.timeout));
+  }
   spdlog::info("job {}: {} in container {}", job.name, planned_container.image,
                planned_container.container_name);
   const RunOptions run_options{.keep = request.keep,
