@@ -40,9 +40,9 @@ void add_clean_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
 }
 
 Result<int> run_clean(const CleanOptions& options, const GlobalOptions& global) {
-  auto endpoint = engine::endpoint_from_environment(global.host, global.context);
-  if (!endpoint) return std::unexpected(endpoint.error());
-  auto client = run::connect({.endpoint = *endpoint});
+  auto surroundings = surroundings_for(global);
+  if (!surroundings) return std::unexpected(surroundings.error());
+  auto client = run::connect(*surroundings);
   if (!client) return std::unexpected(client.error());
   bool any = false;
   auto cleaned = run::clean_orphans(

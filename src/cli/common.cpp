@@ -5,7 +5,16 @@
 
 #include <cstdio>
 
+#include "dlrun/engine/endpoint.hpp"
+
 namespace dlrun::cli {
+
+Result<run::Surroundings> surroundings_for(const GlobalOptions& global) {
+  const EnvLookup env = process_environment();
+  auto endpoint = engine::endpoint_from_environment(global.host, global.context, env);
+  if (!endpoint) return std::unexpected(endpoint.error());
+  return run::Surroundings{.endpoint = std::move(*endpoint), .env = env};
+}
 
 int report(const Error& error) {
   std::fprintf(stderr, "dlrun: error: %s\n", error.message.c_str());

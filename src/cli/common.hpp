@@ -5,6 +5,7 @@
 
 #include "dlrun/error.hpp"
 #include "dlrun/resolve/host_facts.hpp"
+#include "dlrun/run/train.hpp"
 
 namespace dlrun::cli {
 
@@ -15,6 +16,10 @@ struct GlobalOptions {
   std::string log_level = "info";
   bool quiet = false;
 };
+
+// The Docker daemon the global flags (and the environment) name, with the process's
+// environment: what every command that talks to the engine starts from.
+Result<run::Surroundings> surroundings_for(const GlobalOptions& global);
 
 // Prints `error` the one way dlrun prints errors and returns its exit code.
 int report(const Error& error);

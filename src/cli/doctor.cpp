@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 
 #include "dlrun/doctor/checks.hpp"
-#include "dlrun/engine/endpoint.hpp"
 
 namespace dlrun::cli {
 namespace {
@@ -45,13 +44,11 @@ void add_doctor_command(CLI::App& app, const GlobalOptions& global, int& exit_st
 }
 
 Result<int> run_doctor(const DoctorOptions& options, const GlobalOptions& global) {
-  const EnvLookup env = process_environment();
-  auto endpoint = engine::endpoint_from_environment(global.host, global.context, env);
-  if (!endpoint) return std::unexpected(endpoint.error());
-  auto catalog = resolve::load_catalog(options.catalog, env);
+  auto surroundings = surroundings_for(global);
+  if (!surroundings) return std::unexpected(surroundings.error());
+  auto catalog = resolve::load_catalog(options.catalog, surroundings->env);
   if (!catalog) return std::unexpected(catalog.error());
-  const doctor::Report report =
-      doctor::examine({.endpoint = *endpoint, .env = env}, options.host, *catalog);
+  const doctor::Report report = doctor::examine(*surroundings, options.host, *catalog);
   if (options.output == "json") {
     nlohmann::ordered_json out = {{"ok", !report.failed()},
                                   {"checks", nlohmann::ordered_json::array()}};

@@ -6,7 +6,6 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
-#include "dlrun/engine/endpoint.hpp"
 #include "dlrun/run/jobs.hpp"
 #include "dlrun/run/train.hpp"
 
@@ -22,9 +21,9 @@ std::string my_uid() {
 }
 
 Result<engine::EngineClient> connect_to(const GlobalOptions& global) {
-  auto endpoint = engine::endpoint_from_environment(global.host, global.context);
-  if (!endpoint) return std::unexpected(endpoint.error());
-  return run::connect({.endpoint = *endpoint});
+  auto surroundings = surroundings_for(global);
+  if (!surroundings) return std::unexpected(surroundings.error());
+  return run::connect(*surroundings);
 }
 
 std::string started_at(std::int64_t seconds) {

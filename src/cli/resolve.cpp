@@ -3,7 +3,6 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "dlrun/engine/endpoint.hpp"
 #include "dlrun/run/resolution.hpp"
 
 namespace dlrun::cli {
@@ -54,12 +53,11 @@ void add_resolve_command(CLI::App& app, const GlobalOptions& global, int& exit_s
 }
 
 Result<int> run_resolve(const ResolveOptions& options, const GlobalOptions& global) {
-  const EnvLookup env = process_environment();
-  auto endpoint = engine::endpoint_from_environment(global.host, global.context, env);
-  if (!endpoint) return std::unexpected(endpoint.error());
+  auto surroundings = surroundings_for(global);
+  if (!surroundings) return std::unexpected(surroundings.error());
   auto resolved = run::resolve_spec_image(
       {.spec_file = options.spec_file, .host = options.host, .catalog = options.catalog},
-      {.endpoint = *endpoint, .env = env});
+      *surroundings);
   if (!resolved) return std::unexpected(resolved.error());
 
   if (options.output == "json") {

@@ -2,7 +2,6 @@
 
 #include <cstdio>
 
-#include "dlrun/engine/endpoint.hpp"
 #include "dlrun/jobspec/fields.hpp"
 #include "dlrun/run/create_request.hpp"
 #include "dlrun/run/docker_command.hpp"
@@ -117,9 +116,8 @@ void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
 }
 
 Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) {
-  auto endpoint = engine::endpoint_from_environment(global.host, global.context);
-  if (!endpoint) return std::unexpected(endpoint.error());
-  const run::Surroundings surroundings{.endpoint = std::move(*endpoint)};
+  auto surroundings = surroundings_for(global);
+  if (!surroundings) return std::unexpected(surroundings.error());
   const run::TrainRequest request{
       .spec_file = options.spec_file,
       .overrides = options.overrides,
@@ -130,8 +128,8 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
       .host = options.host,
       .catalog = options.catalog,
       .pull_display = run::pull_display_mode_for(stderr, global.quiet)};
-  if (!options.dry_run) return run::train(request, surroundings);
-  auto planned = run::plan_train(request, surroundings);
+  if (!options.dry_run) return run::train(request, *surroundings);
+  auto planned = run::plan_train(request, *surroundings);
   if (!planned) return std::unexpected(planned.error());
   print_dry_run(*planned);
   return exit_code::ok;

@@ -139,26 +139,28 @@ std::string create_request_body(const ContainerPlan& plan, Secrets secrets, int 
   return body.dump(indent);
 }
 
-std::string limits_probe_request_body(std::string_view image,
-                                      const std::vector<PlannedUlimit>& ulimits, bool init) {
-  const ordered_json body = {
-      {"Image", image},
-      {"Entrypoint", {"/dlrun-doctor-probe-does-not-exist"}},
-      {"Labels", {{kManagedLabel, "true"}, {kJobLabel, "doctor-probe"}}},
-      {"HostConfig",
-       {{"NetworkMode", "none"}, {"Init", init}, {"Ulimits", ulimits_json(ulimits)}}}};
+namespace {
+
+// A doctor probe: `host_config` asked for, a program that does not exist, no network.
+std::string probe_request_body(std::string_view image, ordered_json host_config) {
+  host_config["NetworkMode"] = "none";
+  const ordered_json body = {{"Image", image},
+                             {"Entrypoint", {"/dlrun-doctor-probe-does-not-exist"}},
+                             {"Labels", {{kManagedLabel, "true"}, {kJobLabel, kProbeJobName}}},
+                             {"HostConfig", host_config}};
   return body.dump();
 }
 
+}  // namespace
+
+std::string limits_probe_request_body(std::string_view image,
+                                      const std::vector<PlannedUlimit>& ulimits, bool init) {
+  return probe_request_body(image, {{"Init", init}, {"Ulimits", ulimits_json(ulimits)}});
+}
+
 std::string gpu_probe_request_body(std::string_view image) {
-  const ordered_json body = {
-      {"Image", image},
-      {"Entrypoint", {"/dlrun-doctor-probe-does-not-exist"}},
-      {"Labels", {{kManagedLabel, "true"}, {kJobLabel, "doctor-probe"}}},
-      {"HostConfig",
-       {{"NetworkMode", "none"},
-        {"DeviceRequests", device_requests(jobspec::GpuRequest{jobspec::GpuAll{}})}}}};
-  return body.dump();
+  return probe_request_body(
+      image, {{"DeviceRequests", device_requests(jobspec::GpuRequest{jobspec::GpuAll{}})}});
 }
 
 }  // namespace dlrun::run

@@ -27,7 +27,7 @@ JobRecord record_of(const engine::ContainerSummary& container) {
 }
 
 bool is_probe(const JobRecord& job) {
-  return job.name == "doctor-probe";
+  return job.name == kProbeJobName;
 }
 
 }  // namespace

@@ -38,6 +38,18 @@ Result<Job> load_job(const std::filesystem::path& spec_file, const jobspec::Over
   return Job{std::move(loaded->spec), std::move(loaded->digest)};
 }
 
+// Stage 1 with the Docker host's paths: what `dlrun validate` checks too.
+Result<Job> load_checked_job(const std::filesystem::path& spec_file,
+                             const jobspec::Overrides& overrides, UnsafeMounts unsafe,
+                             const DaemonHost& daemon, const EnvLookup& env) {
+  auto job = load_job(spec_file, overrides, env);
+  if (!job) return std::unexpected(job.error());
+  if (auto checked = check_bind_sources(job->spec, unsafe, daemon); !checked) {
+    return std::unexpected(checked.error());
+  }
+  return job;
+}
+
 // Stage 3: the image the engine will run, as the engine will name it (after mirrors).
 struct ImageChoice {
   engine::ImageRef image;
@@ -89,17 +101,14 @@ struct PreparedJob {
 };
 
 Result<PreparedJob> prepare_job(const TrainRequest& request, const Surroundings& surroundings) {
-  auto job = load_job(request.spec_file, request.overrides, surroundings.env);
-  if (!job) return std::unexpected(job.error());
-  const jobspec::JobSpec& spec = job->spec;
-
   // The Docker host: its paths first (cheap, and the commonest mistake), then its driver and
   // GPUs — read only when an image must be chosen or GPUs are asked for: a CPU job with an
   // explicit image needs neither, and NVML's start-up is not free.
   const DaemonHost daemon = daemon_host(surroundings.endpoint);
-  if (auto checked = check_bind_sources(spec, request.unsafe_mounts, daemon); !checked) {
-    return std::unexpected(checked.error());
-  }
+  auto job = load_checked_job(request.spec_file, request.overrides, request.unsafe_mounts, daemon,
+                              surroundings.env);
+  if (!job) return std::unexpected(job.error());
+  const jobspec::JobSpec& spec = job->spec;
   auto catalog = resolve::load_catalog(request.catalog, surroundings.env);
   if (!catalog) return std::unexpected(catalog.error());
   const bool needs_facts =
@@ -158,11 +167,8 @@ Result<TrainPlan> finish_plan(PreparedJob prepared, const TrainRequest& request,
 Result<jobspec::JobSpec> check_job(const std::filesystem::path& spec_file,
                                    const jobspec::Overrides& overrides, UnsafeMounts unsafe,
                                    const DaemonHost& daemon, const EnvLookup& env) {
-  auto job = load_job(spec_file, overrides, env);
+  auto job = load_checked_job(spec_file, overrides, unsafe, daemon, env);
   if (!job) return std::unexpected(job.error());
-  if (auto checked = check_bind_sources(job->spec, unsafe, daemon); !checked) {
-    return std::unexpected(checked.error());
-  }
   return std::move(job->spec);
 }
 

@@ -14,6 +14,8 @@ inline constexpr std::string_view kDigestLabel = "dlrun.spec-digest";  // "sha25
 // "<hostname>:<boot id>:<pid>:<start time>" of the dlrun that owns it (run/orphans.hpp).
 inline constexpr std::string_view kOwnerLabel = "dlrun.owner";
 inline constexpr std::string_view kUserLabel = "dlrun.user";  // the uid that ran it
+// The job name of doctor's probe containers, which are no one's jobs.
+inline constexpr std::string_view kProbeJobName = "doctor-probe";
 
 static_assert(kManagedLabel.starts_with(jobspec::kReservedLabelPrefix) &&
                   kJobLabel.starts_with(jobspec::kReservedLabelPrefix) &&
