@@ -1,11 +1,16 @@
 #include "jobs.hpp"
 
+#include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "dlrun/jobspec/fields.hpp"
+#include "dlrun/run/job.hpp"
 #include "dlrun/run/jobs.hpp"
 #include "dlrun/run/train.hpp"
 
@@ -31,7 +36,7 @@ std::string started_at(std::int64_t seconds) {
   std::tm parts{};
   localtime_r(&time, &parts);
   char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &parts);
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M", &parts);
   return text;
 }
 
@@ -41,6 +46,43 @@ struct PsOptions {
   std::string output = "text";
 };
 
+std::string user_name(const std::string& uid) {
+  unsigned long number = 0;
+  const auto [end, ec] = std::from_chars(uid.data(), uid.data() + uid.size(), number);
+  if (ec != std::errc{} || end != uid.data() + uid.size()) return uid;
+  const passwd* entry = getpwuid(static_cast<uid_t>(number));
+  return entry != nullptr && entry->pw_name != nullptr ? entry->pw_name : uid;
+}
+
+// "45s", "12m", "3h05m", "2d04h".
+std::string short_duration(std::int64_t seconds) {
+  char text[32];
+  if (seconds < 60) {
+    std::snprintf(text, sizeof text, "%llds", static_cast<long long>(seconds));
+  } else if (seconds < 3600) {
+    std::snprintf(text, sizeof text, "%lldm", static_cast<long long>(seconds / 60));
+  } else if (seconds < 86400) {
+    std::snprintf(text, sizeof text, "%lldh%02lldm", static_cast<long long>(seconds / 3600),
+                  static_cast<long long>(seconds % 3600 / 60));
+  } else {
+    std::snprintf(text, sizeof text, "%lldd%02lldh", static_cast<long long>(seconds / 86400),
+                  static_cast<long long>(seconds % 86400 / 3600));
+  }
+  return text;
+}
+
+// How long the job ran, from the list alone: exact while it runs; for a finished job the daemon's
+// rounded "5 minutes ago" makes it approximate (marked ~ where that rounding shows).
+struct RunTime {
+  std::optional<std::int64_t> seconds;
+  bool approximate = false;
+};
+RunTime run_time(const run::JobRecord& job, std::int64_t now) {
+  if (job.state == "running") return {now - job.created, false};
+  if (!job.ended_ago) return {};
+  return {std::max<std::int64_t>(0, now - *job.ended_ago - job.created), *job.ended_ago >= 60};
+}
+
 Result<int> run_ps(const PsOptions& options, const GlobalOptions& global) {
   auto client = connect_to(global);
   if (!client) return std::unexpected(client.error());
@@ -48,25 +90,57 @@ Result<int> run_ps(const PsOptions& options, const GlobalOptions& global) {
       run::list_jobs(*client, options.all_users ? run::JobUsers::everyone : run::JobUsers::mine,
                      options.all ? run::JobStates::all : run::JobStates::active, my_uid());
   if (!jobs) return std::unexpected(jobs.error());
+  const std::int64_t now = std::time(nullptr);
+  struct Row {
+    const run::JobRecord* job;
+    std::string state;
+    std::string state_name;
+    RunTime ran;
+  };
+  std::vector<Row> rows;
+  for (const auto& job : *jobs) {
+    Row row{&job, job.state, job.state, run_time(job, now)};
+    if (job.state == "exited") {
+      auto ending = run::job_ending(*client, job);
+      if (!ending) return std::unexpected(ending.error());
+      row.state = run::ending_words(*ending, job.exit_code);
+      row.state_name = std::string(run::ending_name(*ending));
+    }
+    rows.push_back(std::move(row));
+  }
   if (options.output == "json") {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
-    for (const auto& job : *jobs) {
-      out.push_back({{"id", job.id},
-                     {"name", job.name},
-                     {"container", job.container},
-                     {"state", job.state},
-                     {"status", job.status},
-                     {"image", job.image},
-                     {"created", job.created},
-                     {"user", job.user}});
+    for (const auto& row : rows) {
+      const auto& job = *row.job;
+      out.push_back(
+          {{"id", job.id},
+           {"name", job.name},
+           {"container", job.container},
+           {"state", row.state_name},
+           {"exit_code", job.exit_code ? nlohmann::ordered_json(*job.exit_code) : nullptr},
+           {"image", job.image},
+           {"gpus",
+            job.gpus.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(job.gpus)},
+           {"created", job.created},
+           {"duration_seconds",
+            row.ran.seconds ? nlohmann::ordered_json(*row.ran.seconds) : nullptr},
+           {"user", job.user},
+           {"user_name", user_name(job.user)},
+           {"status", job.status}});
     }
     std::printf("%s\n", out.dump(2).c_str());
     return exit_code::ok;
   }
-  std::printf("%-12s  %-20s  %-30s  %-19s  %s\n", "ID", "NAME", "STATUS", "CREATED", "IMAGE");
-  for (const auto& job : *jobs) {
-    std::printf("%-12s  %-20s  %-30s  %-19s  %s\n", job.id.substr(0, 12).c_str(), job.name.c_str(),
-                job.status.c_str(), started_at(job.created).c_str(), job.image.c_str());
+  std::printf("%-12s  %-20s  %-14s  %-5s  %-16s  %-8s  %-10s  %s\n", "ID", "NAME", "STATE", "GPUS",
+              "STARTED", "DURATION", "OWNER", "IMAGE");
+  for (const auto& row : rows) {
+    const auto& job = *row.job;
+    const std::string ran =
+        row.ran.seconds ? (row.ran.approximate ? "~" : "") + short_duration(*row.ran.seconds) : "-";
+    std::printf("%-12s  %-20s  %-14s  %-5s  %-16s  %-8s  %-10s  %s\n", job.id.substr(0, 12).c_str(),
+                job.name.c_str(), row.state.c_str(), job.gpus.empty() ? "-" : job.gpus.c_str(),
+                started_at(job.created).c_str(), ran.c_str(), user_name(job.user).c_str(),
+                job.image.c_str());
   }
   return exit_code::ok;
 }
@@ -75,18 +149,58 @@ struct LogsOptions {
   std::string job;
   bool follow = false;
   std::optional<int> tail;
+  std::string since;
 };
+
+// --since as docker logs takes it: a duration back from now ("10m", "2h30m"), seconds since the
+// epoch, or a UTC time ("2026-11-30T09:00:00Z").
+Result<std::int64_t> read_since(const std::string& text) {
+  std::int64_t seconds = 0;
+  if (const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+      ec == std::errc{} && end == text.data() + text.size()) {
+    return seconds;
+  }
+  if (auto time = run::parse_engine_time(text)) return static_cast<std::int64_t>(*time);
+  if (auto duration = jobspec::read_duration(text)) {
+    return static_cast<std::int64_t>(std::time(nullptr)) - duration->count();
+  }
+  return fail(ErrorKind::usage, "--since " + text + " is not a time",
+              "give a duration back from now (\"10m\", \"2h\"), seconds since the epoch, or "
+              "a UTC time such as 2026-11-30T09:00:00Z");
+}
 
 Result<int> run_logs(const LogsOptions& options, const GlobalOptions& global) {
   auto client = connect_to(global);
   if (!client) return std::unexpected(client.error());
   auto job = run::find_job(*client, options.job, my_uid());
   if (!job) return std::unexpected(job.error());
-  auto shown = run::job_logs(*client, *job,
-                             options.follow ? engine::LogsFollow::follow : engine::LogsFollow::no,
-                             options.tail, 1, 2);
+  engine::LogsQuery query{
+      .follow = options.follow ? engine::LogsFollow::follow : engine::LogsFollow::no,
+      .tail = options.tail};
+  if (!options.since.empty()) {
+    auto since = read_since(options.since);
+    if (!since) return std::unexpected(since.error());
+    query.since = *since;
+  }
+  auto shown = run::job_logs(*client, *job, query, 1, 2);
   if (!shown) return std::unexpected(shown.error());
   return exit_code::ok;
+}
+
+struct AttachOptions {
+  std::string job;
+  std::optional<int> tail;
+};
+
+Result<int> run_attach(const AttachOptions& options, const GlobalOptions& global) {
+  // Before any thread exists, so that every thread inherits the blocked signals.
+  run::SignalWatcher signals;
+  auto client = connect_to(global);
+  if (!client) return std::unexpected(client.error());
+  auto job = run::find_job(*client, options.job, my_uid());
+  if (!job) return std::unexpected(job.error());
+  return run::attach_job(*client, job->id, {.tail = options.tail, .has_timeout = job->has_timeout},
+                         signals);
 }
 
 Result<int> run_wait(const std::vector<std::string>& references, const std::string& output,
@@ -98,10 +212,17 @@ Result<int> run_wait(const std::vector<std::string>& references, const std::stri
   for (const auto& reference : references) {
     auto job = run::find_job(*client, reference, my_uid());
     if (!job) return std::unexpected(job.error());
-    auto code = run::wait_for_job(*client, *job);
-    if (!code) return std::unexpected(code.error());
-    last = *code;
-    results.push_back({{"id", job->id}, {"name", job->name}, {"exit_code", *code}});
+    auto result = run::wait_for_job(*client, *job);
+    if (!result) return std::unexpected(result.error());
+    last = result->exit_code;
+    results.push_back({{"id", job->id},
+                       {"name", job->name},
+                       {"exit_code", result->exit_code},
+                       {"reason", run::ending_name(result->ending)},
+                       {"started", result->started_at},
+                       {"finished", result->finished_at},
+                       {"duration_seconds", result->duration_seconds},
+                       {"image", result->image}});
   }
   if (output == "json") std::printf("%s\n", results.dump(2).c_str());
   return last;
@@ -177,13 +298,35 @@ Exit codes: 0; 125 the engine failed.)");
   logs_command->add_option("job", logs->job, "The job (id, id prefix or name)")->required();
   logs_command->add_flag("-f,--follow", logs->follow, "Follow it until the job ends");
   logs_command->add_option("--tail", logs->tail, "Only the last N lines");
+  logs_command->add_option("--since", logs->since,
+                           "Only output after this: 10m, 2h (ago), epoch seconds, or a UTC time");
   logs_command->footer(std::string(R"(Examples:
   dlrun logs 3f2a           everything the job printed so far
   dlrun logs -f resnet      follow it to the end
+  dlrun logs --since 10m --tail 100 3f2a   the last 100 lines of the last ten minutes
 
 stdout to stdout, stderr to stderr, byte for byte.
 )") + kJobHelp + "\nExit codes: 0; 2 no such job; 125 the engine failed.");
   logs_command->callback([logs, &global, finish] { finish(run_logs(*logs, global)); });
+
+  auto attach = std::make_shared<AttachOptions>();
+  CLI::App* attach_command =
+      app.add_subcommand("attach", "Follow a running job again, to its end and exit code");
+  attach_command->add_option("job", attach->job, "The job (id, id prefix or name)")->required();
+  attach_command->add_option("--tail", attach->tail,
+                             "Replay only the last N lines of what it printed so far (0: none)");
+  attach_command->footer(
+      std::string(R"(Examples:
+  dlrun attach 3f2a           everything it printed so far, then the rest as it comes
+  dlrun attach --tail 0 3f2a  only what it prints from now on
+
+As if dlrun had never left it: stdout to stdout, stderr to stderr; exits with the job's exit
+code as dlrun train would (124 timed out, 137 out of memory, …). Ctrl-C stops the job (SIGTERM,
+then SIGKILL after 10 s; a second Ctrl-C kills it now); a lost terminal (SIGHUP) leaves it
+running, as train does.
+)") + kJobHelp +
+      "\nExit codes: the job's; 2 no such job; 125 the engine failed; 129 the terminal hung up.");
+  attach_command->callback([attach, &global, finish] { finish(run_attach(*attach, global)); });
 
   auto waited = std::make_shared<std::vector<std::string>>();
   auto wait_output = std::make_shared<std::string>("text");
@@ -194,8 +337,10 @@ stdout to stdout, stderr to stderr, byte for byte.
   wait_command->footer(std::string(R"(Examples:
   id=$(dlrun train -d train.json) && dlrun wait "$id"    in CI: start now, wait later
 
-Exits with the (last) job's exit code as dlrun train would: its own, or 137 for an
-out-of-memory kill.
+Exits with the (last) job's exit code as dlrun train would: its own, 124 when its timeout
+struck, 137 for an out-of-memory kill. --output json prints one array of
+{"id", "name", "exit_code", "reason", "started", "finished", "duration_seconds", "image"};
+reason is succeeded, failed, timed_out, out_of_memory, killed or stopped.
 )") + kJobHelp);
   wait_command->callback(
       [waited, wait_output, &global, finish] { finish(run_wait(*waited, *wait_output, global)); });

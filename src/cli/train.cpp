@@ -37,15 +37,19 @@ these defaults (rootless Docker cannot raise memlock) gets its own value instead
 with the fix, remembered for that daemon in ~/.cache/dlrun/daemons.json. A value the spec
 asks for is never lowered.
 
-Ctrl-C, SIGTERM or SIGHUP stops the job (SIGTERM, 10s grace, SIGKILL) and removes it; a second
-Ctrl-C kills it at once.
+Ctrl-C or SIGTERM stops the job (SIGTERM, 10s grace, SIGKILL) and removes it; a second
+Ctrl-C kills it at once. Losing the terminal does not: on a hang-up (SIGHUP: the SSH session
+dropped) or output that can no longer be written (| head), the job keeps running, detached,
+and `dlrun attach JOB` follows it again. Every job's output is kept by the engine (the spec's
+resources.log_size, 100 MB), so nothing is lost; its timeout is kept inside the container.
 
 Exit codes:
   N      the job's own exit code
   2      bad command line or spec (nothing was started)
   124    the job ran past its timeout and was stopped
   125    the engine or dlrun failed (not the job)
-  130    interrupted by SIGINT (Ctrl-C); 143 by SIGTERM; 129 by SIGHUP
+  130    interrupted by SIGINT (Ctrl-C); 143 by SIGTERM
+  129    dlrun lost its terminal; the job keeps running, detached
   137    the job was killed for running out of memory
 
 The spec format: docs/spec.md. The daemon: as the docker CLI finds it (dlrun --help); on a
@@ -96,11 +100,11 @@ void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
   train->add_flag(
       "--dry-run", options->dry_run,
       "Print the resolved image, create request and an equivalent docker run; contact nothing");
-  train->add_flag("-d,--detach", options->detach,
-                  "Start the job, print its id and leave it running (dlrun logs, wait, stop)");
+  train->add_flag(
+      "-d,--detach", options->detach,
+      "Start the job, print its id and leave it running (dlrun attach, logs, wait, stop)");
   train->add_flag("--keep", options->keep,
-                  "Keep the container after the job ends, with its output in the engine's log "
-                  "(for docker logs/inspect)");
+                  "Keep the container after the job ends (for docker inspect, dlrun logs)");
   train->add_option(
       "--catalog", options->catalog,
       "A catalog file extending the built-in one (in-house images), as data/catalog.json");

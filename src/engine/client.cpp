@@ -282,7 +282,7 @@ Result<std::string> EngineClient::create_container(const std::string& name,
                                                    const std::string& body) {
   auto response = transport_->send({.method = "POST",
                                     .target = path("/containers/create?name=" + url_encode(name)),
-                                    .json_body = body});
+                                    .body = body});
   if (!response) return std::unexpected(response.error());
   if (response->status != 201)
     return std::unexpected(daemon_error("create the container", *response));
@@ -344,6 +344,30 @@ Result<void> EngineClient::remove_container(const std::string& id) {
   return {};
 }
 
+Result<void> EngineClient::rename_container(const std::string& id, const std::string& new_name) {
+  auto response = transport_->send(
+      {.method = "POST",
+       .target = path("/containers/" + id + "/rename?name=" + url_encode(new_name))});
+  if (!response) return std::unexpected(response.error());
+  if (response->status != 204)
+    return std::unexpected(daemon_error("rename the container", *response));
+  return {};
+}
+
+Result<void> EngineClient::put_archive(const std::string& id, const std::string& directory,
+                                       const std::string& tar) {
+  auto response = transport_->send(
+      {.method = "PUT",
+       .target = path("/containers/" + id + "/archive?path=" + url_encode(directory)),
+       .body = tar,
+       .content_type = "application/x-tar"});
+  if (!response) return std::unexpected(response.error());
+  if (response->status != 200) {
+    return std::unexpected(daemon_error("copy files into the container", *response));
+  }
+  return {};
+}
+
 Result<ContainerState> EngineClient::inspect_container(const std::string& id) {
   auto response =
       transport_->send({.method = "GET", .target = path("/containers/" + id + "/json")});
@@ -359,6 +383,9 @@ Result<ContainerState> EngineClient::inspect_container(const std::string& id) {
   result.oom_killed = state.value("OOMKilled", false);
   result.exit_code = state.value("ExitCode", 0);
   result.error = state.value("Error", "");
+  result.started_at = state.value("StartedAt", "");
+  result.finished_at = state.value("FinishedAt", "");
+  result.image = parsed->value("Config", json::object()).value("Image", "");
   const json host_config = parsed->value("HostConfig", json::object());
   result.memory_bytes = host_config.value("Memory", std::int64_t{0});
   return result;
@@ -406,6 +433,7 @@ Result<EngineInfo> EngineClient::info() {
   info.docker_root_dir = parsed->value("DockerRootDir", "");
   info.cpus = parsed->value("NCPU", 0);
   info.memory_bytes = parsed->value("MemTotal", std::int64_t{0});
+  info.architecture = parsed->value("Architecture", "");
   if (parsed->contains("SecurityOptions") && (*parsed)["SecurityOptions"].is_array()) {
     for (const auto& option : (*parsed)["SecurityOptions"]) {
       if (option.is_string()) info.security_options.push_back(option.get<std::string>());
@@ -440,11 +468,17 @@ Result<std::optional<ImageDetails>> EngineClient::inspect_image(const std::strin
   if (!parsed) return std::unexpected(parsed.error());
   ImageDetails details;
   const json config = parsed->value("Config", json::object());
-  if (config.is_object() && config.contains("Env") && config["Env"].is_array()) {
-    for (const auto& entry : config["Env"]) {
-      if (entry.is_string()) details.env.push_back(entry.get<std::string>());
+  const auto strings = [&](const char* key) {
+    std::vector<std::string> values;
+    if (!config.is_object() || !config.contains(key) || !config[key].is_array()) return values;
+    for (const auto& entry : config[key]) {
+      if (entry.is_string()) values.push_back(entry.get<std::string>());
     }
-  }
+    return values;
+  };
+  details.env = strings("Env");
+  details.entrypoint = strings("Entrypoint");
+  details.cmd = strings("Cmd");
   return std::optional(std::move(details));
 }
 
@@ -517,11 +551,12 @@ Result<std::int64_t> EngineClient::wait_container(const std::string& id, WaitCon
   return (*parsed)["StatusCode"].get<std::int64_t>();
 }
 
-Result<void> EngineClient::container_logs(const std::string& id, LogsFollow follow,
-                                          std::optional<int> tail, StreamSink& sink) {
+Result<void> EngineClient::container_logs(const std::string& id, const LogsQuery& wanted,
+                                          StreamSink& sink) {
   std::string query = "stdout=1&stderr=1";
-  if (follow == LogsFollow::follow) query += "&follow=1";
-  if (tail) query += "&tail=" + std::to_string(*tail);
+  if (wanted.follow == LogsFollow::follow) query += "&follow=1";
+  if (wanted.tail) query += "&tail=" + std::to_string(*wanted.tail);
+  if (wanted.since) query += "&since=" + std::to_string(*wanted.since);
   auto response = transport_->stream(
       {.method = "GET", .target = path("/containers/" + id + "/logs?" + query), .bulk = true},
       sink);

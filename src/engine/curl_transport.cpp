@@ -206,8 +206,8 @@ Result<Response> CurlTransport::perform(const Request& request, StreamSink* sink
 
   // An empty Expect avoids a 100-continue round trip on large bodies.
   curl_slist* raw_headers = curl_slist_append(nullptr, "Expect:");
-  if (request.json_body) {
-    raw_headers = curl_slist_append(raw_headers, "Content-Type: application/json");
+  if (request.body) {
+    raw_headers = curl_slist_append(raw_headers, ("Content-Type: " + request.content_type).c_str());
   }
   for (const auto& [name, value] : request.headers) {
     raw_headers = curl_slist_append(raw_headers, (name + ": " + value).c_str());
@@ -215,12 +215,13 @@ Result<Response> CurlTransport::perform(const Request& request, StreamSink* sink
   std::unique_ptr<curl_slist, CurlListDeleter> headers(raw_headers);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
 
-  if (request.method == "POST") {
+  if (request.method == "POST" || request.method == "PUT") {
     // Explicit empty fields: a bare CURLOPT_POST sends a chunked body read from stdin, which
-    // dockerd's /start rejects.
-    const std::string& body = request.json_body ? *request.json_body : std::string();
+    // dockerd's /start rejects. The size comes first, so a binary body (a tar) is copied whole.
+    const std::string& body = request.body ? *request.body : std::string();
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-    curl_easy_setopt(curl, CURLOPT_COPYPOSTFIELDS, body.c_str());
+    curl_easy_setopt(curl, CURLOPT_COPYPOSTFIELDS, body.data());
+    if (request.method == "PUT") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");
   } else if (request.method == "HEAD") {
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
   } else if (request.method != "GET") {

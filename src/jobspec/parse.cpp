@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -25,8 +27,8 @@ constexpr std::array<std::string_view, 19> kTopLevelFields{
     "version", "name",    "image", "framework",       "command",      "workdir", "env",
     "mounts",  "outputs", "gpus",  "resources",       "user",         "network", "timeout",
     "labels",  "cap_add", "pull",  "registry_mirror", "registry_auth"};
-constexpr std::array<std::string_view, 5> kResourceFields{"shm_size", "memory", "cpus", "pids",
-                                                          "memlock"};
+constexpr std::array<std::string_view, 6> kResourceFields{"shm_size", "memory",  "cpus",
+                                                          "pids",     "memlock", "log_size"};
 constexpr std::array<std::string_view, 4> kMountFields{"source", "target", "read_only", "type"};
 constexpr std::array<std::string_view, 3> kNetworkModes{"bridge", "none", "host"};
 constexpr std::array<std::string_view, 2> kMountTypes{"bind", "volume"};
@@ -400,6 +402,17 @@ void read_resources(SpecReader& reader, const json& value, JobSpec& spec) {
                      "give a positive number of CPUs, fractions allowed, e.g. 8 or 0.5");
     } else {
       spec.resources.cpus = cpus.get<double>();
+    }
+  }
+  if (value.contains("log_size")) {
+    if (auto bytes = reader.size_value(value["log_size"], "resources.log_size")) {
+      if (*bytes < kMinLogBytes) {
+        reader.problem("resources.log_size", format_size(*bytes) + " is below the 1m minimum",
+                       "the engine keeps the newest part of the job's output up to this size; "
+                       "give at least \"1m\", e.g. \"500m\" for a chatty job");
+      } else {
+        spec.resources.log_bytes = *bytes;
+      }
     }
   }
   if (value.contains("memlock")) {
@@ -862,15 +875,20 @@ std::expected<JobSpec, SpecProblems> parse_job_spec(std::string_view text,
 }
 
 Result<LoadedSpec> load_job_spec(const std::filesystem::path& file, const EnvLookup& env) {
+  errno = 0;
   std::ifstream in(file, std::ios::binary);
   if (!in) {
-    std::error_code ec;
-    const bool exists = std::filesystem::exists(file, ec);
+    // open(2)'s own reason: a directory on the way that the user may not enter is "permission
+    // denied", not "no such file".
+    const int reason = errno;
+    if (reason == ENOENT || reason == 0) {
+      return fail(ErrorKind::usage, "cannot read job spec " + file.string() + ": no such file",
+                  "check the path; `dlrun train --help` shows an example spec");
+    }
     return fail(ErrorKind::usage,
-                "cannot read job spec " + file.string() +
-                    (exists ? ": permission denied" : ": no such file"),
-                exists ? "check the file's permissions"
-                       : "check the path; `dlrun train --help` shows an example spec");
+                "cannot read job spec " + file.string() + ": " +
+                    (reason == EACCES ? std::string("permission denied") : std::strerror(reason)),
+                "check the permissions of the file and of the directories above it");
   }
   std::ostringstream text;
   text << in.rdbuf();

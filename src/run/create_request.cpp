@@ -105,13 +105,12 @@ std::string create_request_body(const ContainerPlan& plan, Secrets secrets, int 
       {"SecurityOpt", {"no-new-privileges"}},
       {"NetworkMode", network_name(plan.network)},
       {"Mounts", mounts},
-      {"LogConfig", plan.logs == EngineLogs::kept
-                        ? ordered_json{{"Type", "local"},
-                                       {"Config",
-                                        {{"max-size", kLogMaxSize},
-                                         {"max-file", kLogMaxFiles},
-                                         {"compress", "false"}}}}
-                        : ordered_json{{"Type", "none"}, {"Config", ordered_json::object()}}},
+      {"LogConfig",
+       {{"Type", "local"},
+        {"Config",
+         {{"max-size", std::to_string(plan.resources.log_bytes / kLogFiles)},
+          {"max-file", std::to_string(kLogFiles)},
+          {"compress", "false"}}}}},
       {"AutoRemove", false},  // dlrun removes it after reading the exit status
   };
   if (plan.resources.memory_bytes) {
@@ -123,6 +122,7 @@ std::string create_request_body(const ContainerPlan& plan, Secrets secrets, int 
   }
 
   ordered_json body = {{"Image", plan.image}};
+  if (plan.entrypoint) body["Entrypoint"] = *plan.entrypoint;
   if (plan.cmd) body["Cmd"] = *plan.cmd;
   if (plan.workdir) body["WorkingDir"] = *plan.workdir;
   body["Env"] = env;

@@ -60,14 +60,10 @@ std::string docker_run_command(const ContainerPlan& plan) {
   flag("--network", plan.network == jobspec::NetworkMode::bridge ? "bridge"
                     : plan.network == jobspec::NetworkMode::none ? "none"
                                                                  : "host");
-  if (plan.logs == EngineLogs::kept) {
-    flag("--log-driver", "local");
-    flag("--log-opt", "max-size=" + std::string(kLogMaxSize));
-    flag("--log-opt", "max-file=" + std::string(kLogMaxFiles));
-    flag("--log-opt", "compress=false");
-  } else {
-    flag("--log-driver", "none");
-  }
+  flag("--log-driver", "local");
+  flag("--log-opt", "max-size=" + std::to_string(plan.resources.log_bytes / kLogFiles));
+  flag("--log-opt", "max-file=" + std::to_string(kLogFiles));
+  flag("--log-opt", "compress=false");
   flag("--stop-timeout", std::to_string(kStopGraceSeconds));
   if (plan.resources.memory_bytes) {
     flag("--memory", jobspec::format_size(*plan.resources.memory_bytes));

@@ -12,7 +12,9 @@
 
 #include "dlrun/jobspec/units.hpp"
 #include "dlrun/run/create_request.hpp"
+#include "dlrun/run/labels.hpp"
 #include "dlrun/run/output.hpp"
+#include "dlrun/run/timeout_program.hpp"
 
 namespace dlrun::run {
 namespace {
@@ -29,7 +31,14 @@ class ContainerGuard {
   ContainerGuard(const ContainerGuard&) = delete;
   ContainerGuard& operator=(const ContainerGuard&) = delete;
 
+  // The job runs on without this dlrun (a hang-up): it is no longer ours to remove.
+  void release() {
+    keep_ = KeepContainer::keep;
+    released_ = true;
+  }
+
   Result<int> finish(Result<int> outcome) {
+    if (released_) return outcome;
     if (keep_ == KeepContainer::keep) {
       spdlog::info("kept container {}", id_.substr(0, 12));
       return outcome;
@@ -52,6 +61,7 @@ class ContainerGuard {
   engine::EngineClient& client_;
   std::string id_;
   KeepContainer keep_;
+  bool released_ = false;
 };
 
 // Says once whether a streaming call got going (the daemon answered) or failed first.
@@ -87,19 +97,6 @@ class EventFd {
 
  private:
   int fd_;
-};
-
-// Why dlrun stopped the job before it ended by itself: a signal, or the spec's timeout.
-struct StopReason {
-  enum class Cause { signal, timeout } cause = Cause::signal;
-  int signo = 0;
-
-  std::string_view words() const {
-    return cause == Cause::timeout ? "timed out" : signal_outcome(signo).words;
-  }
-  int exit_code() const {
-    return cause == Cause::timeout ? exit_code::timeout : signal_outcome(signo).exit_code();
-  }
 };
 
 // Stops the job in the background: SIGTERM, the grace period, SIGKILL. Runs on its own thread so
@@ -143,13 +140,89 @@ Error in_job_terms(Error error) {
   return error;
 }
 
+// How the wait for a job's end came out: it ended (perhaps stopped by a signal on the way), or
+// dlrun lost its terminal and leaves the job running.
+struct Watch {
+  enum class End { job_ended, detached } end = End::job_ended;
+  std::optional<int> stop_signal;  // the SIGINT/SIGTERM that stopped the job
+  std::string_view detach_cause;
+};
+
+// Waits for `finished` while taking signals: SIGINT and SIGTERM stop the job (a second one kills
+// it now); a hang-up, or output that can no longer be written, leaves it running.
+Watch watch_job(const EventFd& finished, const EventFd& reader_gone, SignalWatcher& signals,
+                Stopper& stopper) {
+  Watch watch;
+  bool kill_sent = false;
+  while (true) {
+    pollfd fds[3] = {{finished.fd(), POLLIN, 0},
+                     {signals.fd(), POLLIN, 0},
+                     {watch.stop_signal ? -1 : reader_gone.fd(), POLLIN, 0}};
+    if (poll(fds, 3, -1) < 0) {
+      if (errno == EINTR) continue;
+      return watch;
+    }
+    if (fds[0].revents & POLLIN) return watch;
+    if (fds[2].revents & POLLIN) {
+      watch.end = Watch::End::detached;
+      watch.detach_cause =
+          "its output can no longer be written (the terminal or the pipe's reader went away)";
+      return watch;
+    }
+    if (!(fds[1].revents & POLLIN)) continue;
+    while (auto signo = signals.take()) {
+      if (*signo == SIGHUP) {
+        if (watch.stop_signal) continue;  // stopping already: see it through
+        watch.end = Watch::End::detached;
+        watch.detach_cause = signal_outcome(SIGHUP).words;
+        return watch;
+      }
+      if (!watch.stop_signal) {
+        watch.stop_signal = *signo;
+        spdlog::warn(
+            "{}: stopping the job (SIGTERM, then SIGKILL after {}s); press Ctrl-C again to kill "
+            "it now",
+            signal_outcome(*signo).words, kStopGraceSeconds);
+        stopper.begin(kStopGraceSeconds);
+      } else if (!kill_sent) {
+        spdlog::warn("killing the job now (SIGKILL)");
+        kill_sent = true;
+        stopper.kill_now();
+      }
+    }
+  }
+}
+
+// Says how to come back to a job that dlrun leaves running, where it still can say it.
+void say_how_to_come_back(const Watch& watch, const std::string& id) {
+  const std::string short_id = id.substr(0, 12);
+  spdlog::warn("{}: the job keeps running as {}", watch.detach_cause, short_id);
+  spdlog::warn("`dlrun attach {0}` follows it again; `dlrun logs {0}` shows its output", short_id);
+}
+
+// dlrun-timeout said so in the job's own output already; dlrun says it in its own voice too.
+void say_timed_out(std::optional<std::chrono::seconds> timeout) {
+  if (timeout) {
+    spdlog::error("the job ran past its timeout of {} and was stopped",
+                  jobspec::format_duration(*timeout));
+  } else {
+    spdlog::error("the job ran past its timeout and was stopped");
+  }
+}
+
+// A job's end from a run's point of view: its exit code, and whether it was left running.
+struct FollowEnd {
+  int exit_code = 0;
+  bool detached = false;
+};
+
 // The job from its created container on: attach, start, stream, wait, and what the exit means.
-Result<int> follow_job(engine::EngineClient& client, const std::string& id,
-                       const RunOptions& options, SignalWatcher& signals) {
+Result<FollowEnd> follow_job(engine::EngineClient& client, const std::string& id,
+                             const RunOptions& options, SignalWatcher& signals) {
   // Wait and attach both go in before start: the daemon registers the waiter and hooks the
   // output pipes before it answers, so nothing the job prints or does can be missed.
-  // Ends both streams when the run is abandoned before the job started: the daemon does not close
-  // the attach stream of a container removed before its start, and nothing may wait forever.
+  // Ends both streams when the run is abandoned before the job started (the daemon does not close
+  // the attach stream of a container removed before its start), or left running.
   std::stop_source abandoning;
   EventFd finished;
   ReadyLatch wait_ready;
@@ -163,9 +236,11 @@ Result<int> follow_job(engine::EngineClient& client, const std::string& id,
   });
 
   ReadyLatch attach_ready;
+  EventFd reader_gone;
   OutputForwarder output(
       options.stdout_fd, options.stderr_fd, [&] { attach_ready.set(true); },
       abandoning.get_token());
+  output.on_reader_gone([&] { reader_gone.notify(); });
   std::optional<Result<void>> attach_result;
   std::thread attacher([&] {
     attach_result = client.attach_container(id, output);
@@ -202,56 +277,31 @@ Result<int> follow_job(engine::EngineClient& client, const std::string& id,
                 "the daemon may be overloaded; check `journalctl -u docker`");
   }
 
-  // A Ctrl-C while the container was being created: never start it.
+  // A Ctrl-C (or a hang-up) while the container was being created: never start it.
   if (auto early_signal = signals.take()) {
     abandon();
     const SignalOutcome& outcome = signal_outcome(*early_signal);
     spdlog::warn("{}: the job was not started", outcome.words);
-    return outcome.exit_code();
+    return FollowEnd{outcome.exit_code()};
   }
   if (auto started = client.start_container(id); !started) {
     abandon();
     return std::unexpected(in_job_terms(started.error()));
   }
 
-  std::optional<StopReason> stop_reason;
-  const auto deadline =
-      options.timeout ? std::optional(Clock::now() + *options.timeout) : std::nullopt;
-  bool kill_sent = false;
-  const auto begin_stop = [&](StopReason reason) {
-    stop_reason = reason;
-    spdlog::warn(
-        "{}: stopping the job (SIGTERM, then SIGKILL after {}s); press Ctrl-C again to kill it now",
-        reason.words(), kStopGraceSeconds);
-    stopper.begin(kStopGraceSeconds);
-  };
-  while (true) {
-    pollfd fds[2] = {{finished.fd(), POLLIN, 0}, {signals.fd(), POLLIN, 0}};
-    int timeout_ms = -1;
-    if (deadline && !stop_reason) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now());
-      timeout_ms = static_cast<int>(std::max<std::int64_t>(0, left.count()));
+  const Watch watch = watch_job(finished, reader_gone, signals, stopper);
+  if (watch.end == Watch::End::detached) {
+    abandoning.request_stop();
+    join_streams();
+    const std::string name = options.container_name + std::string(kDetachedSuffix);
+    if (auto renamed = client.rename_container(id, name); !renamed) {
+      spdlog::warn(
+          "could not mark the container as left running ({}): `dlrun clean` will take "
+          "it for a killed dlrun's",
+          renamed.error().message);
     }
-    const int ready = poll(fds, 2, timeout_ms);
-    if (ready < 0 && errno != EINTR) break;
-    if (fds[0].revents & POLLIN) break;
-    if (fds[1].revents & POLLIN) {
-      while (auto signo = signals.take()) {
-        if (!stop_reason) {
-          begin_stop({.cause = StopReason::Cause::signal, .signo = *signo});
-        } else if (!kill_sent) {
-          spdlog::warn("killing the job now (SIGKILL)");
-          kill_sent = true;
-          stopper.kill_now();
-        }
-      }
-    }
-    if (ready == 0 && !stop_reason) {
-      spdlog::error("the job ran past its timeout of {}",
-                    jobspec::format_duration(*options.timeout));
-      begin_stop({.cause = StopReason::Cause::timeout});
-    }
+    say_how_to_come_back(watch, id);
+    return FollowEnd{exit_code::hung_up, true};
   }
   join_streams();
 
@@ -260,10 +310,25 @@ Result<int> follow_job(engine::EngineClient& client, const std::string& id,
         wait_result ? wait_result->error()
                     : Error{ErrorKind::internal, "lost the container's exit status", ""});
   }
-  if (stop_reason) return stop_reason->exit_code();
+  if (watch.stop_signal) return FollowEnd{signal_outcome(*watch.stop_signal).exit_code()};
   if (const auto& failure = output.failure()) return std::unexpected(*failure);
 
-  return job_exit_code(client, id, static_cast<int>(**wait_result));
+  auto code = job_exit_code(client, id, static_cast<int>(**wait_result));
+  if (!code) return std::unexpected(code.error());
+  return FollowEnd{*code};
+}
+
+// Copies dlrun-timeout into a job that has a deadline, before it starts.
+Result<void> install_deadline(engine::EngineClient& client, const ContainerPlan& plan,
+                              const std::string& id) {
+  if (!plan.timeout) return {};
+  auto copied = client.put_archive(id, "/", timeout_program_archive());
+  if (!copied) {
+    Error error = copied.error();
+    error.message = "could not copy dlrun's timeout keeper into the container: " + error.message;
+    return std::unexpected(error);
+  }
+  return {};
 }
 
 }  // namespace
@@ -300,6 +365,10 @@ Result<std::string> start_detached(engine::EngineClient& client, const Container
                                    const std::string& create_body) {
   auto created = client.create_container(plan.container_name, create_body);
   if (!created) return std::unexpected(in_job_terms(created.error()));
+  if (auto installed = install_deadline(client, plan, *created); !installed) {
+    (void)client.remove_container(*created);
+    return std::unexpected(installed.error());
+  }
   if (auto started = client.start_container(*created); !started) {
     (void)client.remove_container(*created);
     return std::unexpected(in_job_terms(started.error()));
@@ -315,7 +384,55 @@ Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan,
   const std::string id = *created;
   ContainerGuard guard(client, id, options.keep);
   spdlog::debug("created container {} ({})", plan.container_name, id);
-  return guard.finish(follow_job(client, id, options, signals));
+  if (auto installed = install_deadline(client, plan, id); !installed) {
+    return guard.finish(std::unexpected(installed.error()));
+  }
+  RunOptions named = options;
+  named.container_name = plan.container_name;
+  auto end = follow_job(client, id, named, signals);
+  if (!end) return guard.finish(std::unexpected(end.error()));
+  if (end->detached) {
+    guard.release();
+  } else if (plan.timeout && end->exit_code == exit_code::timeout) {
+    say_timed_out(*plan.timeout);
+  }
+  return guard.finish(end->exit_code);
+}
+
+Result<int> attach_job(engine::EngineClient& client, const std::string& id,
+                       const AttachOptions& options, SignalWatcher& signals) {
+  std::stop_source abandoning;
+  EventFd finished;
+  EventFd reader_gone;
+  OutputForwarder output(options.stdout_fd, options.stderr_fd, {}, abandoning.get_token());
+  output.on_reader_gone([&] { reader_gone.notify(); });
+  std::optional<Result<void>> logs_result;
+  std::thread follower([&] {
+    logs_result = client.container_logs(
+        id, {.follow = engine::LogsFollow::follow, .tail = options.tail}, output);
+    output.finish();
+    finished.notify();
+  });
+  Stopper stopper(client, id);
+  const Watch watch = watch_job(finished, reader_gone, signals, stopper);
+  if (watch.end == Watch::End::detached) {
+    abandoning.request_stop();
+    follower.join();
+    say_how_to_come_back(watch, id);
+    return exit_code::hung_up;
+  }
+  follower.join();
+  if (logs_result && !*logs_result) return std::unexpected(logs_result->error());
+  if (const auto& failure = output.failure()) return std::unexpected(*failure);
+  // The log ends when the job's output closes; its exit status follows at once.
+  auto status = client.wait_container(id, engine::WaitCondition::not_running, {});
+  if (!status) return std::unexpected(status.error());
+  if (watch.stop_signal) return signal_outcome(*watch.stop_signal).exit_code();
+  if (options.has_timeout && *status == exit_code::timeout) {
+    say_timed_out(std::nullopt);
+    return exit_code::timeout;
+  }
+  return job_exit_code(client, id, static_cast<int>(*status));
 }
 
 }  // namespace dlrun::run

@@ -1,6 +1,12 @@
 #include "dlrun/run/jobs.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdio>
+#include <ctime>
 
 #include "dlrun/run/job.hpp"
 #include "dlrun/run/labels.hpp"
@@ -15,15 +21,43 @@ std::string label_of(const engine::ContainerSummary& container, std::string_view
 }
 
 JobRecord record_of(const engine::ContainerSummary& container) {
-  return {.id = container.id,
-          .container = container.name,
-          .name = label_of(container, kJobLabel),
-          .state = container.state,
-          .status = container.status,
-          .image = container.image,
-          .created = container.created,
-          .user = label_of(container, kUserLabel),
-          .owner = label_of(container, kOwnerLabel)};
+  JobRecord job{.id = container.id,
+                .container = container.name,
+                .name = label_of(container, kJobLabel),
+                .state = container.state,
+                .status = container.status,
+                .image = container.image,
+                .created = container.created,
+                .user = label_of(container, kUserLabel),
+                .owner = label_of(container, kOwnerLabel),
+                .gpus = label_of(container, kGpusLabel),
+                .has_timeout = !label_of(container, kTimeoutLabel).empty()};
+  if (container.state == "exited") {
+    if (auto exited = parse_exited_status(container.status)) {
+      job.exit_code = exited->exit_code;
+      job.ended_ago = exited->ago_seconds;
+    }
+  }
+  return job;
+}
+
+// Docker's rounded durations (go-units HumanDuration) back to seconds: "5 minutes" → 300.
+std::optional<std::int64_t> parse_human_duration(std::string_view text) {
+  if (text == "Less than a second") return 0;
+  if (text == "About a minute") return 60;
+  if (text == "About an hour") return 3600;
+  std::int64_t count = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), count);
+  if (ec != std::errc{} || end == text.data() + text.size() || *end != ' ') return std::nullopt;
+  std::string_view unit(end + 1, static_cast<std::size_t>(text.data() + text.size() - end - 1));
+  if (unit.ends_with('s')) unit.remove_suffix(1);
+  static constexpr std::pair<std::string_view, std::int64_t> kUnits[] = {
+      {"second", 1},       {"minute", 60},        {"hour", 3600},       {"day", 86400},
+      {"week", 7 * 86400}, {"month", 30 * 86400}, {"year", 365 * 86400}};
+  for (const auto& [name, seconds] : kUnits) {
+    if (unit == name) return count * seconds;
+  }
+  return std::nullopt;
 }
 
 bool is_probe(const JobRecord& job) {
@@ -31,6 +65,104 @@ bool is_probe(const JobRecord& job) {
 }
 
 }  // namespace
+
+std::optional<ExitedStatus> parse_exited_status(std::string_view status) {
+  constexpr std::string_view kPrefix = "Exited (";
+  if (!status.starts_with(kPrefix)) return std::nullopt;
+  status.remove_prefix(kPrefix.size());
+  ExitedStatus exited;
+  const auto [end, ec] =
+      std::from_chars(status.data(), status.data() + status.size(), exited.exit_code);
+  if (ec != std::errc{} || end == status.data() + status.size() || *end != ')') return std::nullopt;
+  std::string_view rest(end + 1, static_cast<std::size_t>(status.data() + status.size() - end - 1));
+  if (rest.starts_with(' ') && rest.ends_with(" ago")) {
+    rest.remove_prefix(1);
+    rest.remove_suffix(4);
+    exited.ago_seconds = parse_human_duration(rest);
+  }
+  return exited;
+}
+
+std::optional<double> parse_engine_time(std::string_view text) {
+  std::tm parts{};
+  int consumed = 0;
+  const std::string copy(text);
+  if (std::sscanf(copy.c_str(), "%d-%d-%dT%d:%d:%d%n", &parts.tm_year, &parts.tm_mon,
+                  &parts.tm_mday, &parts.tm_hour, &parts.tm_min, &parts.tm_sec, &consumed) != 6)
+    return std::nullopt;
+  if (parts.tm_year <= 1) return std::nullopt;  // "0001-01-01T00:00:00Z": not yet
+  parts.tm_year -= 1900;
+  parts.tm_mon -= 1;
+  double seconds = static_cast<double>(timegm(&parts));
+  std::string_view rest = text.substr(static_cast<std::size_t>(consumed));
+  if (rest.starts_with('.')) {
+    double scale = 0.1;
+    for (rest.remove_prefix(1); !rest.empty() && std::isdigit(static_cast<unsigned char>(rest[0]));
+         rest.remove_prefix(1), scale /= 10) {
+      seconds += (rest[0] - '0') * scale;
+    }
+  }
+  return seconds;  // the daemon writes UTC ("Z")
+}
+
+Ending ending_of(int exit_code, bool oom_killed, bool has_timeout) {
+  if (oom_killed) return Ending::out_of_memory;
+  if (has_timeout && exit_code == exit_code::timeout) return Ending::timed_out;
+  if (exit_code == 0) return Ending::succeeded;
+  if (exit_code == 137) return Ending::killed;
+  if (exit_code == 143) return Ending::stopped;
+  return Ending::failed;
+}
+
+std::string_view ending_name(Ending ending) {
+  switch (ending) {
+    case Ending::running:
+      return "running";
+    case Ending::succeeded:
+      return "succeeded";
+    case Ending::failed:
+      return "failed";
+    case Ending::timed_out:
+      return "timed_out";
+    case Ending::out_of_memory:
+      return "out_of_memory";
+    case Ending::killed:
+      return "killed";
+    case Ending::stopped:
+      return "stopped";
+  }
+  return "failed";
+}
+
+std::string ending_words(Ending ending, std::optional<int> exit_code) {
+  switch (ending) {
+    case Ending::running:
+      return "running";
+    case Ending::timed_out:
+      return "timed out";
+    case Ending::out_of_memory:
+      return "out of memory";
+    case Ending::killed:
+      return "killed";
+    case Ending::stopped:
+      return "stopped";
+    case Ending::succeeded:
+    case Ending::failed:
+      break;
+  }
+  return exit_code ? "exited " + std::to_string(*exit_code) : std::string("exited");
+}
+
+Result<Ending> job_ending(engine::EngineClient& client, const JobRecord& job) {
+  if (!job.exit_code) return Ending::running;
+  bool oom_killed = false;
+  if (*job.exit_code == 137) {
+    auto state = client.inspect_container(job.id);
+    if (!state) return std::unexpected(state.error());
+    oom_killed = state->oom_killed;
+  }
+  return ending_of(*job.exit_code, oom_killed, job.has_timeout);
+}
 
 Result<std::vector<JobRecord>> list_jobs(engine::EngineClient& client, JobUsers users,
                                          JobStates states, std::string_view my_uid) {
@@ -85,20 +217,36 @@ Result<JobRecord> find_job(engine::EngineClient& client, std::string_view refere
   return matches.front();
 }
 
-Result<void> job_logs(engine::EngineClient& client, const JobRecord& job, engine::LogsFollow follow,
-                      std::optional<int> tail, int stdout_fd, int stderr_fd) {
+Result<void> job_logs(engine::EngineClient& client, const JobRecord& job,
+                      const engine::LogsQuery& query, int stdout_fd, int stderr_fd) {
   OutputForwarder output(stdout_fd, stderr_fd, {});
-  auto streamed = client.container_logs(job.id, follow, tail, output);
+  auto streamed = client.container_logs(job.id, query, output);
   output.finish();
   if (!streamed) return std::unexpected(streamed.error());
   if (const auto& failure = output.failure()) return std::unexpected(*failure);
   return {};
 }
 
-Result<int> wait_for_job(engine::EngineClient& client, const JobRecord& job) {
+Result<JobResult> wait_for_job(engine::EngineClient& client, const JobRecord& job) {
   auto status = client.wait_container(job.id, engine::WaitCondition::not_running, {});
   if (!status) return std::unexpected(status.error());
-  return job_exit_code(client, job.id, static_cast<int>(*status));
+  auto code = job_exit_code(client, job.id, static_cast<int>(*status));
+  if (!code) return std::unexpected(code.error());
+  auto state = client.inspect_container(job.id);
+  if (!state) return std::unexpected(state.error());
+  JobResult result{
+      .exit_code = *code,
+      .ending = ending_of(static_cast<int>(*status), state->oom_killed, job.has_timeout),
+      .started_at = state->started_at,
+      .finished_at = state->finished_at,
+      .image = state->image.empty() ? job.image : state->image};
+  const auto started = parse_engine_time(state->started_at);
+  const auto finished = parse_engine_time(state->finished_at);
+  if (started && finished) result.duration_seconds = std::max(0.0, *finished - *started);
+  if (result.ending == Ending::timed_out) {
+    spdlog::error("the job ran past its timeout and was stopped");
+  }
+  return result;
 }
 
 }  // namespace dlrun::run

@@ -80,6 +80,8 @@ Result<std::vector<Orphan>> find_orphans(engine::EngineClient& client,
   if (!containers) return std::unexpected(containers.error());
   std::vector<Orphan> orphans;
   for (const auto& container : *containers) {
+    // A job its dlrun left running on purpose (a hang-up) is not an orphan.
+    if (container.name.ends_with(kDetachedSuffix)) continue;
     const auto owner = container.labels.find(std::string(kOwnerLabel));
     if (owner == container.labels.end() ||
         owner_state(owner->second, proc_root) != OwnerState::gone)

@@ -73,12 +73,14 @@ void OutputForwarder::finish() {
 
 void OutputForwarder::flush() {
   if (pending_.empty()) return;
+  const bool was_open = stdout_open_ && stderr_open_;
   if (pending_stream_ == engine::StreamId::stderr) {
     if (stderr_open_) stderr_open_ = write_all(stderr_fd_, pending_);
   } else if (stdout_open_) {
     stdout_open_ = write_all(stdout_fd_, pending_);
   }
   pending_.clear();
+  if (was_open && !(stdout_open_ && stderr_open_) && on_reader_gone_) on_reader_gone_();
 }
 
 }  // namespace dlrun::run

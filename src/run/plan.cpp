@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <random>
 
+#include "dlrun/run/create_request.hpp"
 #include "dlrun/run/labels.hpp"
 #include "dlrun/run/orphans.hpp"
+#include "dlrun/run/timeout_program.hpp"
 
 namespace dlrun::run {
 namespace {
@@ -58,13 +60,13 @@ Result<ContainerPlan> make_plan(const jobspec::JobSpec& spec, const HostContext&
   ContainerPlan plan;
   plan.container_name = "dlrun-" + spec.name + "-" + host.run_suffix;
   plan.image = inputs.image.empty() ? spec.image : inputs.image;
-  plan.logs = inputs.logs;
   plan.workdir = spec.workdir;
   plan.resources = spec.resources;
   plan.gpus = spec.gpus;
   plan.network = spec.network;
   plan.cap_add = spec.cap_add;
   plan.pull = spec.pull;
+  plan.timeout = spec.timeout;
 
   std::visit(Overloaded{
                  [](std::monostate) {},
@@ -142,7 +144,33 @@ Result<ContainerPlan> make_plan(const jobspec::JobSpec& spec, const HostContext&
   plan.labels[std::string(kDigestLabel)] = host.spec_digest;
   plan.labels[std::string(kUserLabel)] = std::to_string(host.uid);
   if (!host.owner.empty()) plan.labels[std::string(kOwnerLabel)] = host.owner;
+  if (const std::string gpus = gpus_label(spec.gpus); !gpus.empty())
+    plan.labels[std::string(kGpusLabel)] = gpus;
+  if (spec.timeout) plan.labels[std::string(kTimeoutLabel)] = std::to_string(spec.timeout->count());
   return plan;
+}
+
+ContainerPlan with_deadline(ContainerPlan plan, const std::vector<std::string>& image_entrypoint,
+                            const std::vector<std::string>& image_cmd) {
+  if (!plan.timeout) return plan;
+  plan.entrypoint = deadline_entrypoint(*plan.timeout, kStopGraceSeconds, image_entrypoint);
+  // An entrypoint set in the request drops the image's CMD: carry it over, as docker would run it.
+  if (!plan.cmd) plan.cmd = image_cmd;
+  return plan;
+}
+
+std::string gpus_label(const jobspec::GpuRequest& gpus) {
+  return std::visit(Overloaded{
+                        [](jobspec::GpuNone) { return std::string(); },
+                        [](jobspec::GpuAll) { return std::string("all"); },
+                        [](const jobspec::GpuCount& count) { return std::to_string(count.count); },
+                        [](const jobspec::GpuList& list) {
+                          std::string ids;
+                          for (const auto& id : list.ids) ids += (ids.empty() ? "" : ",") + id;
+                          return ids;
+                        },
+                    },
+                    gpus);
 }
 
 }  // namespace dlrun::run

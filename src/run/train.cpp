@@ -18,6 +18,7 @@
 #include "dlrun/run/image_supply.hpp"
 #include "dlrun/run/orphans.hpp"
 #include "dlrun/run/signals.hpp"
+#include "dlrun/run/timeout_program.hpp"
 
 namespace dlrun::run {
 namespace {
@@ -136,11 +137,7 @@ Result<TrainPlan> finish_plan(PreparedJob prepared, const TrainRequest& request,
   // A detached job has no dlrun watching it: no owner, or the next train would take it for an
   // orphan of a killed dlrun.
   if (request.attachment == Attachment::detach) host.owner.clear();
-  const bool keep_log =
-      request.keep == KeepContainer::keep || request.attachment == Attachment::detach;
-  auto plan = make_plan(
-      prepared.job.spec, host,
-      {.image = image->image.familiar(), .logs = keep_log ? EngineLogs::kept : EngineLogs::none});
+  auto plan = make_plan(prepared.job.spec, host, {.image = image->image.familiar()});
   if (!plan) return std::unexpected(plan.error());
   const std::string& address = surroundings.endpoint.display;
   if (auto known = memory.recall(address, client ? client->server_version() : "")) {
@@ -225,16 +222,22 @@ Result<int> train(const TrainRequest& request, const Surroundings& surroundings)
     outputs.emplace(std::move(*directory));
   }
 
-  if (request.attachment == Attachment::detach && job.timeout) {
-    spdlog::warn(
-        "the job's timeout of {} is not enforced for a detached job yet: stop it with "
-        "`dlrun stop` (or run it in the foreground)",
-        jobspec::format_duration(*job.timeout));
+  // The timeout is kept inside the container, by dlrun's own program, built for this machine.
+  if (job.timeout) {
+    auto info = client->info();
+    if (!info) return std::unexpected(info.error());
+    if (!info->architecture.empty() && info->architecture != timeout_program_architecture()) {
+      return fail(ErrorKind::usage,
+                  "the job's timeout is kept inside its container by a program built for " +
+                      std::string(timeout_program_architecture()) + ", but the daemon at " +
+                      surroundings.endpoint.display + " runs on " + info->architecture,
+                  "run dlrun on a machine like the daemon's, or drop \"timeout\" from the spec");
+    }
   }
-  spdlog::info("job {}: {} in container {}", job.name, planned_container.image,
-               planned_container.container_name);
+  const ContainerPlan job_plan =
+      with_deadline(planned_container, supplied->entrypoint, supplied->cmd);
+  spdlog::info("job {}: {} in container {}", job.name, job_plan.image, job_plan.container_name);
   const RunOptions run_options{.keep = request.keep,
-                               .timeout = job.timeout,
                                .stdout_fd = surroundings.stdout_fd,
                                .stderr_fd = surroundings.stderr_fd};
   // Followed to its end, or (detached) started and left running with its log kept.
@@ -253,13 +256,13 @@ Result<int> train(const TrainRequest& request, const Surroundings& surroundings)
                  id->substr(0, 12));
     return exit_code::ok;
   };
-  auto status = run_plan(planned_container);
+  auto status = run_plan(job_plan);
   // A default of dlrun's that the daemon refuses gives way to the daemon's own value: one more
   // create, once; the daemon is remembered so that later runs ask for its value at once.
   std::optional<ContainerPlan> relaxed;
   while (!status && status.error().kind == ErrorKind::setting_refused) {
     const std::string setting = status.error().subject;
-    relaxed = give_way(relaxed ? *relaxed : planned_container, setting);
+    relaxed = give_way(relaxed ? *relaxed : job_plan, setting);
     if (!relaxed) break;  // the user's own value: refused, with the fix
     spdlog::warn("{}", gave_way_warning(setting, surroundings.endpoint.display));
     memory.remember_refusal(surroundings.endpoint.display, client->server_version(), setting);

@@ -1,8 +1,17 @@
 // Jobs that outlive the dlrun that started them: train --detach, then ps, logs, wait, stop, rm,
 // each in a dlrun of its own.
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
+#include <signal.h>
 
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "dlrun/sha256.hpp"
+#include "dlrun/shell_quote.hpp"
 #include "engine_fixture.hpp"
 
 namespace dlrun::testing {
@@ -16,17 +25,201 @@ std::string seq(long last) {
 
 // Starts a job detached and returns its id.
 std::string detach(const JobFixture& job, const nlohmann::json& fields,
-                   const std::string& file = "job.json") {
-  const auto started = job.dlrun({"train", "-d", job.write_spec(fields, file)});
+                   const std::string& file = "job.json", const Invocation& as = {}) {
+  const auto started = job.dlrun({"train", "-d", job.write_spec(fields, file)}, as);
   INFO(started.err);
   REQUIRE(started.exit_code == 0);
   REQUIRE(started.out.size() == 65);  // a 64-digit id and a newline
   return started.out.substr(0, 64);
 }
 
+// The one job of `name` in `ps -a --output json`, waiting up to `limit` for `ready` to hold.
+nlohmann::json job_named(const JobFixture& job, const std::string& name,
+                         const std::function<bool(const nlohmann::json&)>& ready,
+                         std::chrono::seconds limit = std::chrono::seconds(20)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  nlohmann::json found;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto listed = job.dlrun({"ps", "-a", "--output", "json"});
+    REQUIRE(listed.exit_code == 0);
+    for (const auto& entry : nlohmann::json::parse(listed.out)) {
+      if (entry["name"] == name) found = entry;
+    }
+    if (!found.is_null() && ready(found)) return found;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return found;
+}
+
 }  // namespace
 
-TEST_CASE("a detached job keeps running; its output and exit code are there later",
+TEST_CASE("a foreground job outlives its terminal session, attach gets the rest and its code",
+          "[engine][jobs][signals]") {
+  JobFixture job;
+  const std::string spec = job.write_spec(
+      {{"name", "session"},
+       {"command", "for i in $(seq 1 30); do echo line-$i; sleep 0.1; done; exit 7"}});
+  // dlrun in a pseudo-terminal session of its own, as over SSH; `script` makes one. Killing
+  // `script` closes the terminal: the kernel hangs up the session (SIGHUP, then EIO on writes).
+  std::string command = DLRUN_BINARY;
+  for (const char* word : {"train", spec.c_str()}) command += " " + shell_quote(word);
+  Invocation session{.args = {"/usr/bin/script", "-q", "-e", "-c", command, "/dev/null"}};
+  session.env["DOCKER_HOST"] = job.engine().gpu_host();
+  session.env["XDG_CACHE_HOME"] = (job.engine().dir / "cache").string();
+  session.limit = std::chrono::seconds(60);
+  session.on_output = [sent = std::make_shared<bool>(false)](pid_t pid, const std::string& out,
+                                                             const std::string&) {
+    if (!*sent && out.find("line-3") != std::string::npos) {
+      kill(pid, SIGKILL);
+      *sent = true;
+    }
+  };
+  const auto killed = run_process(session);
+  REQUIRE(killed.exit_code == 128 + SIGKILL);
+  CHECK(killed.out.find("line-30") == std::string::npos);
+
+  // Its dlrun detaches on the hang-up and marks the container; the job runs on.
+  const auto found = job_named(job, "session", [](const nlohmann::json& entry) {
+    return entry["container"].get<std::string>().ends_with("-detached");
+  });
+  REQUIRE(!found.is_null());
+  CHECK(found["container"].get<std::string>().ends_with("-detached"));
+  const std::string id = found["id"];
+
+  const auto attached = job.dlrun({"attach", id.substr(0, 10)});
+  CHECK(attached.exit_code == 7);
+  std::string all_lines;
+  for (int i = 1; i <= 30; ++i) all_lines += "line-" + std::to_string(i) + "\n";
+  CHECK(attached.out == all_lines);
+  CHECK(job.dlrun({"rm", id}).exit_code == 0);
+  CHECK(job.leftover_containers().empty());
+}
+
+TEST_CASE("a reader that goes away (| head) leaves the job running", "[engine][jobs][signals]") {
+  JobFixture job;
+  const std::string spec =
+      job.write_spec({{"name", "piped"}, {"command", "seq 1 100000; sleep 2; echo done; exit 3"}});
+  Invocation piped{
+      .args = {"/bin/sh", "-c",
+               shell_quote(DLRUN_BINARY) + " train " + shell_quote(spec) + " | head -n 2"}};
+  piped.env["DOCKER_HOST"] = job.engine().gpu_host();
+  piped.env["XDG_CACHE_HOME"] = (job.engine().dir / "cache").string();
+  const auto result = run_process(piped);
+  CHECK(result.out == "1\n2\n");
+  CHECK(result.err.find("its output can no longer be written") != std::string::npos);
+  const auto found = job_named(job, "piped", [](const nlohmann::json&) { return true; });
+  REQUIRE(!found.is_null());
+  const std::string id = found["id"];
+  CHECK(job.dlrun({"wait", id}).exit_code == 3);
+  CHECK(job.dlrun({"logs", "--tail", "1", id}).out == "done\n");
+  CHECK(job.dlrun({"rm", id}).exit_code == 0);
+  CHECK(job.leftover_containers().empty());
+}
+
+TEST_CASE("a detached job's timeout holds with no dlrun running: wait says 124, timed out",
+          "[engine][jobs]") {
+  JobFixture job;
+  const std::string id = detach(
+      job, {{"name", "deadline"}, {"timeout", "3s"}, {"command", "echo started; sleep 300"}});
+  const auto waited = job.dlrun({"wait", "--output", "json", id});
+  INFO(waited.err);
+  CHECK(waited.exit_code == 124);
+  const auto result = nlohmann::json::parse(waited.out).at(0);
+  CHECK(result["reason"] == "timed_out");
+  CHECK(result["exit_code"] == 124);
+  CHECK(result["duration_seconds"].get<double>() >= 3.0);
+  CHECK(result["duration_seconds"].get<double>() < 20.0);
+  CHECK(result["image"] == kTestImage);
+  CHECK(waited.err.find("the job ran past its timeout and was stopped") != std::string::npos);
+
+  const auto logs = job.dlrun({"logs", id});
+  CHECK(logs.out == "started\n");
+  CHECK(logs.err.find("dlrun: the job ran past its timeout of 3s") != std::string::npos);
+  const auto listed = job_named(job, "deadline", [](const nlohmann::json&) { return true; });
+  CHECK(listed["state"] == "timed_out");
+  CHECK(listed["exit_code"] == 124);
+  CHECK(job.dlrun({"rm", id}).exit_code == 0);
+  CHECK(job.leftover_containers().empty());
+}
+
+TEST_CASE("an OOM-killed detached job: wait says 137 and why, ps says out of memory",
+          "[engine][jobs]") {
+  JobFixture job;
+  const std::string id = detach(job, {{"name", "hungry"},
+                                      {"command", "head -c 200000000 /dev/zero | tail > /dev/null"},
+                                      {"resources", {{"memory", "16m"}}}});
+  const auto waited = job.dlrun({"wait", id});
+  CHECK(waited.exit_code == 137);
+  CHECK(waited.err.find("dlrun: error: killed: out of memory (limit 16m)") != std::string::npos);
+  const auto listed = job_named(job, "hungry", [](const nlohmann::json&) { return true; });
+  CHECK(listed["state"] == "out_of_memory");
+  const auto table = job.dlrun({"ps", "-a"});
+  CHECK(table.out.find("out of memory") != std::string::npos);
+  CHECK(job.dlrun({"rm", id}).exit_code == 0);
+  CHECK(job.leftover_containers().empty());
+}
+
+TEST_CASE("ps shows state, GPUs, start, duration and owner, its JSON has a documented shape",
+          "[engine][jobs]") {
+  JobFixture job;
+  const std::string running =
+      detach(job, {{"name", "busy"}, {"gpus", 1}, {"command", {"sleep", "30"}}}, "busy.json");
+  const std::string failed = detach(job, {{"name", "broken"}, {"command", "exit 42"}}, "b.json");
+  CHECK(job.dlrun({"wait", failed}).exit_code == 42);
+
+  const auto table = job.dlrun({"ps", "-a"});
+  REQUIRE(table.exit_code == 0);
+  CHECK(
+      table.out.starts_with("ID            NAME                  STATE           GPUS   STARTED  "
+                            "         DURATION  OWNER       IMAGE\n"));
+  const auto line_of = [&](const std::string& id) {
+    const auto at = table.out.find(id.substr(0, 12));
+    REQUIRE(at != std::string::npos);
+    return table.out.substr(at, table.out.find('\n', at) - at);
+  };
+  CHECK(line_of(running).find(" running ") != std::string::npos);
+  CHECK(line_of(running).find(" 1 ") != std::string::npos);  // its GPUs
+  CHECK(line_of(running).find(" root ") != std::string::npos);
+  CHECK(line_of(failed).find(" exited 42 ") != std::string::npos);
+
+  const auto listed = job.dlrun({"ps", "-a", "--output", "json"});
+  const auto jobs = nlohmann::json::parse(listed.out);
+  REQUIRE(jobs.is_array());
+  for (const auto& entry : jobs) {
+    if (entry["id"] != running) continue;
+    CHECK(entry["state"] == "running");
+    CHECK(entry["exit_code"].is_null());
+    CHECK(entry["gpus"] == "1");
+    CHECK(entry["user"] == "0");
+    CHECK(entry["user_name"] == "root");
+    CHECK(entry["duration_seconds"].get<std::int64_t>() >= 0);
+    CHECK(entry["image"] == kTestImage);
+  }
+  CHECK(job.dlrun({"stop", "-t", "1", running}).exit_code == 0);
+  CHECK(job.dlrun({"rm", running, failed}).exit_code == 0);
+  CHECK(job.leftover_containers().empty());
+}
+
+TEST_CASE("a detached job's output is kept whole, and logs can start from a time",
+          "[engine][jobs]") {
+  JobFixture job;
+  // Four megabytes and more, checked by its checksum.
+  const std::string id = detach(job, {{"command", "seq 1 600000; sleep 3; echo late"}});
+  CHECK(job.dlrun({"wait", id}).exit_code == 0);
+  // "late" came within the last second or so, the rest three seconds before it.
+  const auto two_seconds_ago = std::to_string(std::time(nullptr) - 2);
+  Invocation hashed;
+  hashed.hash_stdout = true;
+  const auto logs = job.dlrun({"logs", id}, hashed);
+  CHECK(logs.out_bytes == seq(600000).size() + 5);
+  CHECK("sha256:" + logs.out_sha256 == sha256_digest(seq(600000) + "late\n"));
+  const auto recent = job.dlrun({"logs", "--since", two_seconds_ago, id});
+  CHECK(recent.out.find("late\n") != std::string::npos);
+  CHECK(recent.out.size() < 1000);
+  CHECK(job.dlrun({"rm", id}).exit_code == 0);
+}
+
+TEST_CASE("a detached job keeps running, its output and exit code are there later",
           "[engine][jobs]") {
   JobFixture job;
   // More than a megabyte, on both streams, after the dlrun that started it is gone.
@@ -59,13 +252,36 @@ TEST_CASE("a detached job keeps running; its output and exit code are there late
 TEST_CASE("wait gives each job's exit code, and the train that started it is not needed",
           "[engine][jobs]") {
   JobFixture job;
-  const std::string ok = detach(job, {{"command", {"true"}}}, "ok.json");
-  const std::string failed = detach(job, {{"command", {"false"}}}, "failed.json");
-  CHECK(job.dlrun({"wait", ok}).exit_code == 0);
-  const auto result = job.dlrun({"wait", "--output", "json", failed});
+  // A user of its own: rm --finished takes all of the user's finished jobs, and the tests
+  // beside this one run theirs as root.
+  Invocation user;
+  user.uid = 4545;
+  user.env["HOME"] = "/nonexistent";
+  // The test's directory is root's alone (0700): the spec in it is out of that user's reach,
+  // and the error says so rather than "no such file".
+  const auto denied = job.dlrun({"train", "-d", job.write_spec({{"command", {"true"}}})}, user);
+  CHECK(denied.exit_code == 2);
+  CHECK(denied.err.find("/job.json: permission denied") != std::string::npos);
+  CHECK(denied.err.find("hint: check the permissions of the file and of the directories above "
+                        "it") != std::string::npos);
+  std::filesystem::permissions(job.dir(), std::filesystem::perms::owner_all |
+                                              std::filesystem::perms::others_read |
+                                              std::filesystem::perms::others_exec);
+  const std::string ok = detach(job, {{"command", {"true"}}}, "ok.json", user);
+  const std::string failed = detach(job, {{"command", {"false"}}}, "failed.json", user);
+  CHECK(job.dlrun({"wait", ok}, user).exit_code == 0);
+  const auto result = job.dlrun({"wait", "--output", "json", failed}, user);
   CHECK(result.exit_code == 1);
-  CHECK(nlohmann::json::parse(result.out)[0]["exit_code"] == 1);
-  CHECK(job.dlrun({"rm", "--finished"}).exit_code == 0);
+  const auto waited = nlohmann::json::parse(result.out).at(0);
+  CHECK(waited["exit_code"] == 1);
+  CHECK(waited["reason"] == "failed");
+  CHECK(waited["name"] == "failed");                         // the spec file's name
+  CHECK(waited["started"].get<std::string>().size() >= 20);  // RFC 3339
+  CHECK(waited["finished"].get<std::string>().size() >= 20);
+  const auto removed = job.dlrun({"rm", "--finished"}, user);
+  CHECK(removed.exit_code == 0);
+  CHECK(removed.out.find(ok.substr(0, 12)) != std::string::npos);
+  CHECK(removed.out.find(failed.substr(0, 12)) != std::string::npos);
   CHECK(job.leftover_containers().empty());
 }
 

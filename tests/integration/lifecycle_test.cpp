@@ -71,7 +71,11 @@ TEST_CASE("a job past its timeout is stopped and exits 124", "[engine][signals]"
   const auto result =
       job.dlrun({"train", job.write_spec({{"timeout", "2s"}, {"command", "sleep 300"}})});
   CHECK(result.exit_code == 124);
-  CHECK(result.err.find("dlrun: error: the job ran past its timeout of 2s") != std::string::npos);
+  // Said in the job's own output by the deadline kept inside the container, then by dlrun.
+  CHECK(result.err.find("dlrun: the job ran past its timeout of 2s: stopping it (SIGTERM, then "
+                        "SIGKILL after 10s)") != std::string::npos);
+  CHECK(result.err.find("dlrun: error: the job ran past its timeout of 2s and was stopped") !=
+        std::string::npos);
   CHECK(result.elapsed < std::chrono::seconds(20));
   CHECK(job.leftover_containers().empty());
 
@@ -193,7 +197,7 @@ TEST_CASE("a daemon that dies mid-job is reported as lost, not as the job's resu
 
 namespace dlrun::testing {
 
-TEST_CASE("a hang-up (the SSH session went away) stops the job and exits 129",
+TEST_CASE("a hang-up (the SSH session went away) leaves the job running, to attach to later",
           "[engine][signals]") {
   JobFixture job;
   Invocation hang_up;
@@ -205,10 +209,28 @@ TEST_CASE("a hang-up (the SSH session went away) stops the job and exits 129",
       *sent = true;
     }
   };
-  const auto result =
-      job.dlrun({"train", job.write_spec({{"command", "echo started; sleep 300"}})}, hang_up);
+  const auto result = job.dlrun(
+      {"train", job.write_spec({{"command", "echo started; sleep 3; echo finished; exit 7"}})},
+      hang_up);
+  INFO(result.err);
   CHECK(result.exit_code == 129);
-  CHECK(result.err.find("hung up (SIGHUP): stopping the job") != std::string::npos);
+  CHECK(result.err.find("hung up (SIGHUP): the job keeps running as ") != std::string::npos);
+  const auto come_back = result.err.find("`dlrun attach ");
+  REQUIRE(come_back != std::string::npos);
+  const std::string id = result.err.substr(come_back + 14, 12);
+
+  // Marked as left running: not an orphan for clean, though its dlrun is gone.
+  const auto left = job.leftover_containers();
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].find("-detached (running)") != std::string::npos);
+  const auto clean = job.dlrun({"clean", "--running", "--dry-run"});
+  CHECK(clean.exit_code == 0);
+  CHECK(clean.out.find(left[0].substr(0, left[0].find(' '))) == std::string::npos);
+
+  const auto attached = job.dlrun({"attach", id});
+  CHECK(attached.exit_code == 7);
+  CHECK(attached.out == "started\nfinished\n");
+  CHECK(job.dlrun({"rm", id}).exit_code == 0);
   CHECK(job.leftover_containers().empty());
 }
 

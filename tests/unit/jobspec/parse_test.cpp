@@ -200,6 +200,10 @@ TEST_CASE("every bad input is reported with its path, message and hint", "[spec]
       {with(R"("resources": {"memlock": "lots"})"),
        {"resources.memlock", "string \"lots\" is not a size",
         "write a positive size with a binary unit, e.g. \"16g\", \"512m\", or a byte count"}},
+      {with(R"("resources": {"log_size": "64k"})"),
+       {"resources.log_size", "64k is below the 1m minimum",
+        "the engine keeps the newest part of the job's output up to this size; give at least "
+        "\"1m\", e.g. \"500m\" for a chatty job"}},
       {with(R"("resources": "big")"),
        {"resources", "expected an object, got string \"big\"",
         "e.g. {\"shm_size\": \"16g\", \"memory\": \"64g\", \"cpus\": 8, \"pids\": 4096}"}},
@@ -328,7 +332,8 @@ TEST_CASE("a full spec parses into the domain struct", "[spec]") {
                {"source": "ckpt", "target": "/ckpt"},
                {"source": "/datasets/x/", "target": "/x/"}],
     "outputs": "../out", "gpus": ["0", 2, "GPU-1234-abcd"],
-    "resources": {"shm_size": "16g", "memory": "64g", "cpus": 7.5, "pids": 4096, "memlock": "unlimited"},
+    "resources": {"shm_size": "16g", "memory": "64g", "cpus": 7.5, "pids": 4096, "memlock": "unlimited",
+                  "log_size": "1g"},
     "user": "1000:100", "network": "none", "timeout": "1h30m",
     "labels": {"team": "vision"}, "cap_add": ["sys_ptrace", "CAP_IPC_LOCK"]
   })");
@@ -352,6 +357,7 @@ TEST_CASE("a full spec parses into the domain struct", "[spec]") {
   CHECK(spec.resources.cpus == 7.5);
   CHECK(spec.resources.pids_limit == 4096);
   CHECK(spec.resources.memlock_bytes == kUnlimited);  // asked for: not a default to give way
+  CHECK(spec.resources.log_bytes == 1LL << 30);
   CHECK(std::get<UserIds>(spec.user).gid == 100);
   CHECK(spec.network == NetworkMode::none);
   CHECK(spec.timeout == std::chrono::seconds(5400));
@@ -367,6 +373,7 @@ TEST_CASE("defaults apply when fields are absent", "[spec]") {
   CHECK(spec.network == NetworkMode::bridge);
   CHECK(spec.resources.shm_bytes == kDefaultShmBytes);
   CHECK(spec.resources.pids_limit == kDefaultPidsLimit);
+  CHECK(spec.resources.log_bytes == 100LL << 20);
   CHECK_FALSE(spec.timeout.has_value());
 }
 

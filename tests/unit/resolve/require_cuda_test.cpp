@@ -57,7 +57,7 @@ TEST_CASE("NVIDIA_REQUIRE_CUDA: OR of terms, AND of conditions, per GPU", "[reso
   CHECK(failed_condition("arch>=9.0 brand=tesla", host("550.54.14")) == std::nullopt);
 }
 
-TEST_CASE("unknown host values pass; unreadable requirements are errors", "[resolve][require]") {
+TEST_CASE("unknown host values pass, unreadable requirements are errors", "[resolve][require]") {
   CHECK(failed_condition(kCuda124, HostFacts{}) == std::nullopt);
   CHECK_FALSE(check_requirement("cuda>=twelve", host("550.54.14")).has_value());
   CHECK_FALSE(check_requirement("cuda", host("550.54.14")).has_value());

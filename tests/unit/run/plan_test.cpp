@@ -129,8 +129,12 @@ TEST_CASE("sandbox and deep-learning defaults are always in the request", "[run]
       host["Ulimits"] ==
       nlohmann::json::parse(
           R"([{"Name":"memlock","Soft":-1,"Hard":-1},{"Name":"stack","Soft":67108864,"Hard":67108864}])"));
-  // The output streams to dlrun; the engine keeps a copy only for a kept container.
-  CHECK(host["LogConfig"]["Type"] == "none");
+  // The engine keeps every job's output, bounded (100m in two files), so a detached job loses
+  // nothing.
+  CHECK(
+      host["LogConfig"] ==
+      nlohmann::json::parse(
+          R"({"Type":"local","Config":{"max-size":"52428800","max-file":"2","compress":"false"}})"));
   CHECK(host["Memory"] == 2LL << 30);
   CHECK(host["MemorySwap"] == 2LL << 30);
   CHECK(host["NanoCpus"] == 1500000000);
@@ -148,10 +152,11 @@ TEST_CASE("sandbox and deep-learning defaults are always in the request", "[run]
   owned.owner = "host:boot:42:1000";
   CHECK(body_of(*make_plan(spec_of(""), owned))["Labels"]["dlrun.owner"] == "host:boot:42:1000");
 
-  auto kept = make_plan(spec_of(""), host_with({}), {.image = "", .logs = EngineLogs::kept});
-  CHECK(body_of(*kept)["HostConfig"]["LogConfig"] ==
-        nlohmann::json::parse(
-            R"({"Type":"local","Config":{"max-size":"100m","max-file":"2","compress":"false"}})"));
+  jobspec::JobSpec chatty = spec_of("");
+  chatty.resources.log_bytes = 1LL << 30;
+  CHECK(
+      body_of(*make_plan(chatty, host_with({})))["HostConfig"]["LogConfig"]["Config"]["max-size"] ==
+      "536870912");
 }
 
 }  // namespace dlrun::run

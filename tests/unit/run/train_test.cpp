@@ -132,12 +132,12 @@ TEST_CASE("train pulls a missing image, then creates, attaches, starts, waits an
   }
 
   // The body is the finished plan's: the image as pulled, the spec's command, dlrun's labels.
-  const auto body = nlohmann::json::parse(*harness.sent("POST /v1.41/containers/create").json_body);
+  const auto body = nlohmann::json::parse(*harness.sent("POST /v1.41/containers/create").body);
   CHECK(body["Image"] == "busybox:1.36");
   CHECK(body["Cmd"] == nlohmann::json::array({"train"}));
   CHECK(body["Labels"]["dlrun.job"] == "job");
   CHECK(body["Labels"]["dlrun.managed"] == "true");
-  CHECK(body["HostConfig"]["LogConfig"]["Type"] == "none");
+  CHECK(body["HostConfig"]["LogConfig"]["Type"] == "local");
   // A daemon that grants dlrun's defaults gets them, at no extra request (counted above).
   CHECK(body["HostConfig"]["Ulimits"] == nlohmann::json::parse(R"([
       {"Name": "memlock", "Soft": -1, "Hard": -1},
@@ -162,7 +162,7 @@ std::vector<nlohmann::json> create_bodies(const FakeTransport& daemon) {
   std::vector<nlohmann::json> bodies;
   for (const auto& request : daemon.sent) {
     if (request.target.find("/containers/create") != std::string::npos)
-      bodies.push_back(nlohmann::json::parse(*request.json_body));
+      bodies.push_back(nlohmann::json::parse(*request.body));
   }
   return bodies;
 }

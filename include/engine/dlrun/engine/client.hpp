@@ -26,6 +26,9 @@ struct ContainerState {
   int exit_code = 0;
   std::int64_t memory_bytes = 0;  // its memory limit; 0: none
   std::string error;              // the daemon's start failure, if any
+  std::string started_at;         // RFC 3339, as the daemon writes it
+  std::string finished_at;        // likewise; "0001-01-01T00:00:00Z" while it runs
+  std::string image;              // Config.Image: as it was asked for
 };
 
 struct ContainerSummary {
@@ -46,14 +49,24 @@ struct EngineInfo {
   std::vector<std::string> runtimes;          // "runc", "nvidia", …
   int cpus = 0;
   std::int64_t memory_bytes = 0;
+  std::string architecture;  // as uname -m says it: x86_64, aarch64
 };
 
 struct ImageDetails {
   std::vector<std::string> env;  // Config.Env: where CUDA images state their needs
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
 };
 
 enum class WaitCondition { next_exit, not_running, removed };
 enum class LogsFollow { no, follow };
+
+// Which part of a container's kept output to read.
+struct LogsQuery {
+  LogsFollow follow = LogsFollow::no;
+  std::optional<int> tail;            // only the last lines
+  std::optional<std::int64_t> since;  // only what came after this time (seconds since the epoch)
+};
 
 // Sees a pull's progress as it happens, and may stop it.
 class PullObserver {
@@ -81,6 +94,11 @@ class EngineClient {
   Result<void> stop_container(const std::string& id, int grace_seconds);
   Result<void> kill_container(const std::string& id, std::string_view signal);
   Result<void> remove_container(const std::string& id);
+  Result<void> rename_container(const std::string& id, const std::string& new_name);
+  // Unpacks `tar` (an uncompressed tar archive) into the container's filesystem at `directory`;
+  // works on a created container before it starts.
+  Result<void> put_archive(const std::string& id, const std::string& directory,
+                           const std::string& tar);
   Result<ContainerState> inspect_container(const std::string& id);
   Result<std::vector<ContainerSummary>> list_containers_with_label(const std::string& label);
   // The image's details, or nullopt when the engine does not have it.
@@ -106,9 +124,8 @@ class EngineClient {
                                       std::stop_token stop = {});
 
   // The output the engine kept of the container (multiplexed, as attach streams it); with
-  // `follow`, what comes after too, until the container stops. `tail`: only the last lines.
-  Result<void> container_logs(const std::string& id, LogsFollow follow, std::optional<int> tail,
-                              StreamSink& sink);
+  // `follow`, what comes after too, until the container stops.
+  Result<void> container_logs(const std::string& id, const LogsQuery& query, StreamSink& sink);
 
   // Streams the container's stdout/stderr (multiplexed) into `sink` until it exits; `sink`'s
   // on_headers means the daemon is attached and no output from a later start can be lost.

@@ -14,9 +14,10 @@
 namespace dlrun::engine {
 
 struct Request {
-  std::string method = "GET";  // GET, POST, DELETE, HEAD
-  std::string target;          // path and query, e.g. "/v1.41/containers/create?name=x"
-  std::optional<std::string> json_body;
+  std::string method = "GET";       // GET, POST, DELETE, HEAD
+  std::string target;               // path and query, e.g. "/v1.41/containers/create?name=x"
+  std::optional<std::string> body;  // sent as `content_type`
+  std::string content_type = "application/json";
   // Extra headers, e.g. X-Registry-Auth. Never logged: they may carry credentials.
   std::vector<std::pair<std::string, std::string>> headers;
   // Whole-request limit for plain calls; streams have none.

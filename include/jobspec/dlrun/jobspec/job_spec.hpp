@@ -52,6 +52,9 @@ using GpuRequest = std::variant<GpuNone, GpuAll, GpuCount, GpuList>;
 
 inline constexpr std::int64_t kDefaultShmBytes = 8LL << 30;
 inline constexpr std::int64_t kDefaultPidsLimit = 16384;
+// The engine keeps every job's output up to this size (the newest part), for dlrun logs.
+inline constexpr std::int64_t kDefaultLogBytes = 100LL << 20;
+inline constexpr std::int64_t kMinLogBytes = 1LL << 20;
 inline constexpr std::int64_t kUnlimited = -1;  // a ulimit without a limit, as Docker writes it
 
 struct Resources {
@@ -63,6 +66,7 @@ struct Resources {
   // dlrun asks for unlimited (NVIDIA's advice for NCCL and pinned memory) where the daemon may
   // grant it.
   std::optional<std::int64_t> memlock_bytes;
+  std::int64_t log_bytes = kDefaultLogBytes;
 };
 
 struct UserHost {};  // the invoking uid:gid, with a writable HOME

@@ -10,9 +10,10 @@ enum class Secrets { revealed, masked };
 
 inline constexpr std::string_view kMaskedSecret = "********";
 
-// The log cap keeps a kept job's log from filling the disk.
-inline constexpr std::string_view kLogMaxSize = "100m";
-inline constexpr std::string_view kLogMaxFiles = "2";
+// The engine keeps every job's output (for dlrun logs and attach, after a detach) in its `local`
+// driver's files, rotated so that at most resources.log_size is kept: that many files of the
+// size divided among them.
+inline constexpr int kLogFiles = 2;
 inline constexpr int kStopGraceSeconds = 10;
 
 // The exact JSON body of POST /containers/create for `plan`, pretty-printed when `indent` >= 0.

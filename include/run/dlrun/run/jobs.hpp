@@ -19,9 +19,34 @@ struct JobRecord {
   std::string state;      // running, exited, created, …
   std::string status;     // the daemon's words: "Exited (0) 2 minutes ago"
   std::string image;
-  std::int64_t created = 0;  // seconds since the epoch
-  std::string user;          // the uid that ran it
-  std::string owner;         // the dlrun process that started it, when one watched it
+  std::int64_t created = 0;               // seconds since the epoch
+  std::string user;                       // the uid that ran it
+  std::string owner;                      // the dlrun process that started it, when one watched it
+  std::string gpus;                       // as asked for: "all", "2", "0,3"; empty: none
+  bool has_timeout = false;               // dlrun-timeout keeps a deadline in it
+  std::optional<int> exit_code;           // once it exited, from the daemon's status
+  std::optional<std::int64_t> ended_ago;  // likewise, roughly: the daemon rounds it for people
+};
+
+// How a job ended, in one word for programs (wait --output json) and in ps's words for people.
+enum class Ending { running, succeeded, failed, timed_out, out_of_memory, killed, stopped };
+std::string_view ending_name(Ending ending);  // "timed_out"
+// "exited 1", "timed out", "out of memory"… for ps's STATE column.
+std::string ending_words(Ending ending, std::optional<int> exit_code);
+Ending ending_of(int exit_code, bool oom_killed, bool has_timeout);
+
+// What became of the job. The list the record came from cannot tell an OOM kill from a kill:
+// a job that exited with 137 costs one inspect.
+Result<Ending> job_ending(engine::EngineClient& client, const JobRecord& job);
+
+// A finished job's result, as `dlrun wait` reports it.
+struct JobResult {
+  int exit_code = 0;
+  Ending ending = Ending::succeeded;
+  std::string started_at;   // RFC 3339
+  std::string finished_at;  // RFC 3339
+  double duration_seconds = 0;
+  std::string image;
 };
 
 enum class JobUsers { mine, everyone };
@@ -37,10 +62,20 @@ Result<JobRecord> find_job(engine::EngineClient& client, std::string_view refere
                            std::string_view my_uid);
 
 // The job's kept output, stdout to `stdout_fd` and stderr to `stderr_fd`, byte for byte.
-Result<void> job_logs(engine::EngineClient& client, const JobRecord& job, engine::LogsFollow follow,
-                      std::optional<int> tail, int stdout_fd, int stderr_fd);
+Result<void> job_logs(engine::EngineClient& client, const JobRecord& job,
+                      const engine::LogsQuery& query, int stdout_fd, int stderr_fd);
 
 // Blocks until the job ends; its exit code as `dlrun train` would report it (137 for an OOM kill).
-Result<int> wait_for_job(engine::EngineClient& client, const JobRecord& job);
+Result<JobResult> wait_for_job(engine::EngineClient& client, const JobRecord& job);
+
+// Seconds since the epoch of an RFC 3339 time as the daemon writes it; nullopt for its zero time.
+std::optional<double> parse_engine_time(std::string_view text);
+
+// The daemon's status words ("Exited (137) 5 minutes ago"): the exit code, and about how long ago.
+struct ExitedStatus {
+  int exit_code = 0;
+  std::optional<std::int64_t> ago_seconds;
+};
+std::optional<ExitedStatus> parse_exited_status(std::string_view status);
 
 }  // namespace dlrun::run

@@ -14,6 +14,13 @@ inline constexpr std::string_view kDigestLabel = "dlrun.spec-digest";  // "sha25
 // "<hostname>:<boot id>:<pid>:<start time>" of the dlrun that owns it (run/orphans.hpp).
 inline constexpr std::string_view kOwnerLabel = "dlrun.owner";
 inline constexpr std::string_view kUserLabel = "dlrun.user";  // the uid that ran it
+inline constexpr std::string_view kGpusLabel = "dlrun.gpus";  // "all", "2", "0,3"; absent: none
+// The spec's timeout in seconds; an exit of 124 then means dlrun-timeout stopped the job.
+inline constexpr std::string_view kTimeoutLabel = "dlrun.timeout";
+// Appended to the container's name when a foreground dlrun leaves its job running (a hang-up):
+// labels cannot change after creation, and without it `dlrun clean` would take the job for the
+// orphan of a killed dlrun, its owner being gone.
+inline constexpr std::string_view kDetachedSuffix = "-detached";
 // The job name of doctor's probe containers, which are no one's jobs.
 inline constexpr std::string_view kProbeJobName = "doctor-probe";
 
@@ -21,7 +28,9 @@ static_assert(kManagedLabel.starts_with(jobspec::kReservedLabelPrefix) &&
                   kJobLabel.starts_with(jobspec::kReservedLabelPrefix) &&
                   kDigestLabel.starts_with(jobspec::kReservedLabelPrefix) &&
                   kOwnerLabel.starts_with(jobspec::kReservedLabelPrefix) &&
-                  kUserLabel.starts_with(jobspec::kReservedLabelPrefix),
+                  kUserLabel.starts_with(jobspec::kReservedLabelPrefix) &&
+                  kGpusLabel.starts_with(jobspec::kReservedLabelPrefix) &&
+                  kTimeoutLabel.starts_with(jobspec::kReservedLabelPrefix),
               "a spec may not set dlrun's own labels");
 
 }  // namespace dlrun::run

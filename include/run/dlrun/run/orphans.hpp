@@ -10,8 +10,9 @@
 #include "dlrun/error.hpp"
 
 // Containers whose dlrun is gone. dlrun removes its container on every way out it can see
-// (exit, timeout, Ctrl-C, SIGTERM, SIGHUP); SIGKILL — the OOM killer, `kill -9`, a CI runner
-// tearing down — it cannot, so each container names the process that owns it.
+// (exit, timeout, Ctrl-C, SIGTERM), and leaves it running, marked, on a hang-up; SIGKILL — the
+// OOM killer, `kill -9`, a CI runner tearing down — it cannot see, so each container names the
+// process that owns it.
 namespace dlrun::run {
 
 // "<hostname>:<boot id>:<pid>:<start time>" for this process: on this host, enough to tell

@@ -27,6 +27,10 @@ class OutputForwarder final : public engine::StreamSink, private engine::FrameSi
   // Writes what is still held; call when the stream has ended.
   void finish();
 
+  // Called once, from the streaming thread, when a write fails: the terminal hung up (EIO) or the
+  // reader of a pipe went away (EPIPE). The stream goes on; nothing more is written there.
+  void on_reader_gone(std::function<void()> callback) { on_reader_gone_ = std::move(callback); }
+
   // Set when the stream was not what it should be (unknown frame type, a daemon error frame).
   const std::optional<Error>& failure() const { return failure_; }
   bool ended_mid_frame() const { return demux_.mid_frame(); }
@@ -40,6 +44,7 @@ class OutputForwarder final : public engine::StreamSink, private engine::FrameSi
   int stdout_fd_;
   int stderr_fd_;
   std::function<void()> on_attached_;
+  std::function<void()> on_reader_gone_;
   std::stop_token stop_;
   engine::Demultiplexer demux_;
   engine::StreamId pending_stream_ = engine::StreamId::stdout;

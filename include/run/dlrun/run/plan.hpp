@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -30,11 +31,6 @@ struct HostContext {
 
 // Reads the real process: uid, gid, user name, environment, owner, and a random run suffix.
 HostContext current_host(std::string spec_digest, EnvLookup env = process_environment());
-
-// Whether the engine keeps a copy of the output (docker logs). dlrun streams it live either way;
-// the copy only serves a container that is kept (--keep), and costs the daemon a log message per
-// line.
-enum class EngineLogs { none, kept };
 
 struct PlannedEnv {
   std::string name;
@@ -72,6 +68,10 @@ struct ContainerPlan {
   std::string container_name;
   std::string image;
   std::optional<std::vector<std::string>> cmd;  // nullopt: the image's CMD
+  // Set only to run the image's entrypoint under the job's deadline (with_deadline).
+  std::optional<std::vector<std::string>> entrypoint;
+  // The spec's timeout, kept inside the container by dlrun-timeout (run/timeout_program.hpp).
+  std::optional<std::chrono::seconds> timeout;
   std::optional<std::string> workdir;
   std::vector<PlannedEnv> env;
   std::string user;  // "uid:gid"; empty keeps the image's USER
@@ -86,7 +86,6 @@ struct ContainerPlan {
   jobspec::NetworkMode network = jobspec::NetworkMode::bridge;
   std::vector<std::string> cap_add;
   jobspec::PullPolicy pull = jobspec::PullPolicy::missing;
-  EngineLogs logs = EngineLogs::none;
 };
 
 // Where a `user: host` job gets a writable HOME: the invoking uid has no home in the image.
@@ -99,10 +98,17 @@ std::vector<PlannedUlimit> default_ulimits();
 // What the stages before the plan decided, which the spec alone does not say.
 struct PlanInputs {
   std::string image;  // as the engine will know it (resolved, mirrored); empty: the spec's
-  EngineLogs logs = EngineLogs::none;
 };
 
 Result<ContainerPlan> make_plan(const jobspec::JobSpec& spec, const HostContext& host,
                                 const PlanInputs& inputs = {});
+
+// The plan of a job with a timeout, once its image is known: the image's own entrypoint and
+// command (or the spec's) run under dlrun-timeout. Unchanged without a timeout.
+ContainerPlan with_deadline(ContainerPlan plan, const std::vector<std::string>& image_entrypoint,
+                            const std::vector<std::string>& image_cmd);
+
+// The job's GPUs as the dlrun.gpus label records them: "all", "2", "0,3"; empty for none.
+std::string gpus_label(const jobspec::GpuRequest& gpus);
 
 }  // namespace dlrun::run
