@@ -19,10 +19,10 @@ GIB = 1 << 30
 LINE = "2026-11-26T12:00:00 step=000123 loss=0.123456 lr=3e-4"  # 52 bytes with the newline
 
 
-def spec_file(directory, name, command):
+def spec_file(directory, name, command, **fields):
     # No network, as the docker run it is compared with.
     spec = {"version": 1, "name": name, "image": IMAGE, "network": "none", "user": "root",
-            "command": command}
+            "command": command, **fields}
     path = os.path.join(directory, name + ".json")
     with open(path, "w") as out:
         json.dump(spec, out)
@@ -186,6 +186,10 @@ def main():
         noop = spec_file(work, "noop", ["true"])
         stdout = spec_file(work, "stdout", ["head", "-c", str(stdout_bytes), "/dev/zero"])
         lines = spec_file(work, "lines", f"yes '{LINE}' | head -n {line_count}")
+        # The engine's log is what costs on this path: the same job with none kept, against
+        # docker run with none either.
+        unlogged = spec_file(work, "unlogged", f"yes '{LINE}' | head -n {line_count}",
+                             resources={"log_size": "none"})
         docker_run = [DOCKER, "run", "--rm", "--network", "none", IMAGE]
         results = {
             "noop": compare("no-op job", [DLRUN, "train", "-q", noop], docker_run + ["true"],
@@ -194,6 +198,10 @@ def main():
                               docker_run + ["head", "-c", str(stdout_bytes), "/dev/zero"], runs),
             "lines": compare(f"{line_count:,} lines", [DLRUN, "train", "-q", lines],
                              docker_run + ["sh", "-c", f"yes '{LINE}' | head -n {line_count}"], runs),
+            "lines_unlogged": compare(
+                f"{line_count:,} lines, no engine log", [DLRUN, "train", "-q", unlogged],
+                [DOCKER, "run", "--rm", "--network", "none", "--log-driver", "none", IMAGE,
+                 "sh", "-c", f"yes '{LINE}' | head -n {line_count}"], runs),
             "version": hyperfine("--version", f"{DLRUN} --version", f"{DOCKER} --version", 10 if smoke else 50),
             "validate": hyperfine("validate", f"{DLRUN} validate {noop}", f"{DOCKER} --version", 10 if smoke else 50),
         }
@@ -208,6 +216,7 @@ def main():
         ("stdout", "rss_kib", "MiB", ("absolute", 8)),
         ("lines", "wall", "s", ("ratio", 0.6)),
         ("lines", "cpu", "s", None),
+        ("lines_unlogged", "wall", "s", None),
         ("version", "wall", "ms", None),
         ("validate", "wall", "ms", None),
     ]

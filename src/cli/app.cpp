@@ -22,7 +22,8 @@ constexpr const char* kAppHelp = R"(Examples:
   dlrun doctor                    can this host run GPU jobs? what to fix
   dlrun clean                     remove containers left by a dlrun that was killed
   dlrun train -d train.json       start a job and leave it running; then dlrun ps, logs,
-                                  wait, stop, rm
+                                  attach, wait, stop, rm
+  dlrun attach resnet             follow a job again (after -d, or a dropped SSH session)
 
 The daemon is found as the docker CLI finds it: --context or --host, else $DOCKER_HOST
 (unix://, tcp:// with DOCKER_TLS_VERIFY / DOCKER_CERT_PATH for TLS, or ssh://user@host, which

@@ -100,11 +100,12 @@ Result<int> run_ps(const PsOptions& options, const GlobalOptions& global) {
   std::vector<Row> rows;
   for (const auto& job : *jobs) {
     Row row{&job, job.state, job.state, run_time(job, now)};
-    if (job.state == "exited") {
-      auto ending = run::job_ending(*client, job);
-      if (!ending) return std::unexpected(ending.error());
-      row.state = run::ending_words(*ending, job.exit_code);
-      row.state_name = std::string(run::ending_name(*ending));
+    if (job.state == "exited" && job.exit_code) {
+      // A job removed since the list was read (by its own train) keeps what its code says.
+      const auto ending = run::job_ending(*client, job)
+                              .value_or(run::ending_of(*job.exit_code, false, job.has_timeout));
+      row.state = run::ending_words(ending, job.exit_code);
+      row.state_name = std::string(run::ending_name(ending));
     }
     rows.push_back(std::move(row));
   }

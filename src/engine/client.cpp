@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <chrono>
 #include <nlohmann/json.hpp>
 
 namespace dlrun::engine {
@@ -383,6 +384,7 @@ Result<ContainerState> EngineClient::inspect_container(const std::string& id) {
   result.oom_killed = state.value("OOMKilled", false);
   result.exit_code = state.value("ExitCode", 0);
   result.error = state.value("Error", "");
+  result.created_at = parsed->value("Created", "");
   result.started_at = state.value("StartedAt", "");
   result.finished_at = state.value("FinishedAt", "");
   result.image = parsed->value("Config", json::object()).value("Image", "");
@@ -419,6 +421,22 @@ Result<std::vector<ContainerSummary>> EngineClient::list_containers_with_label(
     containers.push_back(std::move(summary));
   }
   return containers;
+}
+
+Result<bool> EngineClient::container_had_oom_event(const std::string& id, std::int64_t since) {
+  const json filters = {
+      {"container", {{id, true}}}, {"event", {{"oom", true}}}, {"type", {{"container", true}}}};
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  // With `until` the daemon sends what it has and ends the response.
+  auto response = transport_->send({.method = "GET",
+                                    .target = path("/events?since=" + std::to_string(since) +
+                                                   "&until=" + std::to_string(now + 1) +
+                                                   "&filters=" + url_encode(filters.dump()))});
+  if (!response) return std::unexpected(response.error());
+  if (response->status != 200) return std::unexpected(daemon_error("read its events", *response));
+  return response->body.find("\"oom\"") != std::string::npos;
 }
 
 Result<EngineInfo> EngineClient::info() {

@@ -405,11 +405,14 @@ void read_resources(SpecReader& reader, const json& value, JobSpec& spec) {
     }
   }
   if (value.contains("log_size")) {
-    if (auto bytes = reader.size_value(value["log_size"], "resources.log_size")) {
+    const json& log_size = value["log_size"];
+    if (log_size.is_string() && log_size.get<std::string>() == "none") {
+      spec.resources.log_bytes = 0;
+    } else if (auto bytes = reader.size_value(log_size, "resources.log_size")) {
       if (*bytes < kMinLogBytes) {
         reader.problem("resources.log_size", format_size(*bytes) + " is below the 1m minimum",
                        "the engine keeps the newest part of the job's output up to this size; "
-                       "give at least \"1m\", e.g. \"500m\" for a chatty job");
+                       "give at least \"1m\", e.g. \"500m\" for a chatty job, or \"none\"");
       } else {
         spec.resources.log_bytes = *bytes;
       }

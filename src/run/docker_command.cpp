@@ -60,10 +60,14 @@ std::string docker_run_command(const ContainerPlan& plan) {
   flag("--network", plan.network == jobspec::NetworkMode::bridge ? "bridge"
                     : plan.network == jobspec::NetworkMode::none ? "none"
                                                                  : "host");
-  flag("--log-driver", "local");
-  flag("--log-opt", "max-size=" + std::to_string(plan.resources.log_bytes / kLogFiles));
-  flag("--log-opt", "max-file=" + std::to_string(kLogFiles));
-  flag("--log-opt", "compress=false");
+  if (plan.resources.log_bytes > 0) {
+    flag("--log-driver", "local");
+    flag("--log-opt", "max-size=" + std::to_string(plan.resources.log_bytes / kLogFiles));
+    flag("--log-opt", "max-file=" + std::to_string(kLogFiles));
+    flag("--log-opt", "compress=false");
+  } else {
+    flag("--log-driver", "none");
+  }
   flag("--stop-timeout", std::to_string(kStopGraceSeconds));
   if (plan.resources.memory_bytes) {
     flag("--memory", jobspec::format_size(*plan.resources.memory_bytes));

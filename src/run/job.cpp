@@ -12,6 +12,7 @@
 
 #include "dlrun/jobspec/units.hpp"
 #include "dlrun/run/create_request.hpp"
+#include "dlrun/run/jobs.hpp"
 #include "dlrun/run/labels.hpp"
 #include "dlrun/run/output.hpp"
 #include "dlrun/run/timeout_program.hpp"
@@ -301,6 +302,11 @@ Result<FollowEnd> follow_job(engine::EngineClient& client, const std::string& id
           renamed.error().message);
     }
     say_how_to_come_back(watch, id);
+    if (!options.output_kept) {
+      spdlog::warn(
+          "its output from here on is lost: the spec keeps none (resources.log_size "
+          "\"none\")");
+    }
     return FollowEnd{exit_code::hung_up, true};
   }
   join_streams();
@@ -348,6 +354,14 @@ Result<int> job_exit_code(engine::EngineClient& client, const std::string& id, i
     if (!again) break;
     state = std::move(again);
   }
+  // The daemon can also lose the race for good: its OOM event handled after the exit leaves the
+  // state's flag unset (Docker 20.10), but the event is still in its log.
+  if (!state->oom_killed && status == 137) {
+    if (const auto created = parse_engine_time(state->created_at)) {
+      auto had_oom = client.container_had_oom_event(id, static_cast<std::int64_t>(*created) - 1);
+      if (had_oom && *had_oom) state->oom_killed = true;
+    }
+  }
   if (state->oom_killed) {
     const std::string limit = state->memory_bytes > 0 ? jobspec::format_size(state->memory_bytes)
                                                       : std::string("none set: the host ran out");
@@ -389,6 +403,7 @@ Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan,
   }
   RunOptions named = options;
   named.container_name = plan.container_name;
+  named.output_kept = plan.resources.log_bytes > 0;
   auto end = follow_job(client, id, named, signals);
   if (!end) return guard.finish(std::unexpected(end.error()));
   if (end->detached) {

@@ -160,6 +160,13 @@ Result<Ending> job_ending(engine::EngineClient& client, const JobRecord& job) {
     auto state = client.inspect_container(job.id);
     if (!state) return std::unexpected(state.error());
     oom_killed = state->oom_killed;
+    // As job_exit_code: the flag can be lost to a race the daemon's event log still shows.
+    const auto created = parse_engine_time(state->created_at);
+    if (!oom_killed && created) {
+      auto had_oom =
+          client.container_had_oom_event(job.id, static_cast<std::int64_t>(*created) - 1);
+      oom_killed = had_oom && *had_oom;
+    }
   }
   return ending_of(*job.exit_code, oom_killed, job.has_timeout);
 }

@@ -2,16 +2,18 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 
 namespace dlrun::run {
 namespace {
 
 constexpr std::size_t kBlock = 512;
 
-// Writes `value` as a NUL-terminated octal field of `width` bytes, as ustar wants numbers.
+// Writes `value` as a NUL-terminated, zero-padded octal field of `width` bytes, as ustar wants
+// numbers (the caller keeps values within the field).
 void octal_field(char* field, std::size_t width, unsigned long long value) {
-  std::snprintf(field, width, "%0*llo", static_cast<int>(width - 1), value);
+  field[width - 1] = '\0';
+  for (std::size_t i = width - 1; i-- > 0; value >>= 3)
+    field[i] = static_cast<char>('0' + (value & 7));
 }
 
 }  // namespace
@@ -36,7 +38,7 @@ std::string tar_archive(const std::vector<TarMember>& members) {
     std::fill_n(header.data() + 148, 8, ' ');
     unsigned sum = 0;
     for (const char c : header) sum += static_cast<unsigned char>(c);
-    std::snprintf(header.data() + 148, 8, "%06o", sum);
+    octal_field(header.data() + 148, 7, sum);  // six digits, a NUL, and the space left in place
     archive.append(header.data(), kBlock);
     if (!member.directory) {
       archive.append(member.contents);

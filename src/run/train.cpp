@@ -222,6 +222,13 @@ Result<int> train(const TrainRequest& request, const Surroundings& surroundings)
     outputs.emplace(std::move(*directory));
   }
 
+  if (request.attachment == Attachment::detach && job.resources.log_bytes == 0) {
+    return fail(ErrorKind::usage,
+                "a detached job needs its output kept, but the spec says resources.log_size "
+                "\"none\"",
+                "give resources.log_size a size (100m unless set), or run the job in the "
+                "foreground");
+  }
   // The timeout is kept inside the container, by dlrun's own program, built for this machine.
   if (job.timeout) {
     auto info = client->info();

@@ -95,6 +95,29 @@ TEST_CASE("a foreground job outlives its terminal session, attach gets the rest 
   CHECK(job.leftover_containers().empty());
 }
 
+TEST_CASE("Ctrl-C in attach stops the job as in train, and exits 130", "[engine][jobs][signals]") {
+  JobFixture job;
+  const std::string id = detach(job, {{"command", "echo started; sleep 300"}});
+  Invocation interrupt;
+  interrupt.limit = std::chrono::seconds(60);
+  interrupt.on_output = [sent = std::make_shared<bool>(false)](pid_t pid, const std::string& out,
+                                                               const std::string&) {
+    if (!*sent && out.find("started") != std::string::npos) {
+      kill(pid, SIGINT);
+      *sent = true;
+    }
+  };
+  const auto attached = job.dlrun({"attach", id}, interrupt);
+  CHECK(attached.exit_code == 130);
+  CHECK(attached.err.find("interrupted (SIGINT): stopping the job") != std::string::npos);
+  CHECK(attached.elapsed < std::chrono::seconds(30));
+  // Stopped, and kept until removed, as a detached job is.
+  const auto listed = job_named(job, "job", [](const nlohmann::json&) { return true; });
+  CHECK(listed["state"] != "running");
+  CHECK(job.dlrun({"rm", id}).exit_code == 0);
+  CHECK(job.leftover_containers().empty());
+}
+
 TEST_CASE("a reader that goes away (| head) leaves the job running", "[engine][jobs][signals]") {
   JobFixture job;
   const std::string spec =
@@ -330,6 +353,15 @@ TEST_CASE("a job named wrongly, ambiguously or someone else's is refused clearly
   CHECK(job.dlrun({"stop", "-t", "1", first, second}).exit_code == 0);
   CHECK(job.dlrun({"rm", first, second}).exit_code == 0);
   CHECK(job.leftover_containers().empty());
+
+  // A job already gone: the same clear refusal, not the engine's 404.
+  for (const char* command : {"logs", "wait", "attach", "stop", "rm"}) {
+    const auto gone = job.dlrun({command, first});
+    INFO(command);
+    CHECK(gone.exit_code == 2);
+    CHECK(gone.err.find("dlrun: error: no dlrun job \"" + first + "\" on this engine") !=
+          std::string::npos);
+  }
 }
 
 TEST_CASE("a detached job is not an orphan: the next train leaves it running", "[engine][jobs]") {

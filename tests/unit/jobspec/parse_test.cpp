@@ -203,7 +203,7 @@ TEST_CASE("every bad input is reported with its path, message and hint", "[spec]
       {with(R"("resources": {"log_size": "64k"})"),
        {"resources.log_size", "64k is below the 1m minimum",
         "the engine keeps the newest part of the job's output up to this size; give at least "
-        "\"1m\", e.g. \"500m\" for a chatty job"}},
+        "\"1m\", e.g. \"500m\" for a chatty job, or \"none\""}},
       {with(R"("resources": "big")"),
        {"resources", "expected an object, got string \"big\"",
         "e.g. {\"shm_size\": \"16g\", \"memory\": \"64g\", \"cpus\": 8, \"pids\": 4096}"}},
@@ -374,6 +374,7 @@ TEST_CASE("defaults apply when fields are absent", "[spec]") {
   CHECK(spec.resources.shm_bytes == kDefaultShmBytes);
   CHECK(spec.resources.pids_limit == kDefaultPidsLimit);
   CHECK(spec.resources.log_bytes == 100LL << 20);
+  CHECK(parse_ok(with(R"("resources": {"log_size": "none"})")).resources.log_bytes == 0);
   CHECK_FALSE(spec.timeout.has_value());
 }
 

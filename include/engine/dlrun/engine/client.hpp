@@ -26,9 +26,10 @@ struct ContainerState {
   int exit_code = 0;
   std::int64_t memory_bytes = 0;  // its memory limit; 0: none
   std::string error;              // the daemon's start failure, if any
-  std::string started_at;         // RFC 3339, as the daemon writes it
-  std::string finished_at;        // likewise; "0001-01-01T00:00:00Z" while it runs
-  std::string image;              // Config.Image: as it was asked for
+  std::string created_at;         // RFC 3339, as the daemon writes it
+  std::string started_at;
+  std::string finished_at;  // likewise; "0001-01-01T00:00:00Z" while it runs
+  std::string image;        // Config.Image: as it was asked for
 };
 
 struct ContainerSummary {
@@ -101,6 +102,9 @@ class EngineClient {
                            const std::string& tar);
   Result<ContainerState> inspect_container(const std::string& id);
   Result<std::vector<ContainerSummary>> list_containers_with_label(const std::string& label);
+  // Whether the daemon's event log has an "oom" event of the container between `since` and now
+  // (seconds since the epoch). The log keeps recent events only.
+  Result<bool> container_had_oom_event(const std::string& id, std::int64_t since);
   // The image's details, or nullopt when the engine does not have it.
   Result<std::optional<ImageDetails>> inspect_image(const std::string& reference);
   // Every repository:tag the engine holds, as it names them ("pytorch/pytorch:2.3.1-…").

@@ -66,7 +66,7 @@ struct Resources {
   // dlrun asks for unlimited (NVIDIA's advice for NCCL and pinned memory) where the daemon may
   // grant it.
   std::optional<std::int64_t> memlock_bytes;
-  std::int64_t log_bytes = kDefaultLogBytes;
+  std::int64_t log_bytes = kDefaultLogBytes;  // 0: none kept ("none": full streaming speed)
 };
 
 struct UserHost {};  // the invoking uid:gid, with a writable HOME

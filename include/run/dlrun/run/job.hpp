@@ -17,6 +17,7 @@ struct RunOptions {
   int stdout_fd = 1;
   int stderr_fd = 2;
   std::string container_name;  // filled in by run_job
+  bool output_kept = true;     // likewise: whether the engine keeps a log
 };
 
 // Creates the container, attaches before starting it so no output is lost, streams its output,
