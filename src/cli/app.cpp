@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "clean.hpp"
+#include "completion.hpp"
 #include "common.hpp"
 #include "dlrun/version.hpp"
 #include "doctor.hpp"
@@ -59,6 +60,7 @@ int run(int argc, char** argv) {
   add_doctor_command(app, global, exit_status);
   add_clean_command(app, global, exit_status);
   add_job_commands(app, global, exit_status);
+  add_completion_commands(app, global, exit_status);  // last: it describes the others
 
   try {
     app.parse(argc, argv);

@@ -91,8 +91,13 @@ void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
   train->add_option("--image", options->overrides.image, "Image to run instead of the spec's");
   train->add_option("--timeout", options->overrides.timeout,
                     "Stop the job after this long: 6h, 1h30m, 90s");
-  train->add_option("--pull", options->overrides.pull,
-                    "When to pull the image: missing (default), always, never");
+  // The choices in the type name: shown by --help, offered by shell completion.
+  train
+      ->add_option("--pull", options->overrides.pull,
+                   "When to pull the image: missing (default), always, never")
+      ->type_name("{" + std::string(jobspec::pull_policy_name(jobspec::PullPolicy::missing)) + "," +
+                  std::string(jobspec::pull_policy_name(jobspec::PullPolicy::always)) + "," +
+                  std::string(jobspec::pull_policy_name(jobspec::PullPolicy::never)) + "}");
   train
       ->add_option("--registry-mirror", options->overrides.registry_mirrors,
                    "Pull REGISTRY's images from MIRROR: docker.io=mirror.example:5000 (repeatable)")
