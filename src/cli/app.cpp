@@ -3,8 +3,8 @@
 #include <CLI/CLI.hpp>
 
 #include "clean.hpp"
-#include "completion.hpp"
 #include "common.hpp"
+#include "completion.hpp"
 #include "dlrun/version.hpp"
 #include "doctor.hpp"
 #include "jobs.hpp"

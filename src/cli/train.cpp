@@ -1,6 +1,7 @@
 #include "train.hpp"
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "dlrun/jobspec/fields.hpp"
 #include "dlrun/run/create_request.hpp"
@@ -117,6 +118,11 @@ void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
   train->add_flag(
       "--allow-unsafe-mounts", options->allow_unsafe_mounts,
       "Allow mounting /, system directories (/etc, /proc, /sys, /dev, …) or the Docker socket");
+  train
+      ->add_option("--output", options->output,
+                   "json: one result object on stdout at the end (the job's stdout goes to "
+                   "stderr)")
+      ->check(CLI::IsMember({"text", "json"}));
   train->footer(kTrainHelp);
   train->callback([options, &global, &exit_status] {
     auto result = run_train(*options, global);
@@ -124,9 +130,40 @@ void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
   });
 }
 
+namespace {
+
+// `train --output json`: what a CI step reads. Always one object, on every way out.
+void print_train_result(const std::string& spec_file, const Result<run::TrainResult>& result) {
+  nlohmann::ordered_json out{{"spec", spec_file}};
+  if (result) {
+    out["job"] = result->job;
+    out["container"] = result->container;
+    out["id"] =
+        result->id.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(result->id);
+    out["image"] = result->image;
+    out["exit_code"] = result->exit.exit_code;
+    out["reason"] = result->exit.detached && result->exit.exit_code != 0 ? std::string("detached")
+                    : result->exit.detached                              ? std::string("started")
+                                            : std::string(run::ending_name(result->exit.ending));
+    out["durations"] = {{"pull_seconds", result->pull_seconds},
+                        {"run_seconds", result->run_seconds}};
+    out["error"] = nullptr;
+  } else {
+    out["exit_code"] = exit_code_for(result.error().kind);
+    out["reason"] = "error";
+    out["error"] = {{"message", result.error().message}, {"hint", result.error().hint}};
+  }
+  std::printf("%s\n", out.dump(2).c_str());
+  std::fflush(stdout);
+}
+
+}  // namespace
+
 Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) {
   auto surroundings = surroundings_for(global);
   if (!surroundings) return std::unexpected(surroundings.error());
+  const bool json = options.output == "json";
+  if (json) surroundings->stdout_fd = 2;  // stdout carries the one result object
   const run::TrainRequest request{
       .spec_file = options.spec_file,
       .overrides = options.overrides,
@@ -137,7 +174,16 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
       .host = options.host,
       .catalog = options.catalog,
       .pull_display = run::pull_display_mode_for(stderr, global.quiet)};
-  if (!options.dry_run) return run::train(request, *surroundings);
+  if (!options.dry_run) {
+    auto result = run::train(request, *surroundings);
+    if (json) {
+      print_train_result(options.spec_file, result);
+      if (!result) (void)report(result.error());  // the paragraph on stderr as well
+      return result ? result->exit.exit_code : exit_code_for(result.error().kind);
+    }
+    if (!result) return std::unexpected(result.error());
+    return result->exit.exit_code;
+  }
   auto planned = run::plan_train(request, *surroundings);
   if (!planned) return std::unexpected(planned.error());
   print_dry_run(*planned);

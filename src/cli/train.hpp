@@ -17,6 +17,7 @@ struct TrainOptions {
   bool keep = false;
   bool detach = false;
   bool allow_unsafe_mounts = false;
+  std::string output = "text";         // json: one result object on stdout
   resolve::HostFactsOverrides host;    // --driver-version, --gpu-arch
   std::optional<std::string> catalog;  // --catalog
 };

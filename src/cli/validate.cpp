@@ -1,6 +1,7 @@
 #include "validate.hpp"
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "dlrun/engine/endpoint.hpp"
 #include "dlrun/run/train.hpp"
@@ -16,6 +17,9 @@ Checks everything `dlrun train` checks before it contacts the engine: JSON synta
 line:column), unknown fields (with a did-you-mean), types, sizes and durations, that every
 mount source exists and none exposes the host. Prints nothing but "ok" lines on success.
 
+--output json prints one object: {"spec", "valid", "job", "image", "problems"}, each problem
+{"path", "message", "hint"} (path "" for one that is not a field's, such as an unreadable file).
+
 Exit codes: 0 valid; 2 invalid (every problem is listed, with its field path and a hint).)";
 
 }  // namespace
@@ -27,6 +31,8 @@ void add_validate_command(CLI::App& app, const GlobalOptions& global, int& exit_
       ->required();
   validate->add_flag("--allow-unsafe-mounts", options->allow_unsafe_mounts,
                      "Accept mounts of /, system directories or the Docker socket");
+  validate->add_option("--output", options->output, "json: one object with every problem")
+      ->check(CLI::IsMember({"text", "json"}));
   validate->footer(kValidateHelp);
   validate->callback([options, &global, &exit_status] {
     auto result = run_validate(*options, global);
@@ -41,6 +47,24 @@ Result<int> run_validate(const ValidateOptions& options, const GlobalOptions& gl
       options.spec_file, {},
       options.allow_unsafe_mounts ? run::UnsafeMounts::allow : run::UnsafeMounts::refuse,
       endpoint ? run::daemon_host(*endpoint) : run::DaemonHost{}, process_environment());
+  if (options.output == "json") {
+    nlohmann::ordered_json out{{"spec", options.spec_file}, {"valid", job.has_value()}};
+    out["job"] = job ? nlohmann::ordered_json(job->name) : nullptr;
+    out["image"] = job && !job->image.empty() ? nlohmann::ordered_json(job->image) : nullptr;
+    out["problems"] = nlohmann::ordered_json::array();
+    if (!job) {
+      const Error& error = job.error();
+      if (error.details.empty()) {
+        out["problems"].push_back({{"path", ""}, {"message", error.message}, {"hint", error.hint}});
+      }
+      for (const auto& detail : error.details) {
+        out["problems"].push_back(
+            {{"path", detail.path}, {"message", detail.message}, {"hint", detail.hint}});
+      }
+    }
+    std::printf("%s\n", out.dump(2).c_str());
+    return job ? exit_code::ok : exit_code_for(job.error().kind);
+  }
   if (!job) return std::unexpected(job.error());
   // A framework spec's image depends on the host it runs on: name what will be resolved.
   const std::string image = !job->image.empty()

@@ -10,6 +10,7 @@ namespace dlrun::cli {
 struct ValidateOptions {
   std::string spec_file;
   bool allow_unsafe_mounts = false;
+  std::string output = "text";
 };
 
 void add_validate_command(CLI::App& app, const GlobalOptions& global, int& exit_status);

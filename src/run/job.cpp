@@ -38,7 +38,8 @@ class ContainerGuard {
     released_ = true;
   }
 
-  Result<int> finish(Result<int> outcome) {
+  template <typename T>
+  Result<T> finish(Result<T> outcome) {
     if (released_) return outcome;
     if (keep_ == KeepContainer::keep) {
       spdlog::info("kept container {}", id_.substr(0, 12));
@@ -211,15 +212,9 @@ void say_timed_out(std::optional<std::chrono::seconds> timeout) {
   }
 }
 
-// A job's end from a run's point of view: its exit code, and whether it was left running.
-struct FollowEnd {
-  int exit_code = 0;
-  bool detached = false;
-};
-
 // The job from its created container on: attach, start, stream, wait, and what the exit means.
-Result<FollowEnd> follow_job(engine::EngineClient& client, const std::string& id,
-                             const RunOptions& options, SignalWatcher& signals) {
+Result<JobExit> follow_job(engine::EngineClient& client, const std::string& id,
+                           const RunOptions& options, SignalWatcher& signals) {
   // Wait and attach both go in before start: the daemon registers the waiter and hooks the
   // output pipes before it answers, so nothing the job prints or does can be missed.
   // Ends both streams when the run is abandoned before the job started (the daemon does not close
@@ -283,7 +278,7 @@ Result<FollowEnd> follow_job(engine::EngineClient& client, const std::string& id
     abandon();
     const SignalOutcome& outcome = signal_outcome(*early_signal);
     spdlog::warn("{}: the job was not started", outcome.words);
-    return FollowEnd{outcome.exit_code()};
+    return JobExit{outcome.exit_code(), Ending::stopped};
   }
   if (auto started = client.start_container(id); !started) {
     abandon();
@@ -307,7 +302,7 @@ Result<FollowEnd> follow_job(engine::EngineClient& client, const std::string& id
           "its output from here on is lost: the spec keeps none (resources.log_size "
           "\"none\")");
     }
-    return FollowEnd{exit_code::hung_up, true};
+    return JobExit{exit_code::hung_up, Ending::running, true};
   }
   join_streams();
 
@@ -316,12 +311,11 @@ Result<FollowEnd> follow_job(engine::EngineClient& client, const std::string& id
         wait_result ? wait_result->error()
                     : Error{ErrorKind::internal, "lost the container's exit status", ""});
   }
-  if (watch.stop_signal) return FollowEnd{signal_outcome(*watch.stop_signal).exit_code()};
+  if (watch.stop_signal) {
+    return JobExit{signal_outcome(*watch.stop_signal).exit_code(), Ending::stopped};
+  }
   if (const auto& failure = output.failure()) return std::unexpected(*failure);
-
-  auto code = job_exit_code(client, id, static_cast<int>(**wait_result));
-  if (!code) return std::unexpected(code.error());
-  return FollowEnd{*code};
+  return job_exit(client, id, static_cast<int>(**wait_result), options.has_timeout);
 }
 
 // Copies dlrun-timeout into a job that has a deadline, before it starts.
@@ -339,10 +333,59 @@ Result<void> install_deadline(engine::EngineClient& client, const ContainerPlan&
 
 }  // namespace
 
-Result<int> job_exit_code(engine::EngineClient& client, const std::string& id, int status) {
+Ending ending_of(int exit_code, bool oom_killed, bool has_timeout) {
+  if (oom_killed) return Ending::out_of_memory;
+  if (has_timeout && exit_code == exit_code::timeout) return Ending::timed_out;
+  if (exit_code == 0) return Ending::succeeded;
+  if (exit_code == 137) return Ending::killed;
+  if (exit_code == 143) return Ending::stopped;
+  return Ending::failed;
+}
+
+std::string_view ending_name(Ending ending) {
+  switch (ending) {
+    case Ending::running:
+      return "running";
+    case Ending::succeeded:
+      return "succeeded";
+    case Ending::failed:
+      return "failed";
+    case Ending::timed_out:
+      return "timed_out";
+    case Ending::out_of_memory:
+      return "out_of_memory";
+    case Ending::killed:
+      return "killed";
+    case Ending::stopped:
+      return "stopped";
+  }
+  return "failed";
+}
+
+std::string ending_words(Ending ending, std::optional<int> exit_code) {
+  switch (ending) {
+    case Ending::running:
+      return "running";
+    case Ending::timed_out:
+      return "timed out";
+    case Ending::out_of_memory:
+      return "out of memory";
+    case Ending::killed:
+      return "killed";
+    case Ending::stopped:
+      return "stopped";
+    case Ending::succeeded:
+    case Ending::failed:
+      break;
+  }
+  return exit_code ? "exited " + std::to_string(*exit_code) : std::string("exited");
+}
+
+Result<JobExit> job_exit(engine::EngineClient& client, const std::string& id, int status,
+                         bool has_timeout) {
   // A job that succeeded needs no post-mortem. One that failed may have lost a process (a
   // DataLoader worker, say) to the OOM killer, which only the daemon's state tells.
-  if (status == 0) return status;
+  if (status == 0) return JobExit{};
   auto state = client.inspect_container(id);
   if (!state) return std::unexpected(state.error());
   // The daemon records an OOM kill from an event of its own, which can land after the exit it
@@ -367,12 +410,14 @@ Result<int> job_exit_code(engine::EngineClient& client, const std::string& id, i
                                                       : std::string("none set: the host ran out");
     spdlog::error("killed: out of memory (limit {})", limit);
     spdlog::info("hint: raise resources.memory, or lower the batch size or DataLoader workers");
-    return exit_code::oom_killed;
+    return JobExit{exit_code::oom_killed, Ending::out_of_memory};
   }
   if (status == 137) {
     spdlog::error("the job was killed (SIGKILL); the daemon recorded no out-of-memory kill");
   }
-  return status;
+  const Ending ending = ending_of(status, false, has_timeout);
+  if (ending == Ending::timed_out) say_timed_out(std::nullopt);
+  return JobExit{status, ending};
 }
 
 Result<std::string> start_detached(engine::EngineClient& client, const ContainerPlan& plan,
@@ -390,28 +435,28 @@ Result<std::string> start_detached(engine::EngineClient& client, const Container
   return *created;
 }
 
-Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan,
-                    const std::string& create_body, const RunOptions& options,
-                    SignalWatcher& signals) {
+Result<JobExit> run_job(engine::EngineClient& client, const ContainerPlan& plan,
+                        const std::string& create_body, const RunOptions& options,
+                        SignalWatcher& signals) {
   auto created = client.create_container(plan.container_name, create_body);
   if (!created) return std::unexpected(in_job_terms(created.error()));
   const std::string id = *created;
   ContainerGuard guard(client, id, options.keep);
   spdlog::debug("created container {} ({})", plan.container_name, id);
   if (auto installed = install_deadline(client, plan, id); !installed) {
-    return guard.finish(std::unexpected(installed.error()));
+    return guard.finish(Result<JobExit>(std::unexpected(installed.error())));
   }
   RunOptions named = options;
   named.container_name = plan.container_name;
   named.output_kept = plan.resources.log_bytes > 0;
+  named.has_timeout = plan.timeout.has_value();
   auto end = follow_job(client, id, named, signals);
-  if (!end) return guard.finish(std::unexpected(end.error()));
-  if (end->detached) {
+  if (end && end->detached) {
     guard.release();
-  } else if (plan.timeout && end->exit_code == exit_code::timeout) {
-    say_timed_out(*plan.timeout);
+  } else if (end && end->ending == Ending::timed_out) {
+    say_timed_out(plan.timeout);
   }
-  return guard.finish(end->exit_code);
+  return guard.finish(std::move(end));
 }
 
 Result<int> attach_job(engine::EngineClient& client, const std::string& id,
@@ -443,11 +488,10 @@ Result<int> attach_job(engine::EngineClient& client, const std::string& id,
   auto status = client.wait_container(id, engine::WaitCondition::not_running, {});
   if (!status) return std::unexpected(status.error());
   if (watch.stop_signal) return signal_outcome(*watch.stop_signal).exit_code();
-  if (options.has_timeout && *status == exit_code::timeout) {
-    say_timed_out(std::nullopt);
-    return exit_code::timeout;
-  }
-  return job_exit_code(client, id, static_cast<int>(*status));
+  auto exit = job_exit(client, id, static_cast<int>(*status), options.has_timeout);
+  if (!exit) return std::unexpected(exit.error());
+  if (exit->ending == Ending::timed_out) say_timed_out(std::nullopt);
+  return exit->exit_code;
 }
 
 }  // namespace dlrun::run

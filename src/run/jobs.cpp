@@ -105,54 +105,6 @@ std::optional<double> parse_engine_time(std::string_view text) {
   return seconds;  // the daemon writes UTC ("Z")
 }
 
-Ending ending_of(int exit_code, bool oom_killed, bool has_timeout) {
-  if (oom_killed) return Ending::out_of_memory;
-  if (has_timeout && exit_code == exit_code::timeout) return Ending::timed_out;
-  if (exit_code == 0) return Ending::succeeded;
-  if (exit_code == 137) return Ending::killed;
-  if (exit_code == 143) return Ending::stopped;
-  return Ending::failed;
-}
-
-std::string_view ending_name(Ending ending) {
-  switch (ending) {
-    case Ending::running:
-      return "running";
-    case Ending::succeeded:
-      return "succeeded";
-    case Ending::failed:
-      return "failed";
-    case Ending::timed_out:
-      return "timed_out";
-    case Ending::out_of_memory:
-      return "out_of_memory";
-    case Ending::killed:
-      return "killed";
-    case Ending::stopped:
-      return "stopped";
-  }
-  return "failed";
-}
-
-std::string ending_words(Ending ending, std::optional<int> exit_code) {
-  switch (ending) {
-    case Ending::running:
-      return "running";
-    case Ending::timed_out:
-      return "timed out";
-    case Ending::out_of_memory:
-      return "out of memory";
-    case Ending::killed:
-      return "killed";
-    case Ending::stopped:
-      return "stopped";
-    case Ending::succeeded:
-    case Ending::failed:
-      break;
-  }
-  return exit_code ? "exited " + std::to_string(*exit_code) : std::string("exited");
-}
-
 Result<Ending> job_ending(engine::EngineClient& client, const JobRecord& job) {
   if (!job.exit_code) return Ending::running;
   bool oom_killed = false;
@@ -237,16 +189,15 @@ Result<void> job_logs(engine::EngineClient& client, const JobRecord& job,
 Result<JobResult> wait_for_job(engine::EngineClient& client, const JobRecord& job) {
   auto status = client.wait_container(job.id, engine::WaitCondition::not_running, {});
   if (!status) return std::unexpected(status.error());
-  auto code = job_exit_code(client, job.id, static_cast<int>(*status));
-  if (!code) return std::unexpected(code.error());
+  auto exit = job_exit(client, job.id, static_cast<int>(*status), job.has_timeout);
+  if (!exit) return std::unexpected(exit.error());
   auto state = client.inspect_container(job.id);
   if (!state) return std::unexpected(state.error());
-  JobResult result{
-      .exit_code = *code,
-      .ending = ending_of(static_cast<int>(*status), state->oom_killed, job.has_timeout),
-      .started_at = state->started_at,
-      .finished_at = state->finished_at,
-      .image = state->image.empty() ? job.image : state->image};
+  JobResult result{.exit_code = exit->exit_code,
+                   .ending = exit->ending,
+                   .started_at = state->started_at,
+                   .finished_at = state->finished_at,
+                   .image = state->image.empty() ? job.image : state->image};
   const auto started = parse_engine_time(state->started_at);
   const auto finished = parse_engine_time(state->finished_at);
   if (started && finished) result.duration_seconds = std::max(0.0, *finished - *started);

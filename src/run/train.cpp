@@ -176,7 +176,11 @@ Result<TrainPlan> plan_train(const TrainRequest& request, const Surroundings& su
                      DaemonMemory::load(surroundings.env), nullptr);
 }
 
-Result<int> train(const TrainRequest& request, const Surroundings& surroundings) {
+Result<TrainResult> train(const TrainRequest& request, const Surroundings& surroundings) {
+  using Clock = std::chrono::steady_clock;
+  const auto seconds_since = [](Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  };
   auto prepared = prepare_job(request, surroundings);
   if (!prepared) return std::unexpected(prepared.error());
   // Before any thread exists, so that every thread inherits the blocked signals.
@@ -201,9 +205,14 @@ Result<int> train(const TrainRequest& request, const Surroundings& surroundings)
     if (!credentials) return std::unexpected(credentials.error());
     supply.credentials = std::move(*credentials);
   }
+  TrainResult result{.job = job.name,
+                     .container = planned_container.container_name,
+                     .image = planned_container.image};
+  const auto supply_began = Clock::now();
   auto supplied = supply_image(*client, planned->image, supply,
                                engine::docker_config_from_environment(surroundings.env), signals);
   if (!supplied) return std::unexpected(supplied.error());
+  result.pull_seconds = seconds_since(supply_began);
   if (!std::holds_alternative<jobspec::GpuNone>(job.gpus) && planned->facts.driver) {
     if (auto fits = check_image_fits_host(planned_container.image, supplied->env,
                                           select_gpus(planned->facts, job.gpus), planned->catalog);
@@ -248,7 +257,7 @@ Result<int> train(const TrainRequest& request, const Surroundings& surroundings)
                                .stdout_fd = surroundings.stdout_fd,
                                .stderr_fd = surroundings.stderr_fd};
   // Followed to its end, or (detached) started and left running with its log kept.
-  const auto run_plan = [&](const ContainerPlan& plan) -> Result<int> {
+  const auto run_plan = [&](const ContainerPlan& plan) -> Result<JobExit> {
     const std::string body = create_request_body(plan, Secrets::revealed);
     if (request.attachment == Attachment::follow) {
       return run_job(*client, plan, body, run_options, signals);
@@ -259,10 +268,12 @@ Result<int> train(const TrainRequest& request, const Surroundings& surroundings)
     if (write(surroundings.stdout_fd, line.data(), line.size()) < 0) {
       spdlog::warn("job {} started, but its id could not be printed", id->substr(0, 12));
     }
-    spdlog::info("detached: `dlrun logs -f {0}` follows it, `dlrun wait {0}` waits for its end",
+    spdlog::info("detached: `dlrun attach {0}` follows it, `dlrun wait {0}` waits for its end",
                  id->substr(0, 12));
-    return exit_code::ok;
+    result.id = *id;
+    return JobExit{exit_code::ok, Ending::running, true};
   };
+  const auto run_began = Clock::now();
   auto status = run_plan(job_plan);
   // A default of dlrun's that the daemon refuses gives way to the daemon's own value: one more
   // create, once; the daemon is remembered so that later runs ask for its value at once.
@@ -275,8 +286,11 @@ Result<int> train(const TrainRequest& request, const Surroundings& surroundings)
     memory.remember_refusal(surroundings.endpoint.display, client->server_version(), setting);
     status = run_plan(*relaxed);
   }
-  if (status && outputs) outputs->keep();
-  return status;
+  if (!status) return std::unexpected(status.error());
+  if (outputs) outputs->keep();
+  result.exit = *status;
+  result.run_seconds = seconds_since(run_began);
+  return result;
 }
 
 }  // namespace dlrun::run

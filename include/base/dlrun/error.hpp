@@ -2,6 +2,7 @@
 
 #include <expected>
 #include <string>
+#include <vector>
 
 namespace dlrun {
 
@@ -33,6 +34,14 @@ struct Error {
   std::string hint;
   // Which setting was refused, where the kind says one was ("memlock" for setting_refused).
   std::string subject = {};
+  // The separate mistakes an error sums up, where it sums up several (every problem of a spec,
+  // located by its field path), for output a program reads.
+  struct Detail {
+    std::string path;
+    std::string message;
+    std::string hint;
+  };
+  std::vector<Detail> details = {};
 };
 
 template <typename T>

@@ -68,7 +68,9 @@ struct TrainHarness {
                               },
                               .stdout_fd = out,
                               .stderr_fd = err};
-    return run::train(request, surroundings);
+    auto result = run::train(request, surroundings);
+    if (!result) return std::unexpected(result.error());
+    return result->exit.exit_code;
   }
 
   const engine::Request& sent(std::string_view prefix) const {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "dlrun/engine/client.hpp"
 #include "dlrun/run/plan.hpp"
@@ -12,12 +13,30 @@ namespace dlrun::run {
 
 enum class KeepContainer { remove, keep };
 
+// How a job ended, in one word for programs (--output json) and in ps's words for people.
+// running: dlrun left it running (a detached start, a lost terminal).
+enum class Ending { running, succeeded, failed, timed_out, out_of_memory, killed, stopped };
+std::string_view ending_name(Ending ending);  // "timed_out"
+// "exited 1", "timed out", "out of memory"… for ps's STATE column.
+std::string ending_words(Ending ending, std::optional<int> exit_code);
+// From the exit status alone: 124 is dlrun-timeout's only where the job had a timeout, 137 an
+// OOM kill only where the daemon says so, 143 a stop (SIGTERM).
+Ending ending_of(int exit_code, bool oom_killed, bool has_timeout);
+
+// dlrun's exit code for a job, and what it means.
+struct JobExit {
+  int exit_code = 0;
+  Ending ending = Ending::succeeded;
+  bool detached = false;  // left running: exit_code is dlrun's (0 started, 129 terminal lost)
+};
+
 struct RunOptions {
   KeepContainer keep = KeepContainer::remove;
   int stdout_fd = 1;
   int stderr_fd = 2;
   std::string container_name;  // filled in by run_job
   bool output_kept = true;     // likewise: whether the engine keeps a log
+  bool has_timeout = false;    // likewise: dlrun-timeout keeps a deadline in it
 };
 
 // Creates the container, attaches before starting it so no output is lost, streams its output,
@@ -25,9 +44,9 @@ struct RunOptions {
 // (stopped by SIGINT/SIGTERM), 137 (out of memory). The container is removed on every path
 // unless `keep` says otherwise, or dlrun lost its terminal (SIGHUP, or output it can no longer
 // write): then the job runs on, detached, and this returns 129.
-Result<int> run_job(engine::EngineClient& client, const ContainerPlan& plan,
-                    const std::string& create_body, const RunOptions& options,
-                    SignalWatcher& signals);
+Result<JobExit> run_job(engine::EngineClient& client, const ContainerPlan& plan,
+                        const std::string& create_body, const RunOptions& options,
+                        SignalWatcher& signals);
 
 // Creates the container and starts it, and leaves it running (its log kept by the engine);
 // returns its id. A start that fails removes it again.
@@ -48,6 +67,7 @@ Result<int> attach_job(engine::EngineClient& client, const std::string& id,
 
 // What a finished job's exit status means: its own code, or 137 for an out-of-memory kill, said
 // as such. Asks the daemon only when the job failed.
-Result<int> job_exit_code(engine::EngineClient& client, const std::string& id, int status);
+Result<JobExit> job_exit(engine::EngineClient& client, const std::string& id, int status,
+                         bool has_timeout);
 
 }  // namespace dlrun::run

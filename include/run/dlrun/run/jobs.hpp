@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dlrun/engine/client.hpp"
+#include "dlrun/run/job.hpp"
 
 // dlrun's jobs on an engine, found by the labels dlrun puts on their containers (the labels are
 // the record: no server and no file of dlrun's own), for ps, logs, wait, stop and rm.
@@ -27,13 +28,6 @@ struct JobRecord {
   std::optional<int> exit_code;           // once it exited, from the daemon's status
   std::optional<std::int64_t> ended_ago;  // likewise, roughly: the daemon rounds it for people
 };
-
-// How a job ended, in one word for programs (wait --output json) and in ps's words for people.
-enum class Ending { running, succeeded, failed, timed_out, out_of_memory, killed, stopped };
-std::string_view ending_name(Ending ending);  // "timed_out"
-// "exited 1", "timed out", "out of memory"… for ps's STATE column.
-std::string ending_words(Ending ending, std::optional<int> exit_code);
-Ending ending_of(int exit_code, bool oom_killed, bool has_timeout);
 
 // What became of the job. The list the record came from cannot tell an OOM kill from a kill:
 // a job that exited with 137 costs one inspect.

@@ -82,8 +82,18 @@ struct TrainPlan {
 // resolved without ranking the images the engine already has).
 Result<TrainPlan> plan_train(const TrainRequest& request, const Surroundings& surroundings);
 
-// The whole run: plan, then pull, preflight, outputs, create, stream, wait, clean up. Returns
-// dlrun's exit code (the job's own, or 124, 130, 137, …).
-Result<int> train(const TrainRequest& request, const Surroundings& surroundings);
+// What `dlrun train` came to: the job's exit, where it ran, and how long each stage took.
+struct TrainResult {
+  JobExit exit;             // exit.exit_code is dlrun's (the job's own, or 124, 130, 137, …)
+  std::string job;          // the job's name
+  std::string container;    // the container's name
+  std::string id;           // the container's id, when started detached
+  std::string image;        // as the engine ran it
+  double pull_seconds = 0;  // making the image present (an inspect when it was there)
+  double run_seconds = 0;   // from create to the job's end (detached: to its start)
+};
+
+// The whole run: plan, then pull, preflight, outputs, create, stream, wait, clean up.
+Result<TrainResult> train(const TrainRequest& request, const Surroundings& surroundings);
 
 }  // namespace dlrun::run
