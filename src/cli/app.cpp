@@ -8,6 +8,7 @@
 #include "dlrun/version.hpp"
 #include "doctor.hpp"
 #include "jobs.hpp"
+#include "manual.hpp"
 #include "resolve.hpp"
 #include "train.hpp"
 #include "validate.hpp"
@@ -60,7 +61,8 @@ int run(int argc, char** argv) {
   add_doctor_command(app, global, exit_status);
   add_clean_command(app, global, exit_status);
   add_job_commands(app, global, exit_status);
-  add_completion_commands(app, global, exit_status);  // last: it describes the others
+  add_completion_commands(app, global, exit_status);  // these two describe the others
+  add_manual_command(app, exit_status);
 
   try {
     app.parse(argc, argv);

@@ -250,6 +250,13 @@ std::string fish_script(const std::vector<CommandShape>& shapes) {
 
 }  // namespace
 
+std::string completion_script(const CLI::App& app, std::string_view shell) {
+  const auto shapes = shapes_of(app);
+  if (shell == "zsh") return zsh_script(shapes);
+  if (shell == "fish") return fish_script(shapes);
+  return bash_script(shapes);
+}
+
 void add_completion_commands(CLI::App& app, const GlobalOptions& global, int& exit_status) {
   auto shell = std::make_shared<std::string>();
   CLI::App* completion =
@@ -267,11 +274,7 @@ Completes commands, flags, flag values (--pull, --output), spec files (*.json) a
 job commands, your jobs' ids and names (asked of the engine, silently).
 `cmake --install` puts the three scripts where bash-completion, zsh and fish look.)");
   completion->callback([&app, shell, &exit_status] {
-    const auto shapes = shapes_of(app);
-    const std::string script = *shell == "bash"  ? bash_script(shapes)
-                               : *shell == "zsh" ? zsh_script(shapes)
-                                                 : fish_script(shapes);
-    std::fputs(script.c_str(), stdout);
+    std::fputs(completion_script(app, *shell).c_str(), stdout);
     exit_status = exit_code::ok;
   });
 
