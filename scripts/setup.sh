@@ -10,7 +10,7 @@ packages=(
   docker.io busybox-static docker-registry apache2-utils curl openssl openssh-server openssh-client
   iproute2 util-linux
   hyperfine gnuplot-nox python3
-  zsh fish groff-base  # to check the completion scripts and man pages dlrun generates
+  zsh fish groff-base python3-jsonschema  # to check completions, man pages and the schema
 )
 
 missing=()

@@ -57,6 +57,7 @@ int run(int argc, char** argv) {
   int exit_status = exit_code::ok;
   add_train_command(app, global, exit_status);
   add_validate_command(app, global, exit_status);
+  add_schema_command(app, exit_status);
   add_resolve_command(app, global, exit_status);
   add_doctor_command(app, global, exit_status);
   add_clean_command(app, global, exit_status);

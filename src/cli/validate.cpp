@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dlrun/engine/endpoint.hpp"
+#include "dlrun/jobspec/schema.hpp"
 #include "dlrun/run/train.hpp"
 
 namespace dlrun::cli {
@@ -23,6 +24,24 @@ mount source exists and none exposes the host. Prints nothing but "ok" lines on 
 Exit codes: 0 valid; 2 invalid (every problem is listed, with its field path and a hint).)";
 
 }  // namespace
+
+void add_schema_command(CLI::App& app, int& exit_status) {
+  CLI::App* schema =
+      app.add_subcommand("schema", "Print the job spec's JSON Schema, for editors and CI");
+  schema->footer(R"(Examples:
+  dlrun schema > dlrun.schema.json     then point your editor at it (docs/editors.md)
+  dlrun schema | python3 -c 'import json, sys; json.load(sys.stdin)'
+
+JSON Schema draft-07, the same table dlrun's own reader takes its fields from. A spec may
+name it in "$schema" (dlrun ignores that key). It checks shapes and types; what only the
+host can tell (a mount source that exists, a size below Docker's minimum) is for
+`dlrun validate`.
+Exit codes: 0.)");
+  schema->callback([&exit_status] {
+    std::fputs(std::string(jobspec::spec_schema()).c_str(), stdout);
+    exit_status = exit_code::ok;
+  });
+}
 
 void add_validate_command(CLI::App& app, const GlobalOptions& global, int& exit_status) {
   auto options = std::make_shared<ValidateOptions>();

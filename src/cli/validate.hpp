@@ -14,6 +14,8 @@ struct ValidateOptions {
 };
 
 void add_validate_command(CLI::App& app, const GlobalOptions& global, int& exit_status);
+// `dlrun schema`: the spec's JSON Schema.
+void add_schema_command(CLI::App& app, int& exit_status);
 Result<int> run_validate(const ValidateOptions& options, const GlobalOptions& global);
 
 }  // namespace dlrun::cli

@@ -14,6 +14,7 @@
 
 #include "dlrun/jobspec/capabilities.hpp"
 #include "dlrun/jobspec/fields.hpp"
+#include "dlrun/jobspec/schema.hpp"
 #include "dlrun/jobspec/suggest.hpp"
 #include "dlrun/jobspec/units.hpp"
 #include "dlrun/sha256.hpp"
@@ -23,13 +24,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 19> kTopLevelFields{
-    "version", "name",    "image", "framework",       "command",      "workdir", "env",
-    "mounts",  "outputs", "gpus",  "resources",       "user",         "network", "timeout",
-    "labels",  "cap_add", "pull",  "registry_mirror", "registry_auth"};
-constexpr std::array<std::string_view, 6> kResourceFields{"shm_size", "memory",  "cpus",
-                                                          "pids",     "memlock", "log_size"};
-constexpr std::array<std::string_view, 4> kMountFields{"source", "target", "read_only", "type"};
 constexpr std::array<std::string_view, 3> kNetworkModes{"bridge", "none", "host"};
 constexpr std::array<std::string_view, 2> kMountTypes{"bind", "volume"};
 
@@ -205,9 +199,8 @@ void read_env(SpecReader& reader, const json& value, JobSpec& spec) {
       if (!reader.check(path, check_text(entry.get_ref<const std::string&>()))) continue;
       spec.env.push_back({name, LiteralValue{entry.get<std::string>()}});
     } else if (entry.is_object()) {
-      static constexpr std::array<std::string_view, 1> kFromEnv{"from_env"};
       const bool misspelled = entry.size() > (entry.contains("from_env") ? 1U : 0U);
-      reader.reject_unknown_keys(entry, path, kFromEnv);
+      reader.reject_unknown_keys(entry, path, spec_fields(SpecObject::from_env));
       if (!entry.contains("from_env")) {
         if (misspelled) continue;  // the unknown key already says what to write
         reader.problem(
@@ -259,7 +252,7 @@ void read_mounts(SpecReader& reader, const json& value, JobSpec& spec) {
           "e.g. {\"source\": \"./data\", \"target\": \"/data\", \"read_only\": true}");
       continue;
     }
-    reader.reject_unknown_keys(entry, path, kMountFields);
+    reader.reject_unknown_keys(entry, path, spec_fields(SpecObject::mount));
     Mount mount;
     std::optional<MountKind> declared_kind;
     if (entry.contains("type")) {
@@ -379,7 +372,7 @@ void read_resources(SpecReader& reader, const json& value, JobSpec& spec) {
         "e.g. {\"shm_size\": \"16g\", \"memory\": \"64g\", \"cpus\": 8, \"pids\": 4096}");
     return;
   }
-  reader.reject_unknown_keys(value, "resources", kResourceFields);
+  reader.reject_unknown_keys(value, "resources", spec_fields(SpecObject::resources));
   if (value.contains("shm_size")) {
     if (auto bytes = reader.size_value(value["shm_size"], "resources.shm_size"))
       spec.resources.shm_bytes = *bytes;
@@ -584,8 +577,6 @@ void read_registry_mirror(SpecReader& reader, const json& value, JobSpec& spec) 
 }
 
 void read_registry_auth(SpecReader& reader, const json& value, JobSpec& spec) {
-  static constexpr std::array<std::string_view, 3> kAuthFields{"username", "username_env",
-                                                               "password_env"};
   if (!value.is_object()) {
     reader.wrong_type("registry_auth", "an object", value,
                       "e.g. {\"username\": \"$oauthtoken\", \"password_env\": \"NGC_API_KEY\"}");
@@ -597,7 +588,7 @@ void read_registry_auth(SpecReader& reader, const json& value, JobSpec& spec) {
         "put it in a host variable and name that: \"password_env\": \"REGISTRY_PASSWORD\"");
     return;
   }
-  reader.reject_unknown_keys(value, "registry_auth", kAuthFields);
+  reader.reject_unknown_keys(value, "registry_auth", spec_fields(SpecObject::registry_auth));
   RegistryAuth auth;
   if (value.contains("username")) {
     if (auto username = reader.string_value(value["username"], "registry_auth.username"))
@@ -621,15 +612,13 @@ void read_registry_auth(SpecReader& reader, const json& value, JobSpec& spec) {
 }
 
 void read_framework(SpecReader& reader, const json& value, JobSpec& spec) {
-  static constexpr std::array<std::string_view, 6> kFields{"name",   "version", "cuda",
-                                                           "python", "variant", "source"};
   static constexpr std::array<std::string_view, 4> kNames{"pytorch", "tensorflow", "jax", "cuda"};
   if (!value.is_object()) {
     reader.wrong_type("framework", "an object", value,
                       "e.g. {\"name\": \"pytorch\", \"version\": \"2.3\"}");
     return;
   }
-  reader.reject_unknown_keys(value, "framework", kFields);
+  reader.reject_unknown_keys(value, "framework", spec_fields(SpecObject::framework));
   FrameworkChoice choice;
   if (!value.contains("name")) {
     reader.problem("framework.name", "required field is missing",
@@ -796,7 +785,7 @@ std::expected<JobSpec, SpecProblems> parse_job_spec(std::string_view text,
     return std::unexpected(reader.take_problems());
   }
 
-  reader.reject_unknown_keys(document, "", kTopLevelFields);
+  reader.reject_unknown_keys(document, "", spec_fields(SpecObject::top_level));
   JobSpec spec;
 
   if (!document.contains("version")) {

@@ -92,7 +92,7 @@ TEST_CASE("every bad input is reported with its path, message and hint", "[spec]
         "known fields here: version, name, image, framework, command, workdir, env, mounts, "
         "outputs, gpus, "
         "resources, user, network, timeout, labels, cap_add, pull, registry_mirror, "
-        "registry_auth"}},
+        "registry_auth, $schema"}},
       // 14-17: name, image type, command
       {with(R"("name": "-bad")"),
        {"name", "\"-bad\" is not a valid job name",
@@ -375,6 +375,8 @@ TEST_CASE("defaults apply when fields are absent", "[spec]") {
   CHECK(spec.resources.pids_limit == kDefaultPidsLimit);
   CHECK(spec.resources.log_bytes == 100LL << 20);
   CHECK(parse_ok(with(R"("resources": {"log_size": "none"})")).resources.log_bytes == 0);
+  // An editor's schema reference is accepted and means nothing to the job.
+  CHECK(parse_ok(with(R"("$schema": "../docs/dlrun.schema.json")")).name == "job");
   CHECK_FALSE(spec.timeout.has_value());
 }
 

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <span>
+#include <string_view>
+
+// The job spec's one field table, a JSON Schema (draft-07): the reader takes from it which keys
+// each object may have, and `dlrun schema` prints it for editors.
+namespace dlrun::jobspec {
+
+std::string_view spec_schema();
+
+// The objects of a spec whose keys are checked.
+enum class SpecObject { top_level, resources, framework, mount, registry_auth, from_env };
+
+// The keys `object` may have, in the schema's order.
+std::span<const std::string_view> spec_fields(SpecObject object);
+
+}  // namespace dlrun::jobspec

@@ -1,0 +1,219 @@
+#include "dlrun/jobspec/schema.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace dlrun::jobspec {
+namespace {
+
+// The spec's one field table. The reader takes from it which keys each object may have (a key
+// not here is an unknown field, with a did-you-mean); `dlrun schema` prints it for editors.
+// Types and ranges here are what the reader enforces; tests/harness/schema-agreement.py checks
+// that an independent validator and `dlrun validate` agree on the examples and on bad specs.
+constexpr std::string_view kSchema = R"json({
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "$id": "https://dlrun.dev/schema/job-spec-v1.json",
+  "title": "dlrun job spec, version 1",
+  "description": "A training job for `dlrun train`. Reference: docs/spec.md.",
+  "type": "object",
+  "required": ["version"],
+  "anyOf": [{"required": ["image"]}, {"required": ["framework"]}],
+  "additionalProperties": false,
+  "definitions": {
+    "size": {
+      "description": "Bytes, or a number with a binary unit: \"512m\", \"16g\", \"1.5g\", \"64GiB\".",
+      "oneOf": [
+        {"type": "integer", "minimum": 1},
+        {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)? *([kKmMgGtT]([iI]?[bB])?|[bB])?$"}
+      ]
+    },
+    "duration": {
+      "description": "Seconds, or units d, h, m, s, largest first: \"6h30m\", \"90s\".",
+      "oneOf": [
+        {"type": "integer", "minimum": 1},
+        {"type": "string", "pattern": "^([0-9]+[dD])?([0-9]+[hH])?([0-9]+[mM])?([0-9]+[sS])?$", "minLength": 2}
+      ]
+    },
+    "versionConstraint": {
+      "description": "A version or a range: \"2.3\", \">=2.1,<2.4\".",
+      "type": "string",
+      "minLength": 1
+    },
+    "fromEnv": {
+      "type": "object",
+      "description": "The value of a variable of the host running dlrun, never written in the spec.",
+      "required": ["from_env"],
+      "additionalProperties": false,
+      "properties": {
+        "from_env": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}
+      }
+    },
+    "mount": {
+      "type": "object",
+      "required": ["source", "target"],
+      "additionalProperties": false,
+      "properties": {
+        "source": {"type": "string", "minLength": 1, "description": "A host path (relative to the spec) or a named volume."},
+        "target": {"type": "string", "pattern": "^/", "description": "An absolute path in the container."},
+        "read_only": {"type": "boolean", "default": false},
+        "type": {"enum": ["bind", "volume"], "description": "Default: bind for paths, volume for names."}
+      }
+    }
+  },
+  "properties": {
+    "version": {"const": 1, "description": "The spec format. This dlrun reads 1."},
+    "name": {
+      "type": "string",
+      "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$",
+      "description": "The job's name. Default: the spec file's name without .json."
+    },
+    "image": {
+      "type": "string",
+      "minLength": 1,
+      "pattern": "^[^\\s]+$",
+      "description": "[registry/]repository[:tag|@digest]. Wins over framework."
+    },
+    "framework": {
+      "type": "object",
+      "description": "A framework for dlrun to choose an image for, fitting this host's driver and GPUs.",
+      "required": ["name"],
+      "additionalProperties": false,
+      "properties": {
+        "name": {"enum": ["pytorch", "tensorflow", "jax", "cuda"]},
+        "version": {"$ref": "#/definitions/versionConstraint"},
+        "cuda": {"$ref": "#/definitions/versionConstraint"},
+        "python": {"$ref": "#/definitions/versionConstraint"},
+        "variant": {"enum": ["runtime", "devel"]},
+        "source": {"enum": ["official", "ngc"]}
+      }
+    },
+    "command": {
+      "description": "An argv array runs as is; a string runs under /bin/sh -c. Default: the image's CMD.",
+      "oneOf": [
+        {"type": "string", "minLength": 1},
+        {"type": "array", "minItems": 1, "items": {"type": "string"}}
+      ]
+    },
+    "workdir": {"type": "string", "pattern": "^/", "description": "Absolute path in the container."},
+    "env": {
+      "type": "object",
+      "description": "Variables: a literal string, or {\"from_env\": \"HOST_VAR\"}.",
+      "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+      "additionalProperties": {"oneOf": [{"type": "string"}, {"$ref": "#/definitions/fromEnv"}]}
+    },
+    "mounts": {"type": "array", "items": {"$ref": "#/definitions/mount"}},
+    "outputs": {"type": "string", "minLength": 1, "description": "A host directory, mounted at /outputs."},
+    "gpus": {
+      "description": "\"all\", a count, or a list of indexes/UUIDs. Default: none.",
+      "oneOf": [
+        {"const": "all"},
+        {"type": "integer", "minimum": 0},
+        {
+          "type": "array",
+          "minItems": 1,
+          "items": {
+            "oneOf": [
+              {"type": "integer", "minimum": 0},
+              {"type": "string", "pattern": "^([0-9]+|(GPU|MIG)-[A-Za-z0-9/-]+)$"}
+            ]
+          }
+        }
+      ]
+    },
+    "resources": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "shm_size": {"$ref": "#/definitions/size", "description": "/dev/shm. Default 8g."},
+        "memory": {"$ref": "#/definitions/size", "description": "Memory limit, at least 6m; no swap."},
+        "cpus": {"type": "number", "exclusiveMinimum": 0, "maximum": 4096},
+        "pids": {"type": "integer", "minimum": 16, "description": "Default 16384."},
+        "memlock": {"oneOf": [{"const": "unlimited"}, {"$ref": "#/definitions/size"}]},
+        "log_size": {
+          "description": "Output the engine keeps, at least 1m. Default 100m.",
+          "oneOf": [{"const": "none"}, {"$ref": "#/definitions/size"}]
+        }
+      }
+    },
+    "user": {
+      "type": "string",
+      "pattern": "^(host|root|[0-9]+:[0-9]+)$",
+      "description": "host (your uid:gid, the default), root, or \"uid:gid\"."
+    },
+    "network": {"enum": ["bridge", "none", "host"]},
+    "timeout": {"$ref": "#/definitions/duration"},
+    "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+    "cap_add": {"type": "array", "items": {"type": "string", "minLength": 1}},
+    "pull": {"enum": ["missing", "always", "never"]},
+    "registry_mirror": {
+      "type": "object",
+      "description": "Registry to mirror host: {\"docker.io\": \"mirror.corp:5000\"}.",
+      "additionalProperties": {"type": "string", "minLength": 1}
+    },
+    "registry_auth": {
+      "type": "object",
+      "required": ["password_env"],
+      "additionalProperties": false,
+      "properties": {
+        "username": {"type": "string"},
+        "username_env": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+        "password_env": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}
+      }
+    },
+    "$schema": {"type": "string", "description": "This schema, for editors; dlrun ignores it."}
+  }
+}
+)json";
+
+// Ordered: the reader lists known fields in the table's order.
+const nlohmann::ordered_json& schema() {
+  static const nlohmann::ordered_json parsed = nlohmann::ordered_json::parse(kSchema);
+  return parsed;
+}
+
+// The keys an object of the schema may have, as the reader checks them.
+class FieldNames {
+ public:
+  explicit FieldNames(const nlohmann::ordered_json& object_schema) {
+    for (const auto& [key, value] : object_schema.at("properties").items()) names_.push_back(key);
+    for (const auto& name : names_) views_.push_back(name);
+  }
+  std::span<const std::string_view> views() const { return views_; }
+
+ private:
+  std::vector<std::string> names_;
+  std::vector<std::string_view> views_;
+};
+
+}  // namespace
+
+std::string_view spec_schema() {
+  return kSchema;
+}
+
+std::span<const std::string_view> spec_fields(SpecObject object) {
+  const nlohmann::ordered_json& properties = schema().at("properties");
+  const nlohmann::ordered_json& definitions = schema().at("definitions");
+  static const FieldNames top(schema());
+  static const FieldNames resources(properties.at("resources"));
+  static const FieldNames framework(properties.at("framework"));
+  static const FieldNames mount(definitions.at("mount"));
+  static const FieldNames registry_auth(properties.at("registry_auth"));
+  static const FieldNames from_env(definitions.at("fromEnv"));
+  switch (object) {
+    case SpecObject::top_level:
+      return top.views();
+    case SpecObject::resources:
+      return resources.views();
+    case SpecObject::framework:
+      return framework.views();
+    case SpecObject::mount:
+      return mount.views();
+    case SpecObject::registry_auth:
+      return registry_auth.views();
+    case SpecObject::from_env:
+      return from_env.views();
+  }
+  return top.views();
+}
+
+}  // namespace dlrun::jobspec
