@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "dlrun/run/orphans.hpp"
 #include "dlrun/run/train.hpp"
@@ -33,6 +34,10 @@ void add_clean_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
   clean->add_flag("--running", options->running, "Also stop and remove those whose job still runs");
   clean->add_flag("--dry-run", options->dry_run, "List them, remove nothing");
   clean->footer(kCleanHelp);
+  clean
+      ->add_option("--output", options->output,
+                   "json: one array of {id, container, job, running, action}")
+      ->check(CLI::IsMember({"text", "json"}));
   clean->callback([options, &global, &exit_status] {
     auto result = run_clean(*options, global);
     exit_status = result ? *result : report(result.error());
@@ -45,6 +50,8 @@ Result<int> run_clean(const CleanOptions& options, const GlobalOptions& global) 
   auto client = run::connect(*surroundings);
   if (!client) return std::unexpected(client.error());
   bool any = false;
+  nlohmann::ordered_json report = nlohmann::ordered_json::array();
+  const bool json = options.output == "json";
   auto cleaned = run::clean_orphans(
       *client, options.running ? run::RunningOrphans::stop : run::RunningOrphans::leave,
       options.dry_run ? run::CleanMode::dry_run : run::CleanMode::remove,
@@ -52,6 +59,18 @@ Result<int> run_clean(const CleanOptions& options, const GlobalOptions& global) 
         any = true;
         const std::string what = run::describe(cleaned_one.orphan);
         const bool running = cleaned_one.orphan.running;
+        if (json) {
+          using Action = run::Cleaned::Action;
+          report.push_back(
+              {{"id", cleaned_one.orphan.id},
+               {"container", cleaned_one.orphan.name},
+               {"job", cleaned_one.orphan.job},
+               {"running", running},
+               {"action", cleaned_one.action == Action::removed        ? "removed"
+                          : cleaned_one.action == Action::would_remove ? "would_remove"
+                                                                       : "left_running"}});
+          return;
+        }
         switch (cleaned_one.action) {
           case run::Cleaned::Action::left_running:
             std::printf("left %s: still running (its dlrun was killed); --running stops it\n",
@@ -66,7 +85,11 @@ Result<int> run_clean(const CleanOptions& options, const GlobalOptions& global) 
         }
       });
   if (!cleaned) return std::unexpected(cleaned.error());
-  if (!any) std::printf("nothing to clean\n");
+  if (json) {
+    std::printf("%s\n", report.dump(2).c_str());
+  } else if (!any) {
+    std::printf("nothing to clean\n");
+  }
   return exit_code::ok;
 }
 

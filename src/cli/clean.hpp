@@ -1,6 +1,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <string>
 
 #include "common.hpp"
 #include "dlrun/engine/client.hpp"
@@ -10,6 +11,7 @@ namespace dlrun::cli {
 struct CleanOptions {
   bool running = false;  // also the orphans that still run
   bool dry_run = false;
+  std::string output = "text";
 };
 
 void add_clean_command(CLI::App& app, const GlobalOptions& global, int& exit_status);

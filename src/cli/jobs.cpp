@@ -229,22 +229,46 @@ Result<int> run_wait(const std::vector<std::string>& references, const std::stri
   return last;
 }
 
+// What stop and rm did, a line each, or one JSON array of {id, name, action}.
+class ActionReport {
+ public:
+  explicit ActionReport(std::string_view output) : json_(output == "json") {}
+  void add(const run::JobRecord& job, std::string_view action) {
+    if (json_) {
+      done_.push_back({{"id", job.id}, {"name", job.name}, {"action", action}});
+    } else {
+      std::printf("%s %s (%s)\n", std::string(action).c_str(), job.id.substr(0, 12).c_str(),
+                  job.name.c_str());
+    }
+  }
+  ~ActionReport() {
+    if (json_) std::printf("%s\n", done_.dump(2).c_str());
+  }
+  ActionReport(const ActionReport&) = delete;
+  ActionReport& operator=(const ActionReport&) = delete;
+
+ private:
+  bool json_;
+  nlohmann::ordered_json done_ = nlohmann::ordered_json::array();
+};
+
 Result<int> run_stop(const std::vector<std::string>& references, int grace,
-                     const GlobalOptions& global) {
+                     const std::string& output, const GlobalOptions& global) {
   auto client = connect_to(global);
   if (!client) return std::unexpected(client.error());
+  ActionReport report(output);
   for (const auto& reference : references) {
     auto job = run::find_job(*client, reference, my_uid());
     if (!job) return std::unexpected(job.error());
     if (auto stopped = client->stop_container(job->id, grace); !stopped)
       return std::unexpected(stopped.error());
-    std::printf("stopped %s (%s)\n", job->id.substr(0, 12).c_str(), job->name.c_str());
+    report.add(*job, "stopped");
   }
   return exit_code::ok;
 }
 
 Result<int> run_rm(const std::vector<std::string>& references, bool finished,
-                   const GlobalOptions& global) {
+                   const std::string& output, const GlobalOptions& global) {
   auto client = connect_to(global);
   if (!client) return std::unexpected(client.error());
   std::vector<run::JobRecord> jobs;
@@ -265,10 +289,11 @@ Result<int> run_rm(const std::vector<std::string>& references, bool finished,
     }
     jobs.push_back(std::move(*job));
   }
+  ActionReport report(output);
   for (const auto& job : jobs) {
     if (auto removed = client->remove_container(job.id); !removed)
       return std::unexpected(removed.error());
-    std::printf("removed %s (%s)\n", job.id.substr(0, 12).c_str(), job.name.c_str());
+    report.add(job, "removed");
   }
   return exit_code::ok;
 }
@@ -351,19 +376,27 @@ reason is succeeded, failed, timed_out, out_of_memory, killed or stopped.
   CLI::App* stop_command = app.add_subcommand("stop", "Stop jobs: SIGTERM, then SIGKILL");
   stop_command->add_option("jobs", *stopped, "The jobs")->required();
   stop_command->add_option("-t,--time", *grace, "Seconds between SIGTERM and SIGKILL (10)");
+  auto stop_output = std::make_shared<std::string>("text");
+  stop_command->add_option("--output", *stop_output, "json: one array of {id, name, action}")
+      ->check(CLI::IsMember({"text", "json"}));
   stop_command->footer(std::string("A stopped job stays until dlrun rm, with its log.\n") +
                        kJobHelp);
-  stop_command->callback(
-      [stopped, grace, &global, finish] { finish(run_stop(*stopped, *grace, global)); });
+  stop_command->callback([stopped, grace, stop_output, &global, finish] {
+    finish(run_stop(*stopped, *grace, *stop_output, global));
+  });
 
   auto removed = std::make_shared<std::vector<std::string>>();
   auto finished = std::make_shared<bool>(false);
   CLI::App* rm_command = app.add_subcommand("rm", "Remove finished jobs and their logs");
   rm_command->add_option("jobs", *removed, "The jobs");
   rm_command->add_flag("--finished", *finished, "All of your finished jobs");
+  auto rm_output = std::make_shared<std::string>("text");
+  rm_command->add_option("--output", *rm_output, "json: one array of {id, name, action}")
+      ->check(CLI::IsMember({"text", "json"}));
   rm_command->footer(std::string("A running job is refused: dlrun stop it first.\n") + kJobHelp);
-  rm_command->callback(
-      [removed, finished, &global, finish] { finish(run_rm(*removed, *finished, global)); });
+  rm_command->callback([removed, finished, rm_output, &global, finish] {
+    finish(run_rm(*removed, *finished, *rm_output, global));
+  });
 }
 
 }  // namespace dlrun::cli

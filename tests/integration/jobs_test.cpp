@@ -218,8 +218,17 @@ TEST_CASE("ps shows state, GPUs, start, duration and owner, its JSON has a docum
     CHECK(entry["duration_seconds"].get<std::int64_t>() >= 0);
     CHECK(entry["image"] == kTestImage);
   }
-  CHECK(job.dlrun({"stop", "-t", "1", running}).exit_code == 0);
-  CHECK(job.dlrun({"rm", running, failed}).exit_code == 0);
+  const auto stopped = job.dlrun({"stop", "-t", "1", "--output", "json", running});
+  CHECK(stopped.exit_code == 0);
+  CHECK(nlohmann::json::parse(stopped.out) ==
+        nlohmann::json::parse(R"([{"id": ")" + running +
+                              R"(", "name": "busy", "action": "stopped"}])"));
+  const auto removed = job.dlrun({"rm", "--output", "json", running, failed});
+  CHECK(removed.exit_code == 0);
+  const auto gone = nlohmann::json::parse(removed.out);
+  REQUIRE(gone.size() == 2);
+  CHECK(gone[0]["action"] == "removed");
+  CHECK(gone[1]["id"] == failed);
   CHECK(job.leftover_containers().empty());
 }
 

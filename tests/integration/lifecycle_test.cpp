@@ -223,9 +223,11 @@ TEST_CASE("a hang-up (the SSH session went away) leaves the job running, to atta
   const auto left = job.leftover_containers();
   REQUIRE(left.size() == 1);
   CHECK(left[0].find("-detached (running)") != std::string::npos);
-  const auto clean = job.dlrun({"clean", "--running", "--dry-run"});
+  const auto clean = job.dlrun({"clean", "--running", "--dry-run", "--output", "json"});
   CHECK(clean.exit_code == 0);
-  CHECK(clean.out.find(left[0].substr(0, left[0].find(' '))) == std::string::npos);
+  const std::string container = left[0].substr(0, left[0].find(' '));
+  for (const auto& orphan : nlohmann::json::parse(clean.out))
+    CHECK(orphan["container"] != container);
 
   const auto attached = job.dlrun({"attach", id});
   CHECK(attached.exit_code == 7);
@@ -279,6 +281,17 @@ TEST_CASE("containers of a dlrun killed outright are found and removed", "[engin
   CHECK(listed.out.find("would remove " + name + " (job orphan), stopping its job\n") !=
         std::string::npos);
   CHECK(job.leftover_containers().size() == 1);
+  const auto as_json =
+      job.dlrun({"clean", "--running", "--dry-run", "--output", "json"}, {}, engine);
+  bool found = false;
+  for (const auto& orphan : nlohmann::json::parse(as_json.out)) {
+    if (orphan["container"] != name) continue;
+    found = true;
+    CHECK(orphan["job"] == "orphan");
+    CHECK(orphan["running"] == true);
+    CHECK(orphan["action"] == "would_remove");
+  }
+  CHECK(found);
   const auto removed = job.dlrun({"clean", "--running"}, {}, engine);
   CHECK(removed.exit_code == 0);
   CHECK(removed.out.find("removed " + name + " (job orphan), its job stopped\n") !=
