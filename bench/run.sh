@@ -32,5 +32,8 @@ engine_dir=/tmp/dlrun-bench
 scripts/private-engine.sh start "$engine_dir" --image dlrun-test/busybox:1
 trap 'scripts/private-engine.sh stop "$engine_dir"' EXIT
 
-DLRUN="$dlrun" DOCKER=/usr/bin/docker DOCKER_HOST="unix://$engine_dir/docker.sock" \
+# The newest docker CLI first on PATH, when it is not Debian's: what Docker CE users have.
+newest=$(command -v docker || true)
+[ "$(realpath "$newest" 2>/dev/null)" = "$(realpath /usr/bin/docker)" ] && newest=""
+DLRUN="$dlrun" DOCKER=/usr/bin/docker DOCKER_NEW="$newest" DOCKER_HOST="unix://$engine_dir/docker.sock" \
   python3 bench/bench.py --mode "$mode" --report docs/performance.md --chart docs/performance.png

@@ -160,9 +160,12 @@ void print_train_result(const std::string& spec_file, const Result<run::TrainRes
 }  // namespace
 
 Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) {
+  const bool json = options.output == "json" && !options.dry_run;
   auto surroundings = surroundings_for(global);
-  if (!surroundings) return std::unexpected(surroundings.error());
-  const bool json = options.output == "json";
+  if (!surroundings) {
+    if (json) print_train_result(options.spec_file, std::unexpected(surroundings.error()));
+    return std::unexpected(surroundings.error());
+  }
   if (json) surroundings->stdout_fd = 2;  // stdout carries the one result object
   const run::TrainRequest request{
       .spec_file = options.spec_file,

@@ -46,6 +46,15 @@ TEST_CASE("train --output json: one result object, the job's stdout on stderr", 
         std::string::npos);
   CHECK(!failed["error"]["hint"].get<std::string>().empty());
   CHECK(job.leftover_containers().empty());
+
+  // Even before any engine is known: a daemon address dlrun cannot read.
+  const auto nowhere =
+      job.dlrun({"train", "--output", "json", job.write_spec({}, "n.json")}, {}, "bogus://nowhere");
+  CHECK(nowhere.exit_code != 0);
+  const auto unaddressed = nlohmann::json::parse(nowhere.out);
+  CHECK(unaddressed["reason"] == "error");
+  CHECK(unaddressed["error"]["message"].get<std::string>().find("\"bogus://\"") !=
+        std::string::npos);
 }
 
 TEST_CASE("validate --output json lists every problem with its path", "[json]") {
