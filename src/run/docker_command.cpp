@@ -10,23 +10,10 @@
 namespace dlrun::run {
 namespace {
 
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-
+// docker run --gpus: the dlrun.gpus label's words, a list of ids written as device=….
 std::string gpus_flag(const jobspec::GpuRequest& gpus) {
-  return std::visit(Overloaded{
-                        [](jobspec::GpuNone) { return std::string(); },
-                        [](jobspec::GpuAll) { return std::string("all"); },
-                        [](const jobspec::GpuCount& count) { return std::to_string(count.count); },
-                        [](const jobspec::GpuList& list) {
-                          std::string ids;
-                          for (const auto& id : list.ids) ids += (ids.empty() ? "" : ",") + id;
-                          return "\"device=" + ids + "\"";
-                        },
-                    },
-                    gpus);
+  const std::string label = gpus_label(gpus);
+  return std::holds_alternative<jobspec::GpuList>(gpus) ? "\"device=" + label + "\"" : label;
 }
 
 std::string format_cpus(double cpus) {

@@ -381,6 +381,17 @@ std::string ending_words(Ending ending, std::optional<int> exit_code) {
   return exit_code ? "exited " + std::to_string(*exit_code) : std::string("exited");
 }
 
+bool was_oom_killed(engine::EngineClient& client, const std::string& id,
+                    const engine::ContainerState& state) {
+  if (state.oom_killed) return true;
+  // The daemon can lose the race for good: its OOM event handled after the exit leaves the
+  // state's flag unset (Docker 20.10), but the event is still in its log.
+  const auto created = parse_engine_time(state.created_at);
+  if (!created) return false;
+  auto had_oom = client.container_had_oom_event(id, static_cast<std::int64_t>(*created) - 1);
+  return had_oom && *had_oom;
+}
+
 Result<JobExit> job_exit(engine::EngineClient& client, const std::string& id, int status,
                          bool has_timeout) {
   // A job that succeeded needs no post-mortem. One that failed may have lost a process (a
@@ -397,15 +408,7 @@ Result<JobExit> job_exit(engine::EngineClient& client, const std::string& id, in
     if (!again) break;
     state = std::move(again);
   }
-  // The daemon can also lose the race for good: its OOM event handled after the exit leaves the
-  // state's flag unset (Docker 20.10), but the event is still in its log.
-  if (!state->oom_killed && status == 137) {
-    if (const auto created = parse_engine_time(state->created_at)) {
-      auto had_oom = client.container_had_oom_event(id, static_cast<std::int64_t>(*created) - 1);
-      if (had_oom && *had_oom) state->oom_killed = true;
-    }
-  }
-  if (state->oom_killed) {
+  if (status == 137 && was_oom_killed(client, id, *state)) {
     const std::string limit = state->memory_bytes > 0 ? jobspec::format_size(state->memory_bytes)
                                                       : std::string("none set: the host ran out");
     spdlog::error("killed: out of memory (limit {})", limit);

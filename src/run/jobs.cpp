@@ -111,14 +111,7 @@ Result<Ending> job_ending(engine::EngineClient& client, const JobRecord& job) {
   if (*job.exit_code == 137) {
     auto state = client.inspect_container(job.id);
     if (!state) return std::unexpected(state.error());
-    oom_killed = state->oom_killed;
-    // As job_exit_code: the flag can be lost to a race the daemon's event log still shows.
-    const auto created = parse_engine_time(state->created_at);
-    if (!oom_killed && created) {
-      auto had_oom =
-          client.container_had_oom_event(job.id, static_cast<std::int64_t>(*created) - 1);
-      oom_killed = had_oom && *had_oom;
-    }
+    oom_killed = was_oom_killed(client, job.id, *state);
   }
   return ending_of(*job.exit_code, oom_killed, job.has_timeout);
 }

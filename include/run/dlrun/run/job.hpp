@@ -65,6 +65,11 @@ struct AttachOptions {
 Result<int> attach_job(engine::EngineClient& client, const std::string& id,
                        const AttachOptions& options, SignalWatcher& signals);
 
+// Whether the OOM killer struck the container: the daemon's flag, or, that flag lost to a race
+// with the exit (Docker 20.10), an "oom" event in its log since the container was created.
+bool was_oom_killed(engine::EngineClient& client, const std::string& id,
+                    const engine::ContainerState& state);
+
 // What a finished job's exit status means: its own code, or 137 for an out-of-memory kill, said
 // as such. Asks the daemon only when the job failed.
 Result<JobExit> job_exit(engine::EngineClient& client, const std::string& id, int status,
