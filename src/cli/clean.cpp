@@ -17,11 +17,13 @@ constexpr const char* kCleanHelp = R"(Examples:
   dlrun clean --dry-run       only list them
 
 dlrun removes its container on every way out it can see: the job's end, a timeout, Ctrl-C,
-SIGTERM, SIGHUP. A dlrun killed outright (kill -9, the OOM killer, a CI runner torn down)
+SIGTERM. A lost terminal (SIGHUP) leaves the job running on purpose, its container renamed
+…-detached: that is a detached job, not an orphan (dlrun ps, attach, rm). A dlrun killed outright (kill -9, the OOM killer, a CI runner torn down)
 cannot; its container stays, labelled with the process that owned it. `dlrun train` removes
 such containers once they have finished; `dlrun clean --running` also stops the ones whose job
 still runs with nobody watching it. Only containers of dlruns on this host whose process is
 gone are touched (another host's, on a shared engine, are left alone).
+--output json prints one array of {"id", "container", "job", "running", "action"}.
 
 Exit codes: 0 done (or nothing to do); 125 the engine failed (the error says what to do).)";
 

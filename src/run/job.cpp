@@ -33,10 +33,7 @@ class ContainerGuard {
   ContainerGuard& operator=(const ContainerGuard&) = delete;
 
   // The job runs on without this dlrun (a hang-up): it is no longer ours to remove.
-  void release() {
-    keep_ = KeepContainer::keep;
-    released_ = true;
-  }
+  void release() { released_ = true; }
 
   template <typename T>
   Result<T> finish(Result<T> outcome) {
