@@ -211,7 +211,8 @@ void say_timed_out(std::optional<std::chrono::seconds> timeout) {
 
 // The job from its created container on: attach, start, stream, wait, and what the exit means.
 Result<JobExit> follow_job(engine::EngineClient& client, const std::string& id,
-                           const RunOptions& options, SignalWatcher& signals) {
+                           const ContainerPlan& plan, const RunOptions& options,
+                           SignalWatcher& signals) {
   // Wait and attach both go in before start: the daemon registers the waiter and hooks the
   // output pipes before it answers, so nothing the job prints or does can be missed.
   // Ends both streams when the run is abandoned before the job started (the daemon does not close
@@ -286,7 +287,7 @@ Result<JobExit> follow_job(engine::EngineClient& client, const std::string& id,
   if (watch.end == Watch::End::detached) {
     abandoning.request_stop();
     join_streams();
-    const std::string name = options.container_name + std::string(kDetachedSuffix);
+    const std::string name = plan.container_name + std::string(kDetachedSuffix);
     if (auto renamed = client.rename_container(id, name); !renamed) {
       spdlog::warn(
           "could not mark the container as left running ({}): `dlrun clean` will take "
@@ -294,7 +295,7 @@ Result<JobExit> follow_job(engine::EngineClient& client, const std::string& id,
           renamed.error().message);
     }
     say_how_to_come_back(watch, id);
-    if (!options.output_kept) {
+    if (plan.resources.log_bytes == 0) {
       spdlog::warn(
           "its output from here on is lost: the spec keeps none (resources.log_size "
           "\"none\")");
@@ -312,7 +313,7 @@ Result<JobExit> follow_job(engine::EngineClient& client, const std::string& id,
     return JobExit{signal_outcome(*watch.stop_signal).exit_code(), Ending::stopped};
   }
   if (const auto& failure = output.failure()) return std::unexpected(*failure);
-  return job_exit(client, id, static_cast<int>(**wait_result), options.has_timeout);
+  return job_exit(client, id, static_cast<int>(**wait_result), plan.timeout.has_value());
 }
 
 // Copies dlrun-timeout into a job that has a deadline, before it starts.
@@ -446,11 +447,7 @@ Result<JobExit> run_job(engine::EngineClient& client, const ContainerPlan& plan,
   if (auto installed = install_deadline(client, plan, id); !installed) {
     return guard.finish(Result<JobExit>(std::unexpected(installed.error())));
   }
-  RunOptions named = options;
-  named.container_name = plan.container_name;
-  named.output_kept = plan.resources.log_bytes > 0;
-  named.has_timeout = plan.timeout.has_value();
-  auto end = follow_job(client, id, named, signals);
+  auto end = follow_job(client, id, plan, options, signals);
   if (end && end->detached) {
     guard.release();
   } else if (end && end->ending == Ending::timed_out) {

@@ -34,9 +34,6 @@ struct RunOptions {
   KeepContainer keep = KeepContainer::remove;
   int stdout_fd = 1;
   int stderr_fd = 2;
-  std::string container_name;  // filled in by run_job
-  bool output_kept = true;     // likewise: whether the engine keeps a log
-  bool has_timeout = false;    // likewise: dlrun-timeout keeps a deadline in it
 };
 
 // Creates the container, attaches before starting it so no output is lost, streams its output,
