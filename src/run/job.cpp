@@ -448,6 +448,7 @@ Result<JobExit> run_job(engine::EngineClient& client, const ContainerPlan& plan,
     return guard.finish(Result<JobExit>(std::unexpected(installed.error())));
   }
   auto end = follow_job(client, id, plan, options, signals);
+  if (end) end->container_id = id;
   if (end && end->detached) {
     guard.release();
   } else if (end && end->ending == Ending::timed_out) {

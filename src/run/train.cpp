@@ -289,6 +289,7 @@ Result<TrainResult> train(const TrainRequest& request, const Surroundings& surro
   if (!status) return std::unexpected(status.error());
   if (outputs) outputs->keep();
   result.exit = *status;
+  if (result.id.empty()) result.id = status->container_id;
   result.run_seconds = seconds_since(run_began);
   return result;
 }

@@ -27,7 +27,8 @@ Ending ending_of(int exit_code, bool oom_killed, bool has_timeout);
 struct JobExit {
   int exit_code = 0;
   Ending ending = Ending::succeeded;
-  bool detached = false;  // left running: exit_code is dlrun's (0 started, 129 terminal lost)
+  bool detached = false;     // left running: exit_code is dlrun's (0 started, 129 terminal lost)
+  std::string container_id;  // the container it ran in, where run_job made one
 };
 
 struct RunOptions {
