@@ -36,10 +36,7 @@ void add_clean_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
   clean->add_flag("--running", options->running, "Also stop and remove those whose job still runs");
   clean->add_flag("--dry-run", options->dry_run, "List them, remove nothing");
   clean->footer(kCleanHelp);
-  clean
-      ->add_option("--output", options->output,
-                   "json: one array of {id, container, job, running, action}")
-      ->check(CLI::IsMember({"text", "json"}));
+  add_output_option(*clean, options->output, "one array of {id, container, job, running, action}");
   clean->callback([options, &global, &exit_status] {
     auto result = run_clean(*options, global);
     exit_status = result ? *result : report(result.error());
@@ -47,9 +44,7 @@ void add_clean_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
 }
 
 Result<int> run_clean(const CleanOptions& options, const GlobalOptions& global) {
-  auto surroundings = surroundings_for(global);
-  if (!surroundings) return std::unexpected(surroundings.error());
-  auto client = run::connect(*surroundings);
+  auto client = connect_to(global);
   if (!client) return std::unexpected(client.error());
   bool any = false;
   nlohmann::ordered_json report = nlohmann::ordered_json::array();

@@ -2,6 +2,7 @@
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <cstdio>
 
@@ -40,6 +41,21 @@ void configure_logging(const GlobalOptions& options) {
   if (options.quiet) level = spdlog::level::warn;
   spdlog::set_level(level);
   spdlog::flush_on(spdlog::level::trace);
+}
+
+Result<engine::EngineClient> connect_to(const GlobalOptions& global) {
+  auto surroundings = surroundings_for(global);
+  if (!surroundings) return std::unexpected(surroundings.error());
+  return run::connect(*surroundings);
+}
+
+std::string invoking_uid() {
+  return std::to_string(getuid());
+}
+
+CLI::Option* add_output_option(CLI::App& command, std::string& output, const std::string& json) {
+  return command.add_option("--output", output, "text, or json: " + json)
+      ->check(CLI::IsMember({"text", "json"}));
 }
 
 }  // namespace dlrun::cli

@@ -21,6 +21,16 @@ struct GlobalOptions {
 // environment: what every command that talks to the engine starts from.
 Result<run::Surroundings> surroundings_for(const GlobalOptions& global);
 
+// The client of that daemon, connected: for the commands that only talk to the engine.
+Result<engine::EngineClient> connect_to(const GlobalOptions& global);
+
+// The invoking user's uid as the dlrun.user label records it.
+std::string invoking_uid();
+
+// --output text|json, with what the JSON holds in its description (shown by --help, offered by
+// completion).
+CLI::Option* add_output_option(CLI::App& command, std::string& output, const std::string& json);
+
 // Prints `error` the one way dlrun prints errors and returns its exit code.
 int report(const Error& error);
 

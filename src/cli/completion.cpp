@@ -285,12 +285,9 @@ job commands, your jobs' ids and names (asked of the engine, silently).
   jobs->callback([&global, &exit_status] {
     exit_status = exit_code::ok;
     spdlog::set_level(spdlog::level::off);
-    auto surroundings = surroundings_for(global);
-    if (!surroundings) return;
-    auto client = run::connect(*surroundings);
+    auto client = connect_to(global);
     if (!client) return;
-    auto listed =
-        run::list_jobs(*client, run::JobUsers::mine, run::JobStates::all, std::to_string(getuid()));
+    auto listed = run::list_jobs(*client, run::JobUsers::mine, run::JobStates::all, invoking_uid());
     if (!listed) return;
     for (const auto& job : *listed) std::printf("%s\n", job.id.substr(0, 12).c_str());
     for (const auto& job : *listed) std::printf("%s\n", job.name.c_str());

@@ -31,8 +31,7 @@ void add_doctor_command(CLI::App& app, const GlobalOptions& global, int& exit_st
   auto options = std::make_shared<DoctorOptions>();
   CLI::App* doctor = app.add_subcommand(
       "doctor", "Check that this host can run GPU training jobs, and say what to fix");
-  doctor->add_option("--output", options->output, "text or json")
-      ->check(CLI::IsMember({"text", "json"}));
+  add_output_option(*doctor, options->output, "{ok, checks: [{name, status, detail, fix}]}");
   doctor->add_option("--catalog", options->catalog,
                      "A catalog file extending the built-in one, as for dlrun resolve");
   add_host_fact_options(*doctor, options->host);

@@ -21,16 +21,6 @@ constexpr const char* kJobHelp =
     R"(JOB is a job's id, an unambiguous prefix of it (3 characters or more), or its name
 when only one job has it. Your own jobs only: another user's is refused.)";
 
-std::string my_uid() {
-  return std::to_string(getuid());
-}
-
-Result<engine::EngineClient> connect_to(const GlobalOptions& global) {
-  auto surroundings = surroundings_for(global);
-  if (!surroundings) return std::unexpected(surroundings.error());
-  return run::connect(*surroundings);
-}
-
 std::string started_at(std::int64_t seconds) {
   const std::time_t time = seconds;
   std::tm parts{};
@@ -88,7 +78,7 @@ Result<int> run_ps(const PsOptions& options, const GlobalOptions& global) {
   if (!client) return std::unexpected(client.error());
   auto jobs =
       run::list_jobs(*client, options.all_users ? run::JobUsers::everyone : run::JobUsers::mine,
-                     options.all ? run::JobStates::all : run::JobStates::active, my_uid());
+                     options.all ? run::JobStates::all : run::JobStates::active, invoking_uid());
   if (!jobs) return std::unexpected(jobs.error());
   const std::int64_t now = std::time(nullptr);
   struct Row {
@@ -173,7 +163,7 @@ Result<std::int64_t> read_since(const std::string& text) {
 Result<int> run_logs(const LogsOptions& options, const GlobalOptions& global) {
   auto client = connect_to(global);
   if (!client) return std::unexpected(client.error());
-  auto job = run::find_job(*client, options.job, my_uid());
+  auto job = run::find_job(*client, options.job, invoking_uid());
   if (!job) return std::unexpected(job.error());
   engine::LogsQuery query{
       .follow = options.follow ? engine::LogsFollow::follow : engine::LogsFollow::no,
@@ -198,7 +188,7 @@ Result<int> run_attach(const AttachOptions& options, const GlobalOptions& global
   run::SignalWatcher signals;
   auto client = connect_to(global);
   if (!client) return std::unexpected(client.error());
-  auto job = run::find_job(*client, options.job, my_uid());
+  auto job = run::find_job(*client, options.job, invoking_uid());
   if (!job) return std::unexpected(job.error());
   return run::attach_job(*client, job->id, {.tail = options.tail, .has_timeout = job->has_timeout},
                          signals);
@@ -211,7 +201,7 @@ Result<int> run_wait(const std::vector<std::string>& references, const std::stri
   int last = exit_code::ok;
   nlohmann::ordered_json results = nlohmann::ordered_json::array();
   for (const auto& reference : references) {
-    auto job = run::find_job(*client, reference, my_uid());
+    auto job = run::find_job(*client, reference, invoking_uid());
     if (!job) return std::unexpected(job.error());
     auto result = run::wait_for_job(*client, *job);
     if (!result) return std::unexpected(result.error());
@@ -258,7 +248,7 @@ Result<int> run_stop(const std::vector<std::string>& references, int grace,
   if (!client) return std::unexpected(client.error());
   ActionReport report(output);
   for (const auto& reference : references) {
-    auto job = run::find_job(*client, reference, my_uid());
+    auto job = run::find_job(*client, reference, invoking_uid());
     if (!job) return std::unexpected(job.error());
     if (auto stopped = client->stop_container(job->id, grace); !stopped)
       return std::unexpected(stopped.error());
@@ -273,14 +263,14 @@ Result<int> run_rm(const std::vector<std::string>& references, bool finished,
   if (!client) return std::unexpected(client.error());
   std::vector<run::JobRecord> jobs;
   if (finished) {
-    auto mine = run::list_jobs(*client, run::JobUsers::mine, run::JobStates::all, my_uid());
+    auto mine = run::list_jobs(*client, run::JobUsers::mine, run::JobStates::all, invoking_uid());
     if (!mine) return std::unexpected(mine.error());
     for (auto& job : *mine) {
       if (job.state == "exited" || job.state == "dead") jobs.push_back(std::move(job));
     }
   }
   for (const auto& reference : references) {
-    auto job = run::find_job(*client, reference, my_uid());
+    auto job = run::find_job(*client, reference, invoking_uid());
     if (!job) return std::unexpected(job.error());
     if (job->state == "running" || job->state == "restarting") {
       return fail(ErrorKind::usage,
@@ -309,8 +299,7 @@ void add_job_commands(CLI::App& app, const GlobalOptions& global, int& exit_stat
   CLI::App* ps_command = app.add_subcommand("ps", "List your dlrun jobs on the engine");
   ps_command->add_flag("-a,--all", ps->all, "Finished jobs too (kept until dlrun rm)");
   ps_command->add_flag("--all-users", ps->all_users, "Every user's jobs, not only yours");
-  ps_command->add_option("--output", ps->output, "text or json")
-      ->check(CLI::IsMember({"text", "json"}));
+  add_output_option(*ps_command, ps->output, "one array of jobs (docs/exit-codes.md)");
   ps_command->footer(R"(Examples:
   dlrun ps                  your running jobs
   dlrun ps -a --output json every job of yours, as one JSON array
@@ -358,8 +347,7 @@ running, as train does.
   auto wait_output = std::make_shared<std::string>("text");
   CLI::App* wait_command = app.add_subcommand("wait", "Wait for jobs to end; exit with their code");
   wait_command->add_option("jobs", *waited, "The jobs")->required();
-  wait_command->add_option("--output", *wait_output, "text or json")
-      ->check(CLI::IsMember({"text", "json"}));
+  add_output_option(*wait_command, *wait_output, "one array of results");
   wait_command->footer(std::string(R"(Examples:
   id=$(dlrun train -d train.json) && dlrun wait "$id"    in CI: start now, wait later
 
@@ -377,8 +365,7 @@ reason is succeeded, failed, timed_out, out_of_memory, killed or stopped.
   stop_command->add_option("jobs", *stopped, "The jobs")->required();
   stop_command->add_option("-t,--time", *grace, "Seconds between SIGTERM and SIGKILL (10)");
   auto stop_output = std::make_shared<std::string>("text");
-  stop_command->add_option("--output", *stop_output, "json: one array of {id, name, action}")
-      ->check(CLI::IsMember({"text", "json"}));
+  add_output_option(*stop_command, *stop_output, "one array of {id, name, action}");
   stop_command->footer(std::string("A stopped job stays until dlrun rm, with its log.\n") +
                        kJobHelp);
   stop_command->callback([stopped, grace, stop_output, &global, finish] {
@@ -391,8 +378,7 @@ reason is succeeded, failed, timed_out, out_of_memory, killed or stopped.
   rm_command->add_option("jobs", *removed, "The jobs");
   rm_command->add_flag("--finished", *finished, "All of your finished jobs");
   auto rm_output = std::make_shared<std::string>("text");
-  rm_command->add_option("--output", *rm_output, "json: one array of {id, name, action}")
-      ->check(CLI::IsMember({"text", "json"}));
+  add_output_option(*rm_command, *rm_output, "one array of {id, name, action}");
   rm_command->footer(std::string("A running job is refused: dlrun stop it first.\n") + kJobHelp);
   rm_command->callback([removed, finished, rm_output, &global, finish] {
     finish(run_rm(*removed, *finished, *rm_output, global));

@@ -39,8 +39,7 @@ void add_resolve_command(CLI::App& app, const GlobalOptions& global, int& exit_s
   command->add_option("spec", options->spec_file, "Job spec file (JSON, docs/spec.md)")->required();
   command->add_flag("--explain", options->explain,
                     "List every candidate and why each was rejected");
-  command->add_option("--output", options->output, "text or json")
-      ->check(CLI::IsMember({"text", "json"}));
+  add_output_option(*command, options->output, "{image, reason, candidates}");
   command->add_option(
       "--catalog", options->catalog,
       "A catalog file extending the built-in one (in-house images), as data/catalog.json");

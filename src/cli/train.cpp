@@ -118,11 +118,8 @@ void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
   train->add_flag(
       "--allow-unsafe-mounts", options->allow_unsafe_mounts,
       "Allow mounting /, system directories (/etc, /proc, /sys, /dev, …) or the Docker socket");
-  train
-      ->add_option("--output", options->output,
-                   "json: one result object on stdout at the end (the job's stdout goes to "
-                   "stderr)")
-      ->check(CLI::IsMember({"text", "json"}));
+  add_output_option(*train, options->output,
+                    "one result object on stdout at the end (the job's stdout goes to stderr)");
   train->footer(kTrainHelp);
   train->callback([options, &global, &exit_status] {
     auto result = run_train(*options, global);

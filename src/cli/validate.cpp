@@ -50,8 +50,7 @@ void add_validate_command(CLI::App& app, const GlobalOptions& global, int& exit_
       ->required();
   validate->add_flag("--allow-unsafe-mounts", options->allow_unsafe_mounts,
                      "Accept mounts of /, system directories or the Docker socket");
-  validate->add_option("--output", options->output, "json: one object with every problem")
-      ->check(CLI::IsMember({"text", "json"}));
+  add_output_option(*validate, options->output, "one object with every problem");
   validate->footer(kValidateHelp);
   validate->callback([options, &global, &exit_status] {
     auto result = run_validate(*options, global);
