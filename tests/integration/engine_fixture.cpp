@@ -1,10 +1,12 @@
 #include "engine_fixture.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <random>
 
 #include "dlrun/engine/client.hpp"
@@ -101,6 +103,22 @@ std::vector<std::string> JobFixture::leftover_containers() const {
       names.push_back(container.name + " (" + container.state + ")");
   }
   return names;
+}
+
+Invocation signal_when_started(int signo, int times) {
+  Invocation invocation;
+  invocation.limit = std::chrono::seconds(60);
+  invocation.on_output = [signo, times, sent = std::make_shared<int>(0)](
+                             pid_t pid, const std::string& out, const std::string& err) {
+    if (*sent == 0 && out.find("started") != std::string::npos) {
+      kill(pid, signo);
+      ++*sent;
+    } else if (*sent > 0 && *sent < times && err.find("press Ctrl-C again") != std::string::npos) {
+      kill(pid, signo);
+      ++*sent;
+    }
+  };
+  return invocation;
 }
 
 }  // namespace dlrun::testing

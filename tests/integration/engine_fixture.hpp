@@ -63,4 +63,8 @@ class JobFixture {
   std::string run_label_;
 };
 
+// Sends `signo` to dlrun once the job has printed "started"; again `times - 1` times after dlrun
+// says a second Ctrl-C would kill (the stop's grace period).
+Invocation signal_when_started(int signo, int times = 1);
+
 }  // namespace dlrun::testing

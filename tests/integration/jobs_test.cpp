@@ -98,16 +98,7 @@ TEST_CASE("a foreground job outlives its terminal session, attach gets the rest 
 TEST_CASE("Ctrl-C in attach stops the job as in train, and exits 130", "[engine][jobs][signals]") {
   JobFixture job;
   const std::string id = detach(job, {{"command", "echo started; sleep 300"}});
-  Invocation interrupt;
-  interrupt.limit = std::chrono::seconds(60);
-  interrupt.on_output = [sent = std::make_shared<bool>(false)](pid_t pid, const std::string& out,
-                                                               const std::string&) {
-    if (!*sent && out.find("started") != std::string::npos) {
-      kill(pid, SIGINT);
-      *sent = true;
-    }
-  };
-  const auto attached = job.dlrun({"attach", id}, interrupt);
+  const auto attached = job.dlrun({"attach", id}, signal_when_started(SIGINT));
   CHECK(attached.exit_code == 130);
   CHECK(attached.err.find("interrupted (SIGINT): stopping the job") != std::string::npos);
   CHECK(attached.elapsed < std::chrono::seconds(30));

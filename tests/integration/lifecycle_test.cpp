@@ -12,27 +12,6 @@ namespace dlrun::testing {
 
 using nlohmann::json;
 
-namespace {
-
-// Sends `signo` to dlrun once the job has printed "started"; again `repeat` times after that.
-Invocation signal_when_started(int signo, int times = 1) {
-  Invocation invocation;
-  invocation.limit = std::chrono::seconds(60);
-  invocation.on_output = [signo, times, sent = std::make_shared<int>(0)](
-                             pid_t pid, const std::string& out, const std::string& err) {
-    if (*sent == 0 && out.find("started") != std::string::npos) {
-      kill(pid, signo);
-      ++*sent;
-    } else if (*sent > 0 && *sent < times && err.find("press Ctrl-C again") != std::string::npos) {
-      kill(pid, signo);
-      ++*sent;
-    }
-  };
-  return invocation;
-}
-
-}  // namespace
-
 TEST_CASE("Ctrl-C stops the job, removes it and exits 130", "[engine][signals]") {
   JobFixture job;
   const auto result = job.dlrun({"train", job.write_spec({{"command", "echo started; sleep 300"}})},
@@ -200,15 +179,7 @@ namespace dlrun::testing {
 TEST_CASE("a hang-up (the SSH session went away) leaves the job running, to attach to later",
           "[engine][signals]") {
   JobFixture job;
-  Invocation hang_up;
-  hang_up.limit = std::chrono::seconds(60);
-  hang_up.on_output = [sent = std::make_shared<bool>(false)](pid_t pid, const std::string& out,
-                                                             const std::string&) {
-    if (!*sent && out.find("started") != std::string::npos) {
-      kill(pid, SIGHUP);
-      *sent = true;
-    }
-  };
+  const Invocation hang_up = signal_when_started(SIGHUP);
   const auto result = job.dlrun(
       {"train", job.write_spec({{"command", "echo started; sleep 3; echo finished; exit 7"}})},
       hang_up);
