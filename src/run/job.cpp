@@ -6,6 +6,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <functional>
 #include <future>
 #include <stop_token>
 #include <thread>
@@ -144,24 +145,49 @@ Error in_job_terms(Error error) {
 struct Watch {
   enum class End { job_ended, detached } end = End::job_ended;
   std::optional<int> stop_signal;  // the SIGINT/SIGTERM that stopped the job
+  // The exit code read from the container itself, when its output closed and the daemon's answer
+  // to the wait never came (a daemon under load has been seen to lose it).
+  std::optional<int> exit_code_from_inspect;
   std::string_view detach_cause;
+};
+
+// How long after the job's output closed its exit status may take to arrive before dlrun asks the
+// container itself, and then asks again.
+constexpr int kExitStatusGraceMs = 3000;
+
+// What watch_job may look at besides the wait: the end of the job's output, and the container's
+// own state (nullopt while it runs). Without it, the wait's answer is the only end.
+struct OutputEnd {
+  const EventFd& closed;
+  std::function<std::optional<int>()> exit_code_if_exited;
 };
 
 // Waits for `finished` while taking signals: SIGINT and SIGTERM stop the job (a second one kills
 // it now); a hang-up, or output that can no longer be written, leaves it running.
 Watch watch_job(const EventFd& finished, const EventFd& reader_gone, SignalWatcher& signals,
-                Stopper& stopper) {
+                Stopper& stopper, const OutputEnd* output_end = nullptr) {
   Watch watch;
   bool kill_sent = false;
+  bool output_closed = false;
   while (true) {
-    pollfd fds[3] = {{finished.fd(), POLLIN, 0},
+    pollfd fds[4] = {{finished.fd(), POLLIN, 0},
                      {signals.fd(), POLLIN, 0},
-                     {watch.stop_signal ? -1 : reader_gone.fd(), POLLIN, 0}};
-    if (poll(fds, 3, -1) < 0) {
+                     {watch.stop_signal ? -1 : reader_gone.fd(), POLLIN, 0},
+                     {output_end && !output_closed ? output_end->closed.fd() : -1, POLLIN, 0}};
+    const int ready = poll(fds, 4, output_closed ? kExitStatusGraceMs : -1);
+    if (ready < 0) {
       if (errno == EINTR) continue;
       return watch;
     }
     if (fds[0].revents & POLLIN) return watch;
+    if (ready == 0) {
+      if (auto code = output_end->exit_code_if_exited()) {
+        watch.exit_code_from_inspect = *code;
+        return watch;
+      }
+      continue;
+    }
+    if (fds[3].revents & POLLIN) output_closed = true;
     if (fds[2].revents & POLLIN) {
       watch.end = Watch::End::detached;
       watch.detach_cause =
@@ -189,6 +215,16 @@ Watch watch_job(const EventFd& finished, const EventFd& reader_gone, SignalWatch
         stopper.kill_now();
       }
     }
+  }
+}
+
+// Waits up to `limit` for `event`; false when it did not come.
+bool wait_for_event(const EventFd& event, std::chrono::milliseconds limit) {
+  pollfd fd = {event.fd(), POLLIN, 0};
+  while (true) {
+    const int ready = poll(&fd, 1, static_cast<int>(limit.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    return ready > 0;
   }
 }
 
@@ -231,6 +267,7 @@ Result<JobExit> follow_job(engine::EngineClient& client, const std::string& id,
 
   ReadyLatch attach_ready;
   EventFd reader_gone;
+  EventFd output_closed;
   OutputForwarder output(
       options.stdout_fd, options.stderr_fd, [&] { attach_ready.set(true); },
       abandoning.get_token());
@@ -240,6 +277,7 @@ Result<JobExit> follow_job(engine::EngineClient& client, const std::string& id,
     attach_result = client.attach_container(id, output);
     output.finish();
     attach_ready.set(false);
+    output_closed.notify();
   });
 
   Stopper stopper(client, id);
@@ -283,7 +321,12 @@ Result<JobExit> follow_job(engine::EngineClient& client, const std::string& id,
     return std::unexpected(in_job_terms(started.error()));
   }
 
-  const Watch watch = watch_job(finished, reader_gone, signals, stopper);
+  const OutputEnd output_end{output_closed, [&]() -> std::optional<int> {
+                               auto state = client.inspect_container(id);
+                               if (!state || state->running) return std::nullopt;
+                               return state->exit_code;
+                             }};
+  const Watch watch = watch_job(finished, reader_gone, signals, stopper, &output_end);
   if (watch.end == Watch::End::detached) {
     abandoning.request_stop();
     join_streams();
@@ -301,6 +344,25 @@ Result<JobExit> follow_job(engine::EngineClient& client, const std::string& id,
           "\"none\")");
     }
     return JobExit{exit_code::hung_up, Ending::running, true};
+  }
+  // One stream ended, the other should follow at once; a daemon that loses track of it must not
+  // hold the run forever.
+  constexpr auto kOtherStreamLimit = std::chrono::seconds(5);
+  if (watch.exit_code_from_inspect) {
+    spdlog::debug("the daemon did not answer the wait; the exit status is the container's own");
+    abandoning.request_stop();
+    join_streams();
+    if (watch.stop_signal) {
+      return JobExit{signal_outcome(*watch.stop_signal).exit_code(), Ending::stopped};
+    }
+    return job_exit(client, id, *watch.exit_code_from_inspect, plan.timeout.has_value());
+  }
+  if (!wait_for_event(output_closed, kOtherStreamLimit)) {
+    spdlog::warn(
+        "the daemon did not end the job's output stream within {}s of its exit: output may be "
+        "missing its end",
+        kOtherStreamLimit.count());
+    abandoning.request_stop();
   }
   join_streams();
 

@@ -3,6 +3,8 @@
 #include "dlrun/run/train.hpp"
 
 #include <signal.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -327,6 +329,64 @@ TEST_CASE("a Ctrl-C before the start removes the container and ends every stream
         lines.end());
   CHECK(std::find(lines.begin(), lines.end(), "DELETE /v1.41/containers/c0ffee?force=1&v=1") !=
         lines.end());
+}
+
+}  // namespace dlrun::run
+
+namespace dlrun::run {
+
+TEST_CASE("a wait the daemon never answers: the exit status is read from the container",
+          "[run][train][faults]") {
+  TrainHarness harness;
+  auto& daemon = *harness.daemon;
+  daemon.expect("GET /v1.41/images/docker.io/library/busybox:1.36/json", 200,
+                R"({"Config":{"Env":[]}})");
+  daemon.expect("POST /v1.41/containers/create?name=dlrun-job-", 201, R"({"Id":"c0ffee"})");
+  daemon.expect_hanging_stream("POST /v1.41/containers/c0ffee/wait");
+  daemon.expect("POST /v1.41/containers/c0ffee/attach", 200, stdout_frame("epoch 1/1\n"));
+  daemon.expect("POST /v1.41/containers/c0ffee/start", 204);
+  // Asked once the output has closed and the wait's answer is late, then by the post-mortem of
+  // an exit other than 0.
+  for (int asked = 0; asked < 2; ++asked) {
+    daemon.expect("GET /v1.41/containers/c0ffee/json", 200,
+                  R"({"State":{"Status":"exited","Running":false,"ExitCode":3}})");
+  }
+  daemon.expect("DELETE /v1.41/containers/c0ffee?force=1&v=1", 204);
+
+  const auto status =
+      harness.train(R"({"version": 1, "image": "busybox:1.36", "command": ["train"]})");
+  REQUIRE(status.has_value());
+  CHECK(*status == 3);
+  CHECK(read_captured(harness.out) == "epoch 1/1\n");
+  CHECK(daemon.never_cancelled() == 0);
+  CHECK(daemon.unanswered() == 0);
+}
+
+TEST_CASE("an output stream the daemon never ends does not hold the run after the job's exit",
+          "[run][train][faults]") {
+  TrainHarness harness;
+  auto& daemon = *harness.daemon;
+  daemon.expect("GET /v1.41/images/docker.io/library/busybox:1.36/json", 200,
+                R"({"Config":{"Env":[]}})");
+  daemon.expect("POST /v1.41/containers/create?name=dlrun-job-", 201, R"({"Id":"c0ffee"})");
+  daemon.expect("POST /v1.41/containers/c0ffee/wait", 200, R"({"StatusCode":0})");
+  daemon.expect_hanging_stream("POST /v1.41/containers/c0ffee/attach");
+  daemon.expect("POST /v1.41/containers/c0ffee/start", 204);
+  daemon.expect("DELETE /v1.41/containers/c0ffee?force=1&v=1", 204);
+  auto said = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(16);
+  const auto logger_before = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("said", said));
+
+  const auto status =
+      harness.train(R"({"version": 1, "image": "busybox:1.36", "command": ["train"]})");
+  spdlog::set_default_logger(logger_before);
+  REQUIRE(status.has_value());
+  CHECK(*status == 0);
+  CHECK(daemon.never_cancelled() == 0);
+  const auto lines = said->last_formatted();
+  CHECK(std::any_of(lines.begin(), lines.end(), [](const std::string& line) {
+    return line.find("did not end the job's output stream") != std::string::npos;
+  }));
 }
 
 }  // namespace dlrun::run
