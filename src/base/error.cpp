@@ -19,6 +19,8 @@ int exit_code_for(ErrorKind kind) {
     case ErrorKind::io:
     case ErrorKind::internal:
       return exit_code::dlrun_failure;
+    case ErrorKind::build_failed:
+      return exit_code::build_failed;
     case ErrorKind::interrupted:
       return exit_code::interrupted;
     case ErrorKind::terminated:

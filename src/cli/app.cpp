@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "build.hpp"
 #include "clean.hpp"
 #include "common.hpp"
 #include "completion.hpp"
@@ -21,6 +22,7 @@ constexpr const char* kAppHelp = R"(Examples:
   dlrun train train.json          run it on the local Docker engine, GPUs included
   dlrun train --help              options, defaults and exit codes of a run
   dlrun resolve train.json        which image a framework spec gets on this host, and why
+  dlrun build train.json          build the image of the spec's apt/pip packages (cached)
   dlrun doctor                    can this host run GPU jobs? what to fix
   dlrun clean                     remove containers left by a dlrun that was killed
   dlrun train -d train.json       start a job and leave it running; then dlrun ps, logs,
@@ -56,6 +58,7 @@ int run(int argc, char** argv) {
 
   int exit_status = exit_code::ok;
   add_train_command(app, global, exit_status);
+  add_build_command(app, global, exit_status);
   add_validate_command(app, global, exit_status);
   add_schema_command(app, exit_status);
   add_resolve_command(app, global, exit_status);

@@ -25,6 +25,9 @@ GPU images: before creating the container, dlrun checks the image's NVIDIA_REQUI
 against the host's driver (read from /proc/driver/nvidia/version, or --driver-version and
 --gpu-arch, or $DLRUN_DRIVER_VERSION and $DLRUN_GPU_ARCH) and refuses with the driver it needs.
 
+Packages: a spec's "build" section (apt, pip, a requirements file) is built on top of the
+image once, cached by its content, and run instead (dlrun build --help; --rebuild).
+
 Images: pulled when the engine lacks them (--pull), with live progress on a terminal and
 plain lines otherwise; credentials come from the Docker config (docker login, credential
 helpers) or the spec's "registry_auth"; mirrors from --registry-mirror, the spec's
@@ -47,6 +50,7 @@ resources.log_size, 100 MB), so nothing is lost; its timeout is kept inside the 
 Exit codes:
   N      the job's own exit code
   2      bad command line or spec (nothing was started)
+  123    the spec's "build" section failed to build (the step and its output are shown)
   124    the job ran past its timeout and was stopped
   125    the engine or dlrun failed (not the job)
   130    interrupted by SIGINT (Ctrl-C); 143 by SIGTERM
@@ -109,6 +113,8 @@ void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
   train->add_flag(
       "-d,--detach", options->detach,
       "Start the job, print its id and leave it running (dlrun attach, logs, wait, stop)");
+  train->add_flag("--rebuild", options->rebuild,
+                  "Build the spec's \"build\" section afresh, even when it was built before");
   train->add_flag("--keep", options->keep,
                   "Keep the container after the job ends (for docker inspect, dlrun logs)");
   train->add_option(
@@ -173,7 +179,8 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
           options.allow_unsafe_mounts ? run::UnsafeMounts::allow : run::UnsafeMounts::refuse,
       .host = options.host,
       .catalog = options.catalog,
-      .pull_display = run::pull_display_mode_for(stderr, global.quiet)};
+      .pull_display = run::pull_display_mode_for(stderr, global.quiet),
+      .rebuild = options.rebuild};
   if (!options.dry_run) {
     auto result = run::train(request, *surroundings);
     if (json) {
@@ -187,6 +194,14 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
   auto planned = run::plan_train(request, *surroundings);
   if (!planned) return std::unexpected(planned.error());
   print_dry_run(*planned);
+  if (planned->job.build) {
+    auto dockerfile = run::build_dockerfile(request, *surroundings);
+    if (!dockerfile) return std::unexpected(dockerfile.error());
+    std::printf(
+        "\nthe job's image, built from this Dockerfile (FROM the image's id) and run "
+        "instead:\n%s",
+        dockerfile->c_str());
+  }
   return exit_code::ok;
 }
 

@@ -15,6 +15,7 @@ struct TrainOptions {
   jobspec::Overrides overrides;
   bool dry_run = false;
   bool keep = false;
+  bool rebuild = false;
   bool detach = false;
   bool allow_unsafe_mounts = false;
   std::string output = "text";         // json: one result object on stdout

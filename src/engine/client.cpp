@@ -494,6 +494,16 @@ Result<std::optional<ImageDetails>> EngineClient::inspect_image(const std::strin
     }
     return values;
   };
+  details.id = parsed->value("Id", "");
+  if (config.is_object()) {
+    if (const auto user = config.find("User"); user != config.end() && user->is_string())
+      details.user = user->get<std::string>();
+    if (const auto labels = config.find("Labels"); labels != config.end() && labels->is_object()) {
+      for (const auto& [key, value] : labels->items()) {
+        if (value.is_string()) details.labels[key] = value.get<std::string>();
+      }
+    }
+  }
   details.env = strings("Env");
   details.entrypoint = strings("Entrypoint");
   details.cmd = strings("Cmd");
@@ -535,6 +545,75 @@ Result<PullOutcome> EngineClient::pull_image(const ImageRef& ref,
   if (auto finished = sink.finish(); !finished) return std::unexpected(finished.error());
   if (!sink.error().empty()) return std::unexpected(classify_pull_error(sink.error(), ref));
   return PullOutcome::completed;
+}
+
+namespace {
+
+class BuildSink final : public StreamSink {
+ public:
+  explicit BuildSink(BuildObserver& observer)
+      : observer_(observer), decoder_([this](const BuildEvent& event) {
+          if (!event.error.empty() && error_.empty()) error_ = event.error;
+          if (!event.image_id.empty()) image_id_ = event.image_id;
+          observer_.on_event(event);
+        }) {}
+  void on_headers(long) override {}
+  bool on_body(std::span<const char> bytes) override {
+    if (auto fed = decoder_.feed(bytes); !fed) {
+      malformed_ = fed.error();
+      return false;
+    }
+    return !cancelled();
+  }
+  bool cancelled() override {
+    if (!cancelled_) cancelled_ = observer_.cancelled();
+    return cancelled_;
+  }
+  Result<void> finish() { return decoder_.finish(); }
+  const std::string& error() const { return error_; }
+  const std::string& image_id() const { return image_id_; }
+  const std::optional<Error>& malformed() const { return malformed_; }
+  bool was_cancelled() const { return cancelled_; }
+
+ private:
+  BuildObserver& observer_;
+  BuildStreamDecoder decoder_;
+  std::string error_;
+  std::string image_id_;
+  std::optional<Error> malformed_;
+  bool cancelled_ = false;
+};
+
+std::string json_query(const std::map<std::string, std::string>& values) {
+  return url_encode(json(values).dump());
+}
+
+}  // namespace
+
+Result<BuildOutcome> EngineClient::build_image(const BuildRequest& wanted,
+                                               BuildObserver& observer) {
+  // version=1: the classic builder, also where BuildKit is the daemon's default for the CLI.
+  // rm and forcerm: no step container is left, whether the step failed or not.
+  std::string query = "version=1&rm=1&forcerm=1&t=" + url_encode(wanted.tag);
+  if (wanted.no_cache) query += "&nocache=1";
+  if (!wanted.network.empty()) query += "&networkmode=" + url_encode(wanted.network);
+  if (!wanted.build_args.empty()) query += "&buildargs=" + json_query(wanted.build_args);
+  if (!wanted.labels.empty()) query += "&labels=" + json_query(wanted.labels);
+  Request request{.method = "POST",
+                  .target = path("/build?" + query),
+                  .body = wanted.context_tar,
+                  .content_type = "application/x-tar"};
+  BuildSink sink(observer);
+  auto response = transport_->stream(request, sink);
+  if (!response) return std::unexpected(response.error());
+  if (sink.was_cancelled()) return BuildOutcome{.end = BuildOutcome::End::cancelled};
+  if (response->status != 200) return std::unexpected(daemon_error("build the image", *response));
+  if (sink.malformed()) return std::unexpected(*sink.malformed());
+  if (auto finished = sink.finish(); !finished) return std::unexpected(finished.error());
+  if (!sink.error().empty()) {
+    return BuildOutcome{.end = BuildOutcome::End::failed, .error = sink.error()};
+  }
+  return BuildOutcome{.end = BuildOutcome::End::built, .image_id = sink.image_id()};
 }
 
 Result<std::int64_t> EngineClient::wait_container(const std::string& id, WaitCondition condition,

@@ -1,5 +1,6 @@
 #include "dlrun/engine/pull_stream.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace dlrun::engine {
@@ -9,36 +10,26 @@ bool contains(const std::string& text, std::string_view part) {
   return text.find(part) != std::string::npos;
 }
 
+// Far beyond any image (8 PiB): the daemon's byte counts are held to it, and so are their sums,
+// so that no arithmetic on them (totals, percentages) can overflow.
+constexpr std::int64_t kMaxBytes = std::int64_t{1} << 53;
+
+std::int64_t bounded_bytes(std::int64_t bytes) {
+  return std::clamp<std::int64_t>(bytes, 0, kMaxBytes);
+}
+
+// A field of another type than the daemon's counts as absent, as a missing one does.
+std::string string_field(const nlohmann::json& object, const char* key) {
+  const auto found = object.find(key);
+  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+std::int64_t integer_field(const nlohmann::json& object, const char* key) {
+  const auto found = object.find(key);
+  return found != object.end() && found->is_number_integer() ? found->get<std::int64_t>() : 0;
+}
+
 }  // namespace
-
-Result<void> PullStreamDecoder::feed(std::span<const char> bytes) {
-  std::string_view chunk(bytes.data(), bytes.size());
-  while (!chunk.empty()) {
-    const auto newline = chunk.find('\n');
-    if (newline == std::string_view::npos) {
-      partial_.append(chunk);
-      return {};
-    }
-    Result<void> decoded;
-    if (partial_.empty()) {
-      decoded = decode_line(chunk.substr(0, newline));
-    } else {
-      partial_.append(chunk.substr(0, newline));
-      decoded = decode_line(partial_);
-      partial_.clear();
-    }
-    if (!decoded) return decoded;
-    chunk.remove_prefix(newline + 1);
-  }
-  return {};
-}
-
-Result<void> PullStreamDecoder::finish() {
-  if (partial_.empty()) return {};
-  auto decoded = decode_line(partial_);
-  partial_.clear();
-  return decoded;
-}
 
 Result<void> PullStreamDecoder::decode_line(std::string_view line) {
   while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
@@ -54,15 +45,15 @@ Result<void> PullStreamDecoder::decode_line(std::string_view line) {
   }
   if (!message.is_object()) return {};
   PullEvent event;
-  event.status = message.value("status", "");
-  event.id = message.value("id", "");
+  event.status = string_field(message, "status");
+  event.id = string_field(message, "id");
   if (message.contains("progressDetail") && message["progressDetail"].is_object()) {
     const auto& detail = message["progressDetail"];
-    event.current = detail.value("current", std::int64_t{0});
-    event.total = detail.value("total", std::int64_t{0});
+    event.current = integer_field(detail, "current");
+    event.total = integer_field(detail, "total");
   }
   if (message.contains("errorDetail") && message["errorDetail"].is_object()) {
-    event.error = message["errorDetail"].value("message", "");
+    event.error = string_field(message["errorDetail"], "message");
   }
   if (event.error.empty() && message.contains("error") && message["error"].is_string()) {
     event.error = message["error"].get<std::string>();
@@ -89,8 +80,8 @@ void PullProgress::apply(const PullEvent& event) {
   const std::string& status = event.status;
   if (status == "Downloading") {
     layer.phase = Phase::downloading;
-    layer.current = event.current;
-    if (event.total > 0) layer.total = event.total;
+    layer.current = bounded_bytes(event.current);
+    if (event.total > 0) layer.total = bounded_bytes(event.total);
   } else if (status == "Verifying Checksum" || status == "Download complete") {
     layer.phase = Phase::downloaded;
     layer.current = layer.total;
@@ -117,7 +108,7 @@ int PullProgress::layers_extracted() const {
 
 std::int64_t PullProgress::bytes_done() const {
   std::int64_t done = 0;
-  for (const auto& [id, layer] : layers_) done += layer.current;
+  for (const auto& [id, layer] : layers_) done = std::min(done + layer.current, kMaxBytes);
   return done;
 }
 
@@ -126,7 +117,7 @@ std::int64_t PullProgress::bytes_total() const {
   for (const auto& [id, layer] : layers_) {
     // A layer still waiting has no size yet: a percentage now would jump backwards later.
     if (layer.phase == Phase::waiting && layer.total == 0) return 0;
-    total += layer.total;
+    total = std::min(total + layer.total, kMaxBytes);
   }
   return total;
 }

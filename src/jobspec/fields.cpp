@@ -117,6 +117,39 @@ FieldCheck check_host_path(std::string_view path) {
   return std::nullopt;
 }
 
+FieldCheck check_apt_package(const std::string& package) {
+  static const std::regex kPackage("[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?");
+  if (std::regex_match(package, kPackage)) return std::nullopt;
+  return FieldProblem{quoted(std::string_view(package)) + " is not a Debian package name",
+                      "write the name as apt-get takes it, e.g. \"libsndfile1\", or pin a "
+                      "version: \"libsndfile1=1.2.0-1\"; one package per item"};
+}
+
+FieldCheck check_pip_requirement(const std::string& requirement) {
+  if (requirement.empty() || std::isspace(static_cast<unsigned char>(requirement.front()))) {
+    return FieldProblem{quoted(std::string_view(requirement)) + " is not a requirement",
+                        "write one requirement per item, e.g. \"transformers==4.44.2\""};
+  }
+  if (requirement.find('\n') != std::string::npos) {
+    return FieldProblem{quoted(std::string_view(requirement)) + " holds more than one line",
+                        "give each requirement its own item"};
+  }
+  if (requirement.front() == '-') {
+    return FieldProblem{
+        quoted(std::string_view(requirement)) + " is a pip option, not a requirement",
+        "set pip's options as variables in \"build.env\", e.g. \"PIP_INDEX_URL\" or "
+        "\"PIP_EXTRA_INDEX_URL\"; or put them in the \"requirements\" file"};
+  }
+  return std::nullopt;
+}
+
+bool is_build_proxy_variable(std::string_view name) {
+  static constexpr std::array<std::string_view, 10> kProxies{
+      "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY",
+      "ftp_proxy",  "NO_PROXY",   "no_proxy",    "ALL_PROXY",   "all_proxy"};
+  return std::find(kProxies.begin(), kProxies.end(), name) != kProxies.end();
+}
+
 std::expected<std::chrono::seconds, FieldProblem> read_duration(std::string_view text) {
   if (auto duration = parse_duration(text)) return *duration;
   return std::unexpected(FieldProblem{

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -186,14 +187,15 @@ bool is_env_name(std::string_view name) {
   return std::regex_match(name.begin(), name.end(), kPattern);
 }
 
-void read_env(SpecReader& reader, const json& value, JobSpec& spec) {
+void read_env(SpecReader& reader, const json& value, JobSpec& spec,
+              const std::string& field = "env") {
   if (!value.is_object()) {
-    reader.wrong_type("env", "an object of NAME: value pairs", value,
+    reader.wrong_type(field, "an object of NAME: value pairs", value,
                       "e.g. {\"EPOCHS\": \"3\", \"HF_TOKEN\": {\"from_env\": \"HF_TOKEN\"}}");
     return;
   }
   for (const auto& [name, entry] : value.items()) {
-    const std::string path = join_path("env", name);
+    const std::string path = join_path(field, name);
     if (!reader.check(path, check_env_name(name))) continue;
     if (entry.is_string()) {
       if (!reader.check(path, check_text(entry.get_ref<const std::string&>()))) continue;
@@ -668,6 +670,94 @@ void read_framework(SpecReader& reader, const json& value, JobSpec& spec) {
   spec.framework = choice;
 }
 
+// Reads an array of strings at `path`, each checked by `check` (nullopt: fine).
+std::vector<std::string> read_string_list(
+    SpecReader& reader, const json& value, const std::string& path, std::string_view example,
+    const std::function<FieldCheck(const std::string&)>& check) {
+  std::vector<std::string> items;
+  if (!value.is_array()) {
+    reader.wrong_type(path, "an array of strings", value, "e.g. " + std::string(example));
+    return items;
+  }
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const std::string item_path = index_path(path, i);
+    auto item = reader.string_value(value[i], item_path);
+    if (!item) continue;
+    if (reader.check(item_path, check(*item))) items.push_back(std::move(*item));
+  }
+  return items;
+}
+
+void read_build(SpecReader& reader, const json& value, JobSpec& spec) {
+  if (!value.is_object()) {
+    reader.wrong_type("build", "an object", value,
+                      "e.g. {\"apt\": [\"libsndfile1\"], \"pip\": [\"transformers==4.44.2\"]}");
+    return;
+  }
+  reader.reject_unknown_keys(value, "build", spec_fields(SpecObject::build));
+  BuildSection build;
+  if (value.contains("apt")) {
+    build.apt = read_string_list(reader, value["apt"], "build.apt", "[\"libsndfile1\", \"ffmpeg\"]",
+                                 check_apt_package);
+  }
+  if (value.contains("pip")) {
+    build.pip = read_string_list(reader, value["pip"], "build.pip",
+                                 "[\"transformers==4.44.2\", \"nltk\"]", check_pip_requirement);
+  }
+  if (value.contains("run")) {
+    build.run = read_string_list(
+        reader, value["run"], "build.run", "[\"python -m nltk.downloader punkt\"]",
+        [](const std::string& command) -> FieldCheck {
+          if (!command.empty()) return std::nullopt;
+          return FieldProblem{"the command is empty", "give a shell command, or remove the item"};
+        });
+  }
+  if (value.contains("requirements")) {
+    if (auto file =
+            reader.string_value(value["requirements"], "build.requirements",
+                                "name a pip requirements file, e.g. \"requirements.txt\"")) {
+      if (file->empty()) {
+        reader.problem("build.requirements", "the file name is empty",
+                       "name a pip requirements file, e.g. \"requirements.txt\"");
+      } else {
+        build.requirements = reader.host_path(*file);
+      }
+    }
+  }
+  if (value.contains("env")) {
+    JobSpec variables;
+    read_env(reader, value["env"], variables, "build.env");
+    for (auto& variable : variables.env) {
+      if (std::holds_alternative<FromHostEnv>(variable.value) &&
+          !is_build_proxy_variable(variable.name)) {
+        reader.problem(
+            join_path("build.env", variable.name),
+            "only proxy variables may come from the host's environment here",
+            "Docker's classic builder writes every other build variable into the image's "
+            "history in clear; give a proxy (https_proxy, http_proxy, …), which Docker keeps out "
+            "of it, or a literal value that is no secret");
+        continue;
+      }
+      build.env.push_back(std::move(variable));
+    }
+  }
+  if (value.contains("network")) {
+    static constexpr std::array<std::string_view, 3> kNetworks{"default", "host", "none"};
+    if (auto index =
+            read_one_of(reader, value["network"], "build.network", kNetworks, "build network")) {
+      build.network = static_cast<BuildNetwork>(*index);
+    }
+  }
+  if (build.apt.empty() && build.pip.empty() && build.run.empty() && !build.requirements &&
+      reader.ok()) {
+    reader.problem("build", "the build installs nothing",
+                   "list packages in \"apt\" or \"pip\", a \"requirements\" file, or \"run\" "
+                   "commands; or remove \"build\" to run the image as it is");
+    return;
+  }
+  spec.build = std::move(build);
+}
+
 // nlohmann keeps the last of duplicate keys silently; a spec with two "image"s is a mistake.
 struct DuplicateKeyDetector {
   std::vector<std::set<std::string>> open_objects;
@@ -709,11 +799,23 @@ std::pair<std::size_t, std::size_t> line_and_column(std::string_view text, std::
 }
 
 // nlohmann says "[json.exception.parse_error.101] parse error at line 3, column 5: syntax error …";
-// keep only the reason, since we print the location ourselves.
+// keep only the reason, since we print the location ourselves. Its "last read: '…'" quotes the
+// spec's bytes, which need not be UTF-8, and problems are printed as JSON too: bytes beyond
+// ASCII are shown as \xNN.
 std::string parse_error_reason(const std::string& what) {
   const auto column = what.find("column ");
   const auto colon = column == std::string::npos ? what.find(": ") : what.find(": ", column);
-  return colon == std::string::npos ? what : what.substr(colon + 2);
+  std::string reason;
+  for (const char c : colon == std::string::npos ? what : what.substr(colon + 2)) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x80) {
+      reason += c;
+    } else {
+      reason += {'\\', 'x', kHex[byte >> 4], kHex[byte & 0xF]};
+    }
+  }
+  return reason;
 }
 
 }  // namespace
@@ -772,6 +874,12 @@ std::expected<JobSpec, SpecProblems> parse_job_spec(std::string_view text,
                    "invalid JSON: " + parse_error_reason(error.what()),
                    "JSON needs double-quoted keys and strings, commas between items but not after "
                    "the last, and no comments");
+    return std::unexpected(reader.take_problems());
+  } catch (const json::out_of_range& error) {
+    // "[json.exception.out_of_range.406] number overflow parsing '1e309'", with no location.
+    const std::string what = error.what();
+    reader.problem("", "invalid JSON: " + what.substr(what.find("] ") + 2),
+                   "numbers must fit in a double, e.g. 8 or 0.5");
     return std::unexpected(reader.take_problems());
   }
   for (const auto& key : duplicates.duplicates) {
@@ -861,6 +969,7 @@ std::expected<JobSpec, SpecProblems> parse_job_spec(std::string_view text,
     read_registry_mirror(reader, document["registry_mirror"], spec);
   if (document.contains("registry_auth"))
     read_registry_auth(reader, document["registry_auth"], spec);
+  if (document.contains("build")) read_build(reader, document["build"], spec);
 
   if (!reader.ok()) return std::unexpected(reader.take_problems());
   return spec;

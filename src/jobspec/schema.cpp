@@ -159,6 +159,33 @@ constexpr std::string_view kSchema = R"json({
         "password_env": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}
       }
     },
+    "build": {
+      "type": "object",
+      "description": "Packages on top of the image: dlrun builds a derived image once and reuses it. Reference: docs/build.md.",
+      "additionalProperties": false,
+      "minProperties": 1,
+      "properties": {
+        "apt": {
+          "type": "array",
+          "description": "Debian/Ubuntu packages, \"name\" or \"name=version\".",
+          "items": {"type": "string", "pattern": "^[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?$"}
+        },
+        "requirements": {"type": "string", "minLength": 1, "description": "A pip requirements file, relative to the spec."},
+        "pip": {
+          "type": "array",
+          "description": "pip requirement lines: \"transformers==4.44.2\".",
+          "items": {"type": "string", "pattern": "^[^-\\s][^\\n]*$"}
+        },
+        "run": {"type": "array", "description": "Shell commands, run last, in order.", "items": {"type": "string", "minLength": 1}},
+        "env": {
+          "type": "object",
+          "description": "Variables set only while building (proxies, package indexes).",
+          "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+          "additionalProperties": {"oneOf": [{"type": "string"}, {"$ref": "#/definitions/fromEnv"}]}
+        },
+        "network": {"enum": ["default", "host", "none"], "description": "The build's network. Default: the daemon's default."}
+      }
+    },
     "$schema": {"type": "string", "description": "This schema, for editors; dlrun ignores it."}
   }
 }
@@ -199,6 +226,7 @@ std::span<const std::string_view> spec_fields(SpecObject object) {
   static const FieldNames mount(definitions.at("mount"));
   static const FieldNames registry_auth(properties.at("registry_auth"));
   static const FieldNames from_env(definitions.at("fromEnv"));
+  static const FieldNames build(properties.at("build"));
   switch (object) {
     case SpecObject::top_level:
       return top.views();
@@ -212,6 +240,8 @@ std::span<const std::string_view> spec_fields(SpecObject object) {
       return registry_auth.views();
     case SpecObject::from_env:
       return from_env.views();
+    case SpecObject::build:
+      return build.views();
   }
   return top.views();
 }

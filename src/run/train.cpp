@@ -14,8 +14,10 @@
 #include "dlrun/run/defaults.hpp"
 #include "dlrun/run/docker_host.hpp"
 #include "dlrun/run/gpu_preflight.hpp"
+#include "dlrun/run/image_build.hpp"
 #include "dlrun/run/image_choice.hpp"
 #include "dlrun/run/image_supply.hpp"
+#include "dlrun/run/labels.hpp"
 #include "dlrun/run/orphans.hpp"
 #include "dlrun/run/signals.hpp"
 #include "dlrun/run/timeout_program.hpp"
@@ -176,6 +178,87 @@ Result<TrainPlan> plan_train(const TrainRequest& request, const Surroundings& su
                      DaemonMemory::load(surroundings.env), nullptr);
 }
 
+namespace {
+
+// Stage 5's first part: the job's image present on the engine, pulled as the spec says, checked
+// against the host's driver, and built from the spec's "build" section where it has one.
+struct SuppliedImage {
+  std::string image;  // as the container is to name it
+  engine::ImageDetails details;
+  std::string base;  // what it was built from; empty when not built
+  bool built = false;
+};
+
+Result<SuppliedImage> supply_job_image(engine::EngineClient& client, const TrainPlan& planned,
+                                       const TrainRequest& request,
+                                       const Surroundings& surroundings, SignalWatcher& signals) {
+  const jobspec::JobSpec& job = planned.job;
+  ImageSupplyOptions supply{.policy = job.pull,
+                            .mirrors = planned.mirrors,
+                            .credentials = std::nullopt,
+                            .display = request.pull_display};
+  if (job.registry_auth) {
+    auto credentials =
+        credentials_from_spec(*job.registry_auth, planned.image.registry, surroundings.env);
+    if (!credentials) return std::unexpected(credentials.error());
+    supply.credentials = std::move(*credentials);
+  }
+  auto supplied = supply_image(client, planned.image, supply,
+                               engine::docker_config_from_environment(surroundings.env), signals);
+  if (!supplied) return std::unexpected(supplied.error());
+  // The base decides what CUDA the job gets: checked before any build, which cannot change it.
+  if (!std::holds_alternative<jobspec::GpuNone>(job.gpus) && planned.facts.driver) {
+    if (auto fits = check_image_fits_host(planned.plan.image, supplied->env,
+                                          select_gpus(planned.facts, job.gpus), planned.catalog);
+        !fits) {
+      return std::unexpected(fits.error());
+    }
+  }
+  if (!job.build) return SuppliedImage{planned.plan.image, std::move(*supplied)};
+  auto built = build_job_image(client, job, planned.plan.image, *supplied,
+                               {.rebuild = request.rebuild, .display = request.pull_display},
+                               surroundings.env, signals);
+  if (!built) return std::unexpected(built.error());
+  return SuppliedImage{built->tag, std::move(built->details), planned.plan.image, built->built};
+}
+
+}  // namespace
+
+Result<BuildResult> build(const TrainRequest& request, const Surroundings& surroundings) {
+  auto prepared = prepare_job(request, surroundings);
+  if (!prepared) return std::unexpected(prepared.error());
+  if (!prepared->job.spec.build) {
+    return fail(ErrorKind::usage,
+                "the spec has no \"build\" section: its image runs as it is, with nothing to build",
+                "add packages, e.g. \"build\": {\"pip\": [\"transformers==4.44.2\"]}; "
+                "`dlrun train` pulls the image itself");
+  }
+  SignalWatcher signals;
+  auto client = connect(surroundings);
+  if (!client) return std::unexpected(client.error());
+  auto planned = finish_plan(std::move(*prepared), request, surroundings,
+                             DaemonMemory::load(surroundings.env), &*client);
+  if (!planned) return std::unexpected(planned.error());
+  auto supplied = supply_job_image(*client, *planned, request, surroundings, signals);
+  if (!supplied) return std::unexpected(supplied.error());
+  return BuildResult{supplied->image, supplied->base, supplied->built};
+}
+
+Result<std::string> build_dockerfile(const TrainRequest& request,
+                                     const Surroundings& surroundings) {
+  auto planned = plan_train(request, surroundings);
+  if (!planned) return std::unexpected(planned.error());
+  if (!planned->job.build) {
+    return fail(ErrorKind::usage, "the spec has no \"build\" section: there is no Dockerfile",
+                "add packages, e.g. \"build\": {\"apt\": [\"libsndfile1\"]}");
+  }
+  auto recipe = make_build_recipe(
+      *planned->job.build, planned->job.name,
+      {.reference = planned->plan.image, .id = planned->plan.image, .user = {}}, surroundings.env);
+  if (!recipe) return std::unexpected(recipe.error());
+  return recipe->dockerfile;
+}
+
 Result<TrainResult> train(const TrainRequest& request, const Surroundings& surroundings) {
   using Clock = std::chrono::steady_clock;
   const auto seconds_since = [](Clock::time_point start) {
@@ -192,34 +275,21 @@ Result<TrainResult> train(const TrainRequest& request, const Surroundings& surro
   auto planned = finish_plan(std::move(*prepared), request, surroundings, memory, &*client);
   if (!planned) return std::unexpected(planned.error());
   const jobspec::JobSpec& job = planned->job;
-  const ContainerPlan& planned_container = planned->plan;
 
   // Stage 5: the engine's requests.
-  ImageSupplyOptions supply{.policy = job.pull,
-                            .mirrors = planned->mirrors,
-                            .credentials = std::nullopt,
-                            .display = request.pull_display};
-  if (job.registry_auth) {
-    auto credentials =
-        credentials_from_spec(*job.registry_auth, planned->image.registry, surroundings.env);
-    if (!credentials) return std::unexpected(credentials.error());
-    supply.credentials = std::move(*credentials);
-  }
+  const auto supply_began = Clock::now();
+  auto supplied = supply_job_image(*client, *planned, request, surroundings, signals);
+  if (!supplied) return std::unexpected(supplied.error());
+  ContainerPlan planned_container = planned->plan;
+  planned_container.image = supplied->image;
+  if (!supplied->base.empty())
+    planned_container.labels[std::string(kBaseImageLabel)] = supplied->base;
   TrainResult result{.job = job.name,
                      .container = planned_container.container_name,
-                     .image = planned_container.image};
-  const auto supply_began = Clock::now();
-  auto supplied = supply_image(*client, planned->image, supply,
-                               engine::docker_config_from_environment(surroundings.env), signals);
-  if (!supplied) return std::unexpected(supplied.error());
+                     .image = planned_container.image,
+                     .base_image = supplied->base,
+                     .built = supplied->built};
   result.pull_seconds = seconds_since(supply_began);
-  if (!std::holds_alternative<jobspec::GpuNone>(job.gpus) && planned->facts.driver) {
-    if (auto fits = check_image_fits_host(planned_container.image, supplied->env,
-                                          select_gpus(planned->facts, job.gpus), planned->catalog);
-        !fits) {
-      return std::unexpected(fits.error());
-    }
-  }
 
   std::optional<OutputsDirectory> outputs;
   if (job.outputs && !planned->daemon.local) {
@@ -251,7 +321,7 @@ Result<TrainResult> train(const TrainRequest& request, const Surroundings& surro
     }
   }
   const ContainerPlan job_plan =
-      with_deadline(planned_container, supplied->entrypoint, supplied->cmd);
+      with_deadline(planned_container, supplied->details.entrypoint, supplied->details.cmd);
   spdlog::info("job {}: {} in container {}", job.name, job_plan.image, job_plan.container_name);
   const RunOptions run_options{.keep = request.keep,
                                .stdout_fd = surroundings.stdout_fd,

@@ -17,7 +17,9 @@
 #            anywhere; a test that connects over TCP runs in it (tests/harness/in-engine-netns.sh,
 #            or `nsenter --net=DIR/netns`). Nothing is left outside DIR, and stop removes DIR.
 #
-# usage: engine.sh start DIR PORT | stop DIR
+#   DIR/packages - the build tests' Debian image, archive proxy and pip index (start_packages)
+#
+# usage: engine.sh start DIR PORT [CACHE] | stop DIR
 # Exits 77 (ctest: skipped) when this machine cannot run them, except under CI=true, where
 # that is a failure.
 set -euo pipefail
@@ -70,6 +72,9 @@ stop_netns() {
 }
 
 stop_all() {
+  if [ -f "$dir/packages/archive-bridge.pid" ]; then
+    kill "$(cat "$dir/packages/archive-bridge.pid")" 2>/dev/null || true
+  fi
   "$engine" stop "$dir/gpu"
   "$engine" stop "$dir/plain"
   stop_netns
@@ -188,6 +193,54 @@ CONFIG
   echo "127.0.0.1:$port" > "$sshd/address"
 }
 
+# The build tests' outside world, all on the fixture's 127.0.0.1:
+#   dlrun-test/debian:1 on the GPU engine - Debian bookworm (minbase, python3-pip) from this
+#     machine's configured mirror, made with mmdebstrap (cached in CACHE between runs);
+#   DIR/packages/archive_proxy - an HTTP proxy that reaches that mirror (its containers have no
+#     other way out): a socat in the namespace, joined through a Unix socket to one outside;
+#   DIR/packages/index_url - a pip index (python3 -m http.server) with dlrun-probe 1.0 and 2.0.
+start_packages() {
+  local port=$1 cache=$2 packages="$dir/packages"
+  command -v mmdebstrap >/dev/null || unavailable "mmdebstrap is missing: apt-get install mmdebstrap"
+  command -v socat >/dev/null || unavailable "socat is missing: apt-get install socat"
+  mkdir -p "$packages" "$cache"
+  local mirror
+  mirror=$(mirror_url)
+  local rootfs="$cache/debian-bookworm-$(echo "$mirror" | sha256sum | cut -c1-12).tar"
+  if [ ! -s "$rootfs" ]; then
+    mmdebstrap --quiet --format=tar --variant=minbase --include=python3-pip \
+      --aptopt='Acquire::Languages "none"' --dpkgopt='path-exclude=/usr/share/doc/*' \
+      --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
+      bookworm "$rootfs.partial" "$mirror" > "$packages/mmdebstrap.log" 2>&1 \
+      || unavailable "mmdebstrap could not make the Debian test image from $mirror (see $packages/mmdebstrap.log)"
+    mv "$rootfs.partial" "$rootfs"
+  fi
+  docker -H "unix://$dir/gpu/docker.sock" import "$rootfs" dlrun-test/debian:1 >/dev/null
+
+  local host_port
+  host_port=$(echo "$mirror" | sed -E 's#^[a-z]+://([^/]+).*#\1#')
+  case "$host_port" in *:*) ;; *) host_port="$host_port:80" ;; esac
+  # A proxy for one host is a byte pipe to it: apt sends the whole URL in its request line.
+  socat "UNIX-LISTEN:$packages/archive.sock,fork" "TCP:$host_port" > /dev/null 2>&1 < /dev/null &
+  echo $! > "$packages/archive-bridge.pid"
+  in_netns socat "TCP-LISTEN:$((port + 3)),bind=127.0.0.1,reuseaddr,fork" \
+    "UNIX-CONNECT:$packages/archive.sock" > /dev/null 2>&1 < /dev/null &
+  echo "http://127.0.0.1:$((port + 3))" > "$packages/archive_proxy"
+
+  "$(dirname "$0")/make-wheels.py" "$packages/index"
+  in_netns /usr/bin/python3 -m http.server --bind 127.0.0.1 --directory "$packages/index" \
+    $((port + 4)) > "$packages/index.log" 2>&1 < /dev/null &
+  echo "http://127.0.0.1:$((port + 4))/simple" > "$packages/index_url"
+}
+
+# The first Debian archive this machine's apt uses.
+mirror_url() {
+  local url
+  url=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | head -1 | awk '{print $2}')
+  [ -n "$url" ] || url=$(grep -hs '^deb ' /etc/apt/sources.list | head -1 | awk '{print $2}')
+  echo "${url:-http://deb.debian.org/debian}"
+}
+
 case "$action" in
   start)
     port=${3:?usage: engine.sh start DIR PORT}
@@ -209,6 +262,7 @@ case "$action" in
     docker -H "$gpu" tag dlrun-test/busybox:1 pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime
     start_registry "$port"
     start_sshd $((port + 2))
+    start_packages "$port" "${4:-$dir.cache}"
     # The ownership test runs dlrun as an unprivileged uid against the GPU engine.
     chmod 666 "$dir/gpu/docker.sock"
     echo "engine.sh: engines up: $dir/gpu/docker.sock (NVIDIA hook stand-in), $dir/plain/docker.sock;"

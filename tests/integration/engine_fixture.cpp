@@ -40,6 +40,12 @@ std::string first_line(const fs::path& file) {
 std::string TestEngine::registry() const {
   return first_line(dir / "registry/address");
 }
+std::string TestEngine::archive_proxy() const {
+  return first_line(dir / "packages/archive_proxy");
+}
+std::string TestEngine::package_index() const {
+  return first_line(dir / "packages/index_url");
+}
 std::string TestEngine::tls_host() const {
   return "tcp://" + first_line(dir / "plain/tls/address");
 }

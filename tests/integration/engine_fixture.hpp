@@ -26,12 +26,18 @@ struct TestEngine {
   std::string registry() const;
   std::string registry_user() const;
   std::string registry_password() const;
+  // What the build tests reach on the fixture's 127.0.0.1 (with "build.network": "host"): an
+  // HTTP proxy to this machine's Debian mirror, and a pip index with dlrun-probe 1.0 and 2.0.
+  std::string archive_proxy() const;
+  std::string package_index() const;
 
   // Null when the engines are not there (the test main then skips, or fails in CI).
   static const TestEngine* find();
 };
 
 inline constexpr const char* kTestImage = "dlrun-test/busybox:1";
+// Debian bookworm with apt and python3-pip, on the GPU engine, for the build tests.
+inline constexpr const char* kDebianImage = "dlrun-test/debian:1";
 
 // One test's scratch directory, spec files and a label that tells its containers apart from
 // those of tests running beside it.

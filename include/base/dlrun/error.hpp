@@ -20,6 +20,7 @@ enum class ErrorKind {
   setting_refused,  // the daemon refused a container setting: a ulimit (memlock without
                     // CAP_SYS_RESOURCE), the init process (no docker-init)
   mount,            // a mount source that cannot or must not be used
+  build_failed,     // a step of the job's image build failed (a package that does not exist)
   io,               // local files (outputs dir, spec file)
   interrupted,      // SIGINT before the job started (during a pull, say)
   terminated,       // SIGTERM likewise
@@ -55,6 +56,7 @@ inline std::unexpected<Error> fail(ErrorKind kind, std::string message, std::str
 namespace exit_code {
 inline constexpr int ok = 0;
 inline constexpr int usage = 2;            // bad command line or job spec
+inline constexpr int build_failed = 123;   // the job's image could not be built
 inline constexpr int timeout = 124;        // the job ran past its timeout
 inline constexpr int dlrun_failure = 125;  // the engine or dlrun failed, not the job
 inline constexpr int oom_killed = 137;     // the kernel killed the job for memory

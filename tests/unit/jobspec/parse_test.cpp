@@ -92,7 +92,7 @@ TEST_CASE("every bad input is reported with its path, message and hint", "[spec]
         "known fields here: version, name, image, framework, command, workdir, env, mounts, "
         "outputs, gpus, "
         "resources, user, network, timeout, labels, cap_add, pull, registry_mirror, "
-        "registry_auth, $schema"}},
+        "registry_auth, build, $schema"}},
       // 14-17: name, image type, command
       {with(R"("name": "-bad")"),
        {"name", "\"-bad\" is not a valid job name",
@@ -399,6 +399,68 @@ TEST_CASE("home-relative mount sources expand $HOME", "[spec]") {
                                    "/p", "t", env.lookup());
   REQUIRE(spec.has_value());
   CHECK(spec->mounts[0].source == "/home/alice/data");
+}
+
+}  // namespace dlrun::jobspec
+
+namespace dlrun::jobspec {
+
+TEST_CASE("a build section's mistakes are reported with their paths and hints", "[spec][build]") {
+  const BadInput cases[] = {
+      {with(R"("build": ["hello"])"),
+       {"build", "expected an object, got an array",
+        "e.g. {\"apt\": [\"libsndfile1\"], \"pip\": [\"transformers==4.44.2\"]}"}},
+      {with(R"("build": {"apt": ["libsndfile1"], "pipp": ["x"]})"),
+       {"build.pipp", "unknown field", "did you mean \"pip\"?"}},
+      {with(R"("build": {"apt": ["libsndfile1 ffmpeg"]})"),
+       {"build.apt[0]", "\"libsndfile1 ffmpeg\" is not a Debian package name",
+        "write the name as apt-get takes it, e.g. \"libsndfile1\", or pin a version: "
+        "\"libsndfile1=1.2.0-1\"; one package per item"}},
+      {with(R"("build": {"apt": "hello"})"),
+       {"build.apt", "expected an array of strings, got string \"hello\"",
+        "e.g. [\"libsndfile1\", \"ffmpeg\"]"}},
+      {with(R"("build": {"pip": ["--extra-index-url http://x"]})"),
+       {"build.pip[0]", "\"--extra-index-url http://x\" is a pip option, not a requirement",
+        "set pip's options as variables in \"build.env\", e.g. \"PIP_INDEX_URL\" or "
+        "\"PIP_EXTRA_INDEX_URL\"; or put them in the \"requirements\" file"}},
+      {with(R"("build": {"run": [""]})"),
+       {"build.run[0]", "the command is empty", "give a shell command, or remove the item"}},
+      {with(R"("build": {"pip": ["x"], "network": "bridge"})"),
+       {"build.network", "unknown build network \"bridge\"", "use one of: default, host, none"}},
+      {with(R"("build": {"pip": ["x"], "env": {"PIP_INDEX_URL": {"from_env": "INDEX"}}})"),
+       {"build.env.PIP_INDEX_URL", "only proxy variables may come from the host's environment here",
+        "Docker's classic builder writes every other build variable into the image's history in "
+        "clear; give a proxy (https_proxy, http_proxy, …), which Docker keeps out of it, or a "
+        "literal value that is no secret"}},
+      {with(R"("build": {"env": {"https_proxy": "http://proxy:3128"}})"),
+       {"build", "the build installs nothing",
+        "list packages in \"apt\" or \"pip\", a \"requirements\" file, or \"run\" commands; or "
+        "remove \"build\" to run the image as it is"}},
+  };
+  for (const auto& bad : cases) {
+    INFO(bad.text);
+    const auto problems = problems_of(bad.text);
+    REQUIRE(problems.size() == 1);
+    CHECK(problems[0].path == bad.expected.path);
+    CHECK(problems[0].message == bad.expected.message);
+    CHECK(problems[0].hint == bad.expected.hint);
+  }
+}
+
+TEST_CASE("a build section parses: paths against the spec's directory, env as written",
+          "[spec][build]") {
+  const auto spec = parse_ok(with(
+      R"("build": {"apt": ["libsndfile1=1.2.0-1"], "requirements": "reqs/train.txt",
+                   "pip": ["transformers==4.44.2"], "run": ["python -m nltk.downloader punkt"],
+                   "env": {"https_proxy": {"from_env": "PROXY"}, "PIP_INDEX_URL": "http://x"},
+                   "network": "host"})"));
+  REQUIRE(spec.build);
+  CHECK(spec.build->apt == std::vector<std::string>{"libsndfile1=1.2.0-1"});
+  CHECK(spec.build->requirements == std::filesystem::path("/specs/reqs/train.txt"));
+  CHECK(spec.build->pip == std::vector<std::string>{"transformers==4.44.2"});
+  CHECK(spec.build->run == std::vector<std::string>{"python -m nltk.downloader punkt"});
+  CHECK(spec.build->network == BuildNetwork::host);
+  REQUIRE(spec.build->env.size() == 2);
 }
 
 }  // namespace dlrun::jobspec

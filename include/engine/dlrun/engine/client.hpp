@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dlrun/engine/api_version.hpp"
+#include "dlrun/engine/build_stream.hpp"
 #include "dlrun/engine/image_ref.hpp"
 #include "dlrun/engine/pull_stream.hpp"
 #include "dlrun/engine/transport.hpp"
@@ -54,6 +55,9 @@ struct EngineInfo {
 };
 
 struct ImageDetails {
+  std::string id;    // sha256:…
+  std::string user;  // Config.User: "" for root
+  std::map<std::string, std::string> labels;
   std::vector<std::string> env;  // Config.Env: where CUDA images state their needs
   std::vector<std::string> entrypoint;
   std::vector<std::string> cmd;
@@ -79,6 +83,31 @@ class PullObserver {
 };
 
 enum class PullOutcome { completed, cancelled };
+
+// An image build by the classic builder (POST /build): the Dockerfile and what it copies, in
+// `context_tar`.
+struct BuildRequest {
+  std::string context_tar;
+  std::string tag;  // repository:tag, given to the image only when every step succeeded
+  std::map<std::string, std::string> build_args;
+  std::map<std::string, std::string> labels;
+  std::string network;  // "" (the daemon's default), "host" or "none"
+  bool no_cache = false;
+};
+
+class BuildObserver {
+ public:
+  virtual ~BuildObserver() = default;
+  virtual void on_event(const BuildEvent& event) = 0;
+  // Polled while the build runs: true ends the request, and the daemon cancels the build.
+  virtual bool cancelled() { return false; }
+};
+
+struct BuildOutcome {
+  enum class End { built, failed, cancelled } end = End::built;
+  std::string image_id;  // built
+  std::string error;     // failed: the builder's words
+};
 
 class EngineClient {
  public:
@@ -115,6 +144,9 @@ class EngineClient {
 
   // Pulls `ref`; `registry_auth` is the encoded X-Registry-Auth value, if any. A failure in the
   // stream (the daemon reports it after a 200) is an error like one before it.
+  // Builds with the classic builder, which every daemon has (BuildKit's needs a gRPC session).
+  Result<BuildOutcome> build_image(const BuildRequest& request, BuildObserver& observer);
+
   Result<PullOutcome> pull_image(const ImageRef& ref,
                                  const std::optional<std::string>& registry_auth,
                                  PullObserver& observer);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "dlrun/engine/image_ref.hpp"
+#include "dlrun/engine/json_lines.hpp"
 #include "dlrun/error.hpp"
 
 // The daemon's pull progress: a stream of JSON objects, one per line, decoded as it arrives.
@@ -20,20 +21,19 @@ struct PullEvent {
   std::string error;  // errorDetail.message or error: the pull failed
 };
 
-// Splits a byte stream into JSON lines however it is chunked, never holding more than one
-// unfinished line.
+// Decodes the pull's JSON lines however the stream is chunked.
 class PullStreamDecoder {
  public:
   explicit PullStreamDecoder(std::function<void(const PullEvent&)> on_event)
       : on_event_(std::move(on_event)) {}
-  Result<void> feed(std::span<const char> bytes);
+  Result<void> feed(std::span<const char> bytes) { return lines_.feed(bytes); }
   // Call at the end of the stream: a last line without a newline still counts.
-  Result<void> finish();
+  Result<void> finish() { return lines_.finish(); }
 
  private:
   Result<void> decode_line(std::string_view line);
   std::function<void(const PullEvent&)> on_event_;
-  std::string partial_;
+  LineSplitter lines_{[this](std::string_view line) { return decode_line(line); }};
 };
 
 // Per-layer state folded into totals for one progress display.

@@ -30,6 +30,13 @@ FieldCheck check_registry_mirror(std::string_view registry, std::string_view mir
 // A host path the spec names (outputs, a bind source): every component within NAME_MAX.
 FieldCheck check_host_path(std::string_view path);
 
+// A Debian package as apt-get install takes it: "name" or "name=version".
+FieldCheck check_apt_package(const std::string& package);
+// One pip requirement line ("transformers==4.44.2"); options belong in build.env.
+FieldCheck check_pip_requirement(const std::string& requirement);
+// The proxy variables Docker's builder passes to build steps without recording them.
+bool is_build_proxy_variable(std::string_view name);
+
 std::expected<std::chrono::seconds, FieldProblem> read_duration(std::string_view text);
 std::expected<PullPolicy, FieldProblem> read_pull_policy(std::string_view text);
 std::string_view pull_policy_name(PullPolicy policy);

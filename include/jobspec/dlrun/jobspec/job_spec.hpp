@@ -111,6 +111,19 @@ struct FrameworkChoice {
   std::optional<FrameworkSource> source;
 };
 
+// Which network a build's steps reach the package archives through.
+enum class BuildNetwork { default_network, host, none };
+
+// Packages a job needs on top of its image: dlrun builds (once) and runs a derived image.
+struct BuildSection {
+  std::vector<std::string> apt;                       // Debian package names, "name[=version]"
+  std::optional<std::filesystem::path> requirements;  // a pip requirements file on this host
+  std::vector<std::string> pip;                       // pip requirement lines, in order
+  std::vector<std::string> run;                       // shell commands, in order, after the rest
+  std::vector<EnvVar> env;  // set only while building: never in the image or its history
+  BuildNetwork network = BuildNetwork::default_network;
+};
+
 struct JobSpec {
   int version = 1;
   std::string name;
@@ -133,6 +146,7 @@ struct JobSpec {
   PullPolicy pull = PullPolicy::missing;
   std::map<std::string, std::string> registry_mirror;  // registry → mirror host
   std::optional<RegistryAuth> registry_auth;
+  std::optional<BuildSection> build;
 };
 
 inline constexpr const char* kOutputsTarget = "/outputs";

@@ -17,6 +17,8 @@ inline constexpr std::string_view kUserLabel = "dlrun.user";  // the uid that ra
 inline constexpr std::string_view kGpusLabel = "dlrun.gpus";  // "all", "2", "0,3"; absent: none
 // The spec's timeout in seconds; an exit of 124 then means dlrun-timeout stopped the job.
 inline constexpr std::string_view kTimeoutLabel = "dlrun.timeout";
+// The image a job's own (built) image was made from: dlrun ps shows both.
+inline constexpr std::string_view kBaseImageLabel = "dlrun.base-image";
 // Appended to the container's name when a foreground dlrun leaves its job running (a hang-up):
 // labels cannot change after creation, and without it `dlrun clean` would take the job for the
 // orphan of a killed dlrun, its owner being gone.
@@ -30,7 +32,8 @@ static_assert(kManagedLabel.starts_with(jobspec::kReservedLabelPrefix) &&
                   kOwnerLabel.starts_with(jobspec::kReservedLabelPrefix) &&
                   kUserLabel.starts_with(jobspec::kReservedLabelPrefix) &&
                   kGpusLabel.starts_with(jobspec::kReservedLabelPrefix) &&
-                  kTimeoutLabel.starts_with(jobspec::kReservedLabelPrefix),
+                  kTimeoutLabel.starts_with(jobspec::kReservedLabelPrefix) &&
+                  kBaseImageLabel.starts_with(jobspec::kReservedLabelPrefix),
               "a spec may not set dlrun's own labels");
 
 }  // namespace dlrun::run

@@ -58,6 +58,7 @@ struct TrainRequest {
   resolve::HostFactsOverrides host;    // --driver-version, --gpu-arch
   std::optional<std::string> catalog;  // --catalog
   PullDisplayMode pull_display = PullDisplayMode::plain;
+  bool rebuild = false;  // build the spec's "build" section afresh, even when it was built
 };
 
 // Stage 1 and the Docker host's paths: what `dlrun validate` checks. `daemon` is where bind
@@ -89,9 +90,23 @@ struct TrainResult {
   std::string container;    // the container's name
   std::string id;           // the container's id, when started detached
   std::string image;        // as the engine ran it
+  std::string base_image;   // what `image` was built from, for a spec with "build"
+  bool built = false;       // the image was built by this run
   double pull_seconds = 0;  // making the image present (an inspect when it was there)
   double run_seconds = 0;   // from create to the job's end (detached: to its start)
 };
+
+// `dlrun build`: the job's image, pulled and built as `train` would, and nothing run.
+struct BuildResult {
+  std::string tag;
+  std::string base_image;
+  bool built = false;  // false: it was there already
+};
+Result<BuildResult> build(const TrainRequest& request, const Surroundings& surroundings);
+
+// `dlrun build --print` and `train --dry-run`: the Dockerfile of the spec's "build" section,
+// made without contacting the engine (it builds FROM the base image's id; this shows its name).
+Result<std::string> build_dockerfile(const TrainRequest& request, const Surroundings& surroundings);
 
 // The whole run: plan, then pull, preflight, outputs, create, stream, wait, clean up.
 Result<TrainResult> train(const TrainRequest& request, const Surroundings& surroundings);

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <string>
+
+#include "dlrun/engine/client.hpp"
+#include "dlrun/run/build_recipe.hpp"
+#include "dlrun/run/pull_display.hpp"
+#include "dlrun/run/signals.hpp"
+
+namespace dlrun::run {
+
+struct ImageBuildOptions {
+  bool rebuild = false;  // build even when the tag exists, every step afresh
+  PullDisplayMode display = PullDisplayMode::plain;
+};
+
+struct BuiltImage {
+  std::string tag;
+  engine::ImageDetails details;
+  bool built = false;  // false: the tag was there already, and nothing was built
+};
+
+// Makes the recipe's tag present on the engine: nothing to do when it is (one inspect), else a
+// build whose output streams to stderr. A failed step comes back as a `build_failed` error with
+// the step and the last lines of its output; a Ctrl-C cancels the build. Neither leaves a tag.
+Result<BuiltImage> supply_built_image(engine::EngineClient& client, const BuildRecipe& recipe,
+                                      const ImageBuildOptions& options, SignalWatcher& signals);
+
+// The job's own image: the recipe of its "build" section on `base` (present on the engine, as
+// `base_details` describe it), built unless it was before.
+Result<BuiltImage> build_job_image(engine::EngineClient& client, const jobspec::JobSpec& job,
+                                   const std::string& base,
+                                   const engine::ImageDetails& base_details,
+                                   const ImageBuildOptions& options, const EnvLookup& env,
+                                   SignalWatcher& signals);
+
+// The repository part of a tag made from a job name: Docker's are lowercase, and separators
+// sit only between letters and digits.
+std::string build_repository(std::string_view job_name);
+
+}  // namespace dlrun::run

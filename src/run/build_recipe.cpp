@@ -1,0 +1,158 @@
+#include "dlrun/run/build_recipe.hpp"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "dlrun/jobspec/fields.hpp"
+#include "dlrun/run/image_build.hpp"
+#include "dlrun/run/tar.hpp"
+#include "dlrun/sha256.hpp"
+#include "dlrun/shell_quote.hpp"
+
+namespace dlrun::run {
+namespace {
+
+constexpr std::string_view kRequirementsInImage = "/tmp/dlrun-build/requirements.txt";
+
+// The steps say plainly when the base cannot do what the section asks, before the package
+// manager's own, less helpful, error.
+constexpr std::string_view kNeedsApt =
+    "command -v apt-get >/dev/null 2>&1 || { echo 'dlrun: the base image has no apt-get: "
+    "build.apt needs a Debian or Ubuntu based image' >&2; exit 1; }";
+constexpr std::string_view kNeedsPip =
+    "python3 -m pip --version >/dev/null 2>&1 || { echo 'dlrun: the base image has no pip for "
+    "python3: install python3-pip with build.apt, or use an image with pip' >&2; exit 1; }";
+// Debian's own Python refuses pip installs outside a virtual environment (PEP 668); an image
+// made for one job is the place where that is right. Older pips ignore the variable.
+constexpr std::string_view kPip =
+    "PIP_BREAK_SYSTEM_PACKAGES=1 PIP_ROOT_USER_ACTION=ignore python3 -m pip install --no-cache-dir "
+    "--disable-pip-version-check";
+
+std::string quoted_words(const std::vector<std::string>& words) {
+  std::string line;
+  for (const auto& word : words) line += " " + shell_quote(word);
+  return line;
+}
+
+std::string joined(const std::vector<std::string>& words) {
+  std::string line;
+  for (const auto& word : words) line += (line.empty() ? "" : " ") + word;
+  return line;
+}
+
+Result<std::string> read_requirements(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    return fail(ErrorKind::usage,
+                "build.requirements: cannot read " + file.string() + ": " +
+                    (std::filesystem::exists(file) ? "permission denied" : "no such file"),
+                "the path is relative to the spec file's directory; check it and its permissions");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+Result<BuildRecipe> make_build_recipe(const jobspec::BuildSection& build,
+                                      const std::string& job_name, const BaseImage& base,
+                                      const EnvLookup& env) {
+  BuildRecipe recipe;
+  std::string file;
+  const auto instruction = [&](const std::string& line, std::string said) {
+    file += line + "\n";
+    recipe.steps.push_back(std::move(said));
+  };
+  instruction("FROM " + base.id, "from " + base.reference);
+  // The steps install as root; the image's own user comes back after them.
+  const bool other_user = !base.user.empty() && base.user != "root" && base.user != "0";
+  if (other_user) instruction("USER root", "as root");
+
+  // Proxies reach the steps as Docker's predefined build arguments, which it records nowhere;
+  // any other variable needs an ARG, which the classic builder writes into the history.
+  std::string hashed_env;
+  for (const auto& variable : build.env) {
+    std::string value;
+    if (const auto* literal = std::get_if<jobspec::LiteralValue>(&variable.value)) {
+      value = literal->value;
+      hashed_env += variable.name + "=" + value + "\n";
+    } else {
+      const auto& host = std::get<jobspec::FromHostEnv>(variable.value).host_variable;
+      auto found = env(host);
+      if (!found) {
+        return fail(ErrorKind::usage,
+                    "build.env." + variable.name + " names " + host + ", which is not set",
+                    "export " + host + " before running dlrun");
+      }
+      value = *found;
+      hashed_env += variable.name + " from the host\n";
+    }
+    recipe.build_args[variable.name] = value;
+    if (!jobspec::is_build_proxy_variable(variable.name)) {
+      instruction("ARG " + variable.name, "build.env." + variable.name);
+    }
+  }
+
+  if (!build.apt.empty()) {
+    instruction("RUN " + std::string(kNeedsApt) +
+                    " && apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "
+                    "--no-install-recommends" +
+                    quoted_words(build.apt) + " && rm -rf /var/lib/apt/lists/*",
+                "build.apt: apt-get install" + quoted_words(build.apt));
+  }
+  std::string requirements;
+  if (build.requirements) {
+    auto text = read_requirements(*build.requirements);
+    if (!text) return std::unexpected(text.error());
+    requirements = std::move(*text);
+    const std::string shown = build.requirements->filename().string();
+    instruction("COPY requirements.txt " + std::string(kRequirementsInImage),
+                "build.requirements: copy " + shown);
+    instruction("RUN " + std::string(kNeedsPip) + " && " + std::string(kPip) + " -r " +
+                    std::string(kRequirementsInImage),
+                "build.requirements: pip install -r " + shown);
+  }
+  if (!build.pip.empty()) {
+    instruction(
+        "RUN " + std::string(kNeedsPip) + " && " + std::string(kPip) + quoted_words(build.pip),
+        "build.pip: pip install" + quoted_words(build.pip));
+  }
+  for (std::size_t i = 0; i < build.run.size(); ++i) {
+    instruction("RUN " + build.run[i], "build.run[" + std::to_string(i) + "]: " + build.run[i]);
+  }
+  if (other_user) instruction("USER " + base.user, "back to user " + base.user);
+
+  static constexpr std::array<std::string_view, 3> kNetworks{"", "host", "none"};
+  recipe.network = kNetworks[static_cast<std::size_t>(build.network)];
+
+  // The tag names the content: the base, every step, the files they copy, how they reach the
+  // network. Secret values are not hashed: a changed token is not a changed image.
+  const std::string hashed = "dlrun build 1\n" + base.id + "\n" + file + "\nrequirements\n" +
+                             requirements + "\nenv\n" + hashed_env + "network " + recipe.network;
+  recipe.hash = sha256_digest(hashed).substr(std::string_view("sha256:").size());
+  recipe.tag =
+      std::string(kBuildRepository) + build_repository(job_name) + ":" + recipe.hash.substr(0, 16);
+
+  recipe.labels = {{std::string(kBuildHashLabel), recipe.hash},
+                   {std::string(kBuildBaseLabel), base.reference},
+                   {std::string(kBuildBaseIdLabel), base.id}};
+  if (!build.apt.empty()) recipe.labels["dlrun.build.apt"] = joined(build.apt);
+  if (!build.pip.empty()) recipe.labels["dlrun.build.pip"] = joined(build.pip);
+  if (build.requirements) recipe.labels["dlrun.build.requirements"] = sha256_digest(requirements);
+  std::string label_line = "LABEL";
+  for (const auto& [key, value] : recipe.labels) {
+    label_line += " " + key + "=" + nlohmann::json(value).dump();
+  }
+  instruction(label_line, "labels");
+  recipe.dockerfile = "# dlrun: the \"build\" section of job " + job_name + " on " +
+                      base.reference + " (docs/build.md)\n" + file;
+
+  std::vector<TarMember> members = {{.path = "Dockerfile", .contents = recipe.dockerfile}};
+  if (build.requirements) members.push_back({.path = "requirements.txt", .contents = requirements});
+  recipe.context_tar = tar_archive(members);
+  return recipe;
+}
+
+}  // namespace dlrun::run

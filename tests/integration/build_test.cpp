@@ -1,0 +1,217 @@
+// A spec's "build" section on the real engine: packages from Debian's archive (through the
+// fixture's proxy to this machine's mirror) and from a local pip index, cached by content,
+// failing and interrupted builds that leave no tag, and build secrets kept out of the image.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "engine_fixture.hpp"
+
+namespace dlrun::testing {
+namespace {
+
+std::string docker(const JobFixture& job, std::vector<std::string> args) {
+  args.insert(args.begin(), {"/usr/bin/docker", "-H", job.engine().gpu_host()});
+  const auto result = run_process({.args = args});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  return result.out;
+}
+
+// What a user behind a proxy with a private index writes: the proxy's password from their
+// environment, the local index by address.
+nlohmann::json build_section(const JobFixture& job, nlohmann::json packages) {
+  packages["network"] = "host";
+  packages["env"] = {{"http_proxy", {{"from_env", "BUILD_PROXY"}}},
+                     {"no_proxy", "127.0.0.1"},
+                     {"PIP_INDEX_URL", job.engine().package_index()}};
+  return packages;
+}
+
+// The proxy with a password in it, as dlrun reads it from the environment.
+Invocation with_proxy(const JobFixture& job) {
+  Invocation as;
+  as.limit = std::chrono::seconds(300);
+  std::string proxy = job.engine().archive_proxy();
+  proxy.insert(proxy.find("//") + 2, "builder:pr0xy-s3cret@");
+  as.env["BUILD_PROXY"] = proxy;
+  return as;
+}
+
+// The engine outlives a test run where a developer keeps it: a build this test expects must
+// not be found from an earlier run.
+void forget_builds(const JobFixture& job, const std::string& repository) {
+  std::istringstream ids(docker(job, {"images", "--quiet", repository}));
+  for (std::string id; std::getline(ids, id);) {
+    (void)run_process(
+        {.args = {"/usr/bin/docker", "-H", job.engine().gpu_host(), "rmi", "--force", id}});
+  }
+}
+
+std::string built_tag(const JobFixture& job, const std::string& spec) {
+  const auto built = job.dlrun({"build", "--output", "json", spec}, with_proxy(job));
+  INFO(built.err);
+  REQUIRE(built.exit_code == 0);
+  return nlohmann::json::parse(built.out).at("tag").get<std::string>();
+}
+
+// Now, as `docker events --since` takes it: seconds since the epoch, to the nanosecond.
+std::string engine_time_now() {
+  const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
+  const auto nanoseconds =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(since_epoch - seconds).count();
+  char text[40];
+  std::snprintf(text, sizeof text, "%lld.%09lld", static_cast<long long>(seconds.count()),
+                static_cast<long long>(nanoseconds));
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("apt and pip packages become the job's image, built once and found after",
+          "[engine][build]") {
+  JobFixture job;
+  std::ofstream(job.dir() / "requirements.txt") << "dlrun-probe==1.0\n";
+  const auto spec = job.write_spec(
+      {{"image", kDebianImage},
+       {"name", "packaged"},
+       {"command", "hello && python3 -c 'import dlrun_probe; print(dlrun_probe.VERSION)'"},
+       {"build", build_section(job, {{"apt", {"hello"}}, {"requirements", "requirements.txt"}})}});
+  forget_builds(job, "dlrun/packaged");
+
+  const auto first = job.dlrun({"train", spec}, with_proxy(job));
+  INFO(first.err);
+  REQUIRE(first.exit_code == 0);
+  CHECK(first.out == "Hello, world!\n1.0\n");
+  CHECK(first.err.find("build step 3/6: build.apt: apt-get install hello") != std::string::npos);
+
+  // The second run finds the image: the engine sees no build, only the job's own container.
+  const std::string before = engine_time_now();
+  const auto second = job.dlrun({"train", spec}, with_proxy(job));
+  const std::string after = engine_time_now();
+  INFO(second.err);
+  REQUIRE(second.exit_code == 0);
+  CHECK(second.out == "Hello, world!\n1.0\n");
+  CHECK(second.err.find("build step") == std::string::npos);
+  const auto events = docker(
+      job, {"events", "--since", before, "--until", after, "--filter", "event=create", "--filter",
+            "event=tag", "--format", "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}"});
+  std::istringstream lines(events);
+  int creates = 0;
+  for (std::string line; std::getline(lines, line);) {
+    INFO(line);
+    CHECK(line.find("image tag") == std::string::npos);
+    // Only the job's container (other tests' jobs run beside this one: they are not named so).
+    if (line.find("container create dlrun-packaged-") != std::string::npos) ++creates;
+    CHECK((line.find("container create dlrun-") != std::string::npos ||
+           line.find("container create") == std::string::npos));
+  }
+  CHECK(creates == 1);
+  CHECK(job.leftover_containers().empty());
+}
+
+TEST_CASE("a changed pip pin rebuilds from the pip step on, the apt layer reused",
+          "[engine][build]") {
+  JobFixture job;
+  const auto pinned = [&](const std::string& version) {
+    return job.write_spec(
+        {{"image", kDebianImage},
+         {"name", "pinned"},
+         {"command", "python3 -c 'import dlrun_probe; print(dlrun_probe.VERSION)'"},
+         {"build", build_section(job, {{"apt", {"hello"}}, {"pip", {"dlrun-probe==" + version}}})}},
+        "pinned-" + version + ".json");
+  };
+  const std::string old_tag = built_tag(job, pinned("1.0"));
+  const auto rebuilt = job.dlrun({"build", pinned("2.0")}, with_proxy(job));
+  INFO(rebuilt.err);
+  REQUIRE(rebuilt.exit_code == 0);
+  const std::string new_tag = rebuilt.out.substr(0, rebuilt.out.find('\n'));
+  CHECK(new_tag != old_tag);
+  // The apt step came from the engine's cache: nothing was fetched from the archive again.
+  CHECK(rebuilt.err.find("Get:1 ") == std::string::npos);
+
+  const auto layers = [&](const std::string& tag) {
+    return nlohmann::json::parse(
+        docker(job, {"image", "inspect", "--format", "{{json .RootFS.Layers}}", tag}));
+  };
+  const auto old_layers = layers(old_tag);
+  const auto new_layers = layers(new_tag);
+  REQUIRE(old_layers.size() == new_layers.size());
+  REQUIRE(old_layers.size() >= 3);
+  const std::size_t pip_layer = old_layers.size() - 1;
+  for (std::size_t i = 0; i < pip_layer; ++i) CHECK(old_layers[i] == new_layers[i]);
+  CHECK(old_layers[pip_layer] != new_layers[pip_layer]);
+
+  const auto ran = job.dlrun({"train", pinned("2.0")}, with_proxy(job));
+  CHECK(ran.exit_code == 0);
+  CHECK(ran.out == "2.0\n");
+}
+
+TEST_CASE("a build secret is in neither the image's history nor its config", "[engine][build]") {
+  JobFixture job;
+  const auto spec = job.write_spec({{"image", kDebianImage},
+                                    {"name", "secretive"},
+                                    {"build", build_section(job, {{"apt", {"hello"}}})}});
+  const std::string tag = built_tag(job, spec);
+  const auto history = docker(job, {"history", "--no-trunc", "--format", "{{.CreatedBy}}", tag});
+  const auto inspect = docker(job, {"image", "inspect", tag});
+  CHECK(history.find("apt-get install") != std::string::npos);  // the history is there…
+  CHECK(history.find("pr0xy-s3cret") == std::string::npos);     // …without the secret
+  CHECK(inspect.find("pr0xy-s3cret") == std::string::npos);
+  CHECK(inspect.find("http_proxy") == std::string::npos);
+}
+
+TEST_CASE("a package that does not exist: exit 123, the step and its output, no tag",
+          "[engine][build]") {
+  JobFixture job;
+  const auto spec =
+      job.write_spec({{"image", kDebianImage},
+                      {"name", "misspelled"},
+                      {"build", build_section(job, {{"apt", {"dlrun-no-such-pkg"}}})}});
+  const auto failed = job.dlrun({"train", spec}, with_proxy(job));
+  INFO(failed.err);
+  CHECK(failed.exit_code == 123);
+  CHECK(failed.err.find("dlrun: error: the job's image could not be built: step 3/4: build.apt: "
+                        "apt-get install dlrun-no-such-pkg failed (exit code 100)") !=
+        std::string::npos);
+  CHECK(failed.err.find("  E: Unable to locate package dlrun-no-such-pkg") != std::string::npos);
+  CHECK(docker(job, {"images", "--quiet", "dlrun/misspelled"}).empty());
+  CHECK(job.leftover_containers().empty());
+}
+
+TEST_CASE("Ctrl-C mid-build cancels it: exit 130, no tag, no build container",
+          "[engine][build][signals]") {
+  JobFixture job;
+  const std::string marker = "dlrun-build-" + job.run_label();
+  const auto spec = job.write_spec(
+      {{"name", "interrupted"}, {"build", {{"run", {"echo " + marker + " && sleep 120"}}}}});
+  Invocation as;
+  as.on_output = [&marker, sent = std::make_shared<bool>(false)](pid_t pid, const std::string&,
+                                                                 const std::string& err) {
+    if (!*sent && err.find(marker + "\n") != std::string::npos) {
+      kill(pid, SIGINT);
+      *sent = true;
+    }
+  };
+  const auto interrupted = job.dlrun({"train", spec}, as);
+  INFO(interrupted.err);
+  CHECK(interrupted.exit_code == 130);
+  CHECK(interrupted.err.find("interrupted (SIGINT) while building dlrun/interrupted:") !=
+        std::string::npos);
+  CHECK(docker(job, {"images", "--quiet", "dlrun/interrupted"}).empty());
+  // The engine cancels the build when its client goes: the step's container goes with it.
+  std::string containers;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    containers = docker(job, {"ps", "--all", "--no-trunc", "--format", "{{.Command}}"});
+    if (containers.find(marker) == std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  CHECK(containers.find(marker) == std::string::npos);
+}
+
+}  // namespace dlrun::testing
