@@ -11,6 +11,7 @@ packages=(
   iproute2 util-linux
   hyperfine gnuplot-nox python3
   zsh fish groff-base python3-jsonschema  # to check completions, man pages and the schema
+  mmdebstrap socat  # the build tests: a Debian image from the mirror, and a way to reach it
 )
 
 missing=()
