@@ -154,8 +154,10 @@ std::string encode_registry_auth(const RegistryCredentials& credentials) {
   }
   body["serveraddress"] = credentials.server_address;
   // The daemon silently pulls anonymously when it cannot decode this, so it must be exactly
-  // base64url with padding.
-  return base64_encode(body.dump(), Base64Alphabet::url_safe);
+  // base64url with padding. A credential decoded from config.json need not be UTF-8: as the
+  // docker CLI (Go's encoding/json) does, such bytes go as U+FFFD rather than failing the pull.
+  return base64_encode(body.dump(-1, ' ', false, json::error_handler_t::replace),
+                       Base64Alphabet::url_safe);
 }
 
 }  // namespace dlrun::engine

@@ -82,7 +82,8 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
     if (unit_rank == std::string_view::npos) return std::nullopt;
     if (previous_unit != 0 && unit_rank <= kOrder.find(previous_unit)) return std::nullopt;
     static constexpr std::array<std::int64_t, 4> kSeconds{86400, 3600, 60, 1};
-    if (value > std::numeric_limits<std::int64_t>::max() / kSeconds[unit_rank] / 4) {
+    // A part is never negative: "1h-30m" is no duration, and "-9223372036854775808d" overflows.
+    if (value < 0 || value > std::numeric_limits<std::int64_t>::max() / kSeconds[unit_rank] / 4) {
       return std::nullopt;
     }
     total += value * kSeconds[unit_rank];

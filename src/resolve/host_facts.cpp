@@ -1,6 +1,8 @@
 #include "dlrun/resolve/host_facts.hpp"
 
+#include <charconv>
 #include <fstream>
+#include <limits>
 #include <regex>
 #include <sstream>
 #include <vector>
@@ -73,10 +75,14 @@ std::optional<HostFacts> parse_nvidia_smi_csv(std::string_view text) {
     if (!driver) continue;
     facts.driver = driver;
     GpuFacts gpu;
-    gpu.index = std::atoi(fields[1].c_str());
+    // A number that is not one, or a memory no GPU has, is left unknown: 0.
+    std::from_chars(fields[1].data(), fields[1].data() + fields[1].size(), gpu.index);
     gpu.uuid = fields[2];
     gpu.name = fields[3];
-    gpu.memory_bytes = std::atoll(fields[4].c_str()) * 1024 * 1024;
+    std::int64_t mib = 0;
+    std::from_chars(fields[4].data(), fields[4].data() + fields[4].size(), mib);
+    if (mib > 0 && mib <= std::numeric_limits<std::int64_t>::max() / (1024 * 1024))
+      gpu.memory_bytes = mib * 1024 * 1024;
     gpu.compute_capability = Version::parse(fields[5]);
     facts.gpus.push_back(std::move(gpu));
   }

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 
 #include "dlrun/run/job.hpp"
 #include "dlrun/run/labels.hpp"
@@ -55,7 +56,10 @@ std::optional<std::int64_t> parse_human_duration(std::string_view text) {
       {"second", 1},       {"minute", 60},        {"hour", 3600},       {"day", 86400},
       {"week", 7 * 86400}, {"month", 30 * 86400}, {"year", 365 * 86400}};
   for (const auto& [name, seconds] : kUnits) {
-    if (unit == name) return count * seconds;
+    if (unit != name) continue;
+    if (count < 0 || count > std::numeric_limits<std::int64_t>::max() / seconds)
+      return std::nullopt;
+    return count * seconds;
   }
   return std::nullopt;
 }
@@ -75,7 +79,7 @@ std::optional<ExitedStatus> parse_exited_status(std::string_view status) {
       std::from_chars(status.data(), status.data() + status.size(), exited.exit_code);
   if (ec != std::errc{} || end == status.data() + status.size() || *end != ')') return std::nullopt;
   std::string_view rest(end + 1, static_cast<std::size_t>(status.data() + status.size() - end - 1));
-  if (rest.starts_with(' ') && rest.ends_with(" ago")) {
+  if (rest.size() > 4 && rest.starts_with(' ') && rest.ends_with(" ago")) {
     rest.remove_prefix(1);
     rest.remove_suffix(4);
     exited.ago_seconds = parse_human_duration(rest);
@@ -87,7 +91,8 @@ std::optional<double> parse_engine_time(std::string_view text) {
   std::tm parts{};
   int consumed = 0;
   const std::string copy(text);
-  if (std::sscanf(copy.c_str(), "%d-%d-%dT%d:%d:%d%n", &parts.tm_year, &parts.tm_mon,
+  // RFC 3339's widths: a longer number would overflow the int it is read into.
+  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &parts.tm_year, &parts.tm_mon,
                   &parts.tm_mday, &parts.tm_hour, &parts.tm_min, &parts.tm_sec, &consumed) != 6)
     return std::nullopt;
   if (parts.tm_year <= 1) return std::nullopt;  // "0001-01-01T00:00:00Z": not yet

@@ -117,4 +117,29 @@ TEST_CASE("pull failures are classified by the daemon's words", "[engine][pull]"
   CHECK(unauthorized.hint == "log in with `docker login 127.0.0.1:5000`");
 }
 
+// Found by tests/fuzz (pull_stream): a field of another type threw out of the decoder, and sizes
+// no image has overflowed the totals.
+TEST_CASE("pull progress of other types or sizes than the daemon's is read without failing",
+          "[engine][pull][fuzz]") {
+  const std::string stream =
+      R"({"status":{},"id":{}}
+{"status":"Downloading","id":"a","progressDetail":{"current":"9","total":1e300}}
+{"status":"Downloading","id":"b","progressDetail":{"current":9223372036854775807,"total":9223372036854775807}}
+{"status":"Downloading","id":"c","progressDetail":{"current":-5,"total":9223372036854775807}}
+{"errorDetail":{"message":7}}
+)";
+  const auto events = decode_in_chunks(stream, stream.size());
+  REQUIRE(events.size() == 5);
+  CHECK(events[0].status.empty());
+  CHECK(events[0].id.empty());
+  CHECK(events[1].current == 0);
+  CHECK(events[1].total == 0);
+  CHECK(events[4].error == "unknown error");
+  PullProgress progress;
+  for (const auto& event : events) progress.apply(event);
+  CHECK(progress.layers() == 3);
+  CHECK(progress.bytes_done() == std::int64_t{1} << 53);
+  CHECK(progress.bytes_total() == std::int64_t{1} << 53);
+}
+
 }  // namespace dlrun::engine

@@ -180,4 +180,20 @@ TEST_CASE("a credential helper can be interrupted: it does not inherit dlrun's b
   CHECK(output->out == "SigBlk:\t0000000000000000\n");
 }
 
+// Found by tests/fuzz (registry_auth): a config.json credential that is not UTF-8 made the
+// header's JSON throw during the pull; the docker CLI sends such bytes as U+FFFD.
+TEST_CASE("credentials that are not UTF-8 are sent as the docker CLI sends them",
+          "[engine][auth][fuzz]") {
+  const ConfigDir config(R"({"auths": {"https://index.docker.io/v1/": {"auth": "/+k6cOk="}}})");
+  auto hub = find_registry_credentials("docker.io", config.source());
+  REQUIRE(hub);
+  REQUIRE(*hub);
+  CHECK((*hub)->credentials.username == "\xff\xe9");
+  CHECK((*hub)->credentials.password == "p\xe9");
+  const auto body =
+      nlohmann::json::parse(*base64_decode(encode_registry_auth((*hub)->credentials)));
+  CHECK(body["username"] == "\xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK(body["password"] == "p\xEF\xBF\xBD");
+}
+
 }  // namespace dlrun::engine

@@ -463,4 +463,21 @@ TEST_CASE("a build section parses: paths against the spec's directory, env as wr
   REQUIRE(spec.build->env.size() == 2);
 }
 
+// Found by tests/fuzz (job_spec): a stray byte that is not UTF-8 was quoted raw in the problem,
+// which `validate --output json` could not print; a number beyond a double threw out of the
+// reader.
+TEST_CASE("JSON the reader cannot take is a problem, in printable text", "[spec][fuzz]") {
+  const auto stray = problems_of("{\n  \"version\": 1,\n  \xd2\"image\": \"busybox\",\n}\n");
+  REQUIRE(stray.size() == 1);
+  CHECK(stray[0].path == "3:3");
+  CHECK(stray[0].message ==
+        "invalid JSON: syntax error while parsing object key - invalid literal; last read: "
+        "'1,<U+000A>  \\xD2'; expected string literal");
+
+  const auto overflow = problems_of(with(R"("resources": {"cpus": 1e309})"));
+  REQUIRE(overflow.size() == 1);
+  CHECK(overflow[0] == SpecProblem{"", "invalid JSON: number overflow parsing '1e309'",
+                                   "numbers must fit in a double, e.g. 8 or 0.5"});
+}
+
 }  // namespace dlrun::jobspec

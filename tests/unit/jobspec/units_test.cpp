@@ -46,4 +46,12 @@ TEST_CASE("sizes and durations format back", "[spec][units]") {
   CHECK(format_duration(std::chrono::seconds(45)) == "45s");
 }
 
+// Found by tests/fuzz (units): a negative part overflowed when multiplied into seconds.
+TEST_CASE("a duration's parts are never negative", "[spec][units][fuzz]") {
+  CHECK_FALSE(parse_duration("1h-30m").has_value());
+  CHECK_FALSE(parse_duration("-90s").has_value());
+  CHECK_FALSE(parse_duration("-9223372036854775808d").has_value());
+  CHECK_FALSE(parse_duration("-0374183741824181101m24181101m").has_value());
+}
+
 }  // namespace dlrun::jobspec

@@ -85,4 +85,19 @@ TEST_CASE("nvidia-smi's CSV, as read from a Docker host over ssh", "[resolve][ho
   CHECK_FALSE(parse_nvidia_smi_csv("NVIDIA-SMI has failed because it couldn't communicate"));
 }
 
+// Found by tests/fuzz (host_facts): a memory size in MiB overflowed when made bytes.
+TEST_CASE("nvidia-smi's numbers that are not numbers, or too large, are unknown",
+          "[resolve][host][fuzz]") {
+  auto facts = parse_nvidia_smi_csv(
+      "550.54.14, x, GPU-1111, NVIDIA H100, 9223372036854775807, 9.0\n"
+      "550.54.14, 1, GPU-2222, Tesla T4, [N/A], [N/A]\n");
+  REQUIRE(facts);
+  REQUIRE(facts->gpus.size() == 2);
+  CHECK(facts->gpus[0].index == 0);
+  CHECK(facts->gpus[0].memory_bytes == 0);
+  CHECK(facts->gpus[1].index == 1);
+  CHECK(facts->gpus[1].memory_bytes == 0);
+  CHECK_FALSE(facts->gpus[1].compute_capability);
+}
+
 }  // namespace dlrun::resolve

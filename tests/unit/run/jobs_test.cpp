@@ -37,4 +37,20 @@ TEST_CASE("how a job ended, from its code, the OOM flag and whether it had a tim
   CHECK(ending_name(Ending::timed_out) == "timed_out");
 }
 
+// Found by tests/fuzz (engine_status): " ago" alone was cut past its start, a count of days
+// overflowed into seconds, and a month of INT_MIN overflowed when made 0-based.
+TEST_CASE("status words and times the daemon never writes are read without overflow",
+          "[jobs][fuzz]") {
+  const auto bare = parse_exited_status("Exited (137) ago");
+  REQUIRE(bare);
+  CHECK(bare->exit_code == 137);
+  CHECK_FALSE(bare->ago_seconds);
+  const auto far = parse_exited_status("Exited (2) 203685477581020363 days ago");
+  REQUIRE(far);
+  CHECK_FALSE(far->ago_seconds);
+  CHECK_FALSE(parse_exited_status("Exited (2) -5 minutes ago")->ago_seconds);
+  CHECK_FALSE(parse_engine_time("4-2147483648--2T3:9:6"));
+  CHECK_FALSE(parse_engine_time("20260-11-30T03:00:00Z"));
+}
+
 }  // namespace dlrun::run
