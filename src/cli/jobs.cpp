@@ -110,6 +110,8 @@ Result<int> run_ps(const PsOptions& options, const GlobalOptions& global) {
            {"state", row.state_name},
            {"exit_code", job.exit_code ? nlohmann::ordered_json(*job.exit_code) : nullptr},
            {"image", job.image},
+           {"base_image", job.base_image.empty() ? nlohmann::ordered_json(nullptr)
+                                                 : nlohmann::ordered_json(job.base_image)},
            {"gpus",
             job.gpus.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(job.gpus)},
            {"created", job.created},
@@ -128,10 +130,11 @@ Result<int> run_ps(const PsOptions& options, const GlobalOptions& global) {
     const auto& job = *row.job;
     const std::string ran =
         row.ran.seconds ? (row.ran.approximate ? "~" : "") + short_duration(*row.ran.seconds) : "-";
-    std::printf("%-12s  %-20s  %-14s  %-5s  %-16s  %-8s  %-10s  %s\n", job.id.substr(0, 12).c_str(),
-                job.name.c_str(), row.state.c_str(), job.gpus.empty() ? "-" : job.gpus.c_str(),
-                started_at(job.created).c_str(), ran.c_str(), user_name(job.user).c_str(),
-                job.image.c_str());
+    std::printf(
+        "%-12s  %-20s  %-14s  %-5s  %-16s  %-8s  %-10s  %s\n", job.id.substr(0, 12).c_str(),
+        job.name.c_str(), row.state.c_str(), job.gpus.empty() ? "-" : job.gpus.c_str(),
+        started_at(job.created).c_str(), ran.c_str(), user_name(job.user).c_str(),
+        (job.base_image.empty() ? job.image : job.image + " (on " + job.base_image + ")").c_str());
   }
   return exit_code::ok;
 }

@@ -28,6 +28,7 @@ JobRecord record_of(const engine::ContainerSummary& container) {
                 .state = container.state,
                 .status = container.status,
                 .image = container.image,
+                .base_image = label_of(container, kBaseImageLabel),
                 .created = container.created,
                 .user = label_of(container, kUserLabel),
                 .owner = label_of(container, kOwnerLabel),

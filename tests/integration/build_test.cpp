@@ -147,9 +147,21 @@ TEST_CASE("a changed pip pin rebuilds from the pip step on, the apt layer reused
   for (std::size_t i = 0; i < pip_layer; ++i) CHECK(old_layers[i] == new_layers[i]);
   CHECK(old_layers[pip_layer] != new_layers[pip_layer]);
 
-  const auto ran = job.dlrun({"train", pinned("2.0")}, with_proxy(job));
+  const auto ran = job.dlrun({"train", "--keep", pinned("2.0")}, with_proxy(job));
   CHECK(ran.exit_code == 0);
   CHECK(ran.out == "2.0\n");
+  // ps names the job's own image and the image it was built on.
+  const auto listed = job.dlrun({"ps", "--all", "--output", "json"});
+  REQUIRE(listed.exit_code == 0);
+  int found = 0;
+  for (const auto& entry : nlohmann::json::parse(listed.out)) {
+    if (entry["name"] != "pinned") continue;
+    ++found;
+    CHECK(entry["image"] == new_tag);
+    CHECK(entry["base_image"] == kDebianImage);
+    CHECK(job.dlrun({"rm", entry["id"].get<std::string>()}).exit_code == 0);
+  }
+  CHECK(found == 1);
 }
 
 TEST_CASE("a build secret is in neither the image's history nor its config", "[engine][build]") {

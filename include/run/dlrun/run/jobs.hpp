@@ -20,11 +20,12 @@ struct JobRecord {
   std::string state;      // running, exited, created, …
   std::string status;     // the daemon's words: "Exited (0) 2 minutes ago"
   std::string image;
-  std::int64_t created = 0;               // seconds since the epoch
-  std::string user;                       // the uid that ran it
-  std::string owner;                      // the dlrun process that started it, when one watched it
-  std::string gpus;                       // as asked for: "all", "2", "0,3"; empty: none
-  bool has_timeout = false;               // dlrun-timeout keeps a deadline in it
+  std::string base_image;    // what `image` was built from (a spec's "build"); empty if not built
+  std::int64_t created = 0;  // seconds since the epoch
+  std::string user;          // the uid that ran it
+  std::string owner;         // the dlrun process that started it, when one watched it
+  std::string gpus;          // as asked for: "all", "2", "0,3"; empty: none
+  bool has_timeout = false;  // dlrun-timeout keeps a deadline in it
   std::optional<int> exit_code;           // once it exited, from the daemon's status
   std::optional<std::int64_t> ended_ago;  // likewise, roughly: the daemon rounds it for people
 };
