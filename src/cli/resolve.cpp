@@ -60,7 +60,8 @@ Result<int> run_resolve(const ResolveOptions& options, const GlobalOptions& glob
   if (!resolved) return std::unexpected(resolved.error());
 
   if (options.output == "json") {
-    nlohmann::ordered_json out = {{"image", resolved->image}, {"reason", resolved->reason}};
+    nlohmann::ordered_json out = {
+        {"image", resolved->image}, {"reason", resolved->reason}, {"built_on", resolved->built_on}};
     if (!resolved->explicit_image) {
       out["pull_from"] =
           resolved->pull_from ? nlohmann::ordered_json(*resolved->pull_from) : nullptr;
@@ -76,13 +77,21 @@ Result<int> run_resolve(const ResolveOptions& options, const GlobalOptions& glob
     std::printf("%s\n", out.dump(2).c_str());
     return exit_code::ok;
   }
+  const auto say_built_on = [&] {
+    if (!resolved->built_on) return;
+    std::printf(
+        "the job runs in its own image, built on this one from the spec's \"build\" section "
+        "(`dlrun build --print` shows how)\n");
+  };
   if (resolved->explicit_image) {
     std::printf("%s: given explicitly in the spec\n", resolved->image.c_str());
+    say_built_on();
     return exit_code::ok;
   }
   std::printf("%s: %s\n", resolved->image.c_str(), resolved->reason.c_str());
   if (resolved->pull_from)
     std::printf("pulled from %s (registry mirror)\n", resolved->pull_from->c_str());
+  say_built_on();
   if (options.explain) {
     std::printf("\ncandidates, best first:\n");
     for (const auto& candidate : resolved->candidates) {

@@ -16,7 +16,10 @@ Result<ResolvedImage> resolve_spec_image(const ResolveRequest& request,
   if (!loaded) return std::unexpected(loaded.error());
   const jobspec::JobSpec& job = loaded->spec;
   if (!job.image.empty() || !job.framework) {
-    return ResolvedImage{.image = job.image, .explicit_image = true, .reason = "given explicitly"};
+    return ResolvedImage{.image = job.image,
+                         .explicit_image = true,
+                         .reason = "given explicitly",
+                         .built_on = job.build.has_value()};
   }
   auto user_config = jobspec::load_user_config(surroundings.env);
   if (!user_config) return std::unexpected(user_config.error());
@@ -34,7 +37,9 @@ Result<ResolvedImage> resolve_spec_image(const ResolveRequest& request,
       choose_image(*job.framework, *facts, *catalog, mirrors, client ? &*client : nullptr);
   if (!resolved) return std::unexpected(resolved.error());
 
-  ResolvedImage result{.image = resolved->chosen->reference, .reason = resolved->reason};
+  ResolvedImage result{.image = resolved->chosen->reference,
+                       .reason = resolved->reason,
+                       .built_on = job.build.has_value()};
   // Where it comes from, when a mirror stands in for its registry (air-gapped sites).
   if (auto ref = engine::parse_image_ref(resolved->chosen->reference)) {
     const auto mirrored = engine::apply_mirror(*ref, mirrors);

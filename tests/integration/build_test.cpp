@@ -170,6 +170,9 @@ TEST_CASE("a build secret is in neither the image's history nor its config", "[e
                                     {"name", "secretive"},
                                     {"build", build_section(job, {{"apt", {"hello"}}})}});
   const std::string tag = built_tag(job, spec);
+  const auto resolved = job.dlrun({"resolve", "--output", "json", spec});
+  REQUIRE(resolved.exit_code == 0);
+  CHECK(nlohmann::json::parse(resolved.out)["built_on"] == true);
   const auto history = docker(job, {"history", "--no-trunc", "--format", "{{.CreatedBy}}", tag});
   const auto inspect = docker(job, {"image", "inspect", tag});
   CHECK(history.find("apt-get install") != std::string::npos);  // the history is there…

@@ -31,6 +31,8 @@ struct ResolvedImage {
   std::string reason;                    // one line: why this one
   std::optional<std::string> pull_from;  // the registry mirror that stands in for its registry
   std::vector<Candidate> candidates;     // every image of the framework, best first
+  // The job runs in its own image, built on this one from the spec's "build" section.
+  bool built_on = false;
 };
 
 // The spec's image, or the one its framework resolves to on the Docker host (ranking the images
