@@ -6,16 +6,19 @@
 #   bench/run.sh             full run (several runs per case; under 5 minutes on 2 cores)
 #   bench/run.sh --smoke     one run per case, smaller outputs, no report: keeps the script alive in CI
 #   bench/run.sh --dlrun BIN use BIN instead of building the release preset
+#   bench/run.sh --only built  one case: a job with a cached build against the plain image
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode=full
 dlrun=""
+only=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) mode=smoke; shift ;;
     --dlrun) dlrun=$(realpath "$2"); shift 2 ;;
-    *) echo "usage: bench/run.sh [--smoke] [--dlrun BIN]" >&2; exit 2 ;;
+    --only) only=(--only "$2"); shift 2 ;;
+    *) echo "usage: bench/run.sh [--smoke] [--dlrun BIN] [--only built]" >&2; exit 2 ;;
   esac
 done
 
@@ -36,4 +39,4 @@ trap 'scripts/private-engine.sh stop "$engine_dir"' EXIT
 newest=$(command -v docker || true)
 [ "$(realpath "$newest" 2>/dev/null)" = "$(realpath /usr/bin/docker)" ] && newest=""
 DLRUN="$dlrun" DOCKER=/usr/bin/docker DOCKER_NEW="$newest" DOCKER_HOST="unix://$engine_dir/docker.sock" \
-  python3 bench/bench.py --mode "$mode" --report docs/performance.md --chart docs/performance.png
+  python3 bench/bench.py --mode "$mode" "${only[@]}" --report docs/performance.md --chart docs/performance.png

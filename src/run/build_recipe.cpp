@@ -31,13 +31,19 @@ constexpr std::string_view kPip =
 
 std::string quoted_words(const std::vector<std::string>& words) {
   std::string line;
-  for (const auto& word : words) line += " " + shell_quote(word);
+  for (const auto& word : words) {
+    line += ' ';
+    line += shell_quote(word);
+  }
   return line;
 }
 
 std::string joined(const std::vector<std::string>& words) {
   std::string line;
-  for (const auto& word : words) line += (line.empty() ? "" : " ") + word;
+  for (const auto& word : words) {
+    if (!line.empty()) line += ' ';
+    line += word;
+  }
   return line;
 }
 
