@@ -96,6 +96,8 @@ Result<ImageEntry> parse_image(const json& row, const std::string& where) {
   }
   image.framework = row["framework"].get<std::string>();
   image.reference = row["reference"].get<std::string>();
+  if (row.contains("cudnn") && !row["cudnn"].is_string())
+    return fail(ErrorKind::internal, where + ": \"cudnn\" must be a string");
   image.cudnn = row.value("cudnn", "");
   auto version = version_field(row, "version", where);
   if (!version) return std::unexpected(version.error());
@@ -212,8 +214,11 @@ Result<Catalog> parse_catalog(std::string_view text, std::string_view source) {
   }
   Catalog catalog;
   if (!document.is_object()) return fail(ErrorKind::internal, name + ": expected a JSON object");
-  if (document.contains("cuda_toolkits") && !document["cuda_toolkits"].is_array()) {
-    return fail(ErrorKind::internal, name + ": \"cuda_toolkits\" must be an array");
+  for (const char* section :
+       {"cuda_toolkits", "minor_version_compatibility", "architectures", "images"}) {
+    if (document.contains(section) && !document[section].is_array()) {
+      return fail(ErrorKind::internal, name + ": \"" + section + "\" must be an array");
+    }
   }
   for (std::size_t i = 0; i < document.value("cuda_toolkits", json::array()).size(); ++i) {
     const json& row = document["cuda_toolkits"][i];
@@ -238,9 +243,6 @@ Result<Catalog> parse_catalog(std::string_view text, std::string_view source) {
     auto row_source = source_field(row, where);
     if (!row_source) return std::unexpected(row_source.error());
     catalog.minor_floors.push_back({row["cuda_major"].get<int>(), *driver, *row_source});
-  }
-  if (document.contains("architectures") && !document["architectures"].is_array()) {
-    return fail(ErrorKind::internal, name + ": \"architectures\" must be an array");
   }
   const json architectures = document.value("architectures", json::array());
   for (std::size_t i = 0; i < architectures.size(); ++i) {

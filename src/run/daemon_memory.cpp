@@ -12,6 +12,8 @@ using nlohmann::json;
 using Clock = std::chrono::system_clock;
 
 constexpr auto kTrustedFor = std::chrono::hours(24 * 7);
+// The latest time the clock holds (in 2262, counting nanoseconds).
+constexpr auto kLatest = std::chrono::duration_cast<std::chrono::seconds>(Clock::duration::max());
 
 }  // namespace
 
@@ -27,7 +29,14 @@ DaemonMemory DaemonMemory::load(const EnvLookup& env) {
       DaemonRecord record;
       record.server = entry.at("server").get<std::string>();
       record.refused = entry.at("refused").get<std::vector<std::string>>();
-      record.learned = Clock::time_point(std::chrono::seconds(entry.at("learned").get<long>()));
+      // dlrun writes whole seconds the clock can hold; another number would overflow it.
+      const json& learned = entry.at("learned");
+      if (!learned.is_number_integer() || learned.get<std::int64_t>() < 0 ||
+          learned.get<std::int64_t>() > kLatest.count()) {
+        memory.records_.clear();  // as for any other field it cannot read
+        return memory;
+      }
+      record.learned = Clock::time_point(std::chrono::seconds(learned.get<std::int64_t>()));
       memory.records_[address] = std::move(record);
     }
   } catch (const json::exception&) {

@@ -223,4 +223,25 @@ TEST_CASE("user catalogs: a named file must exist and be right", "[resolve][cata
           .message == "user.json: images[0]: unknown variant slim");
 }
 
+// Found by review while writing tests/fuzz (catalog), which missed them in 10 minutes: a section
+// or a cudnn of another type threw out of the reader, and `dlrun resolve` aborted.
+TEST_CASE("user catalogs: sections and fields of another type are errors",
+          "[resolve][catalog][fuzz]") {
+  for (const char* section :
+       {"cuda_toolkits", "minor_version_compatibility", "architectures", "images"}) {
+    INFO(section);
+    const std::string quoted = std::string("\"") + section + "\"";
+    CHECK(parse_catalog("{" + quoted + R"(: {"a": 1}})", "user.json").error().message ==
+          "user.json: " + quoted + " must be an array");
+    CHECK(parse_catalog("{" + quoted + R"(: "x"})", "user.json").error().message ==
+          "user.json: " + quoted + " must be an array");
+  }
+  CHECK(parse_catalog(R"({"images": [{"framework": "pytorch", "reference": "x",
+                                      "variant": "runtime", "source_kind": "official",
+                                      "driver_rule": "toolkit", "cudnn": 8}]})",
+                      "user.json")
+            .error()
+            .message == "user.json: images[0]: \"cudnn\" must be a string");
+}
+
 }  // namespace dlrun::resolve
