@@ -8,9 +8,10 @@
 #
 # Installs nothing: clang-19 and libclang-rt-19-dev come from scripts/setup.sh. One fuzzer runs
 # at a time, on one core; prefix `nice -n 19` on a shared machine. Environment:
-#   DLRUN_FUZZ_BUILD_DIR  the build tree (build/fuzz); it also keeps each target's grown corpus
-#                         (corpus/<target>), logs (logs/<target>.log) and crashing inputs
-#                         (artifacts/<target>/)
+#   DLRUN_FUZZ_BUILD_DIR  the build tree (build/fuzz); it also keeps what long runs found
+#                         (corpus/<target>; a smoke starts afresh each time), logs
+#                         (logs/<target>.log), crashing inputs (artifacts/<target>/) and the
+#                         targets' scratch files (tmp/)
 #   DLRUN_FUZZ_JOBS       parallel compile jobs (all cores)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -57,9 +58,9 @@ for target in "${targets[@]}"; do
 done
 
 build=${DLRUN_FUZZ_BUILD_DIR:-build/fuzz}
+mkdir -p "$build"
 cmake -S tests/fuzz -B "$build" -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
-  >"$build.configure.log" 2>&1 || { cat "$build.configure.log" >&2; exit 1; }
-rm -f "$build.configure.log"
+  >"$build/configure.log" 2>&1 || { cat "$build/configure.log" >&2; exit 1; }
 cmake --build "$build" -j "${DLRUN_FUZZ_JOBS:-$(nproc)}" --target "${targets[@]/%/_fuzz}"
 
 # Reports name functions and lines (llvm-19's symbolizer; without one they give addresses).
@@ -70,10 +71,17 @@ fi
 # The last status line's "cov: N ft: N corp: N/…" and the final stats' executions.
 field() { grep -o "$1: [0-9]*" "$2" | tail -n 1 | grep -o '[0-9]*$' || echo "?"; }
 
+# The targets that read files write them under $TMPDIR: here, not in /tmp, even after a crash.
+mkdir -p "$build/tmp"
+TMPDIR=$(cd "$build/tmp" && pwd)
+export TMPDIR
+
 failed=()
 rows=()
+[ "$mode" = smoke ] && rm -rf "$build/smoke-corpus"
 for target in "${targets[@]}"; do
   corpus=$build/corpus/$target
+  [ "$mode" = smoke ] && corpus=$build/smoke-corpus/$target
   artifacts=$build/artifacts/$target
   log=$build/logs/$target.log
   mkdir -p "$corpus" "$artifacts" "$(dirname "$log")"
