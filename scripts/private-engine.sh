@@ -4,7 +4,7 @@
 # busybox-static root filesystem, so nothing needs a registry.
 #
 #   private-engine.sh start DIR [--image NAME] [--nvidia-hook-double] [--tls-port PORT] [--netns FILE]
-#                               [--restricted]
+#                               [--restricted] [--buildkit]
 #   private-engine.sh stop DIR
 #   private-engine.sh import-image NAME     (into the engine DOCKER_HOST names)
 #
@@ -273,7 +273,7 @@ in_namespace() {
 }
 
 start() {
-  local image="" hook_double=false tls_port="" netns="" restricted=()
+  local image="" hook_double=false tls_port="" netns="" restricted=() buildkit=false
   while [ $# -gt 0 ]; do
     case "$1" in
       --image) image=${2:?--image needs a name}; shift 2 ;;
@@ -281,6 +281,7 @@ start() {
       --tls-port) tls_port=${2:?--tls-port needs a port}; shift 2 ;;
       --netns) netns=${2:?--netns needs a file}; shift 2 ;;
       --restricted) restricted=(setpriv --bounding-set=-sys_resource prlimit --memlock=8388608:8388608 --); shift ;;
+      --buildkit) buildkit=true; shift ;;
       *) usage ;;
     esac
   done
@@ -305,7 +306,10 @@ start() {
   fi
   write_containerd_config
   # The key dockerd 20.10 would otherwise create as /etc/docker/key.json has no flag.
-  printf '{"deprecated-key-path": "%s/key.json"}\n' "$dir" > "$dir/daemon.json"
+  # --buildkit: BuildKit as the daemon's builder (Docker 23 and later have it by default).
+  local features=""
+  $buildkit && features=', "features": {"buildkit": true}'
+  printf '{"deprecated-key-path": "%s/key.json"%s}\n' "$dir" "$features" > "$dir/daemon.json"
   # In its own network namespace the engine keeps its default bridge (jobs with "network":
   # "bridge" work) and IP forwarding (a sysctl of that namespace alone; without it dockerd warns
   # on every such job). No iptables: the namespace has no way out to masquerade to, and without

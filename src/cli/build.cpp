@@ -16,8 +16,8 @@ constexpr const char* kBuildHelp = R"(Examples:
 
 The spec's "build" section (apt and pip packages, a requirements file, commands) becomes a
 Dockerfile on top of the job's image, which dlrun pulls first as `train` would. It is built
-by the engine's classic builder, which every Docker daemon has; the build's output streams
-to stderr. The result is tagged dlrun/NAME:HASH, where HASH covers the base image's id, the
+by the daemon's BuildKit where it has it (apt and pip downloads then stay in cache mounts
+between builds), else by the classic builder; the build's output streams to stderr. The result is tagged dlrun/NAME:HASH, where HASH covers the base image's id, the
 build section and the requirements file's content: while none of them changes, `dlrun train`
 and `dlrun build` find the image and build nothing. Steps run as root in the order apt,
 requirements, pip, run, so that a changed pip pin rebuilds from the pip step on only.

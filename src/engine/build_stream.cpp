@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dlrun/base64.hpp"
+
 namespace dlrun::engine {
 
 Result<void> BuildStreamDecoder::decode_line(std::string_view line) {
@@ -15,6 +17,16 @@ Result<void> BuildStreamDecoder::decode_line(std::string_view line) {
                 "exchange");
   }
   if (!message.is_object()) return {};
+  if (const auto id = message.find("id"); id != message.end() && *id == "moby.buildkit.trace") {
+    const auto aux = message.find("aux");
+    if (aux == message.end() || !aux->is_string()) return {};
+    if (auto status = base64_decode(aux->get_ref<const std::string&>())) {
+      trace_.decode(*status, [&](std::string_view text) {
+        on_event_(BuildEvent{.output = std::string(text)});
+      });
+    }
+    return {};
+  }
   BuildEvent event;
   if (const auto stream = message.find("stream"); stream != message.end() && stream->is_string()) {
     event.output = stream->get<std::string>();

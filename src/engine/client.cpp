@@ -213,8 +213,11 @@ Result<EngineClient> EngineClient::connect(std::shared_ptr<Transport> transport,
   if (const auto it = ping->headers.find("server"); it != ping->headers.end()) server = it->second;
   spdlog::debug("engine: {} ({}) speaks API {}, using {}", endpoint_display, server,
                 server_max->to_string(), version.to_string());
-  return EngineClient(std::move(transport), version, std::move(server),
+  EngineClient client(std::move(transport), version, std::move(server),
                       std::move(endpoint_display));
+  const auto builder = ping->headers.find("builder-version");
+  client.buildkit_ = builder != ping->headers.end() && builder->second == "2";
+  return client;
 }
 
 std::string EngineClient::path(std::string_view api_path) const {
@@ -594,7 +597,8 @@ Result<BuildOutcome> EngineClient::build_image(const BuildRequest& wanted,
                                                BuildObserver& observer) {
   // version=1: the classic builder, also where BuildKit is the daemon's default for the CLI.
   // rm and forcerm: no step container is left, whether the step failed or not.
-  std::string query = "version=1&rm=1&forcerm=1&t=" + url_encode(wanted.tag);
+  std::string query = std::string(wanted.buildkit ? "version=2" : "version=1&rm=1&forcerm=1") +
+                      "&t=" + url_encode(wanted.tag);
   if (wanted.no_cache) query += "&nocache=1";
   if (!wanted.network.empty()) query += "&networkmode=" + url_encode(wanted.network);
   if (!wanted.build_args.empty()) query += "&buildargs=" + json_query(wanted.build_args);

@@ -25,9 +25,8 @@ constexpr std::string_view kNeedsPip =
     "python3: install python3-pip with build.apt, or use an image with pip' >&2; exit 1; }";
 // Debian's own Python refuses pip installs outside a virtual environment (PEP 668); an image
 // made for one job is the place where that is right. Older pips ignore the variable.
-constexpr std::string_view kPip =
-    "PIP_BREAK_SYSTEM_PACKAGES=1 PIP_ROOT_USER_ACTION=ignore python3 -m pip install --no-cache-dir "
-    "--disable-pip-version-check";
+constexpr std::string_view kPipEnvironment =
+    "PIP_BREAK_SYSTEM_PACKAGES=1 PIP_ROOT_USER_ACTION=ignore";
 
 std::string quoted_words(const std::vector<std::string>& words) {
   std::string line;
@@ -36,6 +35,38 @@ std::string quoted_words(const std::vector<std::string>& words) {
     line += shell_quote(word);
   }
   return line;
+}
+
+// With BuildKit, downloads live in cache mounts, outside every layer and kept between builds: a
+// changed pin downloads only what changed. apt's are moved off its default directories, which
+// Debian's images empty after every install (/etc/apt/apt.conf.d/docker-clean).
+constexpr std::string_view kAptCache = "/var/cache/dlrun-apt";
+constexpr std::string_view kPipCache = "/root/.cache/dlrun-pip";
+
+std::string apt_step(const std::vector<std::string>& packages, BuildFlavor flavor) {
+  if (flavor == BuildFlavor::classic) {
+    return "RUN " + std::string(kNeedsApt) +
+           " && apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "
+           "--no-install-recommends" +
+           quoted_words(packages) + " && rm -rf /var/lib/apt/lists/*";
+  }
+  const std::string cache(kAptCache);
+  const std::string options =
+      " -o Dir::Cache::archives=" + cache + "/archives -o Dir::State::lists=" + cache + "/lists";
+  return "RUN --mount=type=cache,target=" + cache + ",sharing=locked " + std::string(kNeedsApt) +
+         " && mkdir -p " + cache + "/archives/partial " + cache + "/lists/partial && apt-get" +
+         options + " update && DEBIAN_FRONTEND=noninteractive apt-get" + options +
+         " install -y --no-install-recommends" + quoted_words(packages);
+}
+
+std::string pip_step(const std::string& arguments, BuildFlavor flavor) {
+  if (flavor == BuildFlavor::classic) {
+    return "RUN " + std::string(kNeedsPip) + " && " + std::string(kPipEnvironment) +
+           " python3 -m pip install --no-cache-dir --disable-pip-version-check" + arguments;
+  }
+  return "RUN --mount=type=cache,target=" + std::string(kPipCache) + " " + std::string(kNeedsPip) +
+         " && " + std::string(kPipEnvironment) + " PIP_CACHE_DIR=" + std::string(kPipCache) +
+         " python3 -m pip install --disable-pip-version-check" + arguments;
 }
 
 std::string joined(const std::vector<std::string>& words) {
@@ -64,14 +95,17 @@ Result<std::string> read_requirements(const std::filesystem::path& file) {
 
 Result<BuildRecipe> make_build_recipe(const jobspec::BuildSection& build,
                                       const std::string& job_name, const BaseImage& base,
-                                      const EnvLookup& env) {
+                                      const EnvLookup& env, BuildFlavor flavor) {
   BuildRecipe recipe;
   std::string file;
   const auto instruction = [&](const std::string& line, std::string said) {
     file += line + "\n";
-    recipe.steps.push_back(std::move(said));
+    recipe.steps.push_back({line, std::move(said)});
   };
-  instruction("FROM " + base.id, "from " + base.reference);
+  // The classic builder takes the pulled image by its id, which no tag can move. BuildKit reads
+  // an id as a name on Docker Hub: it gets the name, which the engine has (just pulled).
+  instruction("FROM " + (flavor == BuildFlavor::classic ? base.id : base.reference),
+              "from " + base.reference);
   // The steps install as root; the image's own user comes back after them.
   const bool other_user = !base.user.empty() && base.user != "root" && base.user != "0";
   if (other_user) instruction("USER root", "as root");
@@ -102,10 +136,7 @@ Result<BuildRecipe> make_build_recipe(const jobspec::BuildSection& build,
   }
 
   if (!build.apt.empty()) {
-    instruction("RUN " + std::string(kNeedsApt) +
-                    " && apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "
-                    "--no-install-recommends" +
-                    quoted_words(build.apt) + " && rm -rf /var/lib/apt/lists/*",
+    instruction(apt_step(build.apt, flavor),
                 "build.apt: apt-get install" + quoted_words(build.apt));
   }
   std::string requirements;
@@ -116,14 +147,12 @@ Result<BuildRecipe> make_build_recipe(const jobspec::BuildSection& build,
     const std::string shown = build.requirements->filename().string();
     instruction("COPY requirements.txt " + std::string(kRequirementsInImage),
                 "build.requirements: copy " + shown);
-    instruction("RUN " + std::string(kNeedsPip) + " && " + std::string(kPip) + " -r " +
-                    std::string(kRequirementsInImage),
+    instruction(pip_step(" -r " + std::string(kRequirementsInImage), flavor),
                 "build.requirements: pip install -r " + shown);
   }
   if (!build.pip.empty()) {
-    instruction(
-        "RUN " + std::string(kNeedsPip) + " && " + std::string(kPip) + quoted_words(build.pip),
-        "build.pip: pip install" + quoted_words(build.pip));
+    instruction(pip_step(quoted_words(build.pip), flavor),
+                "build.pip: pip install" + quoted_words(build.pip));
   }
   for (std::size_t i = 0; i < build.run.size(); ++i) {
     instruction("RUN " + build.run[i], "build.run[" + std::to_string(i) + "]: " + build.run[i]);
@@ -152,6 +181,7 @@ Result<BuildRecipe> make_build_recipe(const jobspec::BuildSection& build,
     label_line += " " + key + "=" + nlohmann::json(value).dump();
   }
   instruction(label_line, "labels");
+  recipe.flavor = flavor;
   recipe.dockerfile = "# dlrun: the \"build\" section of job " + job_name + " on " +
                       base.reference + " (docs/build.md)\n" + file;
 

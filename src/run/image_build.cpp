@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -37,7 +38,7 @@ std::string without_escapes(std::string_view text) {
 // failing package says why), and keeps what a failure report needs.
 class BuildDisplay final : public engine::BuildObserver {
  public:
-  BuildDisplay(const std::vector<std::string>& steps, PullDisplayMode mode, SignalWatcher& signals)
+  BuildDisplay(const std::vector<BuildStep>& steps, PullDisplayMode mode, SignalWatcher& signals)
       : steps_(steps), mode_(mode), signals_(signals) {}
 
   void on_event(const engine::BuildEvent& event) override {
@@ -54,6 +55,11 @@ class BuildDisplay final : public engine::BuildObserver {
   }
   std::optional<int> signal() const { return signal_; }
   const std::string& step() const { return step_; }
+  void clear_live_line() {
+    if (!live_line_) return;
+    [[maybe_unused]] const auto written = write(STDERR_FILENO, "\r\x1b[K", 4);
+    live_line_ = false;
+  }
   std::string last_lines() const {
     std::string text;
     for (const auto& line : lines_) text += "  " + line + "\n";
@@ -62,15 +68,27 @@ class BuildDisplay final : public engine::BuildObserver {
 
  private:
   void take_line(std::string line) {
+    // A progress counter redrawn with carriage returns ("(Reading database ... 45%\r…"): its
+    // last state is the line.
+    if (const auto redrawn = line.find_last_of('\r');
+        redrawn != std::string::npos && redrawn + 1 < line.size()) {
+      line.erase(0, redrawn + 1);
+    }
     // "Step 3/5 : RUN …" begins a step: what came before belongs to the steps that succeeded.
     if (line.starts_with("Step ")) {
+      clear_live_line();
       lines_.clear();
       step_ = describe_step(line);
       spdlog::info("build step {}", step_);
       return;
     }
     if (is_builder_chatter(line)) return;
-    if (mode_ != PullDisplayMode::quiet) {
+    if (mode_ == PullDisplayMode::terminal) {
+      // Live and compact: the step's latest line, redrawn in place; all of it on failure.
+      const std::string shown = "\r\x1b[K  " + fitted(line);
+      [[maybe_unused]] const auto written = write(STDERR_FILENO, shown.data(), shown.size());
+      live_line_ = true;
+    } else if (mode_ == PullDisplayMode::plain) {
       const std::string shown = line + "\n";
       [[maybe_unused]] const auto written = write(STDERR_FILENO, shown.data(), shown.size());
     }
@@ -78,22 +96,29 @@ class BuildDisplay final : public engine::BuildObserver {
     if (lines_.size() > kFailureLines) lines_.pop_front();
   }
 
-  // "Step 4/7 : RUN command -v apt-get …" → "4/7: build.apt: apt-get install libsndfile1".
+  // "Step 4/7 : RUN command -v apt-get …" → "4/7: build.apt: apt-get install libsndfile1". The
+  // instruction's text names the step: BuildKit's counter leaves out ARG, USER and LABEL.
   std::string describe_step(const std::string& line) const {
-    const auto slash = line.find('/');
     const auto colon = line.find(" : ");
-    if (slash == std::string::npos || colon == std::string::npos) return line.substr(5);
+    if (colon == std::string::npos) return line.substr(5);
     const std::string counter = line.substr(5, colon - 5);
-    std::size_t index = 0;
-    const auto number = std::string_view(line).substr(5, slash - 5);
-    if (std::from_chars(number.data(), number.data() + number.size(), index).ec == std::errc{} &&
-        index >= 1 && index <= steps_.size()) {
-      return counter + ": " + steps_[index - 1];
+    const std::string_view instruction = std::string_view(line).substr(colon + 3);
+    for (const auto& step : steps_) {
+      if (step.instruction == instruction) return counter + ": " + step.said;
     }
-    return counter + ": " + line.substr(colon + 3);
+    return counter + ": " + std::string(instruction);
   }
 
-  const std::vector<std::string>& steps_;
+  // The line cut to the terminal's width: a longer one would wrap and not be redrawn.
+  static std::string fitted(const std::string& line) {
+    winsize size{};
+    const std::size_t columns =
+        ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 8 ? size.ws_col - 3 : 77;
+    return line.size() <= columns ? line : line.substr(0, columns - 1) + "…";
+  }
+
+  const std::vector<BuildStep>& steps_;
+  bool live_line_ = false;
   PullDisplayMode mode_;
   SignalWatcher& signals_;
   std::optional<int> signal_;
@@ -103,11 +128,16 @@ class BuildDisplay final : public engine::BuildObserver {
 };
 
 // "The command '/bin/sh -c …' returned a non-zero code: 100" → " (exit code 100)".
+// BuildKit: "… did not complete successfully: exit code: 100" (20.10: "executor failed running
+// […]: exit code: 100").
 std::string step_exit(const std::string& builder_error) {
-  constexpr std::string_view kMarker = "returned a non-zero code: ";
-  const auto at = builder_error.rfind(kMarker);
-  if (at == std::string::npos) return " (" + builder_error + ")";
-  return " (exit code " + builder_error.substr(at + kMarker.size()) + ")";
+  for (const std::string_view marker : {"returned a non-zero code: ", "exit code: "}) {
+    const auto at = builder_error.rfind(marker);
+    if (at != std::string::npos) {
+      return " (exit code " + builder_error.substr(at + marker.size()) + ")";
+    }
+  }
+  return " (" + builder_error + ")";
 }
 
 }  // namespace
@@ -117,9 +147,9 @@ Result<BuiltImage> build_job_image(engine::EngineClient& client, const jobspec::
                                    const engine::ImageDetails& base_details,
                                    const ImageBuildOptions& options, const EnvLookup& env,
                                    SignalWatcher& signals) {
-  auto recipe =
-      make_build_recipe(*job.build, job.name,
-                        {.reference = base, .id = base_details.id, .user = base_details.user}, env);
+  auto recipe = make_build_recipe(
+      *job.build, job.name, {.reference = base, .id = base_details.id, .user = base_details.user},
+      env, client.has_buildkit() ? BuildFlavor::buildkit : BuildFlavor::classic);
   if (!recipe) return std::unexpected(recipe.error());
   return supply_built_image(client, *recipe, options, signals);
 }
@@ -154,8 +184,10 @@ Result<BuiltImage> supply_built_image(engine::EngineClient& client, const BuildR
                                      .tag = recipe.tag,
                                      .build_args = recipe.build_args,
                                      .network = recipe.network,
-                                     .no_cache = options.rebuild},
+                                     .no_cache = options.rebuild,
+                                     .buildkit = recipe.flavor == BuildFlavor::buildkit},
                                     display);
+  display.clear_live_line();
   if (!outcome) return std::unexpected(outcome.error());
   using End = engine::BuildOutcome::End;
   if (outcome->end == End::cancelled) {

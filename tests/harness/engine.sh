@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The private Docker engines the integration tests run against (a ctest fixture):
 #   DIR/gpu    - with a stand-in for NVIDIA's hook, so GPU requests work end to end
-#   DIR/plain  - without it, like a host without the NVIDIA Container Toolkit; it also listens
+#   DIR/plain  - without it, like a host without the NVIDIA Container Toolkit, and with BuildKit
+#            as its builder (as Docker 23 and later have it); it also listens
 #            on tcp://127.0.0.1:PORT+1 with TLS and client certificates (DIR/plain/tls/client)
 # both holding the test image dlrun-test/busybox:1 (the GPU engine also dlrun-test/cuda12.4:1,
 # which requires CUDA 12.4 the way nvidia/cuda images do), and
@@ -194,7 +195,7 @@ CONFIG
 }
 
 # The build tests' outside world, all on the fixture's 127.0.0.1:
-#   dlrun-test/debian:1 on the GPU engine - Debian bookworm (minbase, python3-pip) from this
+#   dlrun-test/debian:1 on both engines - Debian bookworm (minbase, python3-pip) from this
 #     machine's configured mirror, made with mmdebstrap (cached in CACHE between runs);
 #   DIR/packages/archive_proxy - an HTTP proxy that reaches that mirror (its containers have no
 #     other way out): a socat in the namespace, joined through a Unix socket to one outside;
@@ -215,7 +216,10 @@ start_packages() {
       || unavailable "mmdebstrap could not make the Debian test image from $mirror (see $packages/mmdebstrap.log)"
     mv "$rootfs.partial" "$rootfs"
   fi
-  docker -H "unix://$dir/gpu/docker.sock" import "$rootfs" dlrun-test/debian:1 >/dev/null
+  local engine
+  for engine in gpu plain; do
+    docker -H "unix://$dir/$engine/docker.sock" import "$rootfs" dlrun-test/debian:1 >/dev/null
+  done
 
   local host_port
   host_port=$(echo "$mirror" | sed -E 's#^[a-z]+://([^/]+).*#\1#')
@@ -249,7 +253,7 @@ case "$action" in
     make_netns
     # Both as restricted as rootless Docker: dlrun's memlock default must give way on them.
     start_one gpu --nvidia-hook-double --restricted
-    start_one plain --tls-port $((port + 1)) --restricted
+    start_one plain --tls-port $((port + 1)) --restricted --buildkit
     # An image that states its CUDA needs as nvidia/cuda images do.
     gpu="unix://$dir/gpu/docker.sock"
     docker -H "$gpu" create --name cuda-base dlrun-test/busybox:1 true >/dev/null

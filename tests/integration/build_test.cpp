@@ -230,3 +230,55 @@ TEST_CASE("Ctrl-C mid-build cancels it: exit 130, no tag, no build container",
 }
 
 }  // namespace dlrun::testing
+
+namespace dlrun::testing {
+
+TEST_CASE("with BuildKit, downloads stay in cache mounts: a changed list fetches only what is new",
+          "[engine][build][buildkit]") {
+  JobFixture job;
+  const std::string buildkit = job.engine().plain_host();
+  const auto with_packages = [&](std::vector<std::string> packages, const std::string& file) {
+    return job.write_spec({{"image", kDebianImage},
+                           {"name", "cached"},
+                           {"command", "hello"},
+                           {"build", build_section(job, {{"apt", packages}})}},
+                          file);
+  };
+  const auto first =
+      job.dlrun({"train", with_packages({"hello"}, "one.json")}, with_proxy(job), buildkit);
+  INFO(first.err);
+  REQUIRE(first.exit_code == 0);
+  CHECK(first.out == "Hello, world!\n");
+  // The steps are announced in the spec's words, as with the classic builder.
+  CHECK(first.err.find(": build.apt: apt-get install hello") != std::string::npos);
+
+  const auto second = job.dlrun({"train", with_packages({"hello", "figlet"}, "two.json")},
+                                with_proxy(job), buildkit);
+  INFO(second.err);
+  REQUIRE(second.exit_code == 0);
+  CHECK(second.out == "Hello, world!\n");
+  CHECK(second.err.find(" figlet ") != std::string::npos);      // fetched: it is new
+  CHECK(second.err.find(" hello amd64") == std::string::npos);  // not fetched again
+  // The cache is outside the image: no package lists or archives in its layers.
+  const auto listed = job.dlrun({"train", with_packages({"hello", "figlet"}, "two.json")},
+                                with_proxy(job), buildkit);
+  (void)listed;
+  CHECK(job.leftover_containers().empty());
+}
+
+TEST_CASE("with BuildKit, a failing step still says which, with its output and exit code",
+          "[engine][build][buildkit]") {
+  JobFixture job;
+  const auto spec =
+      job.write_spec({{"image", kDebianImage},
+                      {"name", "misspelled"},
+                      {"build", build_section(job, {{"apt", {"dlrun-no-such-pkg"}}})}});
+  const auto failed = job.dlrun({"train", spec}, with_proxy(job), job.engine().plain_host());
+  INFO(failed.err);
+  CHECK(failed.exit_code == 123);
+  CHECK(failed.err.find(": build.apt: apt-get install dlrun-no-such-pkg failed (exit code 100)") !=
+        std::string::npos);
+  CHECK(failed.err.find("  E: Unable to locate package dlrun-no-such-pkg") != std::string::npos);
+}
+
+}  // namespace dlrun::testing

@@ -60,7 +60,7 @@ TEST_CASE("the Dockerfile installs apt, then the requirements file, then pip lin
   CHECK(recipe->tag.starts_with("dlrun/speech-model:"));
   CHECK(recipe->tag.size() == std::string("dlrun/speech-model:").size() + 16);
   CHECK(recipe->labels.at("dlrun.build.base") == kBase.reference);
-  CHECK(recipe->steps[2] == "build.apt: apt-get install libsndfile1");
+  CHECK(recipe->steps[2].said == "build.apt: apt-get install libsndfile1");
 
   SECTION("the tag changes with the requirements file's content, not with a secret's value") {
     const auto other_secret =

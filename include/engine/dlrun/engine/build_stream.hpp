@@ -4,10 +4,12 @@
 #include <span>
 #include <string>
 
+#include "dlrun/engine/buildkit_trace.hpp"
 #include "dlrun/engine/json_lines.hpp"
 #include "dlrun/error.hpp"
 
-// The classic builder's progress: JSON objects, one per line, decoded as they arrive.
+// A build's progress: JSON objects, one per line, decoded as they arrive. The classic builder
+// writes its lines in "stream"; BuildKit's trace comes in "aux" and is told the same way.
 namespace dlrun::engine {
 
 struct BuildEvent {
@@ -26,6 +28,7 @@ class BuildStreamDecoder {
  private:
   Result<void> decode_line(std::string_view line);
   std::function<void(const BuildEvent&)> on_event_;
+  BuildKitTrace trace_;
   LineSplitter lines_{[this](std::string_view line) { return decode_line(line); }};
 };
 

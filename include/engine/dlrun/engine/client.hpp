@@ -93,6 +93,7 @@ struct BuildRequest {
   std::map<std::string, std::string> labels;
   std::string network;  // "" (the daemon's default), "host" or "none"
   bool no_cache = false;
+  bool buildkit = false;  // the daemon's BuildKit (its /_ping says it is its builder)
 };
 
 class BuildObserver {
@@ -144,8 +145,11 @@ class EngineClient {
 
   // Pulls `ref`; `registry_auth` is the encoded X-Registry-Auth value, if any. A failure in the
   // stream (the daemon reports it after a 200) is an error like one before it.
-  // Builds with the classic builder, which every daemon has (BuildKit's needs a gRPC session).
+  // Builds with the classic builder, or BuildKit where asked (the context goes in the request's
+  // body either way: no session is needed).
   Result<BuildOutcome> build_image(const BuildRequest& request, BuildObserver& observer);
+  // Whether the daemon builds with BuildKit by default (/_ping's Builder-Version: 2).
+  bool has_buildkit() const { return buildkit_; }
 
   Result<PullOutcome> pull_image(const ImageRef& ref,
                                  const std::optional<std::string>& registry_auth,
@@ -177,6 +181,7 @@ class EngineClient {
   std::shared_ptr<Transport> transport_;
   ApiVersion version_;
   std::string server_version_;
+  bool buildkit_ = false;
   std::string endpoint_display_;
 };
 

@@ -18,6 +18,15 @@ struct BaseImage {
   std::string user;       // its Config.User, restored after the build's steps run as root
 };
 
+struct BuildStep {
+  std::string instruction;  // as written in the Dockerfile: "RUN …"
+  std::string said;         // "build.apt: apt-get install libsndfile1"
+};
+
+// Which of the daemon's builders the Dockerfile is for: BuildKit's gets cache mounts for apt's
+// and pip's downloads; the classic builder (Docker 20.10's default) has none.
+enum class BuildFlavor { classic, buildkit };
+
 struct BuildRecipe {
   std::string dockerfile;
   std::string context_tar;
@@ -26,9 +35,9 @@ struct BuildRecipe {
   std::map<std::string, std::string> build_args;  // values read now, secrets included
   std::map<std::string, std::string> labels;      // the image's record of how it was made
   std::string network;                            // "", "host", "none"
-  // Each Dockerfile instruction in the spec's words, in order: the builder's "Step 4/7" is
-  // steps[3] ("apt-get install libsndfile1").
-  std::vector<std::string> steps;
+  // Each Dockerfile instruction and what it is in the spec's words, in order.
+  std::vector<BuildStep> steps;
+  BuildFlavor flavor = BuildFlavor::classic;
 };
 
 inline constexpr std::string_view kBuildRepository = "dlrun/";
@@ -40,6 +49,7 @@ inline constexpr std::string_view kBuildBaseIdLabel = "dlrun.build.base-id";
 // usage error naming its field.
 Result<BuildRecipe> make_build_recipe(const jobspec::BuildSection& build,
                                       const std::string& job_name, const BaseImage& base,
-                                      const EnvLookup& env);
+                                      const EnvLookup& env,
+                                      BuildFlavor flavor = BuildFlavor::classic);
 
 }  // namespace dlrun::run
