@@ -43,7 +43,7 @@ TEST_CASE("the classic builder's lines, its error and the image it made", "[engi
   CHECK(events[2].error == "The command '/bin/sh -c false' returned a non-zero code: 1");
 }
 
-TEST_CASE("BuildKit's trace: a step once as it starts, then its output; internals left out",
+TEST_CASE("BuildKit's trace: a step once as it starts, then its output, and no internals",
           "[engine][build]") {
   const std::string started = field(5, "");  // a Timestamp: present once the vertex started
   const std::string run_step =
