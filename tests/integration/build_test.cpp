@@ -299,3 +299,27 @@ TEST_CASE("with BuildKit, a failing step still says which, with its output and e
 }
 
 }  // namespace dlrun::testing
+
+namespace dlrun::testing {
+
+TEST_CASE("a base without apt-get or pip says so at its step", "[engine][build]") {
+  JobFixture job;
+  // busybox: neither apt-get nor python3.
+  const auto no_apt = job.write_spec({{"name", "no-apt"}, {"build", {{"apt", {"hello"}}}}});
+  const auto apt_failed = job.dlrun({"train", no_apt});
+  INFO(apt_failed.err);
+  CHECK(apt_failed.exit_code == 123);
+  CHECK(apt_failed.err.find("  dlrun: the base image has no apt-get: build.apt needs a Debian or "
+                            "Ubuntu based image") != std::string::npos);
+  const auto no_pip =
+      job.write_spec({{"name", "no-pip"}, {"build", {{"pip", {"numpy"}}}}}, "no-pip.json");
+  const auto pip_failed = job.dlrun({"train", no_pip});
+  INFO(pip_failed.err);
+  CHECK(pip_failed.exit_code == 123);
+  CHECK(pip_failed.err.find("build.pip: pip install numpy failed (exit code 1)") !=
+        std::string::npos);
+  CHECK(pip_failed.err.find("  dlrun: the base image has no pip for python3") != std::string::npos);
+  CHECK(job.leftover_containers().empty());
+}
+
+}  // namespace dlrun::testing
