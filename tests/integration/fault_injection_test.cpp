@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <random>
 #include <thread>
 
@@ -108,6 +109,69 @@ TEST_CASE("random interruptions: documented exit code, a clear message, nothing 
       "dlrun clean\n",
       runs, seed, clean, orphans);
   CHECK(clean == runs);
+}
+
+}  // namespace dlrun::testing
+
+namespace dlrun::testing {
+namespace {
+
+// An engine of the test's own, to kill: the fixture's serve every other test at once.
+class DisposableEngine {
+ public:
+  explicit DisposableEngine(const std::filesystem::path& dir) : dir_(dir) {
+    const auto started =
+        run_process({.args = {script(), "start", dir_.string(), "--image", kTestImage},
+                     .limit = std::chrono::seconds(120)});
+    INFO(started.err);
+    REQUIRE(started.exit_code == 0);
+  }
+  ~DisposableEngine() { (void)run_process({.args = {script(), "stop", dir_.string()}}); }
+  DisposableEngine(const DisposableEngine&) = delete;
+  DisposableEngine& operator=(const DisposableEngine&) = delete;
+
+  std::string host() const { return "unix://" + (dir_ / "docker.sock").string(); }
+  // dockerd's process, as this (the host's) PID namespace numbers it.
+  pid_t dockerd() const {
+    const auto found =
+        run_process({.args = {"/usr/bin/pgrep", "-f",
+                              "^dockerd .*--host unix://" + (dir_ / "docker.sock").string()}});
+    return static_cast<pid_t>(std::strtol(found.out.c_str(), nullptr, 10));
+  }
+
+ private:
+  static std::string script() {
+    return std::string(DLRUN_SOURCE_DIR) + "/scripts/private-engine.sh";
+  }
+  std::filesystem::path dir_;
+};
+
+}  // namespace
+
+TEST_CASE("the daemon killed mid-job: exit 125 at once, saying what happened and what is left",
+          "[engine][faults]") {
+  JobFixture job;
+  DisposableEngine engine(job.dir() / "engine");
+  const auto spec = job.write_spec({{"command", "echo started; sleep 120"}});
+  Invocation as;
+  as.limit = std::chrono::seconds(60);
+  as.on_output = [&engine, killed = std::make_shared<bool>(false)](pid_t, const std::string& out,
+                                                                   const std::string&) {
+    if (*killed || out.find("started") == std::string::npos) return;
+    const pid_t dockerd = engine.dockerd();
+    REQUIRE(dockerd > 0);
+    kill(dockerd, SIGKILL);
+    *killed = true;
+  };
+  const auto started = std::chrono::steady_clock::now();
+  const auto result = job.dlrun({"train", spec}, as, engine.host());
+  INFO(result.err);
+  CHECK(result.exit_code == 125);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(30));
+  CHECK(result.err.find("dlrun: error: ") != std::string::npos);
+  // The container could not be removed with the daemon gone: the hint says how, for later.
+  CHECK(result.err.find("the container was left behind") != std::string::npos);
+  CHECK(result.err.find("docker rm -f") != std::string::npos);
 }
 
 }  // namespace dlrun::testing
