@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <thread>
 
@@ -172,6 +173,76 @@ TEST_CASE("the daemon killed mid-job: exit 125 at once, saying what happened and
   // The container could not be removed with the daemon gone: the hint says how, for later.
   CHECK(result.err.find("the container was left behind") != std::string::npos);
   CHECK(result.err.find("docker rm -f") != std::string::npos);
+}
+
+}  // namespace dlrun::testing
+
+namespace dlrun::testing {
+namespace {
+
+// A file system with no room left, of the test's own: a tmpfs filled to its last inode and
+// byte, unmounted at the end.
+class FullFileSystem {
+ public:
+  explicit FullFileSystem(std::filesystem::path dir) : dir_(std::move(dir)) {
+    std::filesystem::create_directories(dir_);
+    const auto mounted = run_process({.args = {"/usr/bin/mount", "-t", "tmpfs", "-o",
+                                               "size=64k,nr_inodes=16", "tmpfs", dir_.string()}});
+    INFO(mounted.err);
+    REQUIRE(mounted.exit_code == 0);
+    for (int i = 0; i < 64; ++i) {
+      std::ofstream filler(dir_ / ("filler-" + std::to_string(i)));
+      if (!filler) break;
+      filler << std::string(8192, 'x');
+    }
+  }
+  ~FullFileSystem() { (void)run_process({.args = {"/usr/bin/umount", dir_.string()}}); }
+  FullFileSystem(const FullFileSystem&) = delete;
+  FullFileSystem& operator=(const FullFileSystem&) = delete;
+
+  const std::filesystem::path& dir() const { return dir_; }
+  // What is there besides the filler: what dlrun left.
+  std::vector<std::string> left_behind() const {
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_)) {
+      const std::string name = entry.path().filename().string();
+      if (!name.starts_with("filler-")) names.push_back(entry.path().string());
+    }
+    return names;
+  }
+
+ private:
+  std::filesystem::path dir_;
+};
+
+}  // namespace
+
+TEST_CASE("a full file system: the cache is given up quietly, outputs fail before any container",
+          "[engine][faults]") {
+  JobFixture job;
+  FullFileSystem full(job.dir() / "full");
+  Invocation as;
+  as.env["XDG_CACHE_HOME"] = full.dir().string();
+
+  // dlrun's own memory of the daemon (it refuses memlock, so every run would write it) is not
+  // worth failing a job over: the job runs, and no half-written file is left.
+  const auto ran = job.dlrun({"train", job.write_spec({{"command", "echo ran"}})}, as);
+  INFO(ran.err);
+  CHECK(ran.exit_code == 0);
+  CHECK(ran.out == "ran\n");
+
+  // An outputs directory that cannot be made stops the run before anything is created.
+  const auto refused = job.dlrun(
+      {"train",
+       job.write_spec({{"command", "echo never"}, {"outputs", (full.dir() / "outputs").string()}},
+                      "outputs.json")},
+      as);
+  INFO(refused.err);
+  CHECK(refused.exit_code == 125);
+  CHECK(refused.out.empty());
+  CHECK(refused.err.find("No space left on device") != std::string::npos);
+  CHECK(full.left_behind().empty());
+  CHECK(job.leftover_containers().empty());
 }
 
 }  // namespace dlrun::testing
