@@ -14,8 +14,10 @@
 namespace dlrun::testing {
 namespace {
 
-std::string docker(const JobFixture& job, std::vector<std::string> args) {
-  args.insert(args.begin(), {"/usr/bin/docker", "-H", job.engine().gpu_host()});
+std::string docker(const JobFixture& job, std::vector<std::string> args,
+                   const std::string& host = "") {
+  args.insert(args.begin(),
+              {"/usr/bin/docker", "-H", host.empty() ? job.engine().gpu_host() : host});
   const auto result = run_process({.args = args});
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
@@ -52,8 +54,9 @@ void forget_builds(const JobFixture& job, const std::string& repository) {
   }
 }
 
-std::string built_tag(const JobFixture& job, const std::string& spec) {
-  const auto built = job.dlrun({"build", "--output", "json", spec}, with_proxy(job));
+std::string built_tag(const JobFixture& job, const std::string& spec,
+                      const std::string& host = "") {
+  const auto built = job.dlrun({"build", "--output", "json", spec}, with_proxy(job), host);
   INFO(built.err);
   REQUIRE(built.exit_code == 0);
   return nlohmann::json::parse(built.out).at("tag").get<std::string>();
@@ -186,16 +189,21 @@ TEST_CASE("a build secret is in neither the image's history nor its config", "[e
   const auto spec = job.write_spec({{"image", kDebianImage},
                                     {"name", "secretive"},
                                     {"build", build_section(job, {{"apt", {"hello"}}})}});
-  const std::string tag = built_tag(job, spec);
   const auto resolved = job.dlrun({"resolve", "--output", "json", spec});
   REQUIRE(resolved.exit_code == 0);
   CHECK(nlohmann::json::parse(resolved.out)["built_on"] == true);
-  const auto history = docker(job, {"history", "--no-trunc", "--format", "{{.CreatedBy}}", tag});
-  const auto inspect = docker(job, {"image", "inspect", tag});
-  CHECK(history.find("apt-get install") != std::string::npos);  // the history is there…
-  CHECK(history.find("pr0xy-s3cret") == std::string::npos);     // …without the secret
-  CHECK(inspect.find("pr0xy-s3cret") == std::string::npos);
-  CHECK(inspect.find("http_proxy") == std::string::npos);
+  // The classic builder (the GPU engine) and BuildKit (the plain one) alike.
+  for (const auto& host : {job.engine().gpu_host(), job.engine().plain_host()}) {
+    INFO(host);
+    const std::string tag = built_tag(job, spec, host);
+    const auto history =
+        docker(job, {"history", "--no-trunc", "--format", "{{.CreatedBy}}", tag}, host);
+    const auto inspect = docker(job, {"image", "inspect", tag}, host);
+    CHECK(history.find("apt-get") != std::string::npos);       // the history is there…
+    CHECK(history.find("pr0xy-s3cret") == std::string::npos);  // …without the secret
+    CHECK(inspect.find("pr0xy-s3cret") == std::string::npos);
+    CHECK(inspect.find("http_proxy") == std::string::npos);
+  }
 }
 
 TEST_CASE("a package that does not exist: exit 123, the step and its output, no tag",
