@@ -17,19 +17,58 @@ std::string gpu_name(const GpuFacts& gpu) {
   return name + arch_name(*gpu.compute_capability) + ")";
 }
 
-bool has_sass_for(const ImageEntry& image, const Version& capability) {
-  return std::any_of(image.sass.begin(), image.sass.end(), [&](const Version& sass) {
-    return sass.major() == capability.major() && sass.minor() <= capability.minor();
+bool has_sass_for(const std::vector<Version>& sass, const Version& capability) {
+  return std::any_of(sass.begin(), sass.end(), [&](const Version& code) {
+    return code.major() == capability.major() && code.minor() <= capability.minor();
   });
+}
+
+bool is_inferred(const ImageEntry& image, std::string_view field) {
+  return std::find(image.inferred.begin(), image.inferred.end(), field) != image.inferred.end();
+}
+
+// The kernels an image is judged by. An inferred list gives way to a stated one for the same
+// build (the runtime and devel images of one release and CUDA carry the same wheels), so a guess
+// never qualifies a GPU that a stated row of that build has no kernels for.
+struct Kernels {
+  const std::vector<Version>* sass;
+  std::optional<Version> ptx;
+  bool sass_inferred;
+};
+
+Kernels kernels_of(const ImageEntry& image, const Catalog& catalog) {
+  Kernels kernels{&image.sass, image.ptx, is_inferred(image, "sass")};
+  const bool ptx_inferred = is_inferred(image, "ptx");
+  if (!kernels.sass_inferred && !ptx_inferred) return kernels;
+  for (const auto& other : catalog.images) {
+    if (&other == &image || other.framework != image.framework ||
+        other.source_kind != image.source_kind || other.version != image.version ||
+        other.cuda != image.cuda)
+      continue;
+    if (kernels.sass_inferred && !is_inferred(other, "sass")) {
+      kernels.sass = &other.sass;
+      kernels.sass_inferred = false;
+    }
+    if (ptx_inferred && !is_inferred(other, "ptx")) kernels.ptx = other.ptx;
+  }
+  return kernels;
 }
 
 // SASS for X.Y runs on X.Z for Z >= Y (same major); PTX compiles for any newer GPU (given a
 // driver at least as new as the toolkit that wrote it: see host_fit). A plain CUDA image has no
-// kernels: its toolkit must be able to compile for the GPU.
+// kernels: its toolkit must be able to compile for the GPU. Inferred SASS counts only where the
+// architectures table (stated) says the image's CUDA can compile for the GPU.
+bool has_sass_here(const ImageEntry& image, const Version& capability, const Catalog& catalog) {
+  const Kernels kernels = kernels_of(image, catalog);
+  return has_sass_for(*kernels.sass, capability) &&
+         (!kernels.sass_inferred || catalog.toolkit_targets(image.cuda, capability));
+}
+
 bool runs_on(const ImageEntry& image, const Version& capability, const Catalog& catalog) {
   if (image.framework == "cuda" && image.sass.empty())
     return catalog.toolkit_targets(image.cuda, capability);
-  return has_sass_for(image, capability) || (image.ptx && *image.ptx <= capability);
+  const Kernels kernels = kernels_of(image, catalog);
+  return has_sass_here(image, capability, catalog) || (kernels.ptx && *kernels.ptx <= capability);
 }
 
 std::string no_kernels(const ImageEntry& image, const GpuFacts& gpu, const Catalog& catalog) {
@@ -94,9 +133,10 @@ std::optional<Version> forward_compat_floor(const ImageEntry& image, const Versi
 std::optional<Version> driver_needed(const ImageEntry& image, const HostFacts& host,
                                      const Catalog& catalog) {
   auto needed = catalog.min_driver_for(image);
+  const auto ptx = kernels_of(image, catalog).ptx;
   const bool needs_jit = std::any_of(host.gpus.begin(), host.gpus.end(), [&](const GpuFacts& gpu) {
-    return gpu.compute_capability && !has_sass_for(image, *gpu.compute_capability) && image.ptx &&
-           *image.ptx <= *gpu.compute_capability;
+    return gpu.compute_capability && !has_sass_here(image, *gpu.compute_capability, catalog) &&
+           ptx && *ptx <= *gpu.compute_capability;
   });
   if (const auto jit = catalog.driver_for_cuda(image.cuda); needs_jit && jit && needed)
     needed = std::max(*needed, *jit);
@@ -145,13 +185,16 @@ std::vector<std::string> host_mismatches(const ImageEntry& image, const HostFact
   return host_fit(image, host, catalog).rejections;
 }
 
-// Local first (no multi-GB pull), then the framework's own images over NGC's, then newest.
+// Local first (no multi-GB pull), then the framework's own images over NGC's, then the newest
+// framework; within a release, a row whose facts are all stated before one that guesses some,
+// then the newest CUDA the host runs.
 bool better(const Verdict& a, const Verdict& b) {
   if (a.rejections.empty() != b.rejections.empty()) return a.rejections.empty();
   if (a.present_locally != b.present_locally) return a.present_locally;
   if (a.image->source_kind != b.image->source_kind)
     return a.image->source_kind == ImageSource::official;
   if (a.image->version != b.image->version) return a.image->version > b.image->version;
+  if (a.image->inferred.empty() != b.image->inferred.empty()) return a.image->inferred.empty();
   if (a.image->cuda != b.image->cuda) return a.image->cuda > b.image->cuda;
   return a.image->variant == Variant::runtime && b.image->variant != Variant::runtime;
 }
@@ -274,15 +317,14 @@ Result<Resolution> resolve_image(const FrameworkRequest& request, const HostFact
   std::string hint;
   if (!driver_fixable.empty()) {
     message = describe_request(request) + " images need ";
-    // Each distinct floor once, best image first; three are enough to choose from.
+    // The best image's floor, then each lower one (a higher floor fixes nothing the first does
+    // not); three are enough to choose from.
     std::vector<std::string> floors;
-    std::vector<Version> seen;
+    std::optional<Version> lowest;
     for (const Verdict* verdict : driver_fixable) {
       const auto needed = driver_needed(*verdict->image, host, catalog);
-      if (!needed || std::find(seen.begin(), seen.end(), *needed) != seen.end() ||
-          floors.size() == 3)
-        continue;
-      seen.push_back(*needed);
+      if (!needed || (lowest && *needed >= *lowest) || floors.size() == 3) continue;
+      lowest = needed;
       floors.push_back("driver >= " + needed->to_string() + " (CUDA " +
                        verdict->image->cuda.to_string() + ")");
     }
@@ -325,8 +367,24 @@ Result<Resolution> resolve_image(const FrameworkRequest& request, const HostFact
         older_fit = &image;
       }
     }
+    // The same release built for another CUDA: what a CUDA constraint alone ruled out.
+    const ImageEntry* other_cuda = nullptr;
+    if (request.cuda) {
+      FrameworkRequest any_cuda = request;
+      any_cuda.cuda.reset();
+      for (const auto& image : catalog.images) {
+        if (!fits_here(image) || !request_mismatches(any_cuda, image).empty()) continue;
+        if (!other_cuda ||
+            std::tie(image.version, image.cuda) > std::tie(other_cuda->version, other_cuda->cuda))
+          other_cuda = &image;
+      }
+    }
     const bool plain_cuda = request.name == "cuda";
-    if (newer_fit) {
+    if (other_cuda && !plain_cuda) {
+      hint = "use " + title + " " + other_cuda->version.prefix(2).to_string() + " with CUDA " +
+             other_cuda->cuda.prefix(2).to_string() + " (" + other_cuda->reference +
+             "), which has kernels for this host's GPUs";
+    } else if (newer_fit) {
       hint = "use " + title + " >= " + newer_fit->version.prefix(2).to_string() +
              (plain_cuda ? "" : " with CUDA >= " + newer_fit->cuda.prefix(2).to_string());
     } else if (older_fit) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -102,6 +103,49 @@ TEST_CASE("the architectures CUDA 13.0 compiles for are nvcc's own list", "[reso
       table.insert(arch.capability.to_string());
   }
   CHECK(table == nvcc);
+}
+
+TEST_CASE("every official PyTorch release has an image per CUDA build, runtime and devel",
+          "[resolve][catalog]") {
+  // data/pytorch-release-matrix.json: the CUDA builds of each release, from PyTorch's RELEASE.md.
+  std::ifstream in(DLRUN_SOURCE_DIR "/data/pytorch-release-matrix.json");
+  REQUIRE(in);
+  const auto matrix = nlohmann::json::parse(in);
+  REQUIRE_FALSE(matrix["source"].get<std::string>().empty());
+  std::set<std::string> releases;
+  for (const auto& release : matrix["releases"]) {
+    const std::string version = release["version"].get<std::string>();
+    const std::string cudnn = release["cudnn"].get<std::string>();
+    releases.insert(version);
+    std::set<std::string> published;
+    for (const auto& cuda : release["cuda"]) published.insert(cuda.get<std::string>());
+    for (const Variant variant : {Variant::runtime, Variant::devel}) {
+      const std::string kind = variant == Variant::runtime ? "runtime" : "devel";
+      INFO("PyTorch " << version << " " << kind);
+      std::set<std::string> in_catalog;
+      for (const auto& image : builtin_catalog().images) {
+        if (image.framework != "pytorch" || image.source_kind != ImageSource::official ||
+            image.variant != variant || image.version.prefix(2).to_string() != version)
+          continue;
+        in_catalog.insert(image.cuda.prefix(2).to_string());
+        INFO(image.reference);
+        // The published tag format, and the driver rule of the image's base.
+        CHECK(image.reference == "pytorch/pytorch:" + image.version.to_string() + "-cuda" +
+                                     image.cuda.prefix(2).to_string() + "-cudnn" + cudnn + "-" +
+                                     kind);
+        CHECK(image.cudnn == cudnn);
+        CHECK(image.driver_rule == (variant == Variant::runtime
+                                        ? DriverRule::minor_version_compatibility
+                                        : DriverRule::toolkit));
+      }
+      CHECK(in_catalog == published);
+    }
+  }
+  // And no official release in the catalog is missing from the matrix.
+  for (const auto& image : builtin_catalog().images) {
+    if (image.framework == "pytorch" && image.source_kind == ImageSource::official)
+      CHECK(releases.contains(image.version.prefix(2).to_string()));
+  }
 }
 
 TEST_CASE("the catalog covers what dlrun promises", "[resolve][catalog]") {

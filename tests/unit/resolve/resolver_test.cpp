@@ -76,22 +76,22 @@ TEST_CASE("the resolver picks the image that runs on this host", "[resolve][reso
       // compatibility for pip-wheel images).
       {"pytorch", "595.45.04 sm_90", "", "pytorch/pytorch:2.13.0-cuda13.2-cudnn9-runtime"},
       {"pytorch", "580.65.06 sm_90", "", "pytorch/pytorch:2.13.0-cuda13.2-cudnn9-runtime"},
-      {"pytorch", "575.57.08 sm_90", "", "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime"},
-      {"pytorch", "535.104.05 sm_80", "", "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime"},
-      {"pytorch", "525.60.13 sm_80", "", "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime"},
-      {"pytorch", "525.60.12 sm_80", "", "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
-      {"pytorch", "470.82.01 sm_80", "", "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
-      {"pytorch", "450.80.02 sm_70", "", "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
+      {"pytorch", "575.57.08 sm_90", "", "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
+      {"pytorch", "535.104.05 sm_80", "", "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
+      {"pytorch", "525.60.13 sm_80", "", "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
+      {"pytorch", "525.60.12 sm_80", "", "pytorch/pytorch:2.7.1-cuda11.8-cudnn9-runtime"},
+      {"pytorch", "470.82.01 sm_80", "", "pytorch/pytorch:2.7.1-cuda11.8-cudnn9-runtime"},
+      {"pytorch", "450.80.02 sm_70", "", "pytorch/pytorch:2.7.1-cuda11.8-cudnn9-runtime"},
       {"pytorch", "418.39", "", "error: PyTorch images need driver >= 580.65.06 (CUDA 13.2)"},
       // Architectures from Kepler to Blackwell.
-      {"pytorch", "550.54.14 sm_37", "", "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
-      {"pytorch", "550.54.14 sm_50", "", "pytorch/pytorch:2.9.0-cuda12.6-cudnn9-runtime"},
-      {"pytorch", "550.54.14 sm_60", "", "pytorch/pytorch:2.9.0-cuda12.6-cudnn9-runtime"},
-      {"pytorch", "550.54.14 sm_61", "", "pytorch/pytorch:2.9.0-cuda12.6-cudnn9-runtime"},
-      {"pytorch", "550.54.14 sm_70", "", "pytorch/pytorch:2.10.0-cuda12.8-cudnn9-runtime"},
-      {"pytorch", "550.54.14 sm_75", "", "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime"},
-      {"pytorch", "550.54.14 sm_86", "", "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime"},
-      {"pytorch", "550.54.14 sm_89", "", "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime"},
+      {"pytorch", "550.54.14 sm_37", "", "pytorch/pytorch:2.7.1-cuda11.8-cudnn9-runtime"},
+      {"pytorch", "550.54.14 sm_50", "", "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
+      {"pytorch", "550.54.14 sm_60", "", "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
+      {"pytorch", "550.54.14 sm_61", "", "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
+      {"pytorch", "550.54.14 sm_70", "", "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
+      {"pytorch", "550.54.14 sm_75", "", "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
+      {"pytorch", "550.54.14 sm_86", "", "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
+      {"pytorch", "550.54.14 sm_89", "", "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
       {"pytorch", "575.57.08 sm_100", "", "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime"},
       {"pytorch", "570.124.06 sm_120", "", "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime"},
       {"pytorch", "580.65.06 sm_121", "", "pytorch/pytorch:2.13.0-cuda13.2-cudnn9-runtime"},
@@ -99,14 +99,14 @@ TEST_CASE("the resolver picks the image that runs on this host", "[resolve][reso
        "error: PyTorch images need driver >= 580.65.06 (CUDA 13.2) or driver >= 525.60.13 (CUDA "
        "12.8)"},
       // Every GPU must have kernels.
-      {"pytorch", "550.54.14 sm_90 sm_60", "", "pytorch/pytorch:2.9.0-cuda12.6-cudnn9-runtime"},
+      {"pytorch", "550.54.14 sm_90 sm_60", "", "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
       // Only NGC 24.05 carries both Pascal kernels and PTX that compiles for Blackwell.
       {"pytorch", "550.54.14 sm_120 sm_60", "", "nvcr.io/nvidia/pytorch:24.05-py3"},
       {"pytorch official", "550.54.14 sm_120 sm_60", "",
-       "error: GPU 1 (sm_60) has no kernels in it"},
-      {"pytorch", "550.54.14 sm_37 sm_90", "", "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
+       "error: GPU 0 (sm_120) has no kernels in it"},
+      {"pytorch", "550.54.14 sm_37 sm_90", "", "pytorch/pytorch:2.7.1-cuda11.8-cudnn9-runtime"},
       {"pytorch", "550.54.14 sm_80 sm_80 sm_80 sm_80", "",
-       "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime"},
+       "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
       // Framework version constraints.
       {"pytorch 2.3", "550.54.14 sm_90", "", "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime"},
       {"pytorch 2.3.1", "550.54.14 sm_90", "", "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime"},
@@ -114,7 +114,7 @@ TEST_CASE("the resolver picks the image that runs on this host", "[resolve][reso
       {"pytorch >=2.1,<2.4", "550.54.14 sm_90", "",
        "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime"},
       {"pytorch >=2.1,<2.4", "470.82.01 sm_80", "",
-       "pytorch/pytorch:2.1.0-cuda11.8-cudnn8-runtime"},
+       "pytorch/pytorch:2.3.1-cuda11.8-cudnn8-runtime"},
       {"pytorch <2.1", "550.54.14 sm_90", "", "pytorch/pytorch:2.0.1-cuda11.8-cudnn8-runtime"},
       {"pytorch 1.13", "550.54.14 sm_90", "", "error: GPU 0 (sm_90) has no kernels in it"},
       {"pytorch 1.13", "550.54.14 sm_86", "", "pytorch/pytorch:1.13.1-cuda11.7-cudnn8-devel"},
@@ -124,17 +124,19 @@ TEST_CASE("the resolver picks the image that runs on this host", "[resolve][reso
       {"pytorch 2.5", "515.48.07 sm_90", "", "pytorch/pytorch:2.5.1-cuda11.8-cudnn9-runtime"},
       {"pytorch 2.5 official", "570.124.06 sm_120", "",
        "error: GPU 0 (sm_120) has no kernels in it"},
-      {"pytorch 2.6", "515.48.07 sm_90", "",
-       "error: PyTorch 2.6 images need driver >= 525.60.13 (CUDA 12.6)"},
+      {"pytorch 2.6", "515.48.07 sm_90", "", "pytorch/pytorch:2.6.0-cuda11.8-cudnn9-runtime"},
+      {"pytorch 2.6", "418.39 sm_90", "",
+       "error: PyTorch 2.6 images need driver >= 525.60.13 (CUDA 12.6) or driver >= 450.80.02 "
+       "(CUDA 11.8); this host has 418.39"},
       {"pytorch 2.99", "550.54.14 sm_90", "", "error: the catalog has no PyTorch 2.99 image"},
       {"pytorch >=3.0", "550.54.14", "", "error: the catalog has no PyTorch >=3.0 image"},
       // CUDA constraints.
-      {"pytorch cuda=11.8", "550.54.14 sm_80", "", "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
+      {"pytorch cuda=11.8", "550.54.14 sm_80", "", "pytorch/pytorch:2.7.1-cuda11.8-cudnn9-runtime"},
       {"pytorch cuda=>=12.4", "535.104.05 sm_80", "",
-       "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime"},
+       "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
       {"pytorch cuda=12.4", "550.54.14 sm_90", "", "pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime"},
-      {"pytorch cuda=12.1", "550.54.14 sm_90", "", "pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime"},
-      {"pytorch cuda=<12", "550.54.14 sm_90", "", "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
+      {"pytorch cuda=12.1", "550.54.14 sm_90", "", "pytorch/pytorch:2.5.1-cuda12.1-cudnn9-runtime"},
+      {"pytorch cuda=<12", "550.54.14 sm_90", "", "pytorch/pytorch:2.7.1-cuda11.8-cudnn9-runtime"},
       {"pytorch cuda=>=13", "580.65.06 sm_90", "",
        "pytorch/pytorch:2.13.0-cuda13.2-cudnn9-runtime"},
       {"pytorch cuda=>=13", "575.57.08 sm_90", "",
@@ -144,11 +146,12 @@ TEST_CASE("the resolver picks the image that runs on this host", "[resolve][reso
       {"pytorch 2.7 cuda=12.8 official", "570.124.06 sm_70", "",
        "error: GPU 0 (sm_70) has no kernels in it"},
       // Variants.
-      {"pytorch devel", "550.54.14 sm_80", "", "pytorch/pytorch:2.1.2-cuda12.1-cudnn8-devel"},
-      {"pytorch devel", "595.45.04 sm_80", "", "pytorch/pytorch:2.13.0-cuda13.0-cudnn9-devel"},
-      {"pytorch devel", "525.60.13 sm_80", "", "pytorch/pytorch:1.13.1-cuda11.7-cudnn8-devel"},
+      {"pytorch devel", "550.54.14 sm_80", "", "pytorch/pytorch:2.7.1-cuda11.8-cudnn9-devel"},
+      {"pytorch devel", "595.45.04 sm_80", "", "pytorch/pytorch:2.13.0-cuda13.2-cudnn9-devel"},
+      {"pytorch devel", "525.60.13 sm_80", "", "pytorch/pytorch:2.7.1-cuda11.8-cudnn9-devel"},
       {"pytorch devel", "470.82.01 sm_80", "",
-       "error: PyTorch images need driver >= 580.65.06 (CUDA 13.0)"},
+       "error: PyTorch images need driver >= 595.45.04 (CUDA 13.2) or driver >= 580.65.06 (CUDA "
+       "13.0) or driver >= 560.28.03 (CUDA 12.6); this host has 470.82.01"},
       // NGC: chosen where the official images do not fit, or when asked for.
       {"pytorch 2.5", "570.124.06 sm_120", "", "nvcr.io/nvidia/pytorch:24.10-py3"},
       {"pytorch 2.7 cuda=12.8", "570.124.06 sm_70", "", "nvcr.io/nvidia/pytorch:25.03-py3"},
@@ -176,7 +179,7 @@ TEST_CASE("the resolver picks the image that runs on this host", "[resolve][reso
       {"pytorch", "550.54.14 sm_90", "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime",
        "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime"},
       {"pytorch", "470.82.01 sm_90", "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime",
-       "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
+       "pytorch/pytorch:2.7.1-cuda11.8-cudnn9-runtime"},
       {"pytorch 2.8", "550.54.14 sm_90", "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime",
        "pytorch/pytorch:2.8.0-cuda12.9-cudnn9-runtime"},
       {"pytorch", "550.54.14 sm_90", "nvcr.io/nvidia/pytorch:24.05-py3",
@@ -184,7 +187,7 @@ TEST_CASE("the resolver picks the image that runs on this host", "[resolve][reso
       // A host dlrun cannot see: no driver, no GPUs known.
       {"pytorch", "-", "", "pytorch/pytorch:2.13.0-cuda13.2-cudnn9-runtime"},
       {"pytorch 2.2", "-", "", "pytorch/pytorch:2.2.2-cuda12.1-cudnn8-runtime"},
-      {"pytorch", "- sm_37", "", "pytorch/pytorch:2.7.0-cuda11.8-cudnn9-runtime"},
+      {"pytorch", "- sm_37", "", "pytorch/pytorch:2.7.1-cuda11.8-cudnn9-runtime"},
       // TensorFlow: images FROM nvidia/cuda need the toolkit's driver.
       {"tensorflow", "595.45.04 sm_90", "", "tensorflow/tensorflow:2.21.0-gpu"},
       {"tensorflow", "550.54.14 sm_90", "", "tensorflow/tensorflow:2.17.0-gpu"},
@@ -239,17 +242,143 @@ TEST_CASE("the resolver picks the image that runs on this host", "[resolve][reso
   }
 }
 
+TEST_CASE("each release's CUDA variants are chosen by the driver and the GPUs",
+          "[resolve][resolver]") {
+  // Runtime images need the minor-version-compatibility floor of their CUDA major (450.80.02,
+  // 525.60.13, 580.65.06); devel images the toolkit's own driver (CUDA release notes Table 3).
+  const Case cases[] = {
+      // 2.3: CUDA 11.8 and 12.1.
+      {"pytorch 2.3", "470.82.01 sm_80", "", "pytorch/pytorch:2.3.1-cuda11.8-cudnn8-runtime"},
+      {"pytorch 2.3", "450.80.02 sm_80", "", "pytorch/pytorch:2.3.1-cuda11.8-cudnn8-runtime"},
+      {"pytorch 2.3", "525.60.12 sm_80", "", "pytorch/pytorch:2.3.1-cuda11.8-cudnn8-runtime"},
+      {"pytorch 2.3", "525.60.13 sm_80", "", "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime"},
+      {"pytorch 2.3", "535.104.05 sm_80", "", "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime"},
+      {"pytorch 2.3", "450.80.01 sm_80", "",
+       "error: PyTorch 2.3 images need driver >= 525.60.13 (CUDA 12.1) or driver >= 450.80.02 "
+       "(CUDA 11.8); this host has 450.80.01"},
+      {"pytorch 2.3 devel", "470.82.01 sm_80", "",
+       "error: PyTorch 2.3 images need driver >= 530.30.02 (CUDA 12.1) or driver >= 520.61.05 "
+       "(CUDA 11.8); this host has 470.82.01"},
+      {"pytorch 2.3 devel", "520.61.05 sm_80", "", "pytorch/pytorch:2.3.1-cuda11.8-cudnn8-devel"},
+      {"pytorch 2.3 devel", "525.60.13 sm_80", "", "pytorch/pytorch:2.3.1-cuda11.8-cudnn8-devel"},
+      {"pytorch 2.3 devel", "530.30.02 sm_80", "", "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-devel"},
+      {"pytorch 2.3 cuda=11.8", "550.54.14 sm_90", "",
+       "pytorch/pytorch:2.3.1-cuda11.8-cudnn8-runtime"},
+      // 2.4 and 2.5: CUDA 11.8, 12.1 and 12.4.
+      {"pytorch 2.4", "470.82.01 sm_90", "", "pytorch/pytorch:2.4.1-cuda11.8-cudnn9-runtime"},
+      {"pytorch 2.4", "525.60.13 sm_90", "", "pytorch/pytorch:2.4.1-cuda12.4-cudnn9-runtime"},
+      {"pytorch 2.4 devel", "520.61.05 sm_90", "", "pytorch/pytorch:2.4.1-cuda11.8-cudnn9-devel"},
+      {"pytorch 2.4 devel", "535.104.05 sm_90", "", "pytorch/pytorch:2.4.1-cuda12.1-cudnn9-devel"},
+      {"pytorch 2.4 devel", "550.54.14 sm_90", "", "pytorch/pytorch:2.4.1-cuda12.4-cudnn9-devel"},
+      {"pytorch 2.4", "550.54.14 sm_37 sm_90", "", "pytorch/pytorch:2.4.1-cuda11.8-cudnn9-runtime"},
+      {"pytorch 2.5", "470.82.01 sm_80", "", "pytorch/pytorch:2.5.1-cuda11.8-cudnn9-runtime"},
+      {"pytorch 2.5 cuda=12.1", "550.54.14 sm_80", "",
+       "pytorch/pytorch:2.5.1-cuda12.1-cudnn9-runtime"},
+      {"pytorch 2.5 devel", "545.23.06 sm_80", "", "pytorch/pytorch:2.5.1-cuda12.1-cudnn9-devel"},
+      {"pytorch 2.5 devel", "550.54.15 sm_80", "", "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-devel"},
+      {"pytorch 2.5 official", "550.54.14 sm_35", "", "error: GPU 0 (sm_35) has no kernels in it"},
+      // 2.6: CUDA 11.8, 12.4 and 12.6.
+      {"pytorch 2.6", "470.82.01 sm_80", "", "pytorch/pytorch:2.6.0-cuda11.8-cudnn9-runtime"},
+      {"pytorch 2.6", "525.60.13 sm_80", "", "pytorch/pytorch:2.6.0-cuda12.6-cudnn9-runtime"},
+      {"pytorch 2.6 devel", "555.42.02 sm_80", "", "pytorch/pytorch:2.6.0-cuda12.4-cudnn9-devel"},
+      {"pytorch 2.6 devel", "560.28.03 sm_80", "", "pytorch/pytorch:2.6.0-cuda12.6-cudnn9-devel"},
+      {"pytorch 2.6 devel", "515.48.07 sm_80", "",
+       "error: PyTorch 2.6 images need driver >= 560.28.03 (CUDA 12.6) or driver >= 550.54.14 "
+       "(CUDA 12.4) or driver >= 520.61.05 (CUDA 11.8)"},
+      {"pytorch 2.6 official", "570.124.06 sm_120", "",
+       "error: GPU 0 (sm_120) has no kernels in it"},
+      // 2.7: CUDA 11.8, 12.6 and 12.8 (the first with Blackwell, and without Maxwell to Volta).
+      {"pytorch 2.7", "470.82.01 sm_80", "", "pytorch/pytorch:2.7.1-cuda11.8-cudnn9-runtime"},
+      {"pytorch 2.7", "525.60.13 sm_80", "", "pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime"},
+      {"pytorch 2.7", "525.60.13 sm_70", "", "pytorch/pytorch:2.7.1-cuda12.6-cudnn9-runtime"},
+      {"pytorch 2.7", "525.60.13 sm_50", "", "pytorch/pytorch:2.7.1-cuda12.6-cudnn9-runtime"},
+      {"pytorch 2.7", "525.60.12 sm_37", "", "pytorch/pytorch:2.7.1-cuda11.8-cudnn9-runtime"},
+      {"pytorch 2.7", "550.54.14 sm_37", "", "pytorch/pytorch:2.7.1-cuda11.8-cudnn9-runtime"},
+      {"pytorch 2.7", "550.54.14 sm_120", "", "pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime"},
+      {"pytorch 2.7", "570.124.06 sm_100", "", "pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime"},
+      {"pytorch 2.7 devel", "525.60.13 sm_80", "", "pytorch/pytorch:2.7.1-cuda11.8-cudnn9-devel"},
+      {"pytorch 2.7 devel", "560.35.03 sm_80", "", "pytorch/pytorch:2.7.1-cuda12.6-cudnn9-devel"},
+      {"pytorch 2.7 devel", "570.124.06 sm_120", "", "pytorch/pytorch:2.7.1-cuda12.8-cudnn9-devel"},
+      {"pytorch 2.7 devel", "560.35.03 sm_120", "",
+       "error: PyTorch 2.7 images need driver >= 570.26 (CUDA 12.8); this host has 560.35.03"},
+      {"pytorch 2.7 cuda=12.6 official", "570.124.06 sm_100", "",
+       "error: GPU 0 (sm_100) has no kernels in it"},
+      // 2.8: CUDA 12.6, 12.8 and 12.9 (12.8 and 12.9 keep Volta).
+      {"pytorch 2.8", "525.60.13 sm_70", "", "pytorch/pytorch:2.8.0-cuda12.9-cudnn9-runtime"},
+      {"pytorch 2.8", "525.60.13 sm_61", "", "pytorch/pytorch:2.8.0-cuda12.6-cudnn9-runtime"},
+      {"pytorch 2.8 devel", "560.28.03 sm_90", "", "pytorch/pytorch:2.8.0-cuda12.6-cudnn9-devel"},
+      {"pytorch 2.8 devel", "570.124.06 sm_90", "", "pytorch/pytorch:2.8.0-cuda12.8-cudnn9-devel"},
+      {"pytorch 2.8 devel", "575.51.03 sm_90", "", "pytorch/pytorch:2.8.0-cuda12.9-cudnn9-devel"},
+      // 2.9 and 2.10: CUDA 12.6, 12.8 and 13.0.
+      {"pytorch 2.9", "575.57.08 sm_90", "", "pytorch/pytorch:2.9.1-cuda12.8-cudnn9-runtime"},
+      {"pytorch 2.9", "580.65.06 sm_90", "", "pytorch/pytorch:2.9.1-cuda13.0-cudnn9-runtime"},
+      {"pytorch 2.9", "580.65.06 sm_61", "", "pytorch/pytorch:2.9.1-cuda12.6-cudnn9-runtime"},
+      {"pytorch 2.9", "580.65.06 sm_121", "", "pytorch/pytorch:2.9.1-cuda13.0-cudnn9-runtime"},
+      {"pytorch 2.9 devel", "560.28.03 sm_61", "", "pytorch/pytorch:2.9.1-cuda12.6-cudnn9-devel"},
+      {"pytorch 2.10", "575.57.08 sm_70", "", "pytorch/pytorch:2.10.0-cuda12.8-cudnn9-runtime"},
+      {"pytorch 2.10", "580.65.06 sm_70", "", "pytorch/pytorch:2.10.0-cuda12.8-cudnn9-runtime"},
+      {"pytorch 2.10 devel", "580.65.06 sm_90", "", "pytorch/pytorch:2.10.0-cuda13.0-cudnn9-devel"},
+      // 2.11 to 2.13: CUDA 12.6 keeps Maxwell to Volta; 12.8 and 13.x start at Turing.
+      {"pytorch 2.11", "575.57.08 sm_70", "", "pytorch/pytorch:2.11.0-cuda12.6-cudnn9-runtime"},
+      {"pytorch 2.11", "575.57.08 sm_90", "", "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime"},
+      {"pytorch 2.11", "580.65.06 sm_90", "", "pytorch/pytorch:2.11.0-cuda13.0-cudnn9-runtime"},
+      {"pytorch 2.12", "575.57.08 sm_90", "", "pytorch/pytorch:2.12.0-cuda12.6-cudnn9-runtime"},
+      {"pytorch 2.12", "595.45.04 sm_90", "", "pytorch/pytorch:2.12.0-cuda13.2-cudnn9-runtime"},
+      {"pytorch 2.12 devel", "590.48.01 sm_90", "", "pytorch/pytorch:2.12.0-cuda13.0-cudnn9-devel"},
+      {"pytorch 2.13 devel", "595.45.04 sm_90", "", "pytorch/pytorch:2.13.0-cuda13.2-cudnn9-devel"},
+      {"pytorch 2.13", "560.35.03 sm_61", "", "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
+      {"pytorch 2.13 official", "560.35.03 sm_120", "",
+       "error: PyTorch 2.13 images need driver >= 580.65.06 (CUDA 13.2); this host has "
+       "560.35.03"},
+      {"pytorch 2.13", "580.65.06 sm_50 sm_90", "",
+       "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
+      // 1.13 to 2.2.
+      {"pytorch 1.13 cuda=11.7 runtime", "550.54.14 sm_86", "",
+       "pytorch/pytorch:1.13.1-cuda11.7-cudnn8-runtime"},
+      {"pytorch 1.13 devel", "510.47.03 sm_86", "", "pytorch/pytorch:1.13.1-cuda11.6-cudnn8-devel"},
+      {"pytorch 2.0", "550.54.14 sm_90", "", "pytorch/pytorch:2.0.1-cuda11.8-cudnn8-runtime"},
+      {"pytorch 2.0 cuda=11.7", "550.54.14 sm_90", "", "error: GPU 0 (sm_90) has no kernels in it"},
+      {"pytorch 2.0 devel", "515.48.07 sm_80", "", "pytorch/pytorch:2.0.1-cuda11.7-cudnn8-devel"},
+      {"pytorch 2.0 devel", "550.54.14 sm_90", "", "pytorch/pytorch:2.0.1-cuda11.8-cudnn8-devel"},
+      {"pytorch 2.1", "470.82.01 sm_80", "", "pytorch/pytorch:2.1.2-cuda11.8-cudnn8-runtime"},
+      {"pytorch 2.1", "525.60.13 sm_80", "", "pytorch/pytorch:2.1.2-cuda12.1-cudnn8-runtime"},
+      {"pytorch 2.2", "470.82.01 sm_37", "", "pytorch/pytorch:2.2.2-cuda11.8-cudnn8-runtime"},
+      {"pytorch 2.2", "550.54.14 sm_37", "", "pytorch/pytorch:2.2.2-cuda11.8-cudnn8-runtime"},
+      {"pytorch 2.2 devel", "525.60.13 sm_80", "", "pytorch/pytorch:2.2.2-cuda11.8-cudnn8-devel"},
+      {"pytorch 2.2 devel", "530.30.02 sm_80", "", "pytorch/pytorch:2.2.2-cuda12.1-cudnn8-devel"},
+  };
+  STATIC_REQUIRE(sizeof(cases) / sizeof(cases[0]) >= 60);
+  for (const auto& c : cases) {
+    INFO(c.request << " on " << c.host);
+    const std::string result = run(c);
+    const std::string expected = c.expected;
+    if (expected.starts_with("error: ")) {
+      CHECK(result.substr(0, expected.size()) == expected);
+    } else {
+      CHECK(result == expected);
+    }
+  }
+}
+
 TEST_CASE("refusals say what would run here", "[resolve][resolver]") {
   HostFacts old_driver;
   old_driver.driver = Version::parse("470.82.01");
   old_driver.cuda_driver = Version::parse("11.4");
+  // 2.3 runs there from its CUDA 11.8 image; its devel images need the toolkits' drivers.
   FrameworkRequest pytorch_23{.name = "pytorch", .version = VersionConstraint::parse("2.3")};
-  auto refused = resolve_image(pytorch_23, old_driver, builtin_catalog(),
+  auto runs = resolve_image(pytorch_23, old_driver, builtin_catalog(),
+                            [](const ImageEntry&) { return false; });
+  REQUIRE(runs);
+  CHECK(runs->chosen->reference == "pytorch/pytorch:2.3.1-cuda11.8-cudnn8-runtime");
+  CHECK(runs->reason == "the newest PyTorch image that fits this host (driver 470.82.01)");
+  FrameworkRequest devel_23 = pytorch_23;
+  devel_23.variant = Variant::devel;
+  auto refused = resolve_image(devel_23, old_driver, builtin_catalog(),
                                [](const ImageEntry&) { return false; });
-  // 2.3 has only a CUDA 12.1 image in the catalog, so the floor is 12.x's.
   REQUIRE_FALSE(refused);
   CHECK(refused.error().message ==
-        "PyTorch 2.3 images need driver >= 525.60.13 (CUDA 12.1); this host has 470.82.01");
+        "PyTorch 2.3 images need driver >= 530.30.02 (CUDA 12.1) or driver >= 520.61.05 (CUDA "
+        "11.8); this host has 470.82.01");
   CHECK(refused.error().hint == "upgrade the driver, or use PyTorch <= 2.7");
 
   HostFacts blackwell;
@@ -270,20 +399,23 @@ TEST_CASE("refusals say what would run here", "[resolve][resolver]") {
 
 TEST_CASE("a refusal names the constraint that found nothing, and lists only what fits the rest",
           "[resolve][resolver]") {
-  // The catalog has PyTorch 2.3 only as a runtime image.
-  FrameworkRequest devel_23{
-      .name = "pytorch", .version = VersionConstraint::parse("2.3"), .variant = Variant::devel};
-  auto refused = resolve_image(devel_23, HostFacts{}, builtin_catalog(),
+  // The catalog knows no Python for the official PyTorch 2.3 images.
+  FrameworkRequest python_23{.name = "pytorch",
+                             .version = VersionConstraint::parse("2.3"),
+                             .python = VersionConstraint::parse("3.12")};
+  auto refused = resolve_image(python_23, HostFacts{}, builtin_catalog(),
                                [](const ImageEntry&) { return false; });
   REQUIRE_FALSE(refused);
-  CHECK(refused.error().message == "the catalog has no PyTorch 2.3 devel image");
+  CHECK(refused.error().message == "the catalog has no PyTorch 2.3 with Python 3.12 image");
   const std::string& hint = refused.error().hint;
-  CHECK(hint.starts_with("versions in the catalog for PyTorch devel: "));
-  // Every version listed has a devel image; 2.3, which has none, is not among them.
+  CHECK(hint.starts_with("versions in the catalog for PyTorch with Python 3.12: "));
+  // Every version listed has a Python 3.12 image; 2.3, which has none, is not among them.
   CHECK(hint.find(" 2.3,") == std::string::npos);
   CHECK(hint.find(" 2.3;") == std::string::npos);
   for (const auto& image : builtin_catalog().images) {
-    if (image.framework != "pytorch" || image.variant != Variant::devel) continue;
+    if (image.framework != "pytorch" || !image.python ||
+        image.python->prefix(2).to_string() != "3.12")
+      continue;
     CHECK(hint.find(image.version.prefix(2).to_string()) != std::string::npos);
   }
 }
@@ -297,8 +429,16 @@ TEST_CASE("an old GPU is pointed at the newest build that still has its kernels"
   CHECK(pascal.error().message ==
         "GPU 0 (sm_61) has no kernels in it (PyTorch 2.11 with CUDA 13.0: "
         "pytorch/pytorch:2.11.0-cuda13.0-cudnn9-runtime)");
+  // Only the CUDA constraint rules out the release: its CUDA 12.6 build still has Pascal.
   CHECK(pascal.error().hint ==
-        "use PyTorch 2.9 with CUDA 12.6 (pytorch/pytorch:2.9.0-cuda12.6-cudnn9-runtime), the "
+        "use PyTorch 2.11 with CUDA 12.6 (pytorch/pytorch:2.11.0-cuda12.6-cudnn9-runtime), which "
+        "has kernels for this host's GPUs");
+
+  auto kepler = resolve_image(parse_request("pytorch 2.13 official"), parse_host("595.45.04 sm_37"),
+                              builtin_catalog(), [](const ImageEntry&) { return false; });
+  REQUIRE_FALSE(kepler);
+  CHECK(kepler.error().hint ==
+        "use PyTorch 2.7 with CUDA 11.8 (pytorch/pytorch:2.7.1-cuda11.8-cudnn9-runtime), the "
         "newest that runs on this host's GPUs");
 
   auto toolkit = resolve_image(parse_request("cuda 13"), parse_host("595.45.04 sm_61"),
@@ -360,6 +500,54 @@ TEST_CASE("every candidate is explained", "[resolve][resolver]") {
   // Rejected ones last: official before NGC, newest first.
   CHECK(resolved->considered.back().image->reference == "nvcr.io/nvidia/pytorch:24.01-py3");
   CHECK(resolved->considered.back().rejections.front() == "PyTorch 2.2.0 is not 2.5");
+}
+
+TEST_CASE("stated data ranks above inferred, and never loses a GPU to a guess",
+          "[resolve][resolver]") {
+  // One release in three builds: CUDA 12.4 stated; its devel image and the CUDA 12.6 and 12.8
+  // builds with architecture lists that are only inferred, two of them wider than the truth.
+  auto rows = parse_catalog(R"({"images": [
+    {"framework": "pytorch", "version": "9.0.0", "cuda": "12.4", "variant": "runtime",
+     "source_kind": "official", "reference": "r/p:9.0.0-cuda12.4-runtime", "sass": ["sm_80"],
+     "driver_rule": "minor_version_compatibility", "source": "observed"},
+    {"framework": "pytorch", "version": "9.0.0", "cuda": "12.4", "variant": "devel",
+     "source_kind": "official", "reference": "r/p:9.0.0-cuda12.4-devel",
+     "sass": ["sm_70", "sm_80"], "driver_rule": "toolkit", "inferred": ["sass"],
+     "source": "assumed"},
+    {"framework": "pytorch", "version": "9.0.0", "cuda": "12.6", "variant": "runtime",
+     "source_kind": "official", "reference": "r/p:9.0.0-cuda12.6-runtime",
+     "sass": ["sm_80", "sm_90"], "driver_rule": "minor_version_compatibility",
+     "inferred": ["sass"], "source": "assumed"},
+    {"framework": "pytorch", "version": "9.0.0", "cuda": "12.8", "variant": "runtime",
+     "source_kind": "official", "reference": "r/p:9.0.0-cuda12.8-runtime",
+     "sass": ["sm_37", "sm_90"], "driver_rule": "minor_version_compatibility",
+     "inferred": ["sass"], "source": "assumed"}]})",
+                            "user.json");
+  REQUIRE(rows);
+  const Catalog catalog = merge_catalogs(builtin_catalog(), *rows);
+  const auto choose = [&](const char* request, const char* host) {
+    auto resolved = resolve_image(parse_request(request), parse_host(host), catalog,
+                                  [](const ImageEntry&) { return false; });
+    return resolved ? resolved->chosen->reference : "error: " + resolved.error().message;
+  };
+  // Both fit an A100: the stated CUDA 12.4 build wins over the newer, inferred 12.6 one.
+  CHECK(choose("pytorch 9.0", "560.35.03 sm_80") == "r/p:9.0.0-cuda12.4-runtime");
+  // Only the inferred one has Hopper kernels: it is chosen, and says so.
+  auto hopper = resolve_image(parse_request("pytorch 9.0"), parse_host("560.35.03 sm_90"), catalog,
+                              [](const ImageEntry&) { return false; });
+  REQUIRE(hopper);
+  CHECK(hopper->chosen->reference == "r/p:9.0.0-cuda12.8-runtime");
+  CHECK(hopper->reason.ends_with("; catalog data inferred: sass"));
+  // The devel image's guessed sm_70 is overruled by the stated runtime build of the same CUDA.
+  CHECK(
+      choose("pytorch 9.0 devel", "560.35.03 sm_70")
+          .starts_with(
+              "error: GPU 0 (sm_70) has no kernels in it (PyTorch 9.0: r/p:9.0.0-cuda12.4-devel)"));
+  CHECK(choose("pytorch 9.0 devel", "560.35.03 sm_80") == "r/p:9.0.0-cuda12.4-devel");
+  // CUDA 12 cannot compile for Kepler (the architectures table), so a guessed sm_37 counts for
+  // nothing.
+  CHECK(choose("pytorch 9.0 cuda=12.8", "560.35.03 sm_37")
+            .starts_with("error: GPU 0 (sm_37) has no kernels in it"));
 }
 
 TEST_CASE("version constraints", "[resolve][resolver]") {
