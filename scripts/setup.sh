@@ -12,6 +12,8 @@ packages=(
   hyperfine gnuplot-nox python3
   zsh fish groff-base python3-jsonschema  # to check completions, man pages and the schema
   mmdebstrap socat  # the build tests: a Debian image from the mirror, and a way to reach it
+  munge slurmctld slurmd slurm-client  # the Slurm tests: a one-node cluster of their own
+  clang-19 libclang-rt-19-dev llvm-19  # the fuzz tests (tests/fuzz): libFuzzer, its symbolizer
 )
 
 missing=()

@@ -20,6 +20,7 @@
 #include "dlrun/run/labels.hpp"
 #include "dlrun/run/orphans.hpp"
 #include "dlrun/run/signals.hpp"
+#include "dlrun/run/slurm_allocation.hpp"
 #include "dlrun/run/timeout_program.hpp"
 
 namespace dlrun::run {
@@ -97,6 +98,7 @@ namespace {
 // engine is asked anything.
 struct PreparedJob {
   Job job;
+  std::optional<SlurmAllocation> allocation;  // the Slurm job this run is a part of
   DaemonHost daemon;
   resolve::Catalog catalog;
   resolve::HostFacts facts;
@@ -111,6 +113,13 @@ Result<PreparedJob> prepare_job(const TrainRequest& request, const Surroundings&
   auto job = load_checked_job(request.spec_file, request.overrides, request.unsafe_mounts, daemon,
                               surroundings.env);
   if (!job) return std::unexpected(job.error());
+  // Inside a Slurm allocation, Slurm has decided the GPUs, CPUs and memory.
+  auto allocation = slurm_allocation(surroundings.env);
+  if (allocation) {
+    if (auto fitted = fit_to_allocation(job->spec, *allocation); !fitted) {
+      return std::unexpected(fitted.error());
+    }
+  }
   const jobspec::JobSpec& spec = job->spec;
   auto catalog = resolve::load_catalog(request.catalog, surroundings.env);
   if (!catalog) return std::unexpected(catalog.error());
@@ -123,8 +132,8 @@ Result<PreparedJob> prepare_job(const TrainRequest& request, const Surroundings&
   auto user_config = jobspec::load_user_config(surroundings.env);
   if (!user_config) return std::unexpected(user_config.error());
   auto mirrors = registry_mirrors(*user_config, spec);
-  return PreparedJob{std::move(*job), daemon, std::move(*catalog), std::move(*facts),
-                     std::move(mirrors)};
+  return PreparedJob{std::move(*job),     std::move(allocation), daemon,
+                     std::move(*catalog), std::move(*facts),     std::move(mirrors)};
 }
 
 // Stages 3 and 4: the image, then the plan, finished: with the defaults this daemon is known to
@@ -141,6 +150,11 @@ Result<TrainPlan> finish_plan(PreparedJob prepared, const TrainRequest& request,
   if (request.attachment == Attachment::detach) host.owner.clear();
   auto plan = make_plan(prepared.job.spec, host, {.image = image->image.familiar()});
   if (!plan) return std::unexpected(plan.error());
+  if (prepared.allocation) {
+    plan->labels[std::string(kSlurmJobLabel)] = prepared.allocation->job_id;
+    if (!prepared.allocation->step_id.empty())
+      plan->labels[std::string(kSlurmStepLabel)] = prepared.allocation->step_id;
+  }
   const std::string& address = surroundings.endpoint.display;
   if (auto known = memory.recall(address, client ? client->server_version() : "")) {
     for (const auto& setting : known->refused) {

@@ -19,6 +19,7 @@
 #            or `nsenter --net=DIR/netns`). Nothing is left outside DIR, and stop removes DIR.
 #
 #   DIR/packages - the build tests' Debian image, archive proxy and pip index (start_packages)
+#   DIR/slurm  - a one-node Slurm cluster with four fake GPUs (start_slurm); DIR/slurm/slurm.conf
 #
 # usage: engine.sh start DIR PORT [CACHE] | stop DIR
 # Exits 77 (ctest: skipped) when this machine cannot run them, except under CI=true, where
@@ -237,6 +238,65 @@ start_packages() {
   echo "http://127.0.0.1:$((port + 4))/simple" > "$packages/index_url"
 }
 
+# A Slurm cluster of one node, in the fixture's namespace: Debian's munged, slurmctld and slurmd
+# with their sockets, state and logs under DIR/slurm, ports PORT+5 and PORT+6, and four fake
+# GPUs (character devices with NVIDIA's major number, for gres.conf's File= list: a Count alone
+# registers none). Clients find it through DIR/slurm/slurm.conf ($SLURM_CONF).
+start_slurm() {
+  local port=$1 slurm="$dir/slurm"
+  local tool
+  for tool in munged slurmctld slurmd srun; do
+    command -v "$tool" >/dev/null || unavailable "$tool is missing: apt-get install munge slurmctld slurmd slurm-client"
+  done
+  mkdir -p "$slurm/state" "$slurm/spool" "$slurm/dev"
+  head -c 1024 /dev/urandom > "$slurm/munge.key"
+  chmod 400 "$slurm/munge.key"
+  in_netns munged --force --socket="$slurm/munge.sock" --key-file="$slurm/munge.key" \
+    --log-file="$slurm/munged.log" --pid-file="$slurm/munged.pid" --seed-file="$slurm/munge.seed"
+  local gpu
+  for gpu in 0 1 2 3; do mknod "$slurm/dev/nvidia$gpu" c 195 "$gpu"; done
+  local memory
+  memory=$(awk '/MemTotal/ {print int($2 / 1024 / 2)}' /proc/meminfo)
+  cat > "$slurm/slurm.conf" <<CONF
+ClusterName=dlrun-test
+SlurmctldHost=$(hostname -s)(127.0.0.1)
+SlurmctldPort=$((port + 5))
+SlurmdPort=$((port + 6))
+AuthType=auth/munge
+AuthInfo=socket=$slurm/munge.sock
+CryptoType=crypto/munge
+SlurmUser=root
+SlurmdUser=root
+StateSaveLocation=$slurm/state
+SlurmdSpoolDir=$slurm/spool
+SlurmctldPidFile=$slurm/slurmctld.pid
+SlurmdPidFile=$slurm/slurmd.pid
+SlurmctldLogFile=$slurm/slurmctld.log
+SlurmdLogFile=$slurm/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+GresTypes=gpu
+MpiDefault=none
+ReturnToService=2
+KillWait=5
+NodeName=dlrun-node NodeAddr=127.0.0.1 CPUs=$(nproc) RealMemory=$memory Gres=gpu:4 State=UNKNOWN
+PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+CONF
+  echo "NodeName=dlrun-node Name=gpu File=$slurm/dev/nvidia[0-3]" > "$slurm/gres.conf"
+  in_netns slurmctld -f "$slurm/slurm.conf" || unavailable "slurmctld did not start (see $slurm/slurmctld.log)"
+  in_netns slurmd -f "$slurm/slurm.conf" -N dlrun-node || unavailable "slurmd did not start (see $slurm/slurmd.log)"
+  local _
+  for _ in $(seq 1 100); do
+    SLURM_CONF="$slurm/slurm.conf" in_netns sinfo -h -o %t 2>/dev/null | grep -qx idle && return 0
+    sleep 0.1
+  done
+  unavailable "the test Slurm node did not come up (see $slurm/slurmctld.log, $slurm/slurmd.log)"
+}
+
 # The first Debian archive this machine's apt uses.
 mirror_url() {
   local url
@@ -267,6 +327,7 @@ case "$action" in
     start_registry "$port"
     start_sshd $((port + 2))
     start_packages "$port" "${4:-$dir.cache}"
+    start_slurm "$port"
     # The ownership test runs dlrun as an unprivileged uid against the GPU engine.
     chmod 666 "$dir/gpu/docker.sock"
     echo "engine.sh: engines up: $dir/gpu/docker.sock (NVIDIA hook stand-in), $dir/plain/docker.sock;"

@@ -30,6 +30,8 @@ struct TestEngine {
   // HTTP proxy to this machine's Debian mirror, and a pip index with dlrun-probe 1.0 and 2.0.
   std::string archive_proxy() const;
   std::string package_index() const;
+  // The one-node Slurm cluster (four fake GPUs) that srun, sbatch and squeue reach with it.
+  std::filesystem::path slurm_conf() const { return dir / "slurm/slurm.conf"; }
 
   // Null when the engines are not there (the test main then skips, or fails in CI).
   static const TestEngine* find();

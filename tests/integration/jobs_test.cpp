@@ -141,7 +141,9 @@ TEST_CASE("a detached job's timeout holds with no dlrun running: wait says 124, 
   const auto result = nlohmann::json::parse(waited.out).at(0);
   CHECK(result["reason"] == "timed_out");
   CHECK(result["exit_code"] == 124);
-  CHECK(result["duration_seconds"].get<double>() >= 3.0);
+  // The daemon records StartedAt once runc has started the process, a moment after the deadline
+  // inside the container began to run: the recorded duration may fall short of it by that much.
+  CHECK(result["duration_seconds"].get<double>() >= 2.9);
   CHECK(result["duration_seconds"].get<double>() < 20.0);
   CHECK(result["image"] == kTestImage);
   CHECK(waited.err.find("the job ran past its timeout and was stopped") != std::string::npos);
