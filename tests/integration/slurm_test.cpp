@@ -24,8 +24,8 @@ ProcessResult slurm(const JobFixture& job, std::vector<std::string> args) {
 class HeldGpus {
  public:
   explicit HeldGpus(const JobFixture& job) : job_(job) {
-    const auto submitted =
-        slurm(job, {"/usr/bin/sbatch", "--parsable", "--gres=gpu:2", "--wrap", "sleep 120"});
+    const auto submitted = slurm(job, {"/usr/bin/sbatch", "--parsable", "--gres=gpu:2",
+                                       "--output=/dev/null", "--wrap", "sleep 120"});
     INFO(submitted.err);
     REQUIRE(submitted.exit_code == 0);
     id_ = submitted.out.substr(0, submitted.out.find_first_of(";\n"));
