@@ -2,6 +2,7 @@
 // Slurm's GPUs, not the node's, and records which Slurm job it belongs to.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <fstream>
 #include <regex>
 #include <thread>
 
@@ -84,6 +85,39 @@ TEST_CASE("a job's container records its Slurm job and step", "[engine][slurm]")
   CHECK(std::regex_match(labels.out, std::regex("[0-9]+ 0\n")));
   CHECK(job.dlrun({"stop", "--time", "0", id}).exit_code == 0);
   CHECK(job.dlrun({"rm", id}).exit_code == 0);
+}
+
+}  // namespace dlrun::testing
+
+namespace dlrun::testing {
+
+TEST_CASE("scancel mid-job stops and removes the container", "[engine][slurm]") {
+  JobFixture job;
+  const auto spec = job.write_spec({{"command", "echo started; sleep 120"}});
+  const std::string script = (job.dir() / "job.sh").string();
+  std::ofstream(script) << "#!/bin/sh\nexec srun " << DLRUN_BINARY << " train " << spec << "\n";
+  const auto submitted = slurm(
+      job, {"/usr/bin/sbatch", "--parsable", "--output", (job.dir() / "out.txt").string(), script});
+  INFO(submitted.err);
+  REQUIRE(submitted.exit_code == 0);
+  const std::string id = submitted.out.substr(0, submitted.out.find_first_of(";\n"));
+  // Once the job runs in its container, Slurm cancels it.
+  bool started = false;
+  for (int attempt = 0; attempt < 150 && !started; ++attempt) {
+    std::ifstream out(job.dir() / "out.txt");
+    std::string text((std::istreambuf_iterator<char>(out)), {});
+    started = text.find("started") != std::string::npos;
+    if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  REQUIRE(started);
+  CHECK(slurm(job, {"/usr/bin/scancel", id}).exit_code == 0);
+  std::vector<std::string> left;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    left = job.leftover_containers();
+    if (left.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  CHECK(left.empty());
 }
 
 }  // namespace dlrun::testing
