@@ -20,6 +20,8 @@ constexpr const char* kTrainHelp = R"(Examples:
                                              `docker run`, contact nothing
   dlrun train train.json --pull always --registry-mirror docker.io=mirror.corp:5000
                                              refresh the image through a mirror
+  dlrun train ddp.json --nodes 2 --node-rank 1 --master-addr node0
+                                             node 1 of a two-node job (docs/distributed.md)
 
 GPU images: before creating the container, dlrun checks the image's NVIDIA_REQUIRE_CUDA
 against the host's driver (read from /proc/driver/nvidia/version, or --driver-version and
@@ -113,6 +115,21 @@ void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
   train->add_flag(
       "-d,--detach", options->detach,
       "Start the job, print its id and leave it running (dlrun attach, logs, wait, stop)");
+  train
+      ->add_option("--nodes", options->placement.nodes,
+                   "Nodes the job spans (overrides \"distributed\".nodes); with --node-rank and "
+                   "--master-addr outside Slurm")
+      ->check(CLI::Range(1, 4096));
+  train
+      ->add_option("--node-rank", options->placement.node_rank,
+                   "This node's rank, 0 on the first (Slurm's SLURM_NODEID inside an allocation)")
+      ->check(CLI::NonNegativeNumber);
+  train->add_option("--master-addr", options->placement.master_addr,
+                    "The first node's address, where the others meet it (MASTER_ADDR)");
+  train
+      ->add_option("--master-port", options->placement.master_port,
+                   "The port they meet on (MASTER_PORT; default 29500)")
+      ->check(CLI::Range(1, 65535));
   train->add_flag("--rebuild", options->rebuild,
                   "Build the spec's \"build\" section afresh, even when it was built before");
   train->add_flag("--keep", options->keep,
@@ -180,7 +197,8 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
       .host = options.host,
       .catalog = options.catalog,
       .pull_display = run::pull_display_mode_for(stderr, global.quiet),
-      .rebuild = options.rebuild};
+      .rebuild = options.rebuild,
+      .placement = options.placement};
   if (!options.dry_run) {
     auto result = run::train(request, *surroundings);
     if (json) {

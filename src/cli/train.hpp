@@ -16,6 +16,7 @@ struct TrainOptions {
   bool dry_run = false;
   bool keep = false;
   bool rebuild = false;
+  run::NodePlacement placement;  // --nodes, --node-rank, --master-addr, --master-port
   bool detach = false;
   bool allow_unsafe_mounts = false;
   std::string output = "text";         // json: one result object on stdout

@@ -758,6 +758,43 @@ void read_build(SpecReader& reader, const json& value, JobSpec& spec) {
   spec.build = std::move(build);
 }
 
+void read_distributed(SpecReader& reader, const json& value, JobSpec& spec) {
+  if (!value.is_object()) {
+    reader.wrong_type("distributed", "an object", value,
+                      "e.g. {\"nodes\": 2, \"gpus_per_node\": 8}");
+    return;
+  }
+  reader.reject_unknown_keys(value, "distributed", spec_fields(SpecObject::distributed));
+  Distributed distributed;
+  // A whole number within [low, high] at `path`, or a problem that says so.
+  const auto whole = [&](const char* key, std::int64_t low, std::int64_t high,
+                         std::string_view what) -> std::optional<int> {
+    const json& field = value[key];
+    const std::string path = join_path("distributed", key);
+    if (!field.is_number_integer() || field.get<std::int64_t>() < low ||
+        field.get<std::int64_t>() > high) {
+      reader.problem(
+          path, describe_value(field) + " is not " + std::string(what),
+          "give a whole number from " + std::to_string(low) + " to " + std::to_string(high));
+      return std::nullopt;
+    }
+    return static_cast<int>(field.get<std::int64_t>());
+  };
+  if (!value.contains("nodes")) {
+    reader.problem("distributed.nodes", "required field is missing",
+                   "say how many nodes the job spans, e.g. \"nodes\": 2");
+  } else if (auto nodes = whole("nodes", 1, 4096, "a node count")) {
+    distributed.nodes = *nodes;
+  }
+  if (value.contains("gpus_per_node")) {
+    distributed.gpus_per_node = whole("gpus_per_node", 1, 1024, "a GPU count");
+  }
+  if (value.contains("master_port")) {
+    if (auto port = whole("master_port", 1, 65535, "a port")) distributed.master_port = *port;
+  }
+  spec.distributed = distributed;
+}
+
 // nlohmann keeps the last of duplicate keys silently; a spec with two "image"s is a mistake.
 struct DuplicateKeyDetector {
   std::vector<std::set<std::string>> open_objects;
@@ -970,6 +1007,7 @@ std::expected<JobSpec, SpecProblems> parse_job_spec(std::string_view text,
   if (document.contains("registry_auth"))
     read_registry_auth(reader, document["registry_auth"], spec);
   if (document.contains("build")) read_build(reader, document["build"], spec);
+  if (document.contains("distributed")) read_distributed(reader, document["distributed"], spec);
 
   if (!reader.ok()) return std::unexpected(reader.take_problems());
   return spec;

@@ -186,6 +186,17 @@ constexpr std::string_view kSchema = R"json({
         "network": {"enum": ["default", "host", "none"], "description": "The build's network. Default: the daemon's default."}
       }
     },
+    "distributed": {
+      "type": "object",
+      "description": "One job over several nodes, wired for torchrun. Reference: docs/distributed.md.",
+      "additionalProperties": false,
+      "required": ["nodes"],
+      "properties": {
+        "nodes": {"type": "integer", "minimum": 1, "maximum": 4096},
+        "gpus_per_node": {"type": "integer", "minimum": 1, "maximum": 1024},
+        "master_port": {"type": "integer", "minimum": 1, "maximum": 65535, "description": "Default 29500."}
+      }
+    },
     "$schema": {"type": "string", "description": "This schema, for editors; dlrun ignores it."}
   }
 }
@@ -227,6 +238,7 @@ std::span<const std::string_view> spec_fields(SpecObject object) {
   static const FieldNames registry_auth(properties.at("registry_auth"));
   static const FieldNames from_env(definitions.at("fromEnv"));
   static const FieldNames build(properties.at("build"));
+  static const FieldNames distributed(properties.at("distributed"));
   switch (object) {
     case SpecObject::top_level:
       return top.views();
@@ -242,6 +254,8 @@ std::span<const std::string_view> spec_fields(SpecObject object) {
       return from_env.views();
     case SpecObject::build:
       return build.views();
+    case SpecObject::distributed:
+      return distributed.views();
   }
   return top.views();
 }

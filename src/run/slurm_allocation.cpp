@@ -52,6 +52,14 @@ std::optional<SlurmAllocation> slurm_allocation(const EnvLookup& env) {
   if (auto cpus = whole_number(env("SLURM_CPUS_ON_NODE"))) {
     allocation.cpus = static_cast<double>(*cpus);
   }
+  allocation.nodelist = env("SLURM_JOB_NODELIST").value_or("");
+  if (auto nodes = whole_number(env("SLURM_NNODES"))) allocation.nodes = static_cast<int>(*nodes);
+  // Node 0's id is 0, which whole_number (positive counts) refuses.
+  if (auto node = env("SLURM_NODEID"); node == "0") {
+    allocation.node_id = 0;
+  } else if (auto id = whole_number(node)) {
+    allocation.node_id = static_cast<int>(*id);
+  }
   constexpr std::int64_t kMebibyte = 1 << 20;
   if (auto per_node = whole_number(env("SLURM_MEM_PER_NODE"))) {
     allocation.memory_bytes = *per_node * kMebibyte;

@@ -113,8 +113,12 @@ Result<PreparedJob> prepare_job(const TrainRequest& request, const Surroundings&
   auto job = load_checked_job(request.spec_file, request.overrides, request.unsafe_mounts, daemon,
                               surroundings.env);
   if (!job) return std::unexpected(job.error());
-  // Inside a Slurm allocation, Slurm has decided the GPUs, CPUs and memory.
+  // Inside a Slurm allocation, Slurm has decided the GPUs, CPUs and memory, and which node of
+  // a distributed job this is.
   auto allocation = slurm_allocation(surroundings.env);
+  if (auto wired = wire_distributed(job->spec, allocation, request.placement); !wired) {
+    return std::unexpected(wired.error());
+  }
   if (allocation) {
     if (auto fitted = fit_to_allocation(job->spec, *allocation); !fitted) {
       return std::unexpected(fitted.error());

@@ -121,3 +121,30 @@ TEST_CASE("scancel mid-job stops and removes the container", "[engine][slurm]") 
 }
 
 }  // namespace dlrun::testing
+
+namespace dlrun::testing {
+
+TEST_CASE("two nodes wired by flags: every variable in both containers, on the host network",
+          "[engine][distributed]") {
+  JobFixture job;
+  const auto spec =
+      job.write_spec({{"name", "ddp"},
+                      {"distributed", {{"nodes", 2}, {"gpus_per_node", 2}}},
+                      {"command",
+                       "echo $MASTER_ADDR $MASTER_PORT $NNODES $NODE_RANK $NPROC_PER_NODE $RDZV_ID "
+                       "gpus=$NVIDIA_VISIBLE_DEVICES net=$(cat /proc/net/dev | grep -c docker0)"}});
+  for (const int rank : {0, 1}) {
+    const auto ran = job.dlrun({"train", spec, "--node-rank", std::to_string(rank), "--master-addr",
+                                "10.1.2.3", "--master-port", "29600"});
+    INFO(ran.err);
+    CHECK(ran.exit_code == 0);
+    // The host's (the engine's namespace's) network: its docker0 bridge is in sight.
+    CHECK(ran.out == "10.1.2.3 29600 2 " + std::to_string(rank) + " 2 dlrun-ddp gpus=0,1 net=1\n");
+  }
+  const auto lost = job.dlrun({"train", spec});
+  CHECK(lost.exit_code == 2);
+  CHECK(lost.err.find("which of the job's nodes this is is unknown") != std::string::npos);
+  CHECK(job.leftover_containers().empty());
+}
+
+}  // namespace dlrun::testing

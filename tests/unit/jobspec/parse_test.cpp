@@ -92,7 +92,7 @@ TEST_CASE("every bad input is reported with its path, message and hint", "[spec]
         "known fields here: version, name, image, framework, command, workdir, env, mounts, "
         "outputs, gpus, "
         "resources, user, network, timeout, labels, cap_add, pull, registry_mirror, "
-        "registry_auth, build, $schema"}},
+        "registry_auth, build, distributed, $schema"}},
       // 14-17: name, image type, command
       {with(R"("name": "-bad")"),
        {"name", "\"-bad\" is not a valid job name",

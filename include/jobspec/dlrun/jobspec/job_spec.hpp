@@ -124,6 +124,15 @@ struct BuildSection {
   BuildNetwork network = BuildNetwork::default_network;
 };
 
+// One job over several nodes: each node's container gets the host network and the variables
+// torchrun reads (MASTER_ADDR, NODE_RANK, …); docs/distributed.md.
+inline constexpr int kDefaultMasterPort = 29500;
+struct Distributed {
+  int nodes = 1;
+  std::optional<int> gpus_per_node;
+  int master_port = kDefaultMasterPort;
+};
+
 struct JobSpec {
   int version = 1;
   std::string name;
@@ -147,6 +156,7 @@ struct JobSpec {
   std::map<std::string, std::string> registry_mirror;  // registry → mirror host
   std::optional<RegistryAuth> registry_auth;
   std::optional<BuildSection> build;
+  std::optional<Distributed> distributed;
 };
 
 inline constexpr const char* kOutputsTarget = "/outputs";

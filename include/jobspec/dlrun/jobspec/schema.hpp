@@ -10,7 +10,16 @@ namespace dlrun::jobspec {
 std::string_view spec_schema();
 
 // The objects of a spec whose keys are checked.
-enum class SpecObject { top_level, resources, framework, mount, registry_auth, from_env, build };
+enum class SpecObject {
+  top_level,
+  resources,
+  framework,
+  mount,
+  registry_auth,
+  from_env,
+  build,
+  distributed
+};
 
 // The keys `object` may have, in the schema's order.
 std::span<const std::string_view> spec_fields(SpecObject object);

@@ -21,6 +21,9 @@ struct SlurmAllocation {
   std::string gpus_from;          // the variable they came from, for messages
   std::optional<double> cpus;     // SLURM_CPUS_ON_NODE
   std::optional<std::int64_t> memory_bytes;  // SLURM_MEM_PER_NODE, or per CPU × CPUs
+  std::optional<int> node_id;                // SLURM_NODEID: this node's rank in the job
+  std::optional<int> nodes;                  // SLURM_NNODES
+  std::string nodelist;                      // SLURM_JOB_NODELIST: "gpu[01-04]"
 };
 
 // The allocation this process runs in, read from Slurm's variables; nullopt outside Slurm.

@@ -15,6 +15,7 @@
 #include "dlrun/jobspec/overrides.hpp"
 #include "dlrun/resolve/catalog.hpp"
 #include "dlrun/resolve/host_facts.hpp"
+#include "dlrun/run/distributed.hpp"
 #include "dlrun/run/host_paths.hpp"
 #include "dlrun/run/job.hpp"
 #include "dlrun/run/plan.hpp"
@@ -58,7 +59,8 @@ struct TrainRequest {
   resolve::HostFactsOverrides host;    // --driver-version, --gpu-arch
   std::optional<std::string> catalog;  // --catalog
   PullDisplayMode pull_display = PullDisplayMode::plain;
-  bool rebuild = false;  // build the spec's "build" section afresh, even when it was built
+  bool rebuild = false;     // build the spec's "build" section afresh, even when it was built
+  NodePlacement placement;  // --nodes, --node-rank, --master-addr, --master-port
 };
 
 // Stage 1 and the Docker host's paths: what `dlrun validate` checks. `daemon` is where bind
