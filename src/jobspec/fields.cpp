@@ -30,7 +30,10 @@ constexpr std::array<std::string_view, 2> kReservedEnv{"NVIDIA_VISIBLE_DEVICES",
 std::string quoted(std::string_view text) {
   constexpr std::size_t kShown = 60;
   if (text.size() <= kShown) return "\"" + std::string(text) + "\"";
-  return "\"" + std::string(text.substr(0, kShown)) + "…\" (" + std::to_string(text.size()) +
+  // Cut between characters, not inside one: problems are printed as JSON too.
+  std::size_t shown = kShown;
+  while (shown > 0 && (static_cast<unsigned char>(text[shown]) & 0xC0) == 0x80) --shown;
+  return "\"" + std::string(text.substr(0, shown)) + "…\" (" + std::to_string(text.size()) +
          " characters)";
 }
 

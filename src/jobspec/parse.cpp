@@ -40,7 +40,12 @@ std::string describe_value(const json& value) {
       return "number " + value.dump();
     case json::value_t::string: {
       std::string text = value.dump();
-      if (text.size() > 40) text = text.substr(0, 37) + "...\"";
+      if (text.size() > 40) {
+        // Cut between characters, not inside one: problems are printed as JSON too.
+        std::size_t cut = 37;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+        text = text.substr(0, cut) + "...\"";
+      }
       return "string " + text;
     }
     case json::value_t::array:

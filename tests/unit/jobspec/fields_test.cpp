@@ -126,4 +126,21 @@ TEST_CASE("paths and image references too long for the system are spec errors", 
   CHECK(image.message.size() < 200);
 }
 
+// Found by tests/fuzz (job_spec): a long value was cut inside a character, and the problem was
+// no longer UTF-8, which `validate --output json` could not print.
+TEST_CASE("long values are cut between characters", "[spec][fields][fuzz]") {
+  const auto repeated = [](int times) {
+    std::string text;
+    for (int i = 0; i < times; ++i) text += "\xC3\xA9";  // é
+    return text;
+  };
+  const auto image = check_image_reference("a b" + repeated(40));
+  REQUIRE(image);
+  CHECK(image->message == "\"a b" + repeated(28) + "…\" (83 characters) is not an image reference");
+  const SpecProblem env = json_problem({{"env", "a" + repeated(21)}});
+  CHECK(env.message ==
+        "expected an object of NAME: value pairs, got string \"a" + repeated(17) + "...\"");
+  CHECK_NOTHROW(json{{"image", image->message}, {"env", env.message}}.dump());
+}
+
 }  // namespace dlrun::jobspec
