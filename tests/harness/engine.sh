@@ -46,6 +46,10 @@ make_netns() {
   touch "$netns"
   unshare --net="$netns" true || unavailable "cannot make a network namespace here"
   in_netns ip link set lo up
+  # The fixture's listeners use ports from 30000 up; the namespace's own connections (a push to
+  # the registry, sshd's tests) take source ports elsewhere, so no port a daemon is about to
+  # listen on lingers in TIME_WAIT (slurmctld does not bind through one).
+  in_netns sh -c 'echo "51000 60999" > /proc/sys/net/ipv4/ip_local_port_range'
 }
 
 in_netns() {
@@ -290,11 +294,12 @@ CONF
   in_netns slurmctld -f "$slurm/slurm.conf" || unavailable "slurmctld did not start (see $slurm/slurmctld.log)"
   in_netns slurmd -f "$slurm/slurm.conf" -N dlrun-node || unavailable "slurmd did not start (see $slurm/slurmd.log)"
   local _
-  for _ in $(seq 1 100); do
-    SLURM_CONF="$slurm/slurm.conf" in_netns sinfo -h -o %t 2>/dev/null | grep -qx idle && return 0
-    sleep 0.1
+  for _ in $(seq 1 60); do
+    SLURM_CONF="$slurm/slurm.conf" in_netns timeout 2 sinfo -h -o %t 2>/dev/null | grep -qx idle && return 0
+    sleep 0.5
   done
-  unavailable "the test Slurm node did not come up (see $slurm/slurmctld.log, $slurm/slurmd.log)"
+  tail -n 5 "$slurm/slurmctld.log" "$slurm/slurmd.log" >&2 || true
+  unavailable "the test Slurm node did not come up within 30 s (see $slurm/slurmctld.log, $slurm/slurmd.log)"
 }
 
 # The first Debian archive this machine's apt uses.
