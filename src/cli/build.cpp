@@ -76,7 +76,7 @@ Result<int> run_build(const BuildOptions& options, const GlobalOptions& global) 
                                      {"tag", built->tag},
                                      {"base", built->base_image},
                                      {"built", built->built}};
-    std::printf("%s\n", out.dump(2).c_str());
+    std::printf("%s\n", json_text(out).c_str());
   } else {
     std::printf("%s\n", built->tag.c_str());
   }

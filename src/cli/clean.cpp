@@ -83,7 +83,7 @@ Result<int> run_clean(const CleanOptions& options, const GlobalOptions& global) 
       });
   if (!cleaned) return std::unexpected(cleaned.error());
   if (json) {
-    std::printf("%s\n", report.dump(2).c_str());
+    std::printf("%s\n", json_text(report).c_str());
   } else if (!any) {
     std::printf("nothing to clean\n");
   }

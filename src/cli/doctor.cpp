@@ -57,7 +57,7 @@ Result<int> run_doctor(const DoctorOptions& options, const GlobalOptions& global
                                {"detail", check.detail},
                                {"fix", check.fix}});
     }
-    std::printf("%s\n", out.dump(2).c_str());
+    std::printf("%s\n", json_text(out).c_str());
   } else {
     for (const auto& check : report.checks) {
       std::printf("%-5s %-22s %s\n", std::string(doctor::status_name(check.status)).c_str(),

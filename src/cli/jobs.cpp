@@ -121,7 +121,7 @@ Result<int> run_ps(const PsOptions& options, const GlobalOptions& global) {
            {"user_name", user_name(job.user)},
            {"status", job.status}});
     }
-    std::printf("%s\n", out.dump(2).c_str());
+    std::printf("%s\n", json_text(out).c_str());
     return exit_code::ok;
   }
   std::printf("%-12s  %-20s  %-14s  %-5s  %-16s  %-8s  %-10s  %s\n", "ID", "NAME", "STATE", "GPUS",
@@ -218,7 +218,7 @@ Result<int> run_wait(const std::vector<std::string>& references, const std::stri
                        {"duration_seconds", result->duration_seconds},
                        {"image", result->image}});
   }
-  if (output == "json") std::printf("%s\n", results.dump(2).c_str());
+  if (output == "json") std::printf("%s\n", json_text(results).c_str());
   return last;
 }
 
@@ -235,7 +235,7 @@ class ActionReport {
     }
   }
   ~ActionReport() {
-    if (json_) std::printf("%s\n", done_.dump(2).c_str());
+    if (json_) std::printf("%s\n", json_text(done_).c_str());
   }
   ActionReport(const ActionReport&) = delete;
   ActionReport& operator=(const ActionReport&) = delete;

@@ -74,7 +74,7 @@ Result<int> run_resolve(const ResolveOptions& options, const GlobalOptions& glob
                                      {"notes", candidate.notes}});
       }
     }
-    std::printf("%s\n", out.dump(2).c_str());
+    std::printf("%s\n", json_text(out).c_str());
     return exit_code::ok;
   }
   const auto say_built_on = [&] {

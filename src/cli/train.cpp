@@ -173,7 +173,7 @@ void print_train_result(const std::string& spec_file, const Result<run::TrainRes
     out["reason"] = "error";
     out["error"] = {{"message", result.error().message}, {"hint", result.error().hint}};
   }
-  std::printf("%s\n", out.dump(2).c_str());
+  std::printf("%s\n", json_text(out).c_str());
   std::fflush(stdout);
 }
 

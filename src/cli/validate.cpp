@@ -80,7 +80,7 @@ Result<int> run_validate(const ValidateOptions& options, const GlobalOptions& gl
             {{"path", detail.path}, {"message", detail.message}, {"hint", detail.hint}});
       }
     }
-    std::printf("%s\n", out.dump(2).c_str());
+    std::printf("%s\n", json_text(out).c_str());
     return job ? exit_code::ok : exit_code_for(job.error().kind);
   }
   if (!job) return std::unexpected(job.error());

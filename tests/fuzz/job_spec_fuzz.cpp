@@ -18,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& detail : error.details) {
     problems.push_back({{"path", detail.path}, {"message", detail.message}, {"hint", detail.hint}});
   }
+  // As `validate --output json` prints them (cli/common.hpp's json_text).
   (void)nlohmann::json{{"message", error.message}, {"hint", error.hint}, {"problems", problems}}
-      .dump();
+      .dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
   return 0;
 }

@@ -90,3 +90,19 @@ TEST_CASE("validate --output json lists every problem with its path", "[json]") 
 }
 
 }  // namespace dlrun::testing
+
+namespace dlrun::testing {
+
+TEST_CASE("validate --output json stays JSON whatever bytes its problems quote", "[engine][json]") {
+  JobFixture job;
+  // What the job_spec fuzz target found: dlrun aborted printing this spec's problems as JSON.
+  const std::string spec = std::string(DLRUN_SOURCE_DIR) +
+                           "/tests/fuzz/corpus/job_spec/regression-json-output-invalid-utf8";
+  const auto checked = job.dlrun({"validate", "--output", "json", spec});
+  INFO(checked.err);
+  CHECK(checked.exit_code == 2);
+  REQUIRE(nlohmann::json::accept(checked.out));
+  CHECK(nlohmann::json::parse(checked.out)["valid"] == false);
+}
+
+}  // namespace dlrun::testing
