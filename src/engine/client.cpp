@@ -71,6 +71,24 @@ Result<json> parse_json(const Response& response, std::string_view what) {
   }
 }
 
+// The daemon's JSON answered in other shapes or types than the Engine API's (nlohmann threw
+// reading it): an error like an answer that is not JSON, not an exception out of dlrun.
+std::unexpected<Error> unexpected_answer(std::string_view what, const json::exception& error) {
+  return fail(ErrorKind::engine,
+              "the daemon's answer to " + std::string(what) +
+                  " is not what the Engine API describes: " + error.what(),
+              "is DOCKER_HOST pointing at a Docker Engine? Run with --log-level debug to see the "
+              "exchange");
+}
+
+// An integer field of the daemon's answer; of another type (a float such as 1e300 would
+// overflow the conversion), or absent, it is 0.
+template <typename Integer>
+Integer integer_field(const json& object, const char* key) {
+  const auto found = object.find(key);
+  return found != object.end() && found->is_number_integer() ? found->get<Integer>() : Integer{};
+}
+
 std::string_view condition_name(WaitCondition condition) {
   switch (condition) {
     case WaitCondition::next_exit:
@@ -372,7 +390,7 @@ Result<void> EngineClient::put_archive(const std::string& id, const std::string&
   return {};
 }
 
-Result<ContainerState> EngineClient::inspect_container(const std::string& id) {
+Result<ContainerState> EngineClient::inspect_container(const std::string& id) try {
   auto response =
       transport_->send({.method = "GET", .target = path("/containers/" + id + "/json")});
   if (!response) return std::unexpected(response.error());
@@ -385,19 +403,21 @@ Result<ContainerState> EngineClient::inspect_container(const std::string& id) {
   result.status = state.value("Status", "");
   result.running = state.value("Running", false);
   result.oom_killed = state.value("OOMKilled", false);
-  result.exit_code = state.value("ExitCode", 0);
+  result.exit_code = integer_field<int>(state, "ExitCode");
   result.error = state.value("Error", "");
   result.created_at = parsed->value("Created", "");
   result.started_at = state.value("StartedAt", "");
   result.finished_at = state.value("FinishedAt", "");
   result.image = parsed->value("Config", json::object()).value("Image", "");
   const json host_config = parsed->value("HostConfig", json::object());
-  result.memory_bytes = host_config.value("Memory", std::int64_t{0});
+  result.memory_bytes = integer_field<std::int64_t>(host_config, "Memory");
   return result;
+} catch (const json::exception& error) {
+  return unexpected_answer("inspect", error);
 }
 
 Result<std::vector<ContainerSummary>> EngineClient::list_containers_with_label(
-    const std::string& label) {
+    const std::string& label) try {
   const json filters = {{"label", {{label, true}}}};
   auto response = transport_->send(
       {.method = "GET",
@@ -417,13 +437,15 @@ Result<std::vector<ContainerSummary>> EngineClient::list_containers_with_label(
     summary.state = item.value("State", "");
     summary.status = item.value("Status", "");
     summary.image = item.value("Image", "");
-    summary.created = item.value("Created", std::int64_t{0});
+    summary.created = integer_field<std::int64_t>(item, "Created");
     if (item.contains("Labels") && item["Labels"].is_object()) {
       summary.labels = item["Labels"].get<std::map<std::string, std::string>>();
     }
     containers.push_back(std::move(summary));
   }
   return containers;
+} catch (const json::exception& error) {
+  return unexpected_answer("list containers", error);
 }
 
 Result<bool> EngineClient::container_had_oom_event(const std::string& id, std::int64_t since) {
@@ -442,7 +464,7 @@ Result<bool> EngineClient::container_had_oom_event(const std::string& id, std::i
   return response->body.find("\"oom\"") != std::string::npos;
 }
 
-Result<EngineInfo> EngineClient::info() {
+Result<EngineInfo> EngineClient::info() try {
   auto response = transport_->send({.method = "GET", .target = path("/info")});
   if (!response) return std::unexpected(response.error());
   if (response->status != 200) return std::unexpected(daemon_error("describe itself", *response));
@@ -452,8 +474,8 @@ Result<EngineInfo> EngineClient::info() {
   info.server_version = parsed->value("ServerVersion", "");
   info.operating_system = parsed->value("OperatingSystem", "");
   info.docker_root_dir = parsed->value("DockerRootDir", "");
-  info.cpus = parsed->value("NCPU", 0);
-  info.memory_bytes = parsed->value("MemTotal", std::int64_t{0});
+  info.cpus = integer_field<int>(*parsed, "NCPU");
+  info.memory_bytes = integer_field<std::int64_t>(*parsed, "MemTotal");
   info.architecture = parsed->value("Architecture", "");
   if (parsed->contains("SecurityOptions") && (*parsed)["SecurityOptions"].is_array()) {
     for (const auto& option : (*parsed)["SecurityOptions"]) {
@@ -464,6 +486,8 @@ Result<EngineInfo> EngineClient::info() {
     for (const auto& [name, runtime] : (*parsed)["Runtimes"].items()) info.runtimes.push_back(name);
   }
   return info;
+} catch (const json::exception& error) {
+  return unexpected_answer("info", error);
 }
 
 Result<std::optional<std::string>> EngineClient::any_image() {
@@ -479,7 +503,7 @@ Result<std::optional<std::string>> EngineClient::any_image() {
   return std::optional<std::string>();
 }
 
-Result<std::optional<ImageDetails>> EngineClient::inspect_image(const std::string& reference) {
+Result<std::optional<ImageDetails>> EngineClient::inspect_image(const std::string& reference) try {
   auto response =
       transport_->send({.method = "GET", .target = path("/images/" + reference + "/json")});
   if (!response) return std::unexpected(response.error());
@@ -511,6 +535,8 @@ Result<std::optional<ImageDetails>> EngineClient::inspect_image(const std::strin
   details.entrypoint = strings("Entrypoint");
   details.cmd = strings("Cmd");
   return std::optional(std::move(details));
+} catch (const json::exception& error) {
+  return unexpected_answer("image inspect", error);
 }
 
 Result<std::set<std::string>> EngineClient::local_image_tags() {
@@ -622,7 +648,7 @@ Result<BuildOutcome> EngineClient::build_image(const BuildRequest& wanted,
 
 Result<std::int64_t> EngineClient::wait_container(const std::string& id, WaitCondition condition,
                                                   const std::function<void()>& ready,
-                                                  std::stop_token stop) {
+                                                  std::stop_token stop) try {
   BufferingSink sink(ready, stop);
   auto response = transport_->stream(
       {.method = "POST",
@@ -650,6 +676,8 @@ Result<std::int64_t> EngineClient::wait_container(const std::string& id, WaitCon
                 "run with --log-level debug to see the exchange");
   }
   return (*parsed)["StatusCode"].get<std::int64_t>();
+} catch (const json::exception& error) {
+  return unexpected_answer("wait", error);
 }
 
 Result<void> EngineClient::container_logs(const std::string& id, const LogsQuery& wanted,

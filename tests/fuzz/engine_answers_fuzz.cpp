@@ -1,7 +1,9 @@
 // The Docker daemon's answers as the engine client reads them: the API-Version of its ping, then
 // one body per request of a container's and an image's life (inspect, list, info, images, events,
 // wait, create, pull and build progress, an error). The input is those bodies, "\n%%\n" between
-// them; one starting "!404 " or "!500 " is answered with that status, every other with 200.
+// them; one starting "!NNN " (!201, !404, !500) is answered with that status, every other 200.
+#include <charconv>
+
 #include "dlrun/engine/client.hpp"
 #include "dlrun/run/jobs.hpp"
 #include "fuzz_input.hpp"
@@ -27,8 +29,8 @@ class ScriptedDaemon final : public engine::Transport {
     if (next_ == answers_.size()) return fail(ErrorKind::engine_unreachable, request.target);
     std::string_view body = answers_[next_++];
     long status = 200;
-    if (body.starts_with("!404 ") || body.starts_with("!500 ")) {
-      status = body[1] == '4' ? 404 : 500;
+    if (body.size() >= 5 && body[0] == '!' && body[4] == ' ' &&
+        std::from_chars(body.data() + 1, body.data() + 4, status).ec == std::errc{}) {
       body.remove_prefix(5);
     }
     engine::Response response{status, {{"api-version", std::string(body)}}, std::string(body)};

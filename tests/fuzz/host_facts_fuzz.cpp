@@ -12,10 +12,14 @@
 
 namespace {
 
+// The smaller frameworks of the built-in catalog: plain CUDA images, whose toolkit must compile
+// for each GPU, and TensorFlow's kernels; PyTorch's 98 images would take most of the time.
 void use(const dlrun::resolve::HostFacts& host) {
   using namespace dlrun;
-  (void)resolve::resolve_image({.name = "pytorch"}, host, resolve::builtin_catalog(),
-                               [](const resolve::ImageEntry&) { return false; });
+  for (const char* framework : {"cuda", "tensorflow"}) {
+    (void)resolve::resolve_image({.name = framework}, host, resolve::builtin_catalog(),
+                                 [](const resolve::ImageEntry&) { return false; });
+  }
   (void)resolve::check_requirement("cuda>=12.1 brand=tesla,driver>=470,driver<471 arch=8.0", host);
 }
 

@@ -151,4 +151,44 @@ TEST_CASE("label filters are sent URL-encoded", "[engine][client]") {
         "json?all=1&filters=%7B%22label%22%3A%7B%22dlrun.managed%3Dtrue%22%3Atrue%7D%7D");
 }
 
+// Found by tests/fuzz (engine_answers): a field of another type than the Engine API's threw out
+// of the client and aborted dlrun; a float where an integer belongs overflowed its conversion.
+TEST_CASE("daemon answers of other shapes than the Engine API's are errors, not aborts",
+          "[engine][client][fuzz]") {
+  auto transport = std::make_shared<FakeTransport>();
+  auto client = connected(transport);
+  const std::string unexpected = " is not what the Engine API describes: ";
+
+  transport->expect("GET /v1.41/containers/json", 200, R"(["c1"])");
+  CHECK(client.list_containers_with_label("dlrun.managed=true")
+            .error()
+            .message.starts_with("the daemon's answer to list containers" + unexpected));
+  transport->expect("GET /v1.41/containers/json", 200, R"([{"Names": [1]}])");
+  CHECK_FALSE(client.list_containers_with_label("dlrun.managed=true"));
+  transport->expect("GET /v1.41/containers/c/json", 200, R"({"State": {"Status": 1}})");
+  CHECK(client.inspect_container("c").error().message.starts_with("the daemon's answer to inspect" +
+                                                                  unexpected));
+  transport->expect("GET /v1.41/info", 200, R"({"ServerVersion": []})");
+  CHECK(client.info().error().message.starts_with("the daemon's answer to info" + unexpected));
+  transport->expect("GET /v1.41/images/busybox/json", 200, R"({"Id": 5})");
+  CHECK(client.inspect_image("busybox").error().message.starts_with(
+      "the daemon's answer to image inspect" + unexpected));
+  transport->expect("POST /v1.41/containers/c/wait", 200, R"({"Error": {"Message": 5}})");
+  CHECK(client.wait_container("c", WaitCondition::next_exit, [] {})
+            .error()
+            .message.starts_with("the daemon's answer to wait" + unexpected));
+
+  transport->expect("GET /v1.41/containers/c/json", 200,
+                    R"({"State": {"ExitCode": 1e300}, "HostConfig": {"Memory": 1.5}})");
+  const auto inspected = client.inspect_container("c");
+  REQUIRE(inspected);
+  CHECK(inspected->exit_code == 0);
+  CHECK(inspected->memory_bytes == 0);
+  transport->expect("GET /v1.41/info", 200, R"({"NCPU": -1e300, "MemTotal": 1e300})");
+  const auto info = client.info();
+  REQUIRE(info);
+  CHECK(info->cpus == 0);
+  CHECK(info->memory_bytes == 0);
+}
+
 }  // namespace dlrun::engine
