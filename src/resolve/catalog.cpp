@@ -137,6 +137,18 @@ Result<ImageEntry> parse_image(const json& row, const std::string& where) {
     image.ptx = parse_gpu_arch(row["ptx"].get<std::string>());
     if (!image.ptx) return fail(ErrorKind::internal, where + ": bad ptx architecture");
   }
+  if (row.contains("supported_gpus")) {
+    const json& range = row["supported_gpus"];
+    if (!range.is_object() || !range.contains("min") || !range.contains("max") ||
+        !range["min"].is_string() || !range["max"].is_string())
+      return fail(ErrorKind::internal,
+                  where + ": \"supported_gpus\" must be {\"min\": \"sm_XY\", \"max\": \"sm_XY\"}");
+    const auto min = parse_gpu_arch(range["min"].get<std::string>());
+    const auto max = parse_gpu_arch(range["max"].get<std::string>());
+    if (!min || !max || *max < *min)
+      return fail(ErrorKind::internal, where + ": bad \"supported_gpus\" " + range.dump());
+    image.supported_gpus = ImageEntry::ArchRange{*min, *max};
+  }
   auto forward = string_list(row, "forward_compat", where);
   if (!forward) return std::unexpected(forward.error());
   for (const auto& text : *forward) {

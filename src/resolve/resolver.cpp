@@ -85,6 +85,24 @@ std::string no_kernels(const ImageEntry& image, const GpuFacts& gpu, const Catal
   return reason;
 }
 
+std::string capability_text(const Version& capability) {
+  return std::to_string(capability.major()) + "." + std::to_string(capability.minor());
+}
+
+// Whether the image's release notes exclude the GPU. A stated exclusion outranks any kernels the
+// catalog only infers; an inferred range still excludes (a refusal is the safe side of a guess).
+bool outside_supported(const ImageEntry& image, const Version& capability) {
+  return image.supported_gpus &&
+         (capability < image.supported_gpus->min || image.supported_gpus->max < capability);
+}
+
+std::string not_supported(const ImageEntry& image, const GpuFacts& gpu) {
+  return gpu_name(gpu) + " is not among the GPUs its release notes support (compute capability " +
+         capability_text(image.supported_gpus->min) + " to " +
+         capability_text(image.supported_gpus->max) +
+         (is_inferred(image, "supported_gpus") ? ", partly inferred" : "") + ")";
+}
+
 std::vector<std::string> request_mismatches(const FrameworkRequest& request,
                                             const ImageEntry& image) {
   std::vector<std::string> reasons;
@@ -135,8 +153,9 @@ std::optional<Version> driver_needed(const ImageEntry& image, const HostFacts& h
   auto needed = catalog.min_driver_for(image);
   const auto ptx = kernels_of(image, catalog).ptx;
   const bool needs_jit = std::any_of(host.gpus.begin(), host.gpus.end(), [&](const GpuFacts& gpu) {
-    return gpu.compute_capability && !has_sass_here(image, *gpu.compute_capability, catalog) &&
-           ptx && *ptx <= *gpu.compute_capability;
+    return gpu.compute_capability && !outside_supported(image, *gpu.compute_capability) &&
+           !has_sass_here(image, *gpu.compute_capability, catalog) && ptx &&
+           *ptx <= *gpu.compute_capability;
   });
   if (const auto jit = catalog.driver_for_cuda(image.cuda); needs_jit && jit && needed)
     needed = std::max(*needed, *jit);
@@ -173,7 +192,10 @@ HostFit host_fit(const ImageEntry& image, const HostFacts& host, const Catalog& 
     }
   }
   for (const auto& gpu : host.gpus) {
-    if (gpu.compute_capability && !runs_on(image, *gpu.compute_capability, catalog)) {
+    if (!gpu.compute_capability) continue;
+    if (outside_supported(image, *gpu.compute_capability)) {
+      fit.rejections.push_back(not_supported(image, gpu));
+    } else if (!runs_on(image, *gpu.compute_capability, catalog)) {
       fit.rejections.push_back(no_kernels(image, gpu, catalog));
     }
   }

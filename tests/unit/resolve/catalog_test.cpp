@@ -5,7 +5,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
+#include "dlrun/resolve/host_facts.hpp"
 #include "fake_env.hpp"
 
 namespace dlrun::resolve {
@@ -80,6 +82,10 @@ TEST_CASE("every image row is consistent with the rest of the catalog", "[resolv
       CHECK(catalog.toolkit_targets(image.cuda, *image.ptx));
     }
     CHECK((image.framework == "cuda" || !image.sass.empty()));
+    if (image.supported_gpus) {
+      CHECK(known_arch(image.supported_gpus->min));
+      CHECK(known_arch(image.supported_gpus->max));
+    }
     // Forward compatibility only lowers the floor: an older branch (or the floor's own).
     for (const auto& branch : image.forward_compat) CHECK(branch.major() <= floor->major());
     for (const auto& field : image.inferred) {
@@ -145,6 +151,126 @@ TEST_CASE("every official PyTorch release has an image per CUDA build, runtime a
   for (const auto& image : builtin_catalog().images) {
     if (image.framework == "pytorch" && image.source_kind == ImageSource::official)
       CHECK(releases.contains(image.version.prefix(2).to_string()));
+  }
+}
+
+namespace {
+
+nlohmann::json data_file(const char* name) {
+  std::ifstream in(std::string(DLRUN_SOURCE_DIR "/data/") + name);
+  REQUIRE(in);
+  auto document = nlohmann::json::parse(in);
+  REQUIRE_FALSE(document["source"].get<std::string>().empty());
+  return document;
+}
+
+const ImageEntry* image_named(const std::string& reference) {
+  for (const auto& image : builtin_catalog().images)
+    if (image.reference == reference) return &image;
+  return nullptr;
+}
+
+bool marked_inferred(const ImageEntry& image, std::string_view field) {
+  return std::find(image.inferred.begin(), image.inferred.end(), field) != image.inferred.end();
+}
+
+}  // namespace
+
+TEST_CASE("every TensorFlow -gpu tag has its release's tested CUDA and build architectures",
+          "[resolve][catalog]") {
+  // data/tensorflow-tested-builds.json: TensorFlow's tested build configurations and the
+  // architecture list of its official builds ("sm_60,...,compute_90": SASS for each sm_, PTX for
+  // the compute_ one).
+  const auto matrix = data_file("tensorflow-tested-builds.json");
+  std::set<std::string> tags;
+  for (const auto& release : matrix["releases"]) {
+    const std::string version = release["version"].get<std::string>();
+    std::vector<Version> sass;
+    std::optional<Version> ptx;
+    std::istringstream list(release["cuda_compute_capabilities"].get<std::string>());
+    for (std::string entry; std::getline(list, entry, ',');) {
+      if (entry.starts_with("compute_"))
+        ptx = parse_gpu_arch("sm_" + entry.substr(8));
+      else
+        sass.push_back(*parse_gpu_arch(entry));
+    }
+    const bool arch_stated = release["arch_stated"].get<bool>();
+    for (const auto& tag : release["tags"]) {
+      const std::string reference =
+          "tensorflow/tensorflow:" + tag["version"].get<std::string>() + "-gpu";
+      INFO(reference);
+      tags.insert(reference);
+      const ImageEntry* image = image_named(reference);
+      REQUIRE(image != nullptr);
+      CHECK(image->version.prefix(2).to_string() == version);
+      CHECK(image->cuda.to_string() == release["cuda"].get<std::string>());
+      CHECK(image->cudnn == release["cudnn"].get<std::string>());
+      CHECK(image->sass == sass);
+      CHECK(image->ptx == ptx);
+      CHECK(marked_inferred(*image, "sass") == !arch_stated);
+      CHECK(marked_inferred(*image, "reference") == !tag["seen"].get<bool>());
+      CHECK(image->variant == Variant::runtime);
+      CHECK(image->driver_rule == DriverRule::toolkit);
+    }
+  }
+  for (const auto& image : builtin_catalog().images) {
+    if (image.framework == "tensorflow" && image.source_kind == ImageSource::official)
+      CHECK(tags.contains(image.reference));
+  }
+}
+
+TEST_CASE("NGC rows say what the month's release notes state", "[resolve][catalog]") {
+  // data/ngc-release-notes.json: CUDA, driver, forward-compatibility branches and supported
+  // GPUs of each NGC month the catalog has rows for.
+  const auto notes = data_file("ngc-release-notes.json");
+  for (const auto& month : notes["releases"]) {
+    const std::string release = month["release"].get<std::string>();
+    const std::string framework = month["framework"].get<std::string>();
+    std::vector<const ImageEntry*> rows;
+    for (const auto& image : builtin_catalog().images) {
+      if (image.source_kind == ImageSource::ngc &&
+          image.reference.find(":" + release + "-") != std::string::npos)
+        rows.push_back(&image);
+    }
+    INFO("NGC " << release);
+    REQUIRE_FALSE(rows.empty());
+    for (const ImageEntry* image : rows) {
+      INFO(image->reference);
+      const bool same_framework = image->framework == framework;
+      CHECK(image->cuda == Version::parse(month["cuda"].get<std::string>())->prefix(2));
+      if (same_framework && month.contains(framework)) {
+        const std::string stated = month[framework].get<std::string>();
+        CHECK(image->version.to_string() == stated.substr(0, stated.find("a0")));
+        CHECK_FALSE(marked_inferred(*image, "version"));
+      }
+      if (same_framework && month.contains("python")) {
+        CHECK(image->python == Version::parse(month["python"].get<std::string>()));
+        CHECK_FALSE(marked_inferred(*image, "python"));
+      }
+      // A stated driver counts where it is not below the toolkit's own (a stale line in notes
+      // copied from month to month would otherwise admit drivers the image refuses).
+      if (month.contains("driver") && !month.contains("driver_note")) {
+        CHECK(image->min_driver == Version::parse(month["driver"].get<std::string>()));
+      } else {
+        CHECK_FALSE(image->min_driver.has_value());
+      }
+      std::vector<Version> branches;
+      for (const auto& branch : month.value("forward_compat", nlohmann::json::array()))
+        branches.push_back(*Version::parse(branch.get<std::string>()));
+      CHECK(image->forward_compat == branches);
+      if (!month.contains("gpus")) continue;
+      REQUIRE(image->supported_gpus.has_value());
+      CHECK(image->supported_gpus->min == parse_gpu_arch(month["gpus"]["min"].get<std::string>()));
+      CHECK(image->supported_gpus->max == parse_gpu_arch(month["gpus"]["max"].get<std::string>()));
+      CHECK(marked_inferred(*image, "supported_gpus") ==
+            (!same_framework || month.value("gpus_inferred", false) ||
+             month.value("gpus_max_inferred", false)));
+      // The kernels the catalog assumes stay inside what NVIDIA supports.
+      for (const auto& sass : image->sass) {
+        CHECK(image->supported_gpus->min <= sass);
+        CHECK(sass <= image->supported_gpus->max);
+      }
+    }
   }
 }
 

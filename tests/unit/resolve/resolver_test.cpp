@@ -100,8 +100,9 @@ TEST_CASE("the resolver picks the image that runs on this host", "[resolve][reso
        "12.8)"},
       // Every GPU must have kernels.
       {"pytorch", "550.54.14 sm_90 sm_60", "", "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
-      // Only NGC 24.05 carries both Pascal kernels and PTX that compiles for Blackwell.
-      {"pytorch", "550.54.14 sm_120 sm_60", "", "nvcr.io/nvidia/pytorch:24.05-py3"},
+      // No image supports both Pascal and Blackwell: NGC 24.05's PTX would compile for Blackwell,
+      // but its release notes stop at Ada (9.0), and NGC months with Blackwell start at Turing.
+      {"pytorch", "550.54.14 sm_120 sm_60", "", "error: GPU 0 (sm_120) has no kernels in it"},
       {"pytorch official", "550.54.14 sm_120 sm_60", "",
        "error: GPU 0 (sm_120) has no kernels in it"},
       {"pytorch", "550.54.14 sm_37 sm_90", "", "pytorch/pytorch:2.7.1-cuda11.8-cudnn9-runtime"},
@@ -154,15 +155,18 @@ TEST_CASE("the resolver picks the image that runs on this host", "[resolve][reso
        "error: PyTorch images need driver >= 595.45.04 (CUDA 13.2) or driver >= 580.65.06 (CUDA "
        "13.0) or driver >= 560.28.03 (CUDA 12.6); this host has 470.82.01"},
       // NGC: chosen where the official images do not fit, or when asked for.
-      {"pytorch 2.5", "570.124.06 sm_120", "", "nvcr.io/nvidia/pytorch:24.10-py3"},
-      {"pytorch 2.7 cuda=12.8", "570.124.06 sm_70", "", "nvcr.io/nvidia/pytorch:25.03-py3"},
+      // NGC 24.10 (PyTorch 2.5) does not list Blackwell, and 25.03 no longer lists Volta: the
+      // kernels the catalog infers for them qualify neither.
+      {"pytorch 2.5", "570.124.06 sm_120", "", "error: GPU 0 (sm_120) has no kernels in it"},
+      {"pytorch 2.7 cuda=12.8", "570.124.06 sm_70", "",
+       "error: GPU 0 (sm_70) has no kernels in it"},
       {"pytorch ngc", "595.45.04 sm_90", "", "nvcr.io/nvidia/pytorch:26.02-py3"},
       {"pytorch ngc 2.10", "595.45.04 sm_90", "", "nvcr.io/nvidia/pytorch:26.01-py3"},
       {"pytorch ngc", "560.35.03 sm_80", "", "nvcr.io/nvidia/pytorch:24.12-py3"},
       // CUDA forward compatibility: data-center GPUs on the branches an image names.
-      {"pytorch devel", "470.82.01 sm_80/tesla", "", "nvcr.io/nvidia/pytorch:24.05-py3"},
-      {"pytorch ngc", "535.104.05 sm_90/tesla", "", "nvcr.io/nvidia/pytorch:24.05-py3"},
-      {"pytorch ngc", "535.104.05 sm_90/nvidia", "", "nvcr.io/nvidia/pytorch:24.05-py3"},
+      {"pytorch devel", "470.82.01 sm_80/tesla", "", "nvcr.io/nvidia/pytorch:25.03-py3"},
+      {"pytorch ngc", "535.104.05 sm_90/tesla", "", "nvcr.io/nvidia/pytorch:25.03-py3"},
+      {"pytorch ngc", "535.104.05 sm_90/nvidia", "", "nvcr.io/nvidia/pytorch:25.03-py3"},
       {"pytorch ngc", "535.104.05 sm_89/geforce", "",
        "error: PyTorch images need driver >= 590.44.01 (CUDA 13.1)"},
       {"pytorch ngc", "535.104.05 sm_90/tesla sm_90/geforce", "",
@@ -191,27 +195,28 @@ TEST_CASE("the resolver picks the image that runs on this host", "[resolve][reso
       {"pytorch", "- sm_37", "", "pytorch/pytorch:2.7.1-cuda11.8-cudnn9-runtime"},
       // TensorFlow: images FROM nvidia/cuda need the toolkit's driver.
       {"tensorflow", "595.45.04 sm_90", "", "tensorflow/tensorflow:2.21.0-gpu"},
-      {"tensorflow", "550.54.14 sm_90", "", "tensorflow/tensorflow:2.17.0-gpu"},
-      {"tensorflow", "535.104.05 sm_80", "", "tensorflow/tensorflow:2.15.0-gpu"},
-      {"tensorflow", "525.85.12 sm_80", "", "tensorflow/tensorflow:2.14.0-gpu"},
+      {"tensorflow", "550.54.14 sm_90", "", "tensorflow/tensorflow:2.17.1-gpu"},
+      {"tensorflow", "535.104.05 sm_80", "", "tensorflow/tensorflow:2.15.1-gpu"},
+      {"tensorflow", "525.85.12 sm_80", "", "tensorflow/tensorflow:2.14.1-gpu"},
       {"tensorflow", "470.82.01 sm_80", "",
        "error: TensorFlow images need driver >= 555.42.02 (CUDA 12.5)"},
       {"tensorflow", "470.82.01 sm_80/tesla", "", "nvcr.io/nvidia/tensorflow:23.01-tf2-py3"},
-      {"tensorflow", "595.45.04 sm_35", "", "tensorflow/tensorflow:2.13.0-gpu"},
-      {"tensorflow", "595.45.04 sm_37", "", "tensorflow/tensorflow:2.13.0-gpu"},
-      {"tensorflow", "595.45.04 sm_50", "", "tensorflow/tensorflow:2.13.0-gpu"},
+      {"tensorflow", "595.45.04 sm_35", "", "tensorflow/tensorflow:2.14.1-gpu"},
+      {"tensorflow", "595.45.04 sm_37", "", "tensorflow/tensorflow:2.14.1-gpu"},
+      {"tensorflow", "595.45.04 sm_50", "", "tensorflow/tensorflow:2.17.1-gpu"},
       {"tensorflow", "595.45.04 sm_89", "", "tensorflow/tensorflow:2.21.0-gpu"},
       {"tensorflow", "595.45.04 sm_120", "", "tensorflow/tensorflow:2.21.0-gpu"},
-      {"tensorflow 2.16", "550.54.14 sm_90", "", "tensorflow/tensorflow:2.16.1-gpu"},
+      {"tensorflow 2.16", "550.54.14 sm_90", "", "tensorflow/tensorflow:2.16.2-gpu"},
       {"tensorflow 2.18", "550.54.14 sm_90", "",
        "error: TensorFlow 2.18 images need driver >= 555.42.02 (CUDA 12.5)"},
-      {"tensorflow 2.12", "550.54.14 sm_120", "", "tensorflow/tensorflow:2.12.0-gpu"},
+      {"tensorflow 2.12", "550.54.14 sm_120", "", "tensorflow/tensorflow:2.12.1-gpu"},
       {"tensorflow 2.10", "550.54.14 sm_90", "", "error: the catalog has no TensorFlow 2.10 image"},
       // JAX (NGC).
       {"jax", "560.35.03 sm_90", "", "nvcr.io/nvidia/jax:24.10-py3"},
-      {"jax", "550.54.14 sm_90", "", "error: JAX images need driver >= 560.28.03 (CUDA 12.6)"},
+      {"jax", "550.54.14 sm_90", "", "error: JAX images need driver >= 560 (CUDA 12.6)"},
       {"jax 0.5", "560.35.03 sm_90", "", "error: the catalog has no JAX 0.5 image"},
-      {"jax", "570.124.06 sm_52", "", "error: GPU 0 (sm_52) has no kernels in it"},
+      {"jax", "570.124.06 sm_52", "",
+       "error: GPU 0 (sm_52) is not among the GPUs its release notes support"},
       // Plain CUDA: the toolkit must be able to compile for every GPU.
       {"cuda", "595.45.04 sm_90", "", "nvidia/cuda:13.1.1-cudnn-runtime-ubuntu24.04"},
       {"cuda", "580.65.06 sm_90", "", "nvidia/cuda:13.0.0-cudnn-runtime-ubuntu24.04"},
@@ -219,7 +224,7 @@ TEST_CASE("the resolver picks the image that runs on this host", "[resolve][reso
       {"cuda", "535.104.05 sm_90", "", "nvidia/cuda:12.2.2-cudnn8-runtime-ubuntu22.04"},
       {"cuda", "535.104.05 sm_90/tesla", "", "nvidia/cuda:13.1.1-cudnn-runtime-ubuntu24.04"},
       {"cuda", "470.82.01 sm_80", "", "error: CUDA images need driver >= 590.44.01 (CUDA 13.1)"},
-      {"cuda", "470.82.01 sm_80/tesla", "", "nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04"},
+      {"cuda", "470.82.01 sm_80/tesla", "", "nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04"},
       {"cuda 12.8 devel", "570.124.06 sm_120", "", "nvidia/cuda:12.8.1-cudnn-devel-ubuntu24.04"},
       {"cuda", "550.54.14 sm_120", "", "error: CUDA images need driver >= 590.44.01 (CUDA 13.1)"},
       {"cuda 12.4", "550.54.14 sm_120", "",
@@ -349,6 +354,230 @@ TEST_CASE("each release's CUDA variants are chosen by the driver and the GPUs",
       {"pytorch 2.2 devel", "530.30.02 sm_80", "", "pytorch/pytorch:2.2.2-cuda12.1-cudnn8-devel"},
   };
   STATIC_REQUIRE(sizeof(cases) / sizeof(cases[0]) >= 60);
+  for (const auto& c : cases) {
+    INFO(c.request << " on " << c.host);
+    const std::string result = run(c);
+    const std::string expected = c.expected;
+    if (expected.starts_with("error: ")) {
+      CHECK(result.substr(0, expected.size()) == expected);
+    } else {
+      CHECK(result == expected);
+    }
+  }
+}
+
+TEST_CASE("each build is chosen where only it fits, for every GPU generation",
+          "[resolve][resolver]") {
+  // Drivers at and just below each CUDA's own floor (CUDA release notes Table 3), GPUs from
+  // Maxwell to Blackwell against the releases that added or dropped them, and NGC months against
+  // the GPUs their release notes support (data/ngc-release-notes.json).
+  const Case cases[] = {
+      // Plain CUDA: each toolkit is chosen at its own driver floor, and refused one below it.
+      {"cuda devel", "520.61.05 sm_80", "", "nvidia/cuda:11.8.0-cudnn8-devel-ubuntu22.04"},
+      {"cuda runtime", "520.61.05 sm_80", "", "nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04"},
+      {"cuda 11.8 devel", "520.61.04 sm_80", "",
+       "error: CUDA 11.8 images need driver >= 520.61.05 (CUDA 11.8)"},
+      {"cuda devel", "525.60.13 sm_80", "", "nvidia/cuda:12.0.1-cudnn8-devel-ubuntu22.04"},
+      {"cuda runtime", "525.60.13 sm_80", "", "nvidia/cuda:12.0.1-cudnn8-runtime-ubuntu22.04"},
+      {"cuda 12.0 devel", "525.60.12 sm_80", "",
+       "error: CUDA 12.0 images need driver >= 525.60.13 (CUDA 12.0)"},
+      {"cuda devel", "530.30.02 sm_80", "", "nvidia/cuda:12.1.1-cudnn8-devel-ubuntu22.04"},
+      {"cuda runtime", "530.30.02 sm_80", "", "nvidia/cuda:12.1.1-cudnn8-runtime-ubuntu22.04"},
+      {"cuda 12.1 devel", "530.30.01 sm_80", "",
+       "error: CUDA 12.1 images need driver >= 530.30.02 (CUDA 12.1)"},
+      {"cuda devel", "535.54.03 sm_80", "", "nvidia/cuda:12.2.2-cudnn8-devel-ubuntu22.04"},
+      {"cuda runtime", "535.54.03 sm_80", "", "nvidia/cuda:12.2.2-cudnn8-runtime-ubuntu22.04"},
+      {"cuda 12.2 devel", "535.54.02 sm_80", "",
+       "error: CUDA 12.2 images need driver >= 535.54.03 (CUDA 12.2)"},
+      {"cuda devel", "545.23.06 sm_80", "", "nvidia/cuda:12.3.2-cudnn9-devel-ubuntu22.04"},
+      {"cuda runtime", "545.23.06 sm_80", "", "nvidia/cuda:12.3.2-cudnn9-runtime-ubuntu22.04"},
+      {"cuda 12.3 devel", "545.23.05 sm_80", "",
+       "error: CUDA 12.3 images need driver >= 545.23.06 (CUDA 12.3)"},
+      {"cuda devel", "550.54.14 sm_80", "", "nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04"},
+      {"cuda runtime", "550.54.14 sm_80", "", "nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04"},
+      {"cuda 12.4 devel", "550.54.13 sm_80", "",
+       "error: CUDA 12.4 images need driver >= 550.54.14 (CUDA 12.4)"},
+      {"cuda devel", "555.42.02 sm_80", "", "nvidia/cuda:12.5.1-cudnn-devel-ubuntu22.04"},
+      {"cuda runtime", "555.42.02 sm_80", "", "nvidia/cuda:12.5.1-cudnn-runtime-ubuntu22.04"},
+      {"cuda 12.5 devel", "555.42.01 sm_80", "",
+       "error: CUDA 12.5 images need driver >= 555.42.02 (CUDA 12.5)"},
+      {"cuda devel", "560.28.03 sm_80", "", "nvidia/cuda:12.6.3-cudnn-devel-ubuntu24.04"},
+      {"cuda runtime", "560.28.03 sm_80", "", "nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04"},
+      {"cuda 12.6 devel", "560.28.02 sm_80", "",
+       "error: CUDA 12.6 images need driver >= 560.28.03 (CUDA 12.6)"},
+      {"cuda devel", "570.26 sm_80", "", "nvidia/cuda:12.8.1-cudnn-devel-ubuntu24.04"},
+      {"cuda runtime", "570.26 sm_80", "", "nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04"},
+      {"cuda 12.8 devel", "570.25 sm_80", "",
+       "error: CUDA 12.8 images need driver >= 570.26 (CUDA 12.8)"},
+      {"cuda devel", "575.51.03 sm_80", "", "nvidia/cuda:12.9.1-cudnn-devel-ubuntu24.04"},
+      {"cuda runtime", "575.51.03 sm_80", "", "nvidia/cuda:12.9.1-cudnn-runtime-ubuntu24.04"},
+      {"cuda 12.9 devel", "575.51.02 sm_80", "",
+       "error: CUDA 12.9 images need driver >= 575.51.03 (CUDA 12.9)"},
+      {"cuda devel", "580.65.06 sm_80", "", "nvidia/cuda:13.0.0-cudnn-devel-ubuntu24.04"},
+      {"cuda runtime", "580.65.06 sm_80", "", "nvidia/cuda:13.0.0-cudnn-runtime-ubuntu24.04"},
+      {"cuda 13.0 devel", "580.65.05 sm_80", "",
+       "error: CUDA 13.0 images need driver >= 580.65.06 (CUDA 13.0)"},
+      {"cuda devel", "590.44.01 sm_80", "", "nvidia/cuda:13.1.1-cudnn-devel-ubuntu24.04"},
+      {"cuda runtime", "590.44.01 sm_80", "", "nvidia/cuda:13.1.1-cudnn-runtime-ubuntu24.04"},
+      {"cuda 13.1 devel", "590.44.00 sm_80", "",
+       "error: CUDA 13.1 images need driver >= 590.44.01 (CUDA 13.1)"},
+      // CUDA forward compatibility: data-center GPUs only, on the branches each image names.
+      {"cuda devel", "470.82.01 sm_80/tesla", "", "nvidia/cuda:12.6.3-cudnn-devel-ubuntu24.04"},
+      {"cuda devel", "470.82.01 sm_80/geforce", "",
+       "error: CUDA images need driver >= 590.44.01 (CUDA 13.1) or driver >= 580.65.06 (CUDA 13.0) "
+       "or driver >= 575.51.03 (CUDA 12.9)"},
+      {"cuda devel", "525.85.12 sm_90/tesla", "", "nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04"},
+      {"cuda devel", "525.85.12 sm_90/nvidia", "", "nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04"},
+      {"cuda devel", "525.85.12 sm_89/quadro", "", "nvidia/cuda:12.0.1-cudnn8-devel-ubuntu22.04"},
+      {"cuda devel", "535.104.05 sm_90/tesla", "", "nvidia/cuda:13.1.1-cudnn-devel-ubuntu24.04"},
+      {"cuda devel", "535.104.05 sm_90/geforcertx", "",
+       "nvidia/cuda:12.2.2-cudnn8-devel-ubuntu22.04"},
+      {"cuda devel", "550.54.14 sm_90/tesla", "", "nvidia/cuda:13.1.1-cudnn-devel-ubuntu24.04"},
+      {"cuda devel", "550.54.14 sm_120/geforce", "",
+       "error: CUDA images need driver >= 590.44.01 (CUDA 13.1) or driver >= 580.65.06 (CUDA 13.0) "
+       "or driver >= 575.51.03 (CUDA 12.9)"},
+      {"pytorch ngc", "470.82.01 sm_80/tesla", "", "nvcr.io/nvidia/pytorch:25.03-py3"},
+      {"pytorch ngc", "535.104.05 sm_90/tesla", "", "nvcr.io/nvidia/pytorch:25.03-py3"},
+      {"pytorch ngc", "535.104.05 sm_89/geforce", "",
+       "error: PyTorch images need driver >= 590.44.01 (CUDA 13.1) or driver >= 580.65.06 (CUDA "
+       "13.0) or driver >= 575.51.03 (CUDA 12.9)"},
+      {"pytorch ngc", "545.23.06 sm_90/tesla", "", "nvcr.io/nvidia/pytorch:25.03-py3"},
+      {"pytorch ngc", "525.85.12 sm_80/tesla", "", "nvcr.io/nvidia/pytorch:25.03-py3"},
+      {"pytorch ngc", "520.61.05 sm_80/tesla", "",
+       "error: PyTorch images need driver >= 590.44.01 (CUDA 13.1) or driver >= 580.65.06 (CUDA "
+       "13.0) or driver >= 575.51.03 (CUDA 12.9)"},
+      {"tensorflow ngc", "470.82.01 sm_80/tesla", "", "nvcr.io/nvidia/tensorflow:23.01-tf2-py3"},
+      {"tensorflow ngc", "470.82.01 sm_80/geforce", "",
+       "error: TensorFlow images need driver >= 525 (CUDA 12.0)"},
+      // Every GPU generation against official PyTorch 2.13, 2.7 (Blackwell in, Maxwell to Volta out
+      // of CUDA 12.8) and 2.5.
+      {"jax", "535.104.05 sm_90/tesla", "", "nvcr.io/nvidia/jax:24.10-py3"},
+      {"jax", "535.104.05 sm_90/geforce", "", "error: JAX images need driver >= 560 (CUDA 12.6)"},
+      {"pytorch official", "595.45.04 sm_50", "", "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
+      {"pytorch official", "595.45.04 sm_52", "", "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
+      {"pytorch official", "595.45.04 sm_53", "", "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
+      {"pytorch official", "595.45.04 sm_60", "", "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
+      {"pytorch official", "595.45.04 sm_61", "", "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
+      {"pytorch official", "595.45.04 sm_62", "", "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
+      {"pytorch official", "595.45.04 sm_70", "", "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
+      {"pytorch official", "595.45.04 sm_72", "", "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
+      {"pytorch official", "595.45.04 sm_75", "", "pytorch/pytorch:2.13.0-cuda13.2-cudnn9-runtime"},
+      {"pytorch official", "595.45.04 sm_80", "", "pytorch/pytorch:2.13.0-cuda13.2-cudnn9-runtime"},
+      {"pytorch official", "595.45.04 sm_86", "", "pytorch/pytorch:2.13.0-cuda13.2-cudnn9-runtime"},
+      {"pytorch official", "595.45.04 sm_87", "", "pytorch/pytorch:2.13.0-cuda13.2-cudnn9-runtime"},
+      {"pytorch official", "595.45.04 sm_88", "", "pytorch/pytorch:2.13.0-cuda13.2-cudnn9-runtime"},
+      {"pytorch official", "595.45.04 sm_89", "", "pytorch/pytorch:2.13.0-cuda13.2-cudnn9-runtime"},
+      {"pytorch official", "595.45.04 sm_90", "", "pytorch/pytorch:2.13.0-cuda13.2-cudnn9-runtime"},
+      {"pytorch official", "595.45.04 sm_100", "",
+       "pytorch/pytorch:2.13.0-cuda13.2-cudnn9-runtime"},
+      {"pytorch official", "595.45.04 sm_103", "",
+       "pytorch/pytorch:2.13.0-cuda13.2-cudnn9-runtime"},
+      {"pytorch official", "595.45.04 sm_110", "", "error: GPU 0 (sm_110) has no kernels in it"},
+      {"pytorch official", "595.45.04 sm_120", "",
+       "pytorch/pytorch:2.13.0-cuda13.2-cudnn9-runtime"},
+      {"pytorch official", "595.45.04 sm_121", "",
+       "pytorch/pytorch:2.13.0-cuda13.2-cudnn9-runtime"},
+      {"pytorch 2.7 official", "575.57.08 sm_50", "",
+       "pytorch/pytorch:2.7.1-cuda12.6-cudnn9-runtime"},
+      {"pytorch 2.7 official", "575.57.08 sm_61", "",
+       "pytorch/pytorch:2.7.1-cuda12.6-cudnn9-runtime"},
+      {"pytorch 2.7 official", "575.57.08 sm_70", "",
+       "pytorch/pytorch:2.7.1-cuda12.6-cudnn9-runtime"},
+      {"pytorch 2.7 official", "575.57.08 sm_75", "",
+       "pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime"},
+      {"pytorch 2.7 official", "575.57.08 sm_90", "",
+       "pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime"},
+      {"pytorch 2.7 official", "575.57.08 sm_100", "",
+       "pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime"},
+      {"pytorch 2.7 official", "575.57.08 sm_120", "",
+       "pytorch/pytorch:2.7.1-cuda12.8-cudnn9-runtime"},
+      {"pytorch 2.5 official", "575.57.08 sm_37", "",
+       "pytorch/pytorch:2.5.1-cuda11.8-cudnn9-runtime"},
+      {"pytorch 2.5 official", "575.57.08 sm_50", "",
+       "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime"},
+      {"pytorch 2.5 official", "575.57.08 sm_90", "",
+       "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime"},
+      // TensorFlow: Kepler leaves with 2.15, Maxwell with 2.18; each release's newest patch; each
+      // CUDA at its driver.
+      {"pytorch 2.5 official", "575.57.08 sm_100", "",
+       "error: GPU 0 (sm_100) has no kernels in it"},
+      {"pytorch 2.5 official", "575.57.08 sm_120", "",
+       "error: GPU 0 (sm_120) has no kernels in it"},
+      {"tensorflow", "595.45.04 sm_35", "", "tensorflow/tensorflow:2.14.1-gpu"},
+      {"tensorflow", "595.45.04 sm_37", "", "tensorflow/tensorflow:2.14.1-gpu"},
+      {"tensorflow", "595.45.04 sm_50", "", "tensorflow/tensorflow:2.17.1-gpu"},
+      {"tensorflow", "595.45.04 sm_52", "", "tensorflow/tensorflow:2.17.1-gpu"},
+      {"tensorflow", "595.45.04 sm_60", "", "tensorflow/tensorflow:2.21.0-gpu"},
+      {"tensorflow", "595.45.04 sm_70", "", "tensorflow/tensorflow:2.21.0-gpu"},
+      {"tensorflow", "595.45.04 sm_75", "", "tensorflow/tensorflow:2.21.0-gpu"},
+      {"tensorflow", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.21.0-gpu"},
+      {"tensorflow", "595.45.04 sm_86", "", "tensorflow/tensorflow:2.21.0-gpu"},
+      {"tensorflow", "595.45.04 sm_89", "", "tensorflow/tensorflow:2.21.0-gpu"},
+      {"tensorflow", "595.45.04 sm_90", "", "tensorflow/tensorflow:2.21.0-gpu"},
+      {"tensorflow", "595.45.04 sm_100", "", "tensorflow/tensorflow:2.21.0-gpu"},
+      {"tensorflow", "595.45.04 sm_120", "", "tensorflow/tensorflow:2.21.0-gpu"},
+      {"tensorflow 2.12", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.12.1-gpu"},
+      {"tensorflow 2.13", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.13.1-gpu"},
+      {"tensorflow 2.14", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.14.1-gpu"},
+      {"tensorflow 2.15", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.15.1-gpu"},
+      {"tensorflow 2.16", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.16.2-gpu"},
+      {"tensorflow 2.17", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.17.1-gpu"},
+      {"tensorflow 2.18", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.18.1-gpu"},
+      {"tensorflow 2.19", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.19.0-gpu"},
+      {"tensorflow 2.20", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.20.0-gpu"},
+      {"tensorflow 2.21", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.21.0-gpu"},
+      {"tensorflow 2.14", "595.45.04 sm_35", "", "tensorflow/tensorflow:2.14.1-gpu"},
+      {"tensorflow 2.15", "595.45.04 sm_35", "", "error: GPU 0 (sm_35) has no kernels in it"},
+      {"tensorflow 2.17", "595.45.04 sm_50", "", "tensorflow/tensorflow:2.17.1-gpu"},
+      {"tensorflow 2.18", "595.45.04 sm_50", "", "error: GPU 0 (sm_50) has no kernels in it"},
+      {"tensorflow 2.16.1", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.16.1-gpu"},
+      {"tensorflow 2.19.1", "595.45.04 sm_80", "",
+       "error: the catalog has no TensorFlow 2.19.1 image"},
+      {"tensorflow", "520.61.05 sm_80", "", "tensorflow/tensorflow:2.14.1-gpu"},
+      {"tensorflow", "535.54.03 sm_80", "", "tensorflow/tensorflow:2.15.1-gpu"},
+      {"tensorflow", "545.23.06 sm_80", "", "tensorflow/tensorflow:2.17.1-gpu"},
+      {"tensorflow", "555.42.02 sm_80", "", "tensorflow/tensorflow:2.21.0-gpu"},
+      // NGC before (24.x: Pascal to Ada) and after (25.01 on: Turing to Blackwell) Blackwell
+      // support.
+      {"tensorflow", "555.42.01 sm_80", "", "tensorflow/tensorflow:2.17.1-gpu"},
+      {"tensorflow", "545.23.05 sm_80", "", "tensorflow/tensorflow:2.15.1-gpu"},
+      {"pytorch ngc", "595.45.04 sm_60", "", "nvcr.io/nvidia/pytorch:24.12-py3"},
+      {"pytorch ngc", "595.45.04 sm_70", "", "nvcr.io/nvidia/pytorch:24.12-py3"},
+      {"pytorch ngc", "595.45.04 sm_75", "", "nvcr.io/nvidia/pytorch:26.02-py3"},
+      {"pytorch ngc", "595.45.04 sm_90", "", "nvcr.io/nvidia/pytorch:26.02-py3"},
+      {"pytorch ngc", "595.45.04 sm_100", "", "nvcr.io/nvidia/pytorch:26.02-py3"},
+      {"pytorch ngc", "595.45.04 sm_120", "", "nvcr.io/nvidia/pytorch:26.02-py3"},
+      {"pytorch ngc", "595.45.04 sm_121", "", "nvcr.io/nvidia/pytorch:26.02-py3"},
+      {"pytorch 2.5 ngc", "570.124.06 sm_120", "",
+       "error: GPU 0 (sm_120) is not among the GPUs its release notes support (compute capability "
+       "6.0 to 9.0)"},
+      {"pytorch 2.5 ngc", "570.124.06 sm_100", "",
+       "error: GPU 0 (sm_100) is not among the GPUs its release notes support (compute capability "
+       "6.0 to 9.0)"},
+      {"pytorch 2.5 ngc", "570.124.06 sm_90", "", "nvcr.io/nvidia/pytorch:24.10-py3"},
+      {"pytorch 2.5 ngc", "570.124.06 sm_60", "", "nvcr.io/nvidia/pytorch:24.10-py3"},
+      {"pytorch 2.6 ngc", "570.124.06 sm_120", "", "nvcr.io/nvidia/pytorch:25.01-py3"},
+      {"pytorch 2.6 ngc", "570.124.06 sm_100", "", "nvcr.io/nvidia/pytorch:25.01-py3"},
+      {"pytorch 2.6 ngc", "570.124.06 sm_90", "", "nvcr.io/nvidia/pytorch:25.01-py3"},
+      {"pytorch 2.6 ngc", "570.124.06 sm_60", "", "nvcr.io/nvidia/pytorch:24.12-py3"},
+      {"pytorch 2.5", "570.124.06 sm_120", "", "error: GPU 0 (sm_120) has no kernels in it"},
+      {"pytorch 2.6 ngc", "570.124.06 sm_70", "", "nvcr.io/nvidia/pytorch:24.12-py3"},
+      {"pytorch 2.4 ngc", "570.124.06 sm_100", "",
+       "error: GPU 0 (sm_100) is not among the GPUs its release notes support (compute capability "
+       "6.0 to 9.0)"},
+      {"pytorch 2.8 ngc", "580.65.06 sm_70", "",
+       "error: GPU 0 (sm_70) is not among the GPUs its release notes support (compute capability "
+       "7.5 to 12.1)"},
+      {"pytorch 2.8 ngc", "580.65.06 sm_120", "", "nvcr.io/nvidia/pytorch:25.08-py3"},
+      {"tensorflow ngc", "595.45.04 sm_120", "",
+       "error: GPU 0 (sm_120) is not among the GPUs its release notes support (compute capability "
+       "6.0 to 9.0, partly inferred)"},
+      {"jax", "595.45.04 sm_120", "",
+       "error: GPU 0 (sm_120) is not among the GPUs its release notes support (compute capability "
+       "6.0 to 9.0, partly inferred)"},
+      {"jax", "595.45.04 sm_60", "", "nvcr.io/nvidia/jax:24.10-py3"},
+  };
+  STATIC_REQUIRE(sizeof(cases) / sizeof(cases[0]) >= 140);
   for (const auto& c : cases) {
     INFO(c.request << " on " << c.host);
     const std::string result = run(c);
@@ -549,6 +778,30 @@ TEST_CASE("stated data ranks above inferred, and never loses a GPU to a guess",
   // nothing.
   CHECK(choose("pytorch 9.0 cuda=12.8", "560.35.03 sm_37")
             .starts_with("error: GPU 0 (sm_37) has no kernels in it"));
+}
+
+TEST_CASE("a GPU the release notes exclude is refused whatever kernels are inferred",
+          "[resolve][resolver]") {
+  // Inferred PTX for 9.0 would compile for Blackwell; the notes stop at 9.0.
+  auto rows = parse_catalog(R"({"images": [
+    {"framework": "pytorch", "version": "9.1.0", "cuda": "12.8", "variant": "devel",
+     "source_kind": "ngc", "reference": "nvcr.io/nvidia/pytorch:99.01-py3",
+     "sass": ["sm_80", "sm_90"], "ptx": "sm_90", "supported_gpus": {"min": "sm_80", "max": "sm_90"},
+     "driver_rule": "toolkit", "inferred": ["sass", "ptx"], "source": "notes"}]})",
+                            "user.json");
+  REQUIRE(rows);
+  const Catalog catalog = merge_catalogs(builtin_catalog(), *rows);
+  const auto choose = [&](const char* host) {
+    auto resolved = resolve_image(parse_request("pytorch 9.1"), parse_host(host), catalog,
+                                  [](const ImageEntry&) { return false; });
+    return resolved ? resolved->chosen->reference : "error: " + resolved.error().message;
+  };
+  CHECK(choose("570.124.06 sm_120") ==
+        "error: GPU 0 (sm_120) is not among the GPUs its release notes support (compute "
+        "capability 8.0 to 9.0) (PyTorch 9.1: nvcr.io/nvidia/pytorch:99.01-py3)");
+  CHECK(choose("570.124.06 sm_70").starts_with("error: GPU 0 (sm_70) is not among the GPUs"));
+  CHECK(choose("570.124.06 sm_89") == "nvcr.io/nvidia/pytorch:99.01-py3");
+  CHECK(choose("570.124.06 sm_90") == "nvcr.io/nvidia/pytorch:99.01-py3");
 }
 
 TEST_CASE("version constraints", "[resolve][resolver]") {

@@ -55,6 +55,13 @@ struct ImageEntry {
   // empty, and what counts is what their toolkit can compile for (Catalog::toolkit_targets).
   std::vector<Version> sass;
   std::optional<Version> ptx;  // the newest PTX carried, which the driver can JIT for newer GPUs
+  // The compute capabilities the image's release notes say it supports, lowest and highest: a GPU
+  // outside them is refused whatever kernels the image may carry.
+  struct ArchRange {
+    Version min;
+    Version max;
+  };
+  std::optional<ArchRange> supported_gpus;
   DriverRule driver_rule = DriverRule::minor_version_compatibility;
   std::optional<Version> min_driver;  // stated by the image's own release notes; wins over the rule
   // Data-center GPUs on these driver branches (at least this version) run the image through the
