@@ -8,6 +8,7 @@
 #include "completion.hpp"
 #include "dlrun/version.hpp"
 #include "doctor.hpp"
+#include "images.hpp"
 #include "jobs.hpp"
 #include "manual.hpp"
 #include "resolve.hpp"
@@ -22,6 +23,7 @@ constexpr const char* kAppHelp = R"(Examples:
   dlrun train train.json          run it on the local Docker engine, GPUs included
   dlrun train --help              options, defaults and exit codes of a run
   dlrun resolve train.json        which image a framework spec gets on this host, and why
+  dlrun images                    the catalog's images: which fit this host, and why not
   dlrun build train.json          build the image of the spec's apt/pip packages (cached)
   dlrun doctor                    can this host run GPU jobs? what to fix
   dlrun clean                     remove containers left by a dlrun that was killed
@@ -62,6 +64,7 @@ int run(int argc, char** argv) {
   add_validate_command(app, global, exit_status);
   add_schema_command(app, exit_status);
   add_resolve_command(app, global, exit_status);
+  add_images_command(app, global, exit_status);
   add_doctor_command(app, global, exit_status);
   add_clean_command(app, global, exit_status);
   add_job_commands(app, global, exit_status);

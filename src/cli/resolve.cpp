@@ -1,8 +1,8 @@
 #include "resolve.hpp"
 
 #include <cstdio>
-#include <nlohmann/json.hpp>
 
+#include "dlrun/run/image_report.hpp"
 #include "dlrun/run/resolution.hpp"
 
 namespace dlrun::cli {
@@ -10,7 +10,8 @@ namespace {
 
 constexpr const char* kResolveHelp = R"(Examples:
   dlrun resolve train.json                     the image train.json would run, and why
-  dlrun resolve train.json --explain           every candidate, and why each was rejected
+  dlrun resolve train.json --explain           every candidate: the rule that rejected it, and
+                                               the source of the fact it rests on
   dlrun resolve train.json --output json       for scripts
   dlrun resolve train.json --driver-version 535.104.05 --gpu-arch sm_80 --gpu-arch sm_80
                                                for a host dlrun cannot see
@@ -27,6 +28,8 @@ format, docs/catalog.md; a row with the same reference replaces the built-in one
 A "registry_mirror" in the spec or ~/.config/dlrun/config.json is shown as where the image
 will be pulled from; an image already on the engine under the mirror's name ranks first.
 
+`dlrun images train.json` lists the images the spec could ask for, as a table.
+
 Exit codes: 0 an image was chosen; 2 the spec is invalid; 125 no image fits (the error says
 what would).)";
 
@@ -38,7 +41,7 @@ void add_resolve_command(CLI::App& app, const GlobalOptions& global, int& exit_s
       app.add_subcommand("resolve", "Show the image a spec resolves to on this host, and why");
   command->add_option("spec", options->spec_file, "Job spec file (JSON, docs/spec.md)")->required();
   command->add_flag("--explain", options->explain,
-                    "List every candidate and why each was rejected");
+                    "List every candidate, the rule that rejected it and that rule's source");
   add_output_option(*command, options->output, "{image, reason, candidates}");
   command->add_option(
       "--catalog", options->catalog,
@@ -59,51 +62,10 @@ Result<int> run_resolve(const ResolveOptions& options, const GlobalOptions& glob
       *surroundings);
   if (!resolved) return std::unexpected(resolved.error());
 
-  if (options.output == "json") {
-    nlohmann::ordered_json out = {
-        {"image", resolved->image}, {"reason", resolved->reason}, {"built_on", resolved->built_on}};
-    if (!resolved->explicit_image) {
-      out["pull_from"] =
-          resolved->pull_from ? nlohmann::ordered_json(*resolved->pull_from) : nullptr;
-      out["candidates"] = nlohmann::ordered_json::array();
-      for (const auto& candidate : resolved->candidates) {
-        out["candidates"].push_back({{"image", candidate.image},
-                                     {"fits", candidate.fits},
-                                     {"on_engine", candidate.on_engine},
-                                     {"rejections", candidate.rejections},
-                                     {"notes", candidate.notes}});
-      }
-    }
-    std::printf("%s\n", json_text(out).c_str());
-    return exit_code::ok;
-  }
-  const auto say_built_on = [&] {
-    if (!resolved->built_on) return;
-    std::printf(
-        "the job runs in its own image, built on this one from the spec's \"build\" section "
-        "(`dlrun build --print` shows how)\n");
-  };
-  if (resolved->explicit_image) {
-    std::printf("%s: given explicitly in the spec\n", resolved->image.c_str());
-    say_built_on();
-    return exit_code::ok;
-  }
-  std::printf("%s: %s\n", resolved->image.c_str(), resolved->reason.c_str());
-  if (resolved->pull_from)
-    std::printf("pulled from %s (registry mirror)\n", resolved->pull_from->c_str());
-  say_built_on();
-  if (options.explain) {
-    std::printf("\ncandidates, best first:\n");
-    for (const auto& candidate : resolved->candidates) {
-      std::string reasons;
-      for (const auto& reason : candidate.rejections)
-        reasons += (reasons.empty() ? "" : "; ") + reason;
-      std::printf("  %-4s %s%s%s\n", candidate.fits ? "fits" : "no", candidate.image.c_str(),
-                  candidate.on_engine ? " (on the engine)" : "",
-                  reasons.empty() ? "" : (": " + reasons).c_str());
-      for (const auto& note : candidate.notes) std::printf("         (%s)\n", note.c_str());
-    }
-  }
+  const auto detail = options.explain ? run::ResolveDetail::explain : run::ResolveDetail::brief;
+  const std::string out = options.output == "json" ? run::resolution_json(*resolved)
+                                                   : run::resolution_text(*resolved, detail);
+  std::fputs(out.c_str(), stdout);
   return exit_code::ok;
 }
 

@@ -619,7 +619,6 @@ void read_registry_auth(SpecReader& reader, const json& value, JobSpec& spec) {
 }
 
 void read_framework(SpecReader& reader, const json& value, JobSpec& spec) {
-  static constexpr std::array<std::string_view, 4> kNames{"pytorch", "tensorflow", "jax", "cuda"};
   if (!value.is_object()) {
     reader.wrong_type("framework", "an object", value,
                       "e.g. {\"name\": \"pytorch\", \"version\": \"2.3\"}");
@@ -629,14 +628,14 @@ void read_framework(SpecReader& reader, const json& value, JobSpec& spec) {
   FrameworkChoice choice;
   if (!value.contains("name")) {
     reader.problem("framework.name", "required field is missing",
-                   "use one of: " + join_names(kNames));
+                   "use one of: " + join_names(kFrameworkNames));
   } else if (auto name = reader.string_value(value["name"], "framework.name")) {
-    if (std::find(kNames.begin(), kNames.end(), *name) == kNames.end()) {
-      const auto suggestion = closest_match(*name, kNames);
+    if (std::find(kFrameworkNames.begin(), kFrameworkNames.end(), *name) == kFrameworkNames.end()) {
+      const auto suggestion = closest_match(*name, kFrameworkNames);
       reader.problem(
           "framework.name", "unknown framework " + in_quotes(*name),
           (suggestion ? "did you mean " + in_quotes(*suggestion) + "? " : std::string{}) +
-              "use one of: " + join_names(kNames));
+              "use one of: " + join_names(kFrameworkNames));
     }
     choice.name = *name;
   }

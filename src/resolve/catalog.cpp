@@ -198,19 +198,38 @@ std::optional<Version> Catalog::cuda_for_driver(const Version& driver) const {
 }
 
 std::optional<Version> Catalog::min_driver_for(const ImageEntry& image) const {
-  if (image.min_driver) return image.min_driver;
-  if (image.driver_rule == DriverRule::toolkit) return driver_for_cuda(image.cuda);
-  for (const auto& floor : minor_floors) {
-    if (floor.cuda_major == image.cuda.major()) return floor.min_driver;
+  const auto floor = driver_floor_for(image);
+  if (!floor) return std::nullopt;
+  return floor->driver;
+}
+
+std::optional<DriverFloor> Catalog::driver_floor_for(const ImageEntry& image) const {
+  using Basis = DriverFloor::Basis;
+  if (image.min_driver) return DriverFloor{*image.min_driver, Basis::image_minimum, image.source};
+  if (image.driver_rule == DriverRule::minor_version_compatibility) {
+    for (const auto& floor : minor_floors) {
+      if (floor.cuda_major == image.cuda.major())
+        return DriverFloor{floor.min_driver, Basis::minor_version_compatibility, floor.source};
+    }
   }
-  return driver_for_cuda(image.cuda);
+  // The toolkit rule, and CUDA majors without a minor-compatibility floor (before CUDA 11).
+  const CudaToolkit* toolkit = toolkit_for_cuda(image.cuda);
+  if (!toolkit) return std::nullopt;
+  return DriverFloor{toolkit->min_driver, Basis::toolkit, toolkit->source};
 }
 
 std::optional<Version> Catalog::driver_for_cuda(const Version& cuda) const {
-  std::optional<Version> lowest;
+  const CudaToolkit* toolkit = toolkit_for_cuda(cuda);
+  if (!toolkit) return std::nullopt;
+  return toolkit->min_driver;
+}
+
+const CudaToolkit* Catalog::toolkit_for_cuda(const Version& cuda) const {
+  const CudaToolkit* lowest = nullptr;
   for (const auto& toolkit : toolkits) {
-    if (toolkit.cuda.prefix(2) >= cuda.prefix(2) && (!lowest || toolkit.min_driver < *lowest)) {
-      lowest = toolkit.min_driver;
+    if (toolkit.cuda.prefix(2) >= cuda.prefix(2) &&
+        (!lowest || toolkit.min_driver < lowest->min_driver)) {
+      lowest = &toolkit;
     }
   }
   return lowest;

@@ -34,12 +34,14 @@ struct Kernels {
   const std::vector<Version>* sass;
   std::optional<Version> ptx;
   bool sass_inferred;
+  bool ptx_inferred;
+  const ImageEntry* sass_row;  // whose list `sass` is: the image's, or a stated one of its build
 };
 
 Kernels kernels_of(const ImageEntry& image, const Catalog& catalog) {
-  Kernels kernels{&image.sass, image.ptx, is_inferred(image, "sass")};
-  const bool ptx_inferred = is_inferred(image, "ptx");
-  if (!kernels.sass_inferred && !ptx_inferred) return kernels;
+  Kernels kernels{&image.sass, image.ptx, is_inferred(image, "sass"), is_inferred(image, "ptx"),
+                  &image};
+  if (!kernels.sass_inferred && !kernels.ptx_inferred) return kernels;
   for (const auto& other : catalog.images) {
     if (&other == &image || other.framework != image.framework ||
         other.source_kind != image.source_kind || other.version != image.version ||
@@ -48,8 +50,12 @@ Kernels kernels_of(const ImageEntry& image, const Catalog& catalog) {
     if (kernels.sass_inferred && !is_inferred(other, "sass")) {
       kernels.sass = &other.sass;
       kernels.sass_inferred = false;
+      kernels.sass_row = &other;
     }
-    if (ptx_inferred && !is_inferred(other, "ptx")) kernels.ptx = other.ptx;
+    if (kernels.ptx_inferred && !is_inferred(other, "ptx")) {
+      kernels.ptx = other.ptx;
+      kernels.ptx_inferred = false;
+    }
   }
   return kernels;
 }
@@ -71,18 +77,29 @@ bool runs_on(const ImageEntry& image, const Version& capability, const Catalog& 
   return has_sass_here(image, capability, catalog) || (kernels.ptx && *kernels.ptx <= capability);
 }
 
-std::string no_kernels(const ImageEntry& image, const GpuFacts& gpu, const Catalog& catalog) {
-  if (image.framework != "cuda" || !image.sass.empty())
-    return gpu_name(gpu) + " has no kernels in it";
+// The GPU has no code in the image. The deciding fact is the kernel list (the image's, or a
+// stated one of its build), except where the architectures table overrules an inferred list.
+Rejection no_kernels(const ImageEntry& image, const GpuFacts& gpu, const Catalog& catalog) {
+  const Version& capability = *gpu.compute_capability;
+  const GpuArchitecture* arch = catalog.architecture_for(capability);
+  if (image.framework != "cuda" || !image.sass.empty()) {
+    const Kernels kernels = kernels_of(image, catalog);
+    const std::string reason = gpu_name(gpu) + " has no kernels in it";
+    if (kernels.sass_inferred && has_sass_for(*kernels.sass, capability) && arch)
+      return {RejectionRule::gpu_arch_not_compiled, reason, arch->source, false};
+    return {RejectionRule::gpu_arch_not_compiled, reason, kernels.sass_row->source,
+            kernels.sass_inferred || kernels.ptx_inferred};
+  }
   std::string reason =
       "CUDA " + image.cuda.prefix(2).to_string() + " cannot compile for " + gpu_name(gpu);
-  if (const auto* arch = catalog.architecture_for(*gpu.compute_capability)) {
+  if (arch) {
     if (arch->first_cuda.prefix(2) > image.cuda.prefix(2))
       reason += "; that needs CUDA >= " + arch->first_cuda.prefix(2).to_string();
     else if (arch->last_cuda)
       reason += "; CUDA " + arch->last_cuda->prefix(2).to_string() + " was the last for it";
   }
-  return reason;
+  return {RejectionRule::toolkit_cannot_compile, reason, arch ? arch->source : std::string(),
+          is_inferred(image, "cuda")};
 }
 
 std::string capability_text(const Version& capability) {
@@ -96,41 +113,14 @@ bool outside_supported(const ImageEntry& image, const Version& capability) {
          (capability < image.supported_gpus->min || image.supported_gpus->max < capability);
 }
 
-std::string not_supported(const ImageEntry& image, const GpuFacts& gpu) {
-  return gpu_name(gpu) + " is not among the GPUs its release notes support (compute capability " +
-         capability_text(image.supported_gpus->min) + " to " +
-         capability_text(image.supported_gpus->max) +
-         (is_inferred(image, "supported_gpus") ? ", partly inferred" : "") + ")";
-}
-
-std::vector<std::string> request_mismatches(const FrameworkRequest& request,
-                                            const ImageEntry& image) {
-  std::vector<std::string> reasons;
-  const std::string title = framework_title(image.framework);
-  if (request.version && !request.version->allows(image.version)) {
-    reasons.push_back(title + " " + image.version.to_string() + " is not " +
-                      request.version->text());
-  }
-  if (request.cuda && !request.cuda->allows(image.cuda)) {
-    reasons.push_back("CUDA " + image.cuda.to_string() + " is not " + request.cuda->text());
-  }
-  if (request.python) {
-    if (!image.python) {
-      reasons.push_back("its Python version is not in the catalog");
-    } else if (!request.python->allows(*image.python)) {
-      reasons.push_back("Python " + image.python->to_string() + " is not " +
-                        request.python->text());
-    }
-  }
-  if (request.variant && *request.variant != image.variant) {
-    reasons.push_back(std::string("a ") +
-                      (image.variant == Variant::runtime ? "runtime" : "devel") + " image");
-  }
-  if (request.source && *request.source != image.source_kind) {
-    reasons.push_back(image.source_kind == ImageSource::official ? "an official image"
-                                                                 : "an NGC image");
-  }
-  return reasons;
+Rejection not_supported(const ImageEntry& image, const GpuFacts& gpu) {
+  const bool inferred = is_inferred(image, "supported_gpus");
+  return {RejectionRule::gpu_outside_supported,
+          gpu_name(gpu) + " is not among the GPUs its release notes support (compute capability " +
+              capability_text(image.supported_gpus->min) + " to " +
+              capability_text(image.supported_gpus->max) + (inferred ? ", partly inferred" : "") +
+              ")",
+          image.source, inferred};
 }
 
 // NVIDIA supports CUDA forward compatibility on data-center GPUs only.
@@ -146,24 +136,49 @@ std::optional<Version> forward_compat_floor(const ImageEntry& image, const Versi
   return std::nullopt;
 }
 
+// A driver floor with the rule that sets it and that rule's source.
+struct DriverNeed {
+  Version driver;
+  RejectionRule rule;
+  std::string source;
+  bool inferred;
+};
+
 // The image's driver floor on this host: its own, raised to its toolkit's driver where a GPU
 // runs its PTX (the driver compiles PTX only from toolkits no newer than itself).
-std::optional<Version> driver_needed(const ImageEntry& image, const HostFacts& host,
-                                     const Catalog& catalog) {
-  auto needed = catalog.min_driver_for(image);
-  const auto ptx = kernels_of(image, catalog).ptx;
+std::optional<DriverNeed> driver_needed(const ImageEntry& image, const HostFacts& host,
+                                        const Catalog& catalog) {
+  const auto floor = catalog.driver_floor_for(image);
+  if (!floor) return std::nullopt;
+  const bool cuda_inferred = is_inferred(image, "cuda");
+  DriverNeed need{floor->driver, RejectionRule::driver_below_toolkit, floor->source, cuda_inferred};
+  switch (floor->basis) {
+    case DriverFloor::Basis::image_minimum:
+      need.rule = RejectionRule::driver_below_image_minimum;
+      need.inferred = is_inferred(image, "min_driver");
+      break;
+    case DriverFloor::Basis::minor_version_compatibility:
+      need.rule = RejectionRule::driver_below_minor_compat;
+      break;
+    case DriverFloor::Basis::toolkit:
+      break;
+  }
+  const Kernels kernels = kernels_of(image, catalog);
   const bool needs_jit = std::any_of(host.gpus.begin(), host.gpus.end(), [&](const GpuFacts& gpu) {
     return gpu.compute_capability && !outside_supported(image, *gpu.compute_capability) &&
-           !has_sass_here(image, *gpu.compute_capability, catalog) && ptx &&
-           *ptx <= *gpu.compute_capability;
+           !has_sass_here(image, *gpu.compute_capability, catalog) && kernels.ptx &&
+           *kernels.ptx <= *gpu.compute_capability;
   });
-  if (const auto jit = catalog.driver_for_cuda(image.cuda); needs_jit && jit && needed)
-    needed = std::max(*needed, *jit);
-  return needed;
+  const CudaToolkit* toolkit = catalog.toolkit_for_cuda(image.cuda);
+  if (needs_jit && toolkit && toolkit->min_driver > need.driver) {
+    need = {toolkit->min_driver, RejectionRule::driver_below_ptx_toolkit, toolkit->source,
+            cuda_inferred || kernels.ptx_inferred};
+  }
+  return need;
 }
 
 struct HostFit {
-  std::vector<std::string> rejections;
+  std::vector<Rejection> rejections;
   std::vector<std::string> notes;
 };
 
@@ -171,7 +186,7 @@ HostFit host_fit(const ImageEntry& image, const HostFacts& host, const Catalog& 
   HostFit fit;
   const auto needed = driver_needed(image, host, catalog);
   if (host.driver) {
-    if (needed && *host.driver < *needed) {
+    if (needed && *host.driver < needed->driver) {
       const auto floor = forward_compat_floor(image, *host.driver);
       const bool data_center =
           !host.gpus.empty() && std::all_of(host.gpus.begin(), host.gpus.end(), data_center_gpu);
@@ -180,14 +195,20 @@ HostFit host_fit(const ImageEntry& image, const HostFacts& host, const Catalog& 
         fit.notes.push_back("runs on " + branch +
                             " through CUDA forward compatibility (data-center GPUs)");
       } else {
-        std::string reason = "needs driver >= " + needed->to_string() + " (CUDA " +
+        std::string reason = "needs driver >= " + needed->driver.to_string() + " (CUDA " +
                              image.cuda.to_string() + "); this host has " +
                              host.driver->to_string();
         if (floor) {
+          // The driver alone rules it out everywhere but on data-center GPUs: that is the rule.
           reason += " (data-center GPUs on " + branch + " could use CUDA forward compatibility" +
                     (host.gpus.empty() ? "; this host's GPUs are unknown)" : "; these are not)");
+          fit.rejections.push_back({RejectionRule::forward_compat_datacenter_only,
+                                    std::move(reason), image.source,
+                                    is_inferred(image, "forward_compat")});
+        } else {
+          fit.rejections.push_back(
+              {needed->rule, std::move(reason), needed->source, needed->inferred});
         }
-        fit.rejections.push_back(std::move(reason));
       }
     }
   }
@@ -202,8 +223,8 @@ HostFit host_fit(const ImageEntry& image, const HostFacts& host, const Catalog& 
   return fit;
 }
 
-std::vector<std::string> host_mismatches(const ImageEntry& image, const HostFacts& host,
-                                         const Catalog& catalog) {
+std::vector<Rejection> host_mismatches(const ImageEntry& image, const HostFacts& host,
+                                       const Catalog& catalog) {
   return host_fit(image, host, catalog).rejections;
 }
 
@@ -244,6 +265,98 @@ std::string describe_constraints(const FrameworkRequest& request) {
 
 }  // namespace
 
+std::string_view rule_name(RejectionRule rule) {
+  switch (rule) {
+    case RejectionRule::version_not_requested:
+      return "version-not-requested";
+    case RejectionRule::cuda_not_requested:
+      return "cuda-not-requested";
+    case RejectionRule::python_not_requested:
+      return "python-not-requested";
+    case RejectionRule::python_unknown:
+      return "python-unknown";
+    case RejectionRule::variant_not_requested:
+      return "variant-not-requested";
+    case RejectionRule::source_not_requested:
+      return "source-not-requested";
+    case RejectionRule::driver_below_minor_compat:
+      return "driver-below-minor-compat";
+    case RejectionRule::driver_below_image_minimum:
+      return "driver-below-image-minimum";
+    case RejectionRule::driver_below_toolkit:
+      return "driver-below-toolkit";
+    case RejectionRule::driver_below_ptx_toolkit:
+      return "driver-below-ptx-toolkit";
+    case RejectionRule::forward_compat_datacenter_only:
+      return "forward-compat-datacenter-only";
+    case RejectionRule::gpu_outside_supported:
+      return "gpu-outside-supported";
+    case RejectionRule::gpu_arch_not_compiled:
+      return "gpu-arch-not-compiled";
+    case RejectionRule::toolkit_cannot_compile:
+      return "toolkit-cannot-compile";
+  }
+  return "unknown";
+}
+
+bool is_driver_rule(RejectionRule rule) {
+  switch (rule) {
+    case RejectionRule::driver_below_minor_compat:
+    case RejectionRule::driver_below_image_minimum:
+    case RejectionRule::driver_below_toolkit:
+    case RejectionRule::driver_below_ptx_toolkit:
+    case RejectionRule::forward_compat_datacenter_only:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::vector<Rejection> request_mismatches(const FrameworkRequest& request,
+                                          const ImageEntry& image) {
+  std::vector<Rejection> reasons;
+  const auto add = [&](RejectionRule rule, std::string message, std::string_view field = {}) {
+    reasons.push_back({rule, std::move(message), "", !field.empty() && is_inferred(image, field)});
+  };
+  const std::string title = framework_title(image.framework);
+  if (request.version && !request.version->allows(image.version)) {
+    add(RejectionRule::version_not_requested,
+        title + " " + image.version.to_string() + " is not " + request.version->text(), "version");
+  }
+  if (request.cuda && !request.cuda->allows(image.cuda)) {
+    add(RejectionRule::cuda_not_requested,
+        "CUDA " + image.cuda.to_string() + " is not " + request.cuda->text(), "cuda");
+  }
+  if (request.python) {
+    if (!image.python) {
+      add(RejectionRule::python_unknown, "its Python version is not in the catalog");
+    } else if (!request.python->allows(*image.python)) {
+      add(RejectionRule::python_not_requested,
+          "Python " + image.python->to_string() + " is not " + request.python->text(), "python");
+    }
+  }
+  if (request.variant && *request.variant != image.variant) {
+    add(RejectionRule::variant_not_requested,
+        std::string("a ") + (image.variant == Variant::runtime ? "runtime" : "devel") + " image");
+  }
+  if (request.source && *request.source != image.source_kind) {
+    add(RejectionRule::source_not_requested,
+        image.source_kind == ImageSource::official ? "an official image" : "an NGC image");
+  }
+  return reasons;
+}
+
+Verdict judge_on_host(const ImageEntry& image, const HostFacts& host, const Catalog& catalog) {
+  auto fit = host_fit(image, host, catalog);
+  Verdict verdict{&image, std::move(fit.rejections), std::move(fit.notes), false};
+  if (!image.inferred.empty()) {
+    std::string fields;
+    for (const auto& field : image.inferred) fields += (fields.empty() ? "" : ", ") + field;
+    verdict.notes.push_back("catalog data inferred: " + fields);
+  }
+  return verdict;
+}
+
 std::string framework_title(std::string_view name) {
   if (name == "pytorch") return "PyTorch";
   if (name == "tensorflow") return "TensorFlow";
@@ -259,16 +372,13 @@ Result<Resolution> resolve_image(const FrameworkRequest& request, const HostFact
   std::vector<Verdict> matching;  // what the request asks for, whatever the host
   for (const auto& image : catalog.images) {
     if (image.framework != request.name) continue;
-    Verdict verdict{&image, request_mismatches(request, image), {}, present_locally(image)};
-    const bool requested = verdict.rejections.empty();
-    auto fit = host_fit(image, host, catalog);
-    for (auto& reason : fit.rejections) verdict.rejections.push_back(std::move(reason));
-    verdict.notes = std::move(fit.notes);
-    if (!image.inferred.empty()) {
-      std::string fields;
-      for (const auto& field : image.inferred) fields += (fields.empty() ? "" : ", ") + field;
-      verdict.notes.push_back("catalog data inferred: " + fields);
-    }
+    Verdict verdict = judge_on_host(image, host, catalog);
+    auto mismatches = request_mismatches(request, image);
+    const bool requested = mismatches.empty();
+    verdict.rejections.insert(verdict.rejections.begin(),
+                              std::make_move_iterator(mismatches.begin()),
+                              std::make_move_iterator(mismatches.end()));
+    verdict.present_locally = present_locally(image);
     if (requested) matching.push_back(verdict);
     resolution.considered.push_back(std::move(verdict));
   }
@@ -332,7 +442,7 @@ Result<Resolution> resolve_image(const FrameworkRequest& request, const HostFact
   std::vector<const Verdict*> driver_fixable;
   for (const auto& verdict : matching) {
     if (std::all_of(verdict.rejections.begin(), verdict.rejections.end(),
-                    [](const std::string& reason) { return reason.starts_with("needs driver"); }))
+                    [](const Rejection& reason) { return is_driver_rule(reason.rule); }))
       driver_fixable.push_back(&verdict);
   }
   std::string message;
@@ -345,9 +455,9 @@ Result<Resolution> resolve_image(const FrameworkRequest& request, const HostFact
     std::optional<Version> lowest;
     for (const Verdict* verdict : driver_fixable) {
       const auto needed = driver_needed(*verdict->image, host, catalog);
-      if (!needed || (lowest && *needed >= *lowest) || floors.size() == 3) continue;
-      lowest = needed;
-      floors.push_back("driver >= " + needed->to_string() + " (CUDA " +
+      if (!needed || (lowest && needed->driver >= *lowest) || floors.size() == 3) continue;
+      lowest = needed->driver;
+      floors.push_back("driver >= " + needed->driver.to_string() + " (CUDA " +
                        verdict->image->cuda.to_string() + ")");
     }
     for (std::size_t i = 0; i < floors.size(); ++i) message += (i == 0 ? "" : " or ") + floors[i];
@@ -369,7 +479,7 @@ Result<Resolution> resolve_image(const FrameworkRequest& request, const HostFact
         *std::min_element(matching.begin(), matching.end(), [](const Verdict& a, const Verdict& b) {
           return a.rejections.size() < b.rejections.size();
         });
-    message = nearest.rejections.front() + " (" + describe_request(request) + ": " +
+    message = nearest.rejections.front().message + " (" + describe_request(request) + ": " +
               nearest.image->reference + ")";
     // The fitting image nearest to what was asked: the oldest newer one (a new GPU needs a new
     // build), else the newest older one (an old GPU lost its kernels in newer builds).

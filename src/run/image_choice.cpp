@@ -31,6 +31,14 @@ engine::RegistryMirrors registry_mirrors(const jobspec::UserConfig& user,
   return mirrors;
 }
 
+bool held_by_engine(const resolve::ImageEntry& image, const std::set<std::string>& local,
+                    const engine::RegistryMirrors& mirrors) {
+  if (local.contains(image.reference)) return true;
+  auto ref = engine::parse_image_ref(image.reference);
+  return ref && (local.contains(ref->familiar()) ||
+                 local.contains(engine::apply_mirror(*ref, mirrors).familiar()));
+}
+
 Result<resolve::Resolution> choose_image(const jobspec::FrameworkChoice& choice,
                                          const resolve::HostFacts& host,
                                          const resolve::Catalog& catalog,
@@ -43,10 +51,7 @@ Result<resolve::Resolution> choose_image(const jobspec::FrameworkChoice& choice,
     local = std::move(*tags);
   }
   const auto on_engine = [&](const resolve::ImageEntry& image) {
-    if (local.contains(image.reference)) return true;
-    auto ref = engine::parse_image_ref(image.reference);
-    return ref && (local.contains(ref->familiar()) ||
-                   local.contains(engine::apply_mirror(*ref, mirrors).familiar()));
+    return held_by_engine(image, local, mirrors);
   };
   return resolve::resolve_image(framework_request(choice), host, catalog, on_engine);
 }

@@ -30,8 +30,12 @@ TEST_CASE("an image already on the engine is chosen over a newer one that needs 
   CHECK(explained.out.find(
             "  fits pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime (on the engine)\n") !=
         std::string::npos);
-  CHECK(explained.out.find("  no   pytorch/pytorch:1.13.1-cuda11.6-cudnn8-runtime: GPU 0 (sm_90) "
-                           "has no kernels in it") != std::string::npos);
+  // Each rejection on a line of its own: the rule, the message, the source's number.
+  CHECK(
+      explained.out.find("  no   pytorch/pytorch:1.13.1-cuda11.6-cudnn8-runtime\n"
+                         "         gpu-arch-not-compiled: GPU 0 (sm_90) has no kernels in it [") !=
+      std::string::npos);
+  CHECK(explained.out.find("\nsources:\n  [1] ") != std::string::npos);
 
   std::vector<std::string> train = {"train", path, "--gpus", "all"};
   train.insert(train.end(), host.begin(), host.end());

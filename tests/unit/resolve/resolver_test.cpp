@@ -729,7 +729,7 @@ TEST_CASE("every candidate is explained", "[resolve][resolver]") {
   CHECK(resolved->considered.front().rejections.empty());
   // Rejected ones last: official before NGC, newest first.
   CHECK(resolved->considered.back().image->reference == "nvcr.io/nvidia/pytorch:24.01-py3");
-  CHECK(resolved->considered.back().rejections.front() == "PyTorch 2.2.0 is not 2.5");
+  CHECK(resolved->considered.back().rejections.front().message == "PyTorch 2.2.0 is not 2.5");
 }
 
 TEST_CASE("stated data ranks above inferred, and never loses a GPU to a guess",
@@ -802,6 +802,107 @@ TEST_CASE("a GPU the release notes exclude is refused whatever kernels are infer
   CHECK(choose("570.124.06 sm_70").starts_with("error: GPU 0 (sm_70) is not among the GPUs"));
   CHECK(choose("570.124.06 sm_89") == "nvcr.io/nvidia/pytorch:99.01-py3");
   CHECK(choose("570.124.06 sm_90") == "nvcr.io/nvidia/pytorch:99.01-py3");
+}
+
+TEST_CASE("each rejection names its rule and the source of the fact it rests on",
+          "[resolve][resolver]") {
+  const Catalog& catalog = builtin_catalog();
+  const auto row = [&](std::string_view reference) -> const ImageEntry& {
+    const auto found =
+        std::find_if(catalog.images.begin(), catalog.images.end(),
+                     [&](const ImageEntry& image) { return image.reference == reference; });
+    REQUIRE(found != catalog.images.end());
+    return *found;
+  };
+  // "rule: message [source]", the source shortened to whose it is.
+  const auto judged = [&](std::string_view reference, const char* host) {
+    const ImageEntry& image = row(reference);
+    std::vector<std::string> out;
+    for (const auto& rejection : judge_on_host(image, parse_host(host), catalog).rejections) {
+      std::string whose = "other";
+      if (rejection.source == image.source) whose = "the image's row";
+      for (const auto& floor : catalog.minor_floors) {
+        if (rejection.source == floor.source)
+          whose = "minor_version_compatibility " + std::to_string(floor.cuda_major);
+      }
+      if (const auto* toolkit = catalog.toolkit_for_cuda(image.cuda);
+          toolkit && rejection.source == toolkit->source)
+        whose = "cuda_toolkits";
+      for (const auto& arch : catalog.architectures) {
+        if (rejection.source == arch.source && whose == "other") whose = "architectures";
+      }
+      out.push_back(std::string(rule_name(rejection.rule)) + ": " + rejection.message + " [" +
+                    whose + (rejection.inferred ? ", inferred" : "") + "]");
+    }
+    return out;
+  };
+  using Lines = std::vector<std::string>;
+
+  CHECK(judged("pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime", "470.82.01 sm_80") ==
+        Lines{"driver-below-minor-compat: needs driver >= 525.60.13 (CUDA 12.1); this host has "
+              "470.82.01 [minor_version_compatibility 12]"});
+  CHECK(judged("pytorch/pytorch:2.3.1-cuda11.8-cudnn8-devel", "470.82.01 sm_80") ==
+        Lines{"driver-below-toolkit: needs driver >= 520.61.05 (CUDA 11.8); this host has "
+              "470.82.01 [cuda_toolkits]"});
+  CHECK(judged("nvcr.io/nvidia/pytorch:24.10-py3", "550.54.14 sm_90") ==
+        Lines{"driver-below-image-minimum: needs driver >= 560 (CUDA 12.6); this host has "
+              "550.54.14 [the image's row]"});
+  // Forward compatibility: only data-center GPUs take it, so a consumer GPU is refused by it.
+  CHECK(judged("nvcr.io/nvidia/pytorch:24.10-py3", "535.104.05 sm_89/geforce") ==
+        Lines{"forward-compat-datacenter-only: needs driver >= 560 (CUDA 12.6); this host has "
+              "535.104.05 (data-center GPUs on R535 could use CUDA forward compatibility; these "
+              "are not) [the image's row]"});
+  CHECK(judged("nvcr.io/nvidia/pytorch:24.10-py3", "535.104.05 sm_89/tesla").empty());
+  // What the release notes state, and a range only partly stated.
+  CHECK(judged("nvcr.io/nvidia/pytorch:24.10-py3", "570.124.06 sm_120") ==
+        Lines{"gpu-outside-supported: GPU 0 (sm_120) is not among the GPUs its release notes "
+              "support (compute capability 6.0 to 9.0) [the image's row]"});
+  CHECK(judged("nvcr.io/nvidia/pytorch:24.05-py3", "570.124.06 sm_120") ==
+        Lines{"gpu-outside-supported: GPU 0 (sm_120) is not among the GPUs its release notes "
+              "support (compute capability 6.0 to 9.0, partly inferred) [the image's row, "
+              "inferred]"});
+  // Kernels observed in the binaries, and kernels only assumed.
+  CHECK(judged("pytorch/pytorch:1.13.1-cuda11.6-cudnn8-runtime", "550.54.14 sm_90") ==
+        Lines{"gpu-arch-not-compiled: GPU 0 (sm_90) has no kernels in it [the image's row]"});
+  CHECK(judged("pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime", "595.45.04 sm_120") ==
+        Lines{"gpu-arch-not-compiled: GPU 0 (sm_120) has no kernels in it [the image's row, "
+              "inferred]"});
+  // A plain CUDA image: what its toolkit can compile for is the architectures table's.
+  CHECK(judged("nvidia/cuda:13.0.0-cudnn-runtime-ubuntu24.04", "595.45.04 sm_61") ==
+        Lines{"toolkit-cannot-compile: CUDA 13.0 cannot compile for GPU 0 (sm_61); CUDA 12.9 was "
+              "the last for it [architectures]"});
+
+  // The request's own rules cite no source: the request is its own.
+  const auto mismatches =
+      request_mismatches(parse_request("pytorch 2.5 cuda=12.4 python=3.12 devel ngc"),
+                         row("pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime"));
+  std::vector<std::string> rules;
+  for (const auto& rejection : mismatches) {
+    rules.push_back(std::string(rule_name(rejection.rule)));
+    CHECK(rejection.source.empty());
+  }
+  CHECK(rules == Lines{"version-not-requested", "cuda-not-requested", "python-unknown",
+                       "variant-not-requested", "source-not-requested"});
+}
+
+TEST_CASE("a GPU that runs an image's PTX needs the toolkit's driver, and the rule says so",
+          "[resolve][resolver]") {
+  auto rows = parse_catalog(R"({"images": [
+    {"framework": "pytorch", "version": "9.2.0", "cuda": "12.4", "variant": "runtime",
+     "source_kind": "official", "reference": "r/p:9.2.0-cuda12.4-runtime", "sass": ["sm_80"],
+     "ptx": "sm_90", "driver_rule": "minor_version_compatibility", "source": "observed"}]})",
+                            "user.json");
+  REQUIRE(rows);
+  const Catalog catalog = merge_catalogs(builtin_catalog(), *rows);
+  const ImageEntry& image = catalog.images.back();
+  REQUIRE(image.reference == "r/p:9.2.0-cuda12.4-runtime");
+  CHECK(judge_on_host(image, parse_host("535.104.05 sm_80"), catalog).rejections.empty());
+  const auto jit = judge_on_host(image, parse_host("535.104.05 sm_100"), catalog).rejections;
+  REQUIRE(jit.size() == 1);
+  CHECK(rule_name(jit[0].rule) == "driver-below-ptx-toolkit");
+  CHECK(jit[0].message == "needs driver >= 550.54.14 (CUDA 12.4); this host has 535.104.05");
+  CHECK(jit[0].source == catalog.toolkit_for_cuda(image.cuda)->source);
+  CHECK_FALSE(jit[0].inferred);
 }
 
 TEST_CASE("version constraints", "[resolve][resolver]") {

@@ -71,6 +71,18 @@ struct ImageEntry {
   std::string source;
 };
 
+// The lowest driver an image runs on, and the catalog fact that sets it.
+struct DriverFloor {
+  enum class Basis {
+    image_minimum,                // the image's own stated `min_driver`
+    minor_version_compatibility,  // the floor of its CUDA major (pip wheels)
+    toolkit,                      // its toolkit's own driver (FROM nvidia/cuda)
+  };
+  Version driver;
+  Basis basis = Basis::toolkit;
+  std::string source;  // the row that states it
+};
+
 struct Catalog {
   std::vector<CudaToolkit> toolkits;  // sorted by CUDA version
   std::vector<MinorCompatFloor> minor_floors;
@@ -85,12 +97,16 @@ struct Catalog {
 
   // The lowest driver `image` runs on, by its driver rule.
   std::optional<Version> min_driver_for(const ImageEntry& image) const;
+  // The same, with the row it comes from.
+  std::optional<DriverFloor> driver_floor_for(const ImageEntry& image) const;
 
   // The newest CUDA version (major.minor) the driver supports: what the driver reports to
   // applications and what NVIDIA_REQUIRE_CUDA's `cuda` is compared with.
   std::optional<Version> cuda_for_driver(const Version& driver) const;
   // The lowest driver whose CUDA version is at least `cuda` (major.minor).
   std::optional<Version> driver_for_cuda(const Version& cuda) const;
+  // The toolkit row that driver comes from; null when no toolkit is that new.
+  const CudaToolkit* toolkit_for_cuda(const Version& cuda) const;
 };
 
 // Parses a catalog; `source` names it in errors. Every row must be complete and sourced.

@@ -23,10 +23,44 @@ struct FrameworkRequest {
   std::optional<ImageSource> source;
 };
 
+// The rules an image can be turned down by: the request's own, then the host's.
+enum class RejectionRule {
+  version_not_requested,
+  cuda_not_requested,
+  python_not_requested,
+  python_unknown,  // Python was asked for, and the catalog does not know the image's
+  variant_not_requested,
+  source_not_requested,
+  driver_below_minor_compat,       // the minor-version-compatibility floor of its CUDA major
+  driver_below_image_minimum,      // the image's own stated minimum driver
+  driver_below_toolkit,            // FROM nvidia/cuda: the toolkit's own driver
+  driver_below_ptx_toolkit,        // a GPU runs its PTX, which needs its toolkit's driver
+  forward_compat_datacenter_only,  // forward compatibility would cover it, on data-center GPUs
+  gpu_outside_supported,           // outside the GPUs its release notes support
+  gpu_arch_not_compiled,           // no kernels for the GPU, nor PTX that compiles for it
+  toolkit_cannot_compile,          // a plain CUDA image whose toolkit cannot target the GPU
+};
+
+// "driver-below-toolkit": the name that JSON and --explain print.
+std::string_view rule_name(RejectionRule rule);
+
+// Whether a newer driver is all the rule asks for.
+bool is_driver_rule(RejectionRule rule);
+
+// Why an image was turned down, and on what authority.
+struct Rejection {
+  RejectionRule rule;
+  std::string message;  // "needs driver >= 525.60.13 (CUDA 12.1); this host has 470.82.01"
+  // The catalog row that states the deciding fact: the image's own, or the cuda_toolkits,
+  // minor_version_compatibility or architectures row. Empty for the request's own rules.
+  std::string source;
+  bool inferred = false;  // the deciding fact is one the source implies rather than states
+};
+
 struct Verdict {
   const ImageEntry* image = nullptr;
-  std::vector<std::string> rejections;  // empty: it fits
-  std::vector<std::string> notes;       // how it fits, where that needs saying
+  std::vector<Rejection> rejections;  // empty: it fits
+  std::vector<std::string> notes;     // how it fits, where that needs saying
   bool present_locally = false;
 };
 
@@ -44,6 +78,13 @@ struct Resolution {
 Result<Resolution> resolve_image(const FrameworkRequest& request, const HostFacts& host,
                                  const Catalog& catalog,
                                  const std::function<bool(const ImageEntry&)>& present_locally);
+
+// What in `image` the request rules out; empty when it is what was asked for.
+std::vector<Rejection> request_mismatches(const FrameworkRequest& request, const ImageEntry& image);
+
+// `image` judged on `host` alone, whatever was asked: no rejections when it runs there. The
+// verdict's notes say how it runs where that needs saying, and which of its facts are inferred.
+Verdict judge_on_host(const ImageEntry& image, const HostFacts& host, const Catalog& catalog);
 
 // "PyTorch", "TensorFlow", …
 std::string framework_title(std::string_view name);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "dlrun/resolve/host_facts.hpp"
+#include "dlrun/resolve/resolver.hpp"
 #include "dlrun/run/train.hpp"
 
 // `dlrun resolve`: which image a spec gets on this Docker host, and why, as data to print.
@@ -21,8 +22,8 @@ struct Candidate {
   std::string image;
   bool fits = false;
   bool on_engine = false;
-  std::vector<std::string> rejections;  // why it does not fit
-  std::vector<std::string> notes;       // how it fits, where that needs saying
+  std::vector<resolve::Rejection> rejections;  // why it does not fit
+  std::vector<std::string> notes;              // how it fits, where that needs saying
 };
 
 struct ResolvedImage {
