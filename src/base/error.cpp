@@ -17,6 +17,7 @@ int exit_code_for(ErrorKind kind) {
     case ErrorKind::no_gpu_driver:
     case ErrorKind::setting_refused:
     case ErrorKind::io:
+    case ErrorKind::slurm:
     case ErrorKind::internal:
       return exit_code::dlrun_failure;
     case ErrorKind::build_failed:

@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 extern char** environ;
 
@@ -69,6 +71,26 @@ std::string read_captured(int fd) {
     offset += got;
   }
   return text;
+}
+
+CapturedRun run_captured(const std::vector<std::string>& argv, ProcessGroup group) {
+  CapturedRun run;
+  const int out_fd = memfd_create("dlrun-child-out", MFD_CLOEXEC);
+  const int err_fd = memfd_create("dlrun-child-err", MFD_CLOEXEC);
+  if (out_fd < 0 || err_fd < 0) {
+    run.start_errno = errno;
+  } else if (const auto pid =
+                 spawn_process(argv, {.stdout_fd = out_fd, .stderr_fd = err_fd}, group);
+             !pid) {
+    run.start_errno = pid.error();
+  } else {
+    run.exit_code = wait_for_exit(*pid);
+    run.out = read_captured(out_fd);
+    run.err = read_captured(err_fd);
+  }
+  if (out_fd >= 0) close(out_fd);
+  if (err_fd >= 0) close(err_fd);
+  return run;
 }
 
 }  // namespace dlrun

@@ -37,6 +37,14 @@ std::optional<std::filesystem::path> find_cache_file(std::string_view name, cons
   return std::nullopt;
 }
 
+std::optional<std::filesystem::path> find_state_dir(std::string_view name, const EnvLookup& env) {
+  if (auto xdg = env("XDG_STATE_HOME"); xdg && !xdg->empty())
+    return std::filesystem::path(*xdg) / "dlrun" / name;
+  if (auto home = env("HOME"); home && !home->empty())
+    return std::filesystem::path(*home) / ".local" / "state" / "dlrun" / name;
+  return std::nullopt;
+}
+
 bool write_file_atomically(const std::filesystem::path& path, std::string_view text) {
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);

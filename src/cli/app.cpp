@@ -12,6 +12,7 @@
 #include "jobs.hpp"
 #include "manual.hpp"
 #include "resolve.hpp"
+#include "submit.hpp"
 #include "train.hpp"
 #include "validate.hpp"
 
@@ -68,6 +69,7 @@ int run(int argc, char** argv) {
   add_doctor_command(app, global, exit_status);
   add_clean_command(app, global, exit_status);
   add_job_commands(app, global, exit_status);
+  add_submit_command(app, global, exit_status);
   add_completion_commands(app, global, exit_status);  // these two describe the others
   add_manual_command(app, exit_status);
 

@@ -23,6 +23,9 @@ cannot; its container stays, labelled with the process that owned it. `dlrun tra
 such containers once they have finished; `dlrun clean --running` also stops the ones whose job
 still runs with nobody watching it. Only containers of dlruns on this host whose process is
 gone are touched (another host's, on a shared engine, are left alone).
+On a Slurm cluster, a running orphan whose Slurm job is over is stopped and removed too
+(Slurm gives its GPUs to other jobs), and `dlrun clean --slurm-job $SLURM_JOB_ID` in the
+nodes' Slurm Epilog removes every container of the job that just ended, whoever started it.
 --output json prints one array of {"id", "container", "job", "running", "action"}.
 
 Exit codes: 0 done (or nothing to do); 125 the engine failed (the error says what to do).)";
@@ -35,6 +38,8 @@ void add_clean_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
       "clean", "Remove containers left behind by a dlrun that was killed (kill -9)");
   clean->add_flag("--running", options->running, "Also stop and remove those whose job still runs");
   clean->add_flag("--dry-run", options->dry_run, "List them, remove nothing");
+  clean->add_option("--slurm-job", options->slurm_job,
+                    "Instead: every container of this Slurm job (for Slurm's Epilog)");
   clean->footer(kCleanHelp);
   add_output_option(*clean, options->output, "one array of {id, container, job, running, action}");
   clean->callback([options, &global, &exit_status] {
@@ -44,6 +49,11 @@ void add_clean_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
 }
 
 Result<int> run_clean(const CleanOptions& options, const GlobalOptions& global) {
+  if (!options.slurm_job.empty() &&
+      options.slurm_job.find_first_not_of("0123456789") != std::string::npos) {
+    return fail(ErrorKind::usage, "--slurm-job " + options.slurm_job + " is not a Slurm job id",
+                "give the job's number, as $SLURM_JOB_ID holds it");
+  }
   auto client = connect_to(global);
   if (!client) return std::unexpected(client.error());
   bool any = false;
@@ -80,7 +90,8 @@ Result<int> run_clean(const CleanOptions& options, const GlobalOptions& global) 
             std::printf("removed %s%s\n", what.c_str(), running ? ", its job stopped" : "");
             break;
         }
-      });
+      },
+      options.slurm_job);
   if (!cleaned) return std::unexpected(cleaned.error());
   if (json) {
     std::printf("%s\n", json_text(report).c_str());

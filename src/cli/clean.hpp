@@ -11,6 +11,7 @@ namespace dlrun::cli {
 struct CleanOptions {
   bool running = false;  // also the orphans that still run
   bool dry_run = false;
+  std::string slurm_job;  // --slurm-job: that Slurm job's containers, whoever started them
   std::string output = "text";
 };
 

@@ -1,6 +1,7 @@
 #include "jobs.hpp"
 
 #include <pwd.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include "dlrun/jobspec/fields.hpp"
 #include "dlrun/run/job.hpp"
 #include "dlrun/run/jobs.hpp"
+#include "dlrun/run/slurm_jobs.hpp"
 #include "dlrun/run/train.hpp"
 
 namespace dlrun::cli {
@@ -19,7 +21,43 @@ namespace {
 
 constexpr const char* kJobHelp =
     R"(JOB is a job's id, an unambiguous prefix of it (3 characters or more), or its name
-when only one job has it. Your own jobs only: another user's is refused.)";
+when only one job has it, or the id of a Slurm job that dlrun submit gave. Your own jobs
+only: another user's is refused.)";
+
+// The engine, connected on first need: a command about Slurm jobs alone needs no engine (a
+// login node may have none).
+class LazyEngine {
+ public:
+  explicit LazyEngine(const GlobalOptions& global) : global_(global) {}
+  Result<engine::EngineClient*> get() {
+    if (!client_) {
+      auto connected = connect_to(global_);
+      if (!connected) return std::unexpected(connected.error());
+      client_.emplace(std::move(*connected));
+    }
+    return &*client_;
+  }
+
+ private:
+  const GlobalOptions& global_;
+  std::optional<engine::EngineClient> client_;
+};
+
+// Where dlrun submit keeps its records; nullopt without HOME (then there are none).
+std::optional<std::filesystem::path> submitted_dir() {
+  auto dir = run::submitted_jobs_dir(process_environment());
+  return dir ? std::optional(*dir) : std::nullopt;
+}
+
+// The Slurm job `reference` names, when it is one dlrun submit gave (its id).
+std::optional<run::SubmittedJob> submitted_job(std::string_view reference) {
+  const auto dir = submitted_dir();
+  return dir ? run::find_submitted(*dir, reference) : std::nullopt;
+}
+
+bool slurm_job_over(const run::SlurmJobStatus& status) {
+  return run::slurm_job_finished(status.state) || status.state == "UNKNOWN";
+}
 
 std::string started_at(std::int64_t seconds) {
   const std::time_t time = seconds;
@@ -73,12 +111,94 @@ RunTime run_time(const run::JobRecord& job, std::int64_t now) {
   return {std::max<std::int64_t>(0, now - *job.ended_ago - job.created), *job.ended_ago >= 60};
 }
 
+// The jobs dlrun submit gave Slurm, as ps shows them: active ones, or all with -a.
+struct SubmittedRow {
+  run::SubmittedJob job;
+  run::SlurmJobStatus status;
+};
+std::vector<SubmittedRow> submitted_rows(const PsOptions& options) {
+  std::vector<SubmittedRow> rows;
+  const auto dir = submitted_dir();
+  if (!dir) return rows;
+  auto jobs = run::submitted_jobs(*dir);
+  if (jobs.empty()) return rows;
+  auto statuses = run::slurm_job_statuses(*dir, jobs);
+  if (!statuses) {
+    spdlog::warn("cannot ask Slurm about your submitted jobs: {}", statuses.error().message);
+    return rows;
+  }
+  for (auto& job : jobs) {
+    auto status = statuses->at(job.id);
+    if (!options.all && slurm_job_over(status)) continue;
+    rows.push_back({std::move(job), std::move(status)});
+  }
+  return rows;
+}
+
+nlohmann::ordered_json submitted_json(const SubmittedRow& row) {
+  const bool over = slurm_job_over(row.status);
+  const auto outcome = run::slurm_outcome(row.status);
+  const std::string uid = invoking_uid();
+  const auto text_or_null = [](const std::string& text) {
+    return text.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(text);
+  };
+  return {{"id", row.job.id},
+          {"name", row.job.name},
+          {"container", nullptr},
+          {"state", run::slurm_state_name(row.status)},
+          {"exit_code", over && row.status.state != "UNKNOWN"
+                            ? nlohmann::ordered_json(outcome.exit_code)
+                            : nlohmann::ordered_json(nullptr)},
+          {"image", nullptr},
+          {"base_image", nullptr},
+          {"gpus", nullptr},
+          {"created", row.job.submitted},
+          {"duration_seconds", nullptr},
+          {"user", uid},
+          {"user_name", user_name(uid)},
+          {"status",
+           row.status.state + (row.status.reason.empty() ? "" : " (" + row.status.reason + ")")},
+          {"slurm",
+           {{"job_id", row.job.id},
+            {"state", row.status.state},
+            {"reason", text_or_null(row.status.reason)},
+            {"partition", text_or_null(row.status.partition)},
+            {"nodes", row.job.nodes},
+            {"nodelist", text_or_null(row.status.nodelist)},
+            {"time_limit", text_or_null(row.status.time_limit)},
+            {"run_time", text_or_null(row.status.run_time)},
+            {"output", row.job.output.string()}}}};
+}
+
+void print_submitted_table(const std::vector<SubmittedRow>& rows) {
+  std::printf("%-10s  %-20s  %-22s  %-5s  %-10s  %-16s  %-10s  %s\n", "SLURM JOB", "NAME", "STATE",
+              "NODES", "PARTITION", "SUBMITTED", "RUN TIME", "OUTPUT");
+  for (const auto& row : rows) {
+    std::string state = run::slurm_state_name(row.status);
+    if (!row.status.reason.empty() && !slurm_job_over(row.status)) {
+      state += " (" + row.status.reason + ")";
+    }
+    std::printf("%-10s  %-20s  %-22s  %-5d  %-10s  %-16s  %-10s  %s\n", row.job.id.c_str(),
+                row.job.name.c_str(), state.c_str(), row.job.nodes,
+                row.status.partition.empty() ? "-" : row.status.partition.c_str(),
+                started_at(row.job.submitted).c_str(),
+                row.status.run_time.empty() ? "-" : row.status.run_time.c_str(),
+                row.job.output.c_str());
+  }
+}
+
 Result<int> run_ps(const PsOptions& options, const GlobalOptions& global) {
+  const auto submitted = submitted_rows(options);
   auto client = connect_to(global);
-  if (!client) return std::unexpected(client.error());
-  auto jobs =
-      run::list_jobs(*client, options.all_users ? run::JobUsers::everyone : run::JobUsers::mine,
-                     options.all ? run::JobStates::all : run::JobStates::active, invoking_uid());
+  if (!client && submitted.empty()) return std::unexpected(client.error());
+  if (!client) {
+    spdlog::warn("{}; only your submitted Slurm jobs are shown", client.error().message);
+  }
+  auto jobs = client
+                  ? run::list_jobs(
+                        *client, options.all_users ? run::JobUsers::everyone : run::JobUsers::mine,
+                        options.all ? run::JobStates::all : run::JobStates::active, invoking_uid())
+                  : Result<std::vector<run::JobRecord>>(std::vector<run::JobRecord>{});
   if (!jobs) return std::unexpected(jobs.error());
   const std::int64_t now = std::time(nullptr);
   struct Row {
@@ -121,7 +241,12 @@ Result<int> run_ps(const PsOptions& options, const GlobalOptions& global) {
            {"user_name", user_name(job.user)},
            {"status", job.status}});
     }
+    for (const auto& row : submitted) out.push_back(submitted_json(row));
     std::printf("%s\n", json_text(out).c_str());
+    return exit_code::ok;
+  }
+  if (rows.empty() && !submitted.empty()) {
+    print_submitted_table(submitted);
     return exit_code::ok;
   }
   std::printf("%-12s  %-20s  %-14s  %-5s  %-16s  %-8s  %-10s  %s\n", "ID", "NAME", "STATE", "GPUS",
@@ -135,6 +260,10 @@ Result<int> run_ps(const PsOptions& options, const GlobalOptions& global) {
         job.name.c_str(), row.state.c_str(), job.gpus.empty() ? "-" : job.gpus.c_str(),
         started_at(job.created).c_str(), ran.c_str(), user_name(job.user).c_str(),
         (job.base_image.empty() ? job.image : job.image + " (on " + job.base_image + ")").c_str());
+  }
+  if (!submitted.empty()) {
+    std::printf("\n");
+    print_submitted_table(submitted);
   }
   return exit_code::ok;
 }
@@ -164,6 +293,18 @@ Result<std::int64_t> read_since(const std::string& text) {
 }
 
 Result<int> run_logs(const LogsOptions& options, const GlobalOptions& global) {
+  if (auto submitted = submitted_job(options.job)) {
+    if (!options.since.empty()) {
+      return fail(ErrorKind::usage,
+                  "--since is for jobs on the engine; Slurm job " + submitted->id +
+                      "'s output is a file without times",
+                  "use --tail N, or read " + submitted->output.string());
+    }
+    auto shown =
+        run::submitted_job_logs(*submitted_dir(), *submitted, options.tail, options.follow, 1);
+    if (!shown) return std::unexpected(shown.error());
+    return exit_code::ok;
+  }
   auto client = connect_to(global);
   if (!client) return std::unexpected(client.error());
   auto job = run::find_job(*client, options.job, invoking_uid());
@@ -189,6 +330,14 @@ struct AttachOptions {
 Result<int> run_attach(const AttachOptions& options, const GlobalOptions& global) {
   // Before any thread exists, so that every thread inherits the blocked signals.
   run::SignalWatcher signals;
+  if (auto submitted = submitted_job(options.job)) {
+    // A Slurm job's output is a file: follow it to the job's end, then its exit code.
+    auto shown = run::submitted_job_logs(*submitted_dir(), *submitted, options.tail, true, 1);
+    if (!shown) return std::unexpected(shown.error());
+    auto outcome = run::wait_for_submitted(*submitted_dir(), *submitted);
+    if (!outcome) return std::unexpected(outcome.error());
+    return outcome->exit_code;
+  }
   auto client = connect_to(global);
   if (!client) return std::unexpected(client.error());
   auto job = run::find_job(*client, options.job, invoking_uid());
@@ -199,14 +348,34 @@ Result<int> run_attach(const AttachOptions& options, const GlobalOptions& global
 
 Result<int> run_wait(const std::vector<std::string>& references, const std::string& output,
                      const GlobalOptions& global) {
-  auto client = connect_to(global);
-  if (!client) return std::unexpected(client.error());
+  LazyEngine engine(global);
   int last = exit_code::ok;
   nlohmann::ordered_json results = nlohmann::ordered_json::array();
   for (const auto& reference : references) {
-    auto job = run::find_job(*client, reference, invoking_uid());
+    if (auto submitted = submitted_job(reference)) {
+      auto outcome = run::wait_for_submitted(*submitted_dir(), *submitted);
+      if (!outcome) return std::unexpected(outcome.error());
+      last = outcome->exit_code;
+      if (output != "json") {
+        if (outcome->reason == "time_limit") {
+          spdlog::warn("Slurm job {} ({}) reached its time limit and was stopped", submitted->id,
+                       submitted->name);
+        } else if (outcome->reason == "cancelled") {
+          spdlog::warn("Slurm job {} ({}) was cancelled", submitted->id, submitted->name);
+        }
+      }
+      results.push_back({{"id", submitted->id},
+                         {"name", submitted->name},
+                         {"exit_code", outcome->exit_code},
+                         {"reason", outcome->reason},
+                         {"slurm_job", submitted->id}});
+      continue;
+    }
+    auto client = engine.get();
+    if (!client) return std::unexpected(client.error());
+    auto job = run::find_job(**client, reference, invoking_uid());
     if (!job) return std::unexpected(job.error());
-    auto result = run::wait_for_job(*client, *job);
+    auto result = run::wait_for_job(**client, *job);
     if (!result) return std::unexpected(result.error());
     last = result->exit_code;
     results.push_back({{"id", job->id},
@@ -247,33 +416,74 @@ class ActionReport {
 
 Result<int> run_stop(const std::vector<std::string>& references, int grace,
                      const std::string& output, const GlobalOptions& global) {
-  auto client = connect_to(global);
-  if (!client) return std::unexpected(client.error());
+  LazyEngine engine(global);
   ActionReport report(output);
   for (const auto& reference : references) {
-    auto job = run::find_job(*client, reference, invoking_uid());
+    if (auto submitted = submitted_job(reference)) {
+      if (auto cancelled = run::cancel_submitted(*submitted); !cancelled) {
+        return std::unexpected(cancelled.error());
+      }
+      report.add({.id = submitted->id, .name = submitted->name}, "cancelled");
+      continue;
+    }
+    auto client = engine.get();
+    if (!client) return std::unexpected(client.error());
+    auto job = run::find_job(**client, reference, invoking_uid());
     if (!job) return std::unexpected(job.error());
-    if (auto stopped = client->stop_container(job->id, grace); !stopped)
+    if (auto stopped = (*client)->stop_container(job->id, grace); !stopped)
       return std::unexpected(stopped.error());
     report.add(*job, "stopped");
   }
   return exit_code::ok;
 }
 
+// A submitted Slurm job's record and output, once the job is over.
+Result<std::optional<run::SubmittedJob>> finished_submitted(const std::string& reference) {
+  auto submitted = submitted_job(reference);
+  if (!submitted) return std::nullopt;
+  auto status = run::slurm_job_status(*submitted_dir(), *submitted);
+  if (!status) return std::unexpected(status.error());
+  if (!slurm_job_over(*status)) {
+    return fail(ErrorKind::usage,
+                "Slurm job " + submitted->id + " (" + submitted->name + ") is still " +
+                    run::slurm_state_name(*status),
+                "stop it first: dlrun stop " + submitted->id);
+  }
+  return submitted;
+}
+
 Result<int> run_rm(const std::vector<std::string>& references, bool finished,
                    const std::string& output, const GlobalOptions& global) {
-  auto client = connect_to(global);
-  if (!client) return std::unexpected(client.error());
+  LazyEngine engine(global);
   std::vector<run::JobRecord> jobs;
+  std::vector<run::SubmittedJob> submitted;
   if (finished) {
-    auto mine = run::list_jobs(*client, run::JobUsers::mine, run::JobStates::all, invoking_uid());
+    auto client = engine.get();
+    if (!client) return std::unexpected(client.error());
+    auto mine = run::list_jobs(**client, run::JobUsers::mine, run::JobStates::all, invoking_uid());
     if (!mine) return std::unexpected(mine.error());
     for (auto& job : *mine) {
       if (job.state == "exited" || job.state == "dead") jobs.push_back(std::move(job));
     }
+    if (const auto dir = submitted_dir()) {
+      const auto records = run::submitted_jobs(*dir);
+      if (auto statuses = run::slurm_job_statuses(*dir, records); statuses) {
+        for (const auto& record : records) {
+          if (slurm_job_over(statuses->at(record.id))) submitted.push_back(record);
+        }
+      }
+    }
   }
   for (const auto& reference : references) {
-    auto job = run::find_job(*client, reference, invoking_uid());
+    auto over = finished_submitted(reference);
+    if (!over) return std::unexpected(over.error());
+    if (*over) {
+      submitted.push_back(std::move(**over));
+      continue;
+    }
+    auto client = engine.get();
+    if (!client) return std::unexpected(client.error());
+    auto job = run::find_job(**client, reference, invoking_uid());
     if (!job) return std::unexpected(job.error());
     if (job->state == "running" || job->state == "restarting") {
       return fail(ErrorKind::usage,
@@ -284,9 +494,15 @@ Result<int> run_rm(const std::vector<std::string>& references, bool finished,
   }
   ActionReport report(output);
   for (const auto& job : jobs) {
-    if (auto removed = client->remove_container(job.id); !removed)
+    auto client = engine.get();
+    if (!client) return std::unexpected(client.error());
+    if (auto removed = (*client)->remove_container(job.id); !removed)
       return std::unexpected(removed.error());
     report.add(job, "removed");
+  }
+  for (const auto& job : submitted) {
+    run::forget_submitted(*submitted_dir(), job);
+    report.add({.id = job.id, .name = job.name}, "removed");
   }
   return exit_code::ok;
 }

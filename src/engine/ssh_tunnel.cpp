@@ -38,28 +38,17 @@ std::vector<std::string> ssh_command(const SshTarget& target) {
 }
 
 SshRunResult ssh_run(const SshTarget& target, const std::vector<std::string>& remote_command) {
-  SshRunResult result;
   std::vector<std::string> command = ssh_to(target);
   command.insert(command.end(), remote_command.begin(), remote_command.end());
-  const int out_fd = memfd_create("dlrun-ssh-out", MFD_CLOEXEC);
-  const int err_fd = memfd_create("dlrun-ssh-err", MFD_CLOEXEC);
-  if (out_fd < 0 || err_fd < 0) {
-    if (out_fd >= 0) close(out_fd);
-    if (err_fd >= 0) close(err_fd);
-    result.err = "cannot capture ssh's output";
+  CapturedRun ran = run_captured(command, ProcessGroup::own);
+  SshRunResult result;
+  if (ran.exit_code < 0) {
+    result.err = "cannot run ssh: " + std::string(std::strerror(ran.start_errno));
     return result;
   }
-  const auto pid =
-      spawn_process(command, {.stdout_fd = out_fd, .stderr_fd = err_fd}, ProcessGroup::own);
-  if (!pid) {
-    result.err = "cannot run ssh: " + std::string(std::strerror(pid.error()));
-  } else {
-    result.exit_code = wait_for_exit(*pid);
-    result.out = read_captured(out_fd);
-    result.err = read_captured(err_fd);
-  }
-  close(out_fd);
-  close(err_fd);
+  result.exit_code = ran.exit_code;
+  result.out = std::move(ran.out);
+  result.err = std::move(ran.err);
   return result;
 }
 

@@ -115,6 +115,14 @@ std::string create_request_body(const ContainerPlan& plan, Secrets secrets, int 
            : ordered_json{{"Type", "none"}, {"Config", ordered_json::object()}}},
       {"AutoRemove", false},  // dlrun removes it after reading the exit status
   };
+  if (!plan.devices.empty()) {
+    ordered_json devices = ordered_json::array();
+    for (const auto& device : plan.devices) {
+      devices.push_back(
+          {{"PathOnHost", device}, {"PathInContainer", device}, {"CgroupPermissions", "rwm"}});
+    }
+    host_config["Devices"] = devices;
+  }
   if (plan.resources.memory_bytes) {
     host_config["Memory"] = *plan.resources.memory_bytes;
     host_config["MemorySwap"] = *plan.resources.memory_bytes;  // no swap: an OOM is an OOM

@@ -83,4 +83,14 @@ Result<void> wire_distributed(jobspec::JobSpec& spec, const std::optional<SlurmA
   return {};
 }
 
+std::vector<std::string> rdma_devices(const std::filesystem::path& dir) {
+  std::vector<std::string> devices;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.is_character_file(ec)) devices.push_back(entry.path().string());
+  }
+  std::sort(devices.begin(), devices.end());
+  return devices;
+}
+
 }  // namespace dlrun::run

@@ -47,6 +47,7 @@ std::string docker_run_command(const ContainerPlan& plan) {
   flag("--network", plan.network == jobspec::NetworkMode::bridge ? "bridge"
                     : plan.network == jobspec::NetworkMode::none ? "none"
                                                                  : "host");
+  for (const auto& device : plan.devices) flag("--device", device);
   if (plan.resources.log_bytes > 0) {
     flag("--log-driver", "local");
     flag("--log-opt", "max-size=" + std::to_string(plan.resources.log_bytes / kLogFiles));

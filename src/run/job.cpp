@@ -165,7 +165,7 @@ struct OutputEnd {
 // Waits for `finished` while taking signals: SIGINT and SIGTERM stop the job (a second one kills
 // it now); a hang-up, or output that can no longer be written, leaves it running.
 Watch watch_job(const EventFd& finished, const EventFd& reader_gone, SignalWatcher& signals,
-                Stopper& stopper, const OutputEnd* output_end = nullptr) {
+                Stopper& stopper, int grace_seconds, const OutputEnd* output_end = nullptr) {
   Watch watch;
   bool kill_sent = false;
   bool output_closed = false;
@@ -207,8 +207,8 @@ Watch watch_job(const EventFd& finished, const EventFd& reader_gone, SignalWatch
         spdlog::warn(
             "{}: stopping the job (SIGTERM, then SIGKILL after {}s); press Ctrl-C again to kill "
             "it now",
-            signal_outcome(*signo).words, kStopGraceSeconds);
-        stopper.begin(kStopGraceSeconds);
+            signal_outcome(*signo).words, grace_seconds);
+        stopper.begin(grace_seconds);
       } else if (!kill_sent) {
         spdlog::warn("killing the job now (SIGKILL)");
         kill_sent = true;
@@ -326,7 +326,8 @@ Result<JobExit> follow_job(engine::EngineClient& client, const std::string& id,
                                if (!state || state->running) return std::nullopt;
                                return state->exit_code;
                              }};
-  const Watch watch = watch_job(finished, reader_gone, signals, stopper, &output_end);
+  const Watch watch =
+      watch_job(finished, reader_gone, signals, stopper, options.stop_grace_seconds, &output_end);
   if (watch.end == Watch::End::detached) {
     abandoning.request_stop();
     join_streams();
@@ -534,7 +535,7 @@ Result<int> attach_job(engine::EngineClient& client, const std::string& id,
     finished.notify();
   });
   Stopper stopper(client, id);
-  const Watch watch = watch_job(finished, reader_gone, signals, stopper);
+  const Watch watch = watch_job(finished, reader_gone, signals, stopper, kStopGraceSeconds);
   if (watch.end == Watch::End::detached) {
     abandoning.request_stop();
     follower.join();

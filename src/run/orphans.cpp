@@ -9,6 +9,8 @@
 #include <sstream>
 
 #include "dlrun/run/labels.hpp"
+#include "dlrun/run/slurm_allocation.hpp"
+#include "dlrun/run/slurm_jobs.hpp"
 
 namespace dlrun::run {
 namespace {
@@ -74,6 +76,24 @@ OwnerState owner_state(std::string_view owner, const std::filesystem::path& proc
   return start_time(stat_file) == parts[3] ? OwnerState::alive : OwnerState::gone;
 }
 
+namespace {
+
+std::string label(const engine::ContainerSummary& container, std::string_view name) {
+  const auto found = container.labels.find(std::string(name));
+  return found == container.labels.end() ? std::string() : found->second;
+}
+
+Orphan orphan_of(const engine::ContainerSummary& container) {
+  return {.id = container.id,
+          .name = container.name,
+          .job = label(container, kJobLabel),
+          .running = container.state == "running" || container.state == "restarting" ||
+                     container.state == "paused",
+          .slurm_job = label(container, kSlurmJobLabel)};
+}
+
+}  // namespace
+
 Result<std::vector<Orphan>> find_orphans(engine::EngineClient& client,
                                          const std::filesystem::path& proc_root) {
   auto containers = client.list_containers_with_label(std::string(kManagedLabel) + "=true");
@@ -82,26 +102,42 @@ Result<std::vector<Orphan>> find_orphans(engine::EngineClient& client,
   for (const auto& container : *containers) {
     // A job its dlrun left running on purpose (a hang-up) is not an orphan.
     if (container.name.ends_with(kDetachedSuffix)) continue;
-    const auto owner = container.labels.find(std::string(kOwnerLabel));
-    if (owner == container.labels.end() ||
-        owner_state(owner->second, proc_root) != OwnerState::gone)
-      continue;
-    const auto job = container.labels.find(std::string(kJobLabel));
-    orphans.push_back({container.id, container.name,
-                       job == container.labels.end() ? std::string() : job->second,
-                       container.state == "running" || container.state == "restarting" ||
-                           container.state == "paused"});
+    const std::string owner = label(container, kOwnerLabel);
+    if (owner.empty() || owner_state(owner, proc_root) != OwnerState::gone) continue;
+    Orphan orphan = orphan_of(container);
+    // Slurm may give its GPUs to the next job already; only Slurm can say (nullopt: unknown,
+    // so left as any running orphan is).
+    if (orphan.running && !orphan.slurm_job.empty()) {
+      orphan.slurm_over = slurm_job_alive(orphan.slurm_job) == std::optional(false);
+    }
+    orphans.push_back(std::move(orphan));
   }
   return orphans;
 }
 
+Result<std::vector<Orphan>> slurm_job_containers(engine::EngineClient& client,
+                                                 const std::string& slurm_job) {
+  auto containers =
+      client.list_containers_with_label(std::string(kSlurmJobLabel) + "=" + slurm_job);
+  if (!containers) return std::unexpected(containers.error());
+  std::vector<Orphan> found;
+  for (const auto& container : *containers) {
+    if (label(container, kManagedLabel) != "true") continue;
+    Orphan orphan = orphan_of(container);
+    orphan.slurm_over = true;
+    found.push_back(std::move(orphan));
+  }
+  return found;
+}
+
 Result<void> clean_orphans(engine::EngineClient& client, RunningOrphans running, CleanMode mode,
-                           const std::function<void(const Cleaned&)>& report) {
-  auto orphans = find_orphans(client);
+                           const std::function<void(const Cleaned&)>& report,
+                           const std::string& slurm_job) {
+  auto orphans = slurm_job.empty() ? find_orphans(client) : slurm_job_containers(client, slurm_job);
   if (!orphans) return std::unexpected(orphans.error());
   for (const auto& orphan : *orphans) {
     using Action = Cleaned::Action;
-    if (orphan.running && running == RunningOrphans::leave) {
+    if (orphan.running && !orphan.slurm_over && running == RunningOrphans::leave) {
       report({orphan, Action::left_running});
     } else if (mode == CleanMode::dry_run) {
       report({orphan, Action::would_remove});
@@ -126,7 +162,14 @@ void remove_finished_orphans(engine::EngineClient& client) {
     return;
   }
   for (const auto& orphan : *orphans) {
-    if (orphan.running) {
+    if (orphan.running && orphan.slurm_over) {
+      if (auto removed = client.remove_container(orphan.id); removed) {
+        spdlog::info("stopped and removed {}: its dlrun was killed and Slurm job {} is over",
+                     describe(orphan), orphan.slurm_job);
+      } else {
+        spdlog::warn("could not remove {}: {}", describe(orphan), removed.error().message);
+      }
+    } else if (orphan.running) {
       spdlog::warn(
           "{} still runs, but the dlrun that started it was killed; `dlrun clean "
           "--running` stops and removes it",

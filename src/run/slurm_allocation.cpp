@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "dlrun/run/create_request.hpp"
+
 namespace dlrun::run {
 namespace {
 
@@ -104,6 +106,12 @@ Result<void> fit_to_allocation(jobspec::JobSpec& spec, const SlurmAllocation& al
     spec.resources.memory_bytes = allocation.memory_bytes;
   }
   return {};
+}
+
+int stop_grace_within(std::optional<int> kill_wait_seconds) {
+  if (!kill_wait_seconds) return kStopGraceSeconds;
+  // Two seconds for the daemon's SIGKILL and the removal after it.
+  return std::clamp(*kill_wait_seconds - 2, 1, kStopGraceSeconds);
 }
 
 }  // namespace dlrun::run

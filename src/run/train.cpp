@@ -21,6 +21,7 @@
 #include "dlrun/run/orphans.hpp"
 #include "dlrun/run/signals.hpp"
 #include "dlrun/run/slurm_allocation.hpp"
+#include "dlrun/run/slurm_jobs.hpp"
 #include "dlrun/run/timeout_program.hpp"
 
 namespace dlrun::run {
@@ -154,6 +155,8 @@ Result<TrainPlan> finish_plan(PreparedJob prepared, const TrainRequest& request,
   if (request.attachment == Attachment::detach) host.owner.clear();
   auto plan = make_plan(prepared.job.spec, host, {.image = image->image.familiar()});
   if (!plan) return std::unexpected(plan.error());
+  // NCCL over InfiniBand needs the host's RDMA devices (only a local daemon's are in sight).
+  if (prepared.job.spec.distributed && prepared.daemon.local) plan->devices = rdma_devices();
   if (prepared.allocation) {
     plan->labels[std::string(kSlurmJobLabel)] = prepared.allocation->job_id;
     if (!prepared.allocation->step_id.empty())
@@ -341,9 +344,14 @@ Result<TrainResult> train(const TrainRequest& request, const Surroundings& surro
   const ContainerPlan job_plan =
       with_deadline(planned_container, supplied->details.entrypoint, supplied->details.cmd);
   spdlog::info("job {}: {} in container {}", job.name, job_plan.image, job_plan.container_name);
-  const RunOptions run_options{.keep = request.keep,
-                               .stdout_fd = surroundings.stdout_fd,
-                               .stderr_fd = surroundings.stderr_fd};
+  RunOptions run_options{.keep = request.keep,
+                         .stdout_fd = surroundings.stdout_fd,
+                         .stderr_fd = surroundings.stderr_fd};
+  if (slurm_allocation(surroundings.env)) {
+    run_options.stop_grace_seconds = stop_grace_within(slurm_kill_wait_seconds());
+    spdlog::debug("inside Slurm: a stop gives the job {}s before SIGKILL",
+                  run_options.stop_grace_seconds);
+  }
   // Followed to its end, or (detached) started and left running with its log kept.
   const auto run_plan = [&](const ContainerPlan& plan) -> Result<JobExit> {
     const std::string body = create_request_body(plan, Secrets::revealed);

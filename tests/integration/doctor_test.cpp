@@ -36,13 +36,13 @@ TEST_CASE("doctor: a GPU-ready engine and host pass", "[engine][doctor]") {
   // the engine counts as such (the fixture tags a PyTorch image there).
   CHECK(check_named(report, "pytorch image")["detail"] ==
         "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime (on the engine)");
-  CHECK(check_named(report, "tensorflow image")["detail"] == "tensorflow/tensorflow:2.17.0-gpu");
+  CHECK(check_named(report, "tensorflow image")["detail"] == "tensorflow/tensorflow:2.17.1-gpu");
   CHECK(check_named(report, "cuda image")["detail"] ==
         "nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04");
   const auto jax = check_named(report, "jax image");
   CHECK(jax["status"] == "warn");
   CHECK(jax["detail"] ==
-        "none fits: JAX images need driver >= 560.28.03 (CUDA 12.6); this host has 550.54.14");
+        "none fits: JAX images need driver >= 560 (CUDA 12.6); this host has 550.54.14");
   CHECK(jax["fix"] == "upgrade the driver");
   // The probe container is gone.
   const auto listed = run_process({.args = {"/usr/bin/docker", "-H", job.engine().gpu_host(), "ps",

@@ -22,6 +22,7 @@ enum class ErrorKind {
   mount,            // a mount source that cannot or must not be used
   build_failed,     // a step of the job's image build failed (a package that does not exist)
   io,               // local files (outputs dir, spec file)
+  slurm,            // Slurm's commands failed or are missing (sbatch refused the job)
   interrupted,      // SIGINT before the job started (during a pull, say)
   terminated,       // SIGTERM likewise
   hung_up,          // SIGHUP likewise

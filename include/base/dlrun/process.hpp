@@ -33,4 +33,16 @@ int wait_for_exit(pid_t pid);
 // Everything written to `fd` (a memfd or file a child's output went to), from its start.
 std::string read_captured(int fd);
 
+// A helper program run to its end, its output kept.
+struct CapturedRun {
+  int exit_code = -1;   // as wait_for_exit gives it; -1 when it could not start
+  int start_errno = 0;  // why it could not start (ENOENT: not on PATH)
+  std::string out;
+  std::string err;
+};
+
+// Runs argv (searched on PATH) to its end with stdin from /dev/null, capturing stdout and stderr.
+CapturedRun run_captured(const std::vector<std::string>& argv,
+                         ProcessGroup group = ProcessGroup::shared);
+
 }  // namespace dlrun

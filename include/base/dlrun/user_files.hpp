@@ -29,6 +29,10 @@ std::optional<UserFile> find_user_file(std::string_view name, std::string_view v
 // ~/.cache/dlrun/`name`; nullopt without HOME.
 std::optional<std::filesystem::path> find_cache_file(std::string_view name, const EnvLookup& env);
 
+// Where dlrun keeps records the user needs later (submitted Slurm jobs and their output):
+// $XDG_STATE_HOME/dlrun/`name`, else ~/.local/state/dlrun/`name`; nullopt without HOME.
+std::optional<std::filesystem::path> find_state_dir(std::string_view name, const EnvLookup& env);
+
 // Replaces `path` with `text` at once (a temporary beside it, then a rename): a reader never
 // sees half a file, and two writers at once leave one whole file. Creates the directory.
 bool write_file_atomically(const std::filesystem::path& path, std::string_view text);

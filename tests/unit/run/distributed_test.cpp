@@ -1,7 +1,15 @@
 // One job over several nodes: the variables torchrun reads, from Slurm or from the flags.
 #include "dlrun/run/distributed.hpp"
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "dlrun/run/create_request.hpp"
+#include "dlrun/run/docker_command.hpp"
 
 namespace dlrun::run {
 namespace {
@@ -85,6 +93,36 @@ TEST_CASE("outside Slurm, the flags place the node, and say when they are missin
   REQUIRE(wire_distributed(single, std::nullopt, {}).has_value());
   CHECK(single.env.empty());
   CHECK(single.network == jobspec::NetworkMode::bridge);
+}
+
+TEST_CASE("a distributed job gets the host's RDMA devices, in the request and the docker line",
+          "[run][distributed]") {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("dlrun-infiniband-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  // Character devices are what count; /dev/null stands in for uverbs0 and rdma_cm.
+  std::filesystem::create_symlink("/dev/null", dir / "uverbs0");
+  std::filesystem::create_symlink("/dev/null", dir / "rdma_cm");
+  std::ofstream(dir / "README") << "not a device\n";
+  const auto devices = rdma_devices(dir);
+  CHECK(devices ==
+        std::vector<std::string>{(dir / "rdma_cm").string(), (dir / "uverbs0").string()});
+  CHECK(rdma_devices(dir / "missing").empty());
+  std::filesystem::remove_all(dir);
+
+  ContainerPlan plan;
+  plan.image = "nvcr.io/nvidia/pytorch:24.05-py3";
+  plan.devices = {"/dev/infiniband/uverbs0"};
+  const auto body = nlohmann::json::parse(create_request_body(plan, Secrets::masked));
+  CHECK(body["HostConfig"]["Devices"] ==
+        nlohmann::json::parse(R"([{"PathOnHost": "/dev/infiniband/uverbs0",
+                                   "PathInContainer": "/dev/infiniband/uverbs0",
+                                   "CgroupPermissions": "rwm"}])"));
+  CHECK(docker_run_command(plan).find("--device /dev/infiniband/uverbs0") != std::string::npos);
+  plan.devices.clear();
+  CHECK_FALSE(
+      nlohmann::json::parse(create_request_body(plan, Secrets::masked))["HostConfig"].contains(
+          "Devices"));
 }
 
 }  // namespace dlrun::run

@@ -97,4 +97,11 @@ TEST_CASE("the spec is held to the allocation, or refused with both numbers", "[
         "the job asks for all GPUs, but Slurm job 4242 was given no GPUs on this node");
 }
 
+TEST_CASE("inside Slurm, a stop's grace ends before Slurm's SIGKILL of dlrun", "[run][slurm]") {
+  CHECK(stop_grace_within(std::nullopt) == 10);  // dlrun's own where KillWait is unknown
+  CHECK(stop_grace_within(30) == 10);            // Slurm's default KillWait leaves it be
+  CHECK(stop_grace_within(5) == 3);
+  CHECK(stop_grace_within(1) == 1);
+}
+
 }  // namespace dlrun::run

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "dlrun/error.hpp"
 #include "dlrun/jobspec/job_spec.hpp"
@@ -24,6 +26,10 @@ struct NodePlacement {
 // Nothing to do for a job on one node that asked for none of it.
 Result<void> wire_distributed(jobspec::JobSpec& spec, const std::optional<SlurmAllocation>& slurm,
                               const NodePlacement& flags);
+
+// The RDMA devices a distributed job's NCCL uses over InfiniBand/RoCE: the character devices in
+// `dir` (uverbs0, rdma_cm, umad0, …); none on a host without them.
+std::vector<std::string> rdma_devices(const std::filesystem::path& dir = "/dev/infiniband");
 
 // The first host of a Slurm host list: "gpu[03-05,07],cpu1" → "gpu03".
 std::string first_host(std::string_view nodelist);

@@ -29,11 +29,19 @@ struct Orphan {
   std::string name;
   std::string job;
   bool running = false;
+  std::string slurm_job;    // the Slurm job it ran in, if any
+  bool slurm_over = false;  // that Slurm job has ended: its GPUs are Slurm's to give again
 };
 
-// dlrun's containers on the engine whose dlrun on this host is gone.
+// dlrun's containers on the engine whose dlrun on this host is gone. A running one of a Slurm
+// job that has ended is marked so (Slurm asked once per such container).
 Result<std::vector<Orphan>> find_orphans(engine::EngineClient& client,
                                          const std::filesystem::path& proc_root = "/proc");
+
+// Every container of Slurm job `slurm_job` on the engine, whoever started it: what a node's
+// Slurm epilog removes once the job is over (`dlrun clean --slurm-job $SLURM_JOB_ID`).
+Result<std::vector<Orphan>> slurm_job_containers(engine::EngineClient& client,
+                                                 const std::string& slurm_job);
 
 // "dlrun-x-1a2b3c (job x)", for messages.
 std::string describe(const Orphan& orphan);
@@ -47,9 +55,11 @@ struct Cleaned {
 };
 
 // Removes (or, dry, lists) the orphans on the engine, reporting each as it goes; stops at the
-// first removal the engine refuses.
+// first removal the engine refuses. A running orphan whose Slurm job has ended is removed even
+// when running ones are left. With `slurm_job`, that Slurm job's containers instead.
 Result<void> clean_orphans(engine::EngineClient& client, RunningOrphans running, CleanMode mode,
-                           const std::function<void(const Cleaned&)>& report);
+                           const std::function<void(const Cleaned&)>& report,
+                           const std::string& slurm_job = {});
 
 // What every `dlrun train` does first: removes the finished containers of dlruns that were
 // killed, and warns about ones that still run. Engine trouble here is only a warning.

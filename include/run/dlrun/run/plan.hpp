@@ -84,6 +84,8 @@ struct ContainerPlan {
   bool init = true;
   jobspec::GpuRequest gpus;
   jobspec::NetworkMode network = jobspec::NetworkMode::bridge;
+  // Host devices passed in as they are (a distributed job's /dev/infiniband/*).
+  std::vector<std::string> devices;
   std::vector<std::string> cap_add;
   jobspec::PullPolicy pull = jobspec::PullPolicy::missing;
 };

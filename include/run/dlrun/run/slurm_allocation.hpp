@@ -35,6 +35,11 @@ std::optional<SlurmAllocation> slurm_allocation(const EnvLookup& env);
 // both numbers.
 Result<void> fit_to_allocation(jobspec::JobSpec& spec, const SlurmAllocation& allocation);
 
+// The stop grace for a job inside Slurm: Slurm SIGKILLs dlrun KillWait seconds after its
+// SIGTERM (scancel, the time limit), so dlrun's SIGTERM-to-SIGKILL of the container must end
+// in time for it to remove the container too. dlrun's own 10 s where KillWait is unknown or long.
+int stop_grace_within(std::optional<int> kill_wait_seconds);
+
 inline constexpr std::string_view kSlurmJobLabel = "dlrun.slurm-job";
 inline constexpr std::string_view kSlurmStepLabel = "dlrun.slurm-step";
 
