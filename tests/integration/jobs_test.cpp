@@ -102,9 +102,15 @@ TEST_CASE("Ctrl-C in attach stops the job as in train, and exits 130", "[engine]
   CHECK(attached.exit_code == 130);
   CHECK(attached.err.find("interrupted (SIGINT): stopping the job") != std::string::npos);
   CHECK(attached.elapsed < std::chrono::seconds(30));
-  // Stopped, and kept until removed, as a detached job is.
-  const auto listed = job_named(job, "job", [](const nlohmann::json&) { return true; });
-  CHECK(listed["state"] != "running");
+  // Stopped, and kept until removed, as a detached job is. (By id: other tests' jobs may have
+  // the same name on the engine.)
+  const auto listed = job.dlrun({"ps", "-a", "--output", "json"});
+  nlohmann::json entry;
+  for (const auto& each : nlohmann::json::parse(listed.out)) {
+    if (each["id"] == id) entry = each;
+  }
+  REQUIRE(entry.is_object());
+  CHECK(entry["state"] != "running");
   CHECK(job.dlrun({"rm", id}).exit_code == 0);
   CHECK(job.leftover_containers().empty());
 }
