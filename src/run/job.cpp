@@ -314,7 +314,8 @@ Result<JobExit> follow_job(engine::EngineClient& client, const std::string& id,
     abandon();
     const SignalOutcome& outcome = signal_outcome(*early_signal);
     spdlog::warn("{}: the job was not started", outcome.words);
-    return JobExit{outcome.exit_code(), Ending::stopped};
+    return JobExit{
+        .exit_code = outcome.exit_code(), .ending = Ending::stopped, .never_started = true};
   }
   if (auto started = client.start_container(id); !started) {
     abandon();

@@ -383,7 +383,8 @@ Result<TrainResult> train(const TrainRequest& request, const Surroundings& surro
     status = run_plan(*relaxed);
   }
   if (!status) return std::unexpected(status.error());
-  if (outputs) outputs->keep();
+  // A job that never started wrote nothing: an outputs directory made for it goes again.
+  if (outputs && !status->never_started) outputs->keep();
   result.exit = *status;
   if (result.id.empty()) result.id = status->container_id;
   result.run_seconds = seconds_since(run_began);

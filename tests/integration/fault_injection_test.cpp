@@ -1,5 +1,6 @@
 // dlrun interrupted at random moments, repeatably (a seed): every run ends with its documented
-// exit code, says why where it still could, and leaves no container behind.
+// exit code, says why where it still could, and leaves no container, no empty outputs
+// directory of a job that never started, and the per-daemon memory whole.
 //
 //   DLRUN_FAULT_RUNS=50 DLRUN_FAULT_SEED=20261130 ctest --preset test -R interruptions
 //
@@ -11,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
 
@@ -42,27 +44,43 @@ TEST_CASE("random interruptions: documented exit code, a clear message, nothing 
                             {SIGHUP, 129, "hung up (SIGHUP)"},
                             {SIGKILL, 137, ""}};
   // From dlrun's start-up through create, attach and start, into the stream, and (a second
-  // signal) into the stop's grace period.
+  // signal) into the stop's grace period; one run in five from the start of a pull (a 64 MB
+  // image from the harness registry) into it.
   std::uniform_int_distribution<int> delay_ms(0, 1500);
+  std::uniform_int_distribution<int> pull_delay_ms(0, 400);
   std::uniform_int_distribution<int> which(0, 3);
   std::bernoulli_distribution twice(0.25);
+  std::bernoulli_distribution pulling(0.2);
 
   int clean = 0;
   int orphans = 0;
+  int pulls = 0;
   for (long run = 0; run < runs; ++run) {
     JobFixture job;
     const Signal& signal = signals[which(random)];
-    const int delay = delay_ms(random);
+    const bool pull = pulling(random);
+    pulls += pull ? 1 : 0;
+    const int delay = pull ? pull_delay_ms(random) : delay_ms(random);
     const bool second = twice(random) && signal.number != SIGKILL;
     INFO("seed " << seed << ", run " << run << ": signal " << signal.number << " after " << delay
-                 << " ms" << (second ? ", twice" : ""));
+                 << " ms" << (pull ? " of a pull" : "") << (second ? ", twice" : ""));
 
     Invocation interrupted;
     interrupted.limit = std::chrono::seconds(60);
+    const std::string pulled_image = job.engine().registry() + "/dlrun-test/payload:1";
+    if (pull) {
+      interrupted.env["DOCKER_CONFIG"] = (job.engine().dir / "registry/docker-config").string();
+    }
     interrupted.on_output = [&, sent = std::make_shared<int>(0),
-                             began = std::chrono::steady_clock::now()](
-                                pid_t pid, const std::string&, const std::string& err) {
-      const auto elapsed = std::chrono::steady_clock::now() - began;
+                             began = std::make_shared<std::chrono::steady_clock::time_point>(
+                                 std::chrono::steady_clock::now())](pid_t pid, const std::string&,
+                                                                    const std::string& err) {
+      // A pull run counts from the pull's first line.
+      if (pull && *sent == 0 && err.find("pulling " + pulled_image) == std::string::npos) {
+        *began = std::chrono::steady_clock::now();
+        return;
+      }
+      const auto elapsed = std::chrono::steady_clock::now() - *began;
       if (*sent == 0 && elapsed >= std::chrono::milliseconds(delay)) {
         kill(pid, signal.number);
         ++*sent;
@@ -72,11 +90,17 @@ TEST_CASE("random interruptions: documented exit code, a clear message, nothing 
       }
     };
     // Output every 50 ms, so that the callback above is called often enough to be on time.
-    const auto result =
-        job.dlrun({"train", job.write_spec({{"command",
-                                             "trap 'echo got-term; sleep 0.3; exit 3' TERM; "
-                                             "while true; do echo tick; sleep 0.05; done"}})},
-                  interrupted);
+    nlohmann::json spec = {{"outputs", "./outputs"},
+                           {"command",
+                            "trap 'echo got-term; sleep 0.3; exit 3' TERM; "
+                            "while true; do echo tick; sleep 0.05; done"}};
+    std::vector<std::string> train = {"train", job.write_spec(spec)};
+    if (pull) {
+      spec["image"] = pulled_image;
+      // The engine is shared: only --pull always makes sure there is a pull to interrupt.
+      train = {"train", "--pull", "always", job.write_spec(spec)};
+    }
+    const auto result = job.dlrun(train, interrupted);
 
     const bool finished_first = result.exit_code == 3;  // cannot: the job never ends by itself
     CHECK_FALSE(finished_first);
@@ -103,12 +127,25 @@ TEST_CASE("random interruptions: documented exit code, a clear message, nothing 
     }
     left = job.leftover_containers();
     CHECK(left.empty());
-    if (left.empty()) ++clean;
+    // A job that never started leaves no outputs directory of dlrun's making (a SIGKILLed dlrun
+    // cannot take it back).
+    const auto outputs = job.dir() / "outputs";
+    const bool half_made =
+        signal.number != SIGKILL && result.out.find("tick") == std::string::npos &&
+        std::filesystem::is_directory(outputs) && std::filesystem::is_empty(outputs);
+    CHECK_FALSE(half_made);
+    // The per-daemon memory every run may write stays one whole document.
+    const auto memory = job.engine().dir / "cache/dlrun/daemons.json";
+    if (std::filesystem::exists(memory)) {
+      std::ifstream in(memory);
+      CHECK_FALSE(nlohmann::json::parse(in, nullptr, false).is_discarded());
+    }
+    if (left.empty() && !half_made) ++clean;
   }
   std::printf(
-      "%ld interruptions (seed %u): %d clean, %d orphans of a SIGKILLed dlrun removed by "
-      "dlrun clean\n",
-      runs, seed, clean, orphans);
+      "%ld interruptions (seed %u, %d of them during a pull): %d clean, %d orphans of a "
+      "SIGKILLed dlrun removed by dlrun clean\n",
+      runs, seed, pulls, clean, orphans);
   CHECK(clean == runs);
 }
 

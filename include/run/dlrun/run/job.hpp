@@ -28,8 +28,9 @@ Ending ending_of(int exit_code, bool oom_killed, bool has_timeout);
 struct JobExit {
   int exit_code = 0;
   Ending ending = Ending::succeeded;
-  bool detached = false;     // left running: exit_code is dlrun's (0 started, 129 terminal lost)
-  std::string container_id;  // the container it ran in, where run_job made one
+  bool detached = false;       // left running: exit_code is dlrun's (0 started, 129 terminal lost)
+  std::string container_id;    // the container it ran in, where run_job made one
+  bool never_started = false;  // a signal came before the start: nothing of the job ran
 };
 
 struct RunOptions {
