@@ -6,9 +6,12 @@
 //
 // CI runs a short form (12 runs); docs/reliability.md has the summary line of a full one.
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -157,10 +160,13 @@ namespace {
 // An engine of the test's own, to kill: the fixture's serve every other test at once.
 class DisposableEngine {
  public:
-  explicit DisposableEngine(const std::filesystem::path& dir) : dir_(dir) {
-    const auto started =
-        run_process({.args = {script(), "start", dir_.string(), "--image", kTestImage},
-                     .limit = std::chrono::seconds(120)});
+  // In a network namespace of its own, or in `netns` (the fixture's, to reach its registry).
+  explicit DisposableEngine(const std::filesystem::path& dir,
+                            const std::filesystem::path& netns = {})
+      : dir_(dir) {
+    std::vector<std::string> start = {script(), "start", dir_.string(), "--image", kTestImage};
+    if (!netns.empty()) start.insert(start.end(), {"--netns", netns.string()});
+    const auto started = run_process({.args = start, .limit = std::chrono::seconds(120)});
     INFO(started.err);
     REQUIRE(started.exit_code == 0);
   }
@@ -279,6 +285,147 @@ TEST_CASE("a full file system: the cache is given up quietly, outputs fail befor
   CHECK(refused.out.empty());
   CHECK(refused.err.find("No space left on device") != std::string::npos);
   CHECK(full.left_behind().empty());
+  CHECK(job.leftover_containers().empty());
+}
+
+}  // namespace dlrun::testing
+
+namespace dlrun::testing {
+
+TEST_CASE("the daemon killed mid-pull: exit 125, saying what happened", "[engine][faults]") {
+  JobFixture job;
+  DisposableEngine engine(job.dir() / "engine", job.engine().dir / "netns");
+  const std::string image = job.engine().registry() + "/dlrun-test/payload:1";
+  const auto spec = job.write_spec({{"image", image}, {"command", "true"}});
+  Invocation as;
+  as.limit = std::chrono::seconds(90);
+  as.env["DOCKER_CONFIG"] = (job.engine().dir / "registry/docker-config").string();
+  as.on_output = [&engine, killed = std::make_shared<bool>(false)](pid_t, const std::string&,
+                                                                   const std::string& err) {
+    // Once the layers are coming: a progress line of the pull.
+    if (*killed || err.find(" MB of ") == std::string::npos) return;
+    const pid_t dockerd = engine.dockerd();
+    REQUIRE(dockerd > 0);
+    kill(dockerd, SIGKILL);
+    *killed = true;
+  };
+  const auto started = std::chrono::steady_clock::now();
+  const auto result = job.dlrun({"train", spec}, as, engine.host());
+  INFO(result.err);
+  CHECK(result.exit_code == 125);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(30));
+  CHECK(result.err.find(" MB of ") != std::string::npos);  // the pull was under way
+  CHECK(result.err.find("dlrun: error: ") != std::string::npos);
+  CHECK(result.err.find("could not reach the registry") == std::string::npos);
+  CHECK(result.err.find("daemon") != std::string::npos);
+}
+
+namespace {
+
+// A registry of the test's own, without auth, behind a proxy that passes 8 MB/s
+// (tests/harness/slow-proxy.py): slow enough to kill it mid-pull. The fixture's registry serves
+// every other test at once.
+class DisposableRegistry {
+ public:
+  DisposableRegistry(const TestEngine& engine, const std::filesystem::path& dir) : dir_(dir) {
+    std::filesystem::create_directories(dir_ / "data");
+    // Above the fixture's registry port: the fixture's listeners sit below +30.
+    const std::string fixture = engine.registry();
+    const int base = std::stoi(fixture.substr(fixture.rfind(':') + 1));
+    port_ = base + 30;
+    backend_ = "127.0.0.1:" + std::to_string(base + 31);
+    std::ofstream(dir_ / "config.yml")
+        << "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: "
+        << (dir_ / "data").string() << "\nhttp:\n  addr: " << backend_ << "\n";
+    registry_ = start({"/usr/bin/docker-registry", "serve", (dir_ / "config.yml").string()});
+    proxy_ = start({std::string(DLRUN_SOURCE_DIR) + "/tests/harness/slow-proxy.py",
+                    std::to_string(port_), std::to_string(base + 31), "8000000"});
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      if (run_process(
+              {.args = {"/usr/bin/curl", "-sf", "-o", "/dev/null", "http://" + address() + "/v2/"}})
+              .exit_code == 0)
+        return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    FAIL("the disposable registry did not start");
+  }
+  ~DisposableRegistry() { kill_now(); }
+  DisposableRegistry(const DisposableRegistry&) = delete;
+  DisposableRegistry& operator=(const DisposableRegistry&) = delete;
+
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  // The registry itself, without the proxy: where images are pushed.
+  const std::string& backend() const { return backend_; }
+  // The registry and the way to it, at once.
+  void kill_now() {
+    for (pid_t* pid : {&registry_, &proxy_}) {
+      if (*pid <= 0) continue;
+      kill(*pid, SIGKILL);
+      waitpid(*pid, nullptr, 0);
+      *pid = -1;
+    }
+  }
+
+ private:
+  pid_t start(const std::vector<std::string>& argv) const {
+    const pid_t pid = fork();
+    if (pid == 0) {
+      const std::string log = (dir_ / "registry.log").string();
+      std::freopen(log.c_str(), "a", stdout);
+      std::freopen(log.c_str(), "a", stderr);
+      std::vector<char*> args;
+      for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+      args.push_back(nullptr);
+      execv(args[0], args.data());
+      _exit(127);
+    }
+    return pid;
+  }
+
+  std::filesystem::path dir_;
+  int port_ = 0;
+  std::string backend_;
+  pid_t registry_ = -1;
+  pid_t proxy_ = -1;
+};
+
+}  // namespace
+
+TEST_CASE("the registry killed mid-pull: exit 125 naming it, no image, no container",
+          "[engine][faults][registry]") {
+  JobFixture job;
+  DisposableRegistry registry(job.engine(), job.dir() / "registry");
+  // A 32 MB layer of random bytes no engine has, pushed from the plain engine.
+  const std::string plain = job.engine().plain_host();
+  const std::string pushed = registry.backend() + "/dlrun-test/fresh:1";
+  const auto made = run_process(
+      {.args = {"/bin/sh", "-c",
+                "head -c 33554432 /dev/urandom > " + (job.dir() / "random.bin").string() +
+                    " && tar -C " + job.dir().string() + " -c random.bin | docker -H " + plain +
+                    " import - " + pushed + " && docker -H " + plain + " push " + pushed +
+                    " && docker -H " + plain + " rmi " + pushed},
+       .limit = std::chrono::seconds(120)});
+  INFO(made.err);
+  REQUIRE(made.exit_code == 0);
+  const std::string image = registry.address() + "/dlrun-test/fresh:1";
+  const auto spec = job.write_spec({{"image", image}, {"command", "true"}});
+  Invocation as;
+  as.limit = std::chrono::seconds(240);
+  as.on_output = [&registry, killed = std::make_shared<bool>(false)](pid_t, const std::string&,
+                                                                     const std::string& err) {
+    if (*killed || err.find(" MB of ") == std::string::npos) return;
+    registry.kill_now();
+    *killed = true;
+  };
+  const auto result = job.dlrun({"train", spec}, as);
+  INFO(result.err);
+  CHECK(result.exit_code == 125);
+  CHECK(result.err.find(" MB of ") != std::string::npos);  // the pull was under way
+  CHECK(result.err.find("dlrun: error: ") != std::string::npos);
+  CHECK(result.err.find(registry.address()) != std::string::npos);
+  const auto tagged = run_process(
+      {.args = {"/usr/bin/docker", "-H", job.engine().gpu_host(), "image", "inspect", image}});
+  CHECK(tagged.exit_code != 0);
   CHECK(job.leftover_containers().empty());
 }
 
