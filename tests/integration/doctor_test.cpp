@@ -42,7 +42,8 @@ TEST_CASE("doctor: a GPU-ready engine and host pass", "[engine][doctor]") {
   const auto jax = check_named(report, "jax image");
   CHECK(jax["status"] == "warn");
   CHECK(jax["detail"] ==
-        "none fits: JAX images need driver >= 560 (CUDA 12.6); this host has 550.54.14");
+        "none fits: JAX images need driver >= 575 (CUDA 12.9) or driver >= 560 (CUDA 12.6); this "
+        "host has 550.54.14");
   CHECK(jax["fix"] == "upgrade the driver");
   // The probe container is gone.
   const auto listed = run_process({.args = {"/usr/bin/docker", "-H", job.engine().gpu_host(), "ps",

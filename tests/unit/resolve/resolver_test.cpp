@@ -200,7 +200,9 @@ TEST_CASE("the resolver picks the image that runs on this host", "[resolve][reso
       {"tensorflow", "525.85.12 sm_80", "", "tensorflow/tensorflow:2.14.1-gpu"},
       {"tensorflow", "470.82.01 sm_80", "",
        "error: TensorFlow images need driver >= 555.42.02 (CUDA 12.5)"},
-      {"tensorflow", "470.82.01 sm_80/tesla", "", "nvcr.io/nvidia/tensorflow:23.01-tf2-py3"},
+      // R470 runs the newest NGC month (TensorFlow 2.17) on a data-center GPU; 2.11 only in 23.01.
+      {"tensorflow", "470.82.01 sm_80/tesla", "", "nvcr.io/nvidia/tensorflow:25.02-tf2-py3"},
+      {"tensorflow 2.11", "470.82.01 sm_80/tesla", "", "nvcr.io/nvidia/tensorflow:23.01-tf2-py3"},
       {"tensorflow", "595.45.04 sm_35", "", "tensorflow/tensorflow:2.14.1-gpu"},
       {"tensorflow", "595.45.04 sm_37", "", "tensorflow/tensorflow:2.14.1-gpu"},
       {"tensorflow", "595.45.04 sm_50", "", "tensorflow/tensorflow:2.17.1-gpu"},
@@ -213,8 +215,15 @@ TEST_CASE("the resolver picks the image that runs on this host", "[resolve][reso
       {"tensorflow 2.10", "550.54.14 sm_90", "", "error: the catalog has no TensorFlow 2.10 image"},
       // JAX (NGC).
       {"jax", "560.35.03 sm_90", "", "nvcr.io/nvidia/jax:24.10-py3"},
-      {"jax", "550.54.14 sm_90", "", "error: JAX images need driver >= 560 (CUDA 12.6)"},
-      {"jax 0.5", "560.35.03 sm_90", "", "error: the catalog has no JAX 0.5 image"},
+      {"jax", "575.51.03 sm_90", "", "nvcr.io/nvidia/jax:25.04-py3"},
+      {"jax", "550.54.14 sm_90", "",
+       "error: JAX images need driver >= 575 (CUDA 12.9) or driver >= 560 (CUDA 12.6); this host "
+       "has "
+       "550.54.14"},
+      {"jax 0.5", "575.51.03 sm_90", "", "nvcr.io/nvidia/jax:25.04-py3"},
+      {"jax 0.5", "560.35.03 sm_90", "", "error: JAX 0.5 images need driver >= 575 (CUDA 12.9)"},
+      {"jax 0.4", "575.51.03 sm_90", "", "nvcr.io/nvidia/jax:24.10-py3"},
+      {"jax 0.6", "575.51.03 sm_90", "", "error: the catalog has no JAX 0.6 image"},
       {"jax", "570.124.06 sm_52", "",
        "error: GPU 0 (sm_52) is not among the GPUs its release notes support"},
       // Plain CUDA: the toolkit must be able to compile for every GPU.
@@ -446,13 +455,17 @@ TEST_CASE("each build is chosen where only it fits, for every GPU generation",
       {"pytorch ngc", "520.61.05 sm_80/tesla", "",
        "error: PyTorch images need driver >= 590.44.01 (CUDA 13.1) or driver >= 580.65.06 (CUDA "
        "13.0) or driver >= 575.51.03 (CUDA 12.9)"},
-      {"tensorflow ngc", "470.82.01 sm_80/tesla", "", "nvcr.io/nvidia/tensorflow:23.01-tf2-py3"},
+      {"tensorflow ngc", "470.82.01 sm_80/tesla", "", "nvcr.io/nvidia/tensorflow:25.02-tf2-py3"},
       {"tensorflow ngc", "470.82.01 sm_80/geforce", "",
-       "error: TensorFlow images need driver >= 525 (CUDA 12.0)"},
+       "error: TensorFlow images need driver >= 570.26 (CUDA 12.8)"},
+      {"tensorflow 2.11 ngc", "470.82.01 sm_80/geforce", "",
+       "error: TensorFlow 2.11 images need driver >= 525 (CUDA 12.0)"},
       // Every GPU generation against official PyTorch 2.13, 2.7 (Blackwell in, Maxwell to Volta out
       // of CUDA 12.8) and 2.5.
-      {"jax", "535.104.05 sm_90/tesla", "", "nvcr.io/nvidia/jax:24.10-py3"},
-      {"jax", "535.104.05 sm_90/geforce", "", "error: JAX images need driver >= 560 (CUDA 12.6)"},
+      {"jax", "535.104.05 sm_90/tesla", "", "nvcr.io/nvidia/jax:25.04-py3"},
+      {"jax 0.4", "535.104.05 sm_90/tesla", "", "nvcr.io/nvidia/jax:24.10-py3"},
+      {"jax", "535.104.05 sm_90/geforce", "",
+       "error: JAX images need driver >= 575 (CUDA 12.9) or driver >= 560 (CUDA 12.6)"},
       {"pytorch official", "595.45.04 sm_50", "", "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
       {"pytorch official", "595.45.04 sm_52", "", "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
       {"pytorch official", "595.45.04 sm_53", "", "pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime"},
@@ -569,10 +582,16 @@ TEST_CASE("each build is chosen where only it fits, for every GPU generation",
        "error: GPU 0 (sm_70) is not among the GPUs its release notes support (compute capability "
        "7.5 to 12.1)"},
       {"pytorch 2.8 ngc", "580.65.06 sm_120", "", "nvcr.io/nvidia/pytorch:25.08-py3"},
-      {"tensorflow ngc", "595.45.04 sm_120", "",
+      // TensorFlow and JAX NGC: 24.x months stop at Hopper/Ada, 25.x months start at Turing.
+      {"tensorflow ngc", "595.45.04 sm_120", "", "nvcr.io/nvidia/tensorflow:25.02-tf2-py3"},
+      {"tensorflow ngc", "595.45.04 sm_70", "", "nvcr.io/nvidia/tensorflow:24.12-tf2-py3"},
+      {"tensorflow 2.17 ngc", "595.45.04 sm_60", "", "nvcr.io/nvidia/tensorflow:24.12-tf2-py3"},
+      {"tensorflow 2.11 ngc", "595.45.04 sm_120", "",
        "error: GPU 0 (sm_120) is not among the GPUs its release notes support (compute capability "
        "6.0 to 9.0, partly inferred)"},
-      {"jax", "595.45.04 sm_120", "",
+      {"jax", "595.45.04 sm_120", "", "nvcr.io/nvidia/jax:25.04-py3"},
+      {"jax", "595.45.04 sm_100", "", "nvcr.io/nvidia/jax:25.04-py3"},
+      {"jax 0.4", "595.45.04 sm_120", "",
        "error: GPU 0 (sm_120) is not among the GPUs its release notes support (compute capability "
        "6.0 to 9.0, partly inferred)"},
       {"jax", "595.45.04 sm_60", "", "nvcr.io/nvidia/jax:24.10-py3"},

@@ -151,6 +151,8 @@ TEST_CASE("images: a host without a driver or GPUs says what was not checked", "
         "FRAMEWORK  VERSION  CUDA  PYTHON  VARIANT  SOURCE  FITS  LOCAL  IMAGE" +
             std::string(25, ' ') +
             "WHY NOT\n"
+            "jax        0.5.3    12.9  3.12    devel    ngc     yes   -      "
+            "nvcr.io/nvidia/jax:25.04-py3\n"
             "jax        0.4.33   12.6  3.10    devel    ngc     yes   -      "
             "nvcr.io/nvidia/jax:24.10-py3\n");
 
