@@ -31,6 +31,8 @@ constexpr const char* kAppHelp = R"(Examples:
   dlrun train -d train.json       start a job and leave it running; then dlrun ps, logs,
                                   attach, wait, stop, rm
   dlrun attach resnet             follow a job again (after -d, or a dropped SSH session)
+  dlrun submit train.json -t 6h   run it on a Slurm cluster; dlrun ps, logs, wait take the
+                                  job id it prints (docs/slurm.md)
 
 The daemon is found as the docker CLI finds it: --context or --host, else $DOCKER_HOST
 (unix://, tcp:// with DOCKER_TLS_VERIFY / DOCKER_CERT_PATH for TLS, or ssh://user@host, which

@@ -45,7 +45,7 @@ Result<std::string> slurm_time_limit(std::string_view text) {
   // minutes, minutes:seconds, hours:minutes:seconds, days-hours, days-hours:minutes,
   // days-hours:minutes:seconds
   static const std::regex slurm_form(R"((\d+(:\d{1,2}){0,2})|(\d+-\d{1,2}(:\d{1,2}){0,2}))");
-  const std::string given(text);
+  std::string given(text);
   if (given == "UNLIMITED" || given == "INFINITE" || std::regex_match(given, slurm_form)) {
     return given;
   }

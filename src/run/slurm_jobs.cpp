@@ -102,21 +102,22 @@ std::optional<SlurmJobStatus> sacct_status(const std::string& id) {
   std::vector<std::string> parts;
   for (std::string part; std::getline(fields, part, '|');) parts.push_back(part);
   if (parts.size() < 6 || parts[0].empty()) return std::nullopt;
-  std::map<std::string, std::string> words{{"JobState", parts[0].substr(0, parts[0].find(' '))},
-                                           {"ExitCode", parts[1]},
-                                           {"TimeLimit", parts[2]},
-                                           {"RunTime", parts[3]},
-                                           {"NodeList", parts[4]},
-                                           {"Partition", parts[5]}};
+  const std::map<std::string, std::string> words{
+      {"JobState", parts[0].substr(0, parts[0].find(' '))},
+      {"ExitCode", parts[1]},
+      {"TimeLimit", parts[2]},
+      {"RunTime", parts[3]},
+      {"NodeList", parts[4]},
+      {"Partition", parts[5]}};
   return status_from_scontrol(words);
 }
 
 SlurmJobStatus remembered_status(const std::filesystem::path& dir, const SubmittedJob& job) {
   if (auto status = sacct_status(job.id)) return *status;
   SlurmJobStatus status;
-  if (auto code = exit_file_code(dir, job.id)) {
+  if (const auto code = exit_file_code(dir, job.id)) {
     status.state = *code == 0 ? "COMPLETED" : "FAILED";
-    status.exit_code = *code;
+    status.exit_code = code;
   } else {
     status.state = "UNKNOWN";
   }
