@@ -23,10 +23,6 @@ namespace {
 constexpr std::int64_t kDiskWarnBytes = 30LL * 1000 * 1000 * 1000;  // a few framework images
 constexpr std::int64_t kDiskFailBytes = 5LL * 1000 * 1000 * 1000;
 
-constexpr std::string_view kToolkitFix =
-    "install the NVIDIA Container Toolkit and restart the daemon "
-    "(https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/install-guide.html)";
-
 // What a probe found: the container could not be made (outer error), or its start's result.
 using ProbeResult = Result<Result<void>>;
 

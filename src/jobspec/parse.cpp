@@ -26,7 +26,6 @@ namespace {
 using nlohmann::json;
 
 constexpr std::array<std::string_view, 3> kNetworkModes{"bridge", "none", "host"};
-constexpr std::array<std::string_view, 2> kMountTypes{"bind", "volume"};
 
 std::string describe_value(const json& value) {
   switch (value.type()) {
