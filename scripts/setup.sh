@@ -14,6 +14,7 @@ packages=(
   mmdebstrap socat  # the build tests: a Debian image from the mirror, and a way to reach it
   munge slurmctld slurmd slurm-client  # the Slurm tests: a one-node cluster of their own
   clang-19 libclang-rt-19-dev llvm-19  # the fuzz tests (tests/fuzz): libFuzzer, its symbolizer
+  clang-tidy-19  # the tidy test: zero findings over src/ (.clang-tidy)
 )
 
 missing=()

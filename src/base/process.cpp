@@ -43,6 +43,7 @@ std::expected<pid_t, int> spawn_process(const std::vector<std::string>& argv, co
   posix_spawnattr_setflags(&attributes, flags);
 
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   pid_t pid = -1;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "dlrun/error.hpp"
+#include "dlrun/json_text.hpp"
 #include "dlrun/resolve/host_facts.hpp"
 #include "dlrun/run/train.hpp"
 
@@ -30,13 +31,6 @@ std::string invoking_uid();
 // --output text|json, with what the JSON holds in its description (shown by --help, offered by
 // completion).
 CLI::Option* add_output_option(CLI::App& command, std::string& output, const std::string& json);
-
-// JSON for a program to read. Bytes that are not UTF-8 (a spec written in Latin-1, a long value
-// cut in the middle of a character) come out as U+FFFD rather than ending dlrun.
-template <typename Json>
-std::string json_text(const Json& value) {
-  return value.dump(2, ' ', false, Json::error_handler_t::replace);
-}
 
 // Prints `error` the one way dlrun prints errors and returns its exit code.
 int report(const Error& error);

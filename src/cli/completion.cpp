@@ -106,7 +106,7 @@ std::string joined(const std::vector<std::string>& words, const std::string& pre
 std::string quoted(std::string text) {
   if (const auto newline = text.find('\n'); newline != std::string::npos) text.resize(newline);
   std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  for (const char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
 }
 
@@ -153,6 +153,7 @@ std::string bash_script(const std::vector<CommandShape>& shapes) {
       for (const auto& option : owner->options) {
         if (option.choices.empty() && option.values != Values::file) continue;
         std::vector<std::string> spellings;
+        spellings.reserve(option.long_names.size() + option.short_names.size());
         for (const auto& name : option.long_names) spellings.push_back("--" + name);
         for (const auto& name : option.short_names) spellings.push_back("-" + name);
         if (spellings.empty()) continue;

@@ -49,10 +49,19 @@ std::optional<std::filesystem::path> submitted_dir() {
   return dir ? std::optional(*dir) : std::nullopt;
 }
 
+// A job dlrun submit gave, with the directory that holds its record.
+struct Submitted {
+  std::filesystem::path dir;
+  run::SubmittedJob job;
+};
+
 // The Slurm job `reference` names, when it is one dlrun submit gave (its id).
-std::optional<run::SubmittedJob> submitted_job(std::string_view reference) {
+std::optional<Submitted> submitted_job(std::string_view reference) {
   const auto dir = submitted_dir();
-  return dir ? run::find_submitted(*dir, reference) : std::nullopt;
+  if (!dir) return std::nullopt;
+  auto job = run::find_submitted(*dir, reference);
+  if (!job) return std::nullopt;
+  return Submitted{.dir = *dir, .job = std::move(*job)};
 }
 
 bool slurm_job_over(const run::SlurmJobStatus& status) {
@@ -296,12 +305,12 @@ Result<int> run_logs(const LogsOptions& options, const GlobalOptions& global) {
   if (auto submitted = submitted_job(options.job)) {
     if (!options.since.empty()) {
       return fail(ErrorKind::usage,
-                  "--since is for jobs on the engine; Slurm job " + submitted->id +
+                  "--since is for jobs on the engine; Slurm job " + submitted->job.id +
                       "'s output is a file without times",
-                  "use --tail N, or read " + submitted->output.string());
+                  "use --tail N, or read " + submitted->job.output.string());
     }
     auto shown =
-        run::submitted_job_logs(*submitted_dir(), *submitted, options.tail, options.follow, 1);
+        run::submitted_job_logs(submitted->dir, submitted->job, options.tail, options.follow, 1);
     if (!shown) return std::unexpected(shown.error());
     return exit_code::ok;
   }
@@ -332,9 +341,9 @@ Result<int> run_attach(const AttachOptions& options, const GlobalOptions& global
   run::SignalWatcher signals;
   if (auto submitted = submitted_job(options.job)) {
     // A Slurm job's output is a file: follow it to the job's end, then its exit code.
-    auto shown = run::submitted_job_logs(*submitted_dir(), *submitted, options.tail, true, 1);
+    auto shown = run::submitted_job_logs(submitted->dir, submitted->job, options.tail, true, 1);
     if (!shown) return std::unexpected(shown.error());
-    auto outcome = run::wait_for_submitted(*submitted_dir(), *submitted);
+    auto outcome = run::wait_for_submitted(submitted->dir, submitted->job);
     if (!outcome) return std::unexpected(outcome.error());
     return outcome->exit_code;
   }
@@ -353,22 +362,22 @@ Result<int> run_wait(const std::vector<std::string>& references, const std::stri
   nlohmann::ordered_json results = nlohmann::ordered_json::array();
   for (const auto& reference : references) {
     if (auto submitted = submitted_job(reference)) {
-      auto outcome = run::wait_for_submitted(*submitted_dir(), *submitted);
+      auto outcome = run::wait_for_submitted(submitted->dir, submitted->job);
       if (!outcome) return std::unexpected(outcome.error());
       last = outcome->exit_code;
       if (output != "json") {
         if (outcome->reason == "time_limit") {
-          spdlog::warn("Slurm job {} ({}) reached its time limit and was stopped", submitted->id,
-                       submitted->name);
+          spdlog::warn("Slurm job {} ({}) reached its time limit and was stopped",
+                       submitted->job.id, submitted->job.name);
         } else if (outcome->reason == "cancelled") {
-          spdlog::warn("Slurm job {} ({}) was cancelled", submitted->id, submitted->name);
+          spdlog::warn("Slurm job {} ({}) was cancelled", submitted->job.id, submitted->job.name);
         }
       }
-      results.push_back({{"id", submitted->id},
-                         {"name", submitted->name},
+      results.push_back({{"id", submitted->job.id},
+                         {"name", submitted->job.name},
                          {"exit_code", outcome->exit_code},
                          {"reason", outcome->reason},
-                         {"slurm_job", submitted->id}});
+                         {"slurm_job", submitted->job.id}});
       continue;
     }
     auto client = engine.get();
@@ -420,10 +429,10 @@ Result<int> run_stop(const std::vector<std::string>& references, int grace,
   ActionReport report(output);
   for (const auto& reference : references) {
     if (auto submitted = submitted_job(reference)) {
-      if (auto cancelled = run::cancel_submitted(*submitted); !cancelled) {
+      if (auto cancelled = run::cancel_submitted(submitted->job); !cancelled) {
         return std::unexpected(cancelled.error());
       }
-      report.add({.id = submitted->id, .name = submitted->name}, "cancelled");
+      report.add({.id = submitted->job.id, .name = submitted->job.name}, "cancelled");
       continue;
     }
     auto client = engine.get();
@@ -438,16 +447,17 @@ Result<int> run_stop(const std::vector<std::string>& references, int grace,
 }
 
 // A submitted Slurm job's record and output, once the job is over.
-Result<std::optional<run::SubmittedJob>> finished_submitted(const std::string& reference) {
+Result<std::optional<Submitted>> finished_submitted(const std::string& reference) {
   auto submitted = submitted_job(reference);
   if (!submitted) return std::nullopt;
-  auto status = run::slurm_job_status(*submitted_dir(), *submitted);
+  const auto& job = submitted->job;
+  auto status = run::slurm_job_status(submitted->dir, job);
   if (!status) return std::unexpected(status.error());
   if (!slurm_job_over(*status)) {
-    return fail(ErrorKind::usage,
-                "Slurm job " + submitted->id + " (" + submitted->name + ") is still " +
-                    run::slurm_state_name(*status),
-                "stop it first: dlrun stop " + submitted->id);
+    return fail(
+        ErrorKind::usage,
+        "Slurm job " + job.id + " (" + job.name + ") is still " + run::slurm_state_name(*status),
+        "stop it first: dlrun stop " + job.id);
   }
   return submitted;
 }
@@ -456,7 +466,7 @@ Result<int> run_rm(const std::vector<std::string>& references, bool finished,
                    const std::string& output, const GlobalOptions& global) {
   LazyEngine engine(global);
   std::vector<run::JobRecord> jobs;
-  std::vector<run::SubmittedJob> submitted;
+  std::vector<Submitted> submitted;
   if (finished) {
     auto client = engine.get();
     if (!client) return std::unexpected(client.error());
@@ -469,7 +479,7 @@ Result<int> run_rm(const std::vector<std::string>& references, bool finished,
       const auto records = run::submitted_jobs(*dir);
       if (auto statuses = run::slurm_job_statuses(*dir, records); statuses) {
         for (const auto& record : records) {
-          if (slurm_job_over(statuses->at(record.id))) submitted.push_back(record);
+          if (slurm_job_over(statuses->at(record.id))) submitted.push_back({*dir, record});
         }
       }
     }
@@ -477,8 +487,8 @@ Result<int> run_rm(const std::vector<std::string>& references, bool finished,
   for (const auto& reference : references) {
     auto over = finished_submitted(reference);
     if (!over) return std::unexpected(over.error());
-    if (*over) {
-      submitted.push_back(std::move(**over));
+    if (auto& found = *over) {
+      submitted.push_back(std::move(*found));
       continue;
     }
     auto client = engine.get();
@@ -500,8 +510,8 @@ Result<int> run_rm(const std::vector<std::string>& references, bool finished,
       return std::unexpected(removed.error());
     report.add(job, "removed");
   }
-  for (const auto& job : submitted) {
-    run::forget_submitted(*submitted_dir(), job);
+  for (const auto& [dir, job] : submitted) {
+    run::forget_submitted(dir, job);
     report.add({.id = job.id, .name = job.name}, "removed");
   }
   return exit_code::ok;

@@ -66,6 +66,7 @@ std::string sbatch_words(const CapturedRun& ran) {
 Result<int> run_submit(SubmitCommand command, const GlobalOptions& global) {
   auto loaded = jobspec::load_job_spec(command.spec_file);
   if (!loaded) return std::unexpected(loaded.error());
+  const jobspec::JobSpec& spec = loaded->spec;
   const std::filesystem::path spec_file = std::filesystem::absolute(command.spec_file);
   if (!global.host.empty()) command.options.dlrun_options = {"--host", global.host};
   if (!global.context.empty()) command.options.dlrun_options = {"--context", global.context};
@@ -73,8 +74,7 @@ Result<int> run_submit(SubmitCommand command, const GlobalOptions& global) {
   if (!dir) return std::unexpected(dir.error());
 
   if (command.dry_run) {
-    auto job =
-        run::batch_job(loaded->spec, spec_file, this_program(), command.options, *dir, "SCRIPT");
+    auto job = run::batch_job(spec, spec_file, this_program(), command.options, *dir, "SCRIPT");
     if (!job) return std::unexpected(job.error());
     std::fputs(job->script.c_str(), stdout);
     std::string line;
@@ -87,8 +87,7 @@ Result<int> run_submit(SubmitCommand command, const GlobalOptions& global) {
   std::filesystem::create_directories(*dir, ec);
   const std::filesystem::path script_file =
       *dir / ("submitting-" + std::to_string(getpid()) + ".sh");
-  auto job =
-      run::batch_job(loaded->spec, spec_file, this_program(), command.options, *dir, script_file);
+  auto job = run::batch_job(spec, spec_file, this_program(), command.options, *dir, script_file);
   if (!job) return std::unexpected(job.error());
   if (!write_file_atomically(script_file, job->script)) {
     return fail(ErrorKind::io, "cannot write the batch script in " + dir->string(),
@@ -108,13 +107,13 @@ Result<int> run_submit(SubmitCommand command, const GlobalOptions& global) {
   // --parsable: "JOBID" or "JOBID;CLUSTER".
   const std::string id = ran.out.substr(0, ran.out.find_first_of(";\n"));
   std::filesystem::rename(script_file, *dir / (id + ".sh"), ec);
-  run::SubmittedJob submitted{.id = id,
-                              .name = loaded->spec.name,
-                              .spec = spec_file.string(),
-                              .output = *dir / (id + ".out"),
-                              .submitted = static_cast<std::int64_t>(std::time(nullptr)),
-                              .nodes = command.options.nodes.value_or(
-                                  loaded->spec.distributed ? loaded->spec.distributed->nodes : 1)};
+  run::SubmittedJob submitted{
+      .id = id,
+      .name = spec.name,
+      .spec = spec_file.string(),
+      .output = *dir / (id + ".out"),
+      .submitted = static_cast<std::int64_t>(std::time(nullptr)),
+      .nodes = command.options.nodes.value_or(spec.distributed ? spec.distributed->nodes : 1)};
   // Where Slurm says the output goes: an --output among --sbatch-arg wins over the script's.
   if (auto status = run::slurm_job_status(*dir, submitted); status && !status->output.empty()) {
     submitted.output = status->output;

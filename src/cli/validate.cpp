@@ -85,10 +85,11 @@ Result<int> run_validate(const ValidateOptions& options, const GlobalOptions& gl
   }
   if (!job) return std::unexpected(job.error());
   // A framework spec's image depends on the host it runs on: name what will be resolved.
-  const std::string image = !job->image.empty()
-                                ? "image " + job->image
-                                : "image resolved at run time from framework " +
-                                      job->framework->name + " (dlrun resolve shows which)";
+  const auto& framework = job->framework;
+  const std::string image = job->image.empty() && framework
+                                ? "image resolved at run time from framework " + framework->name +
+                                      " (dlrun resolve shows which)"
+                                : "image " + job->image;
   std::printf("%s: ok (job %s, %s)\n", options.spec_file.c_str(), job->name.c_str(), image.c_str());
   return exit_code::ok;
 }

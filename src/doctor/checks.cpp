@@ -191,47 +191,47 @@ std::vector<CheckResult> host_checks(const run::Surroundings& surroundings,
   std::vector<CheckResult> checks;
   CheckResult driver{"host driver", CheckStatus::ok, "", ""};
   // The Docker host's, as train and resolve see it (here, or over ssh, or as told).
-  auto facts = run::docker_host_facts(endpoint, overrides, catalog, surroundings.env);
-  if (!facts) {
+  const auto found = run::docker_host_facts(endpoint, overrides, catalog, surroundings.env);
+  if (!found) {
     driver.status = CheckStatus::fail;
-    driver.detail = facts.error().message;
-    driver.fix = facts.error().hint;
+    driver.detail = found.error().message;
+    driver.fix = found.error().hint;
     return {driver};
   }
-  if (!facts->driver && endpoint.kind == engine::EndpointKind::tcp) {
+  const resolve::HostFacts& facts = *found;
+  if (!facts.driver && endpoint.kind == engine::EndpointKind::tcp) {
     driver.status = CheckStatus::warn;
     driver.detail = "unknown: the Docker host at " + endpoint.display + " is remote";
     driver.fix = "give --driver-version and --gpu-arch for it";
     return {driver};
   }
-  if (!facts->driver && endpoint.kind == engine::EndpointKind::ssh) {
+  if (!facts.driver && endpoint.kind == engine::EndpointKind::ssh) {
     driver.status = CheckStatus::warn;
     driver.detail = "no NVIDIA driver found on the Docker host at " + endpoint.display +
                     " (nvidia-smi there gave nothing)";
     driver.fix = "install the NVIDIA driver there, or give --driver-version and --gpu-arch";
     return {driver};
   }
-  if (!facts->driver) {
+  if (!facts.driver) {
     driver.status = CheckStatus::warn;
-    driver.detail = "no NVIDIA driver found on this host (" + facts->unknown_because + ")";
+    driver.detail = "no NVIDIA driver found on this host (" + facts.unknown_because + ")";
     driver.fix =
         "on a GPU host, install the NVIDIA driver (nvidia-smi must work); for a remote Docker "
-        "host, "
-        "give --driver-version and --gpu-arch";
+        "host, give --driver-version and --gpu-arch";
     return {driver};
   }
-  driver.detail = facts->driver->to_string() + ", supports CUDA " +
-                  (facts->cuda_driver ? facts->cuda_driver->to_string() : std::string("unknown")) +
-                  " (" + facts->origin + ")";
+  driver.detail = facts.driver->to_string() + ", supports CUDA " +
+                  (facts.cuda_driver ? facts.cuda_driver->to_string() : std::string("unknown")) +
+                  " (" + facts.origin + ")";
   checks.push_back(driver);
 
   CheckResult gpus{"gpus", CheckStatus::ok, "", ""};
-  if (facts->gpus.empty()) {
+  if (facts.gpus.empty()) {
     gpus.status = CheckStatus::warn;
     gpus.detail = "none found";
     gpus.fix = "check nvidia-smi; for a remote host give --gpu-arch per GPU";
   }
-  for (const auto& gpu : facts->gpus) {
+  for (const auto& gpu : facts.gpus) {
     if (!gpus.detail.empty()) gpus.detail += "; ";
     gpus.detail +=
         std::to_string(gpu.index) + ": " + (gpu.name.empty() ? std::string("GPU") : gpu.name);
@@ -245,7 +245,7 @@ std::vector<CheckResult> host_checks(const run::Surroundings& surroundings,
     }
   }
   checks.push_back(gpus);
-  for (auto& check : image_checks(*facts, catalog, on_engine)) checks.push_back(std::move(check));
+  for (auto& check : image_checks(facts, catalog, on_engine)) checks.push_back(std::move(check));
   return checks;
 }
 

@@ -46,12 +46,9 @@ std::optional<Rlimit> refused_rlimit(std::string_view message) {
 }
 
 std::string daemon_message(const Response& response) {
-  try {
-    const auto body = json::parse(response.body);
-    if (body.is_object() && body.contains("message") && body["message"].is_string()) {
-      return body["message"].get<std::string>();
-    }
-  } catch (const json::exception&) {
+  const auto body = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_object() && body.contains("message") && body["message"].is_string()) {
+    return body["message"].get<std::string>();
   }
   // Hijacked endpoints (attach) answer errors in plain text.
   std::string text = response.body;
@@ -570,7 +567,7 @@ Result<PullOutcome> EngineClient::pull_image(const ImageRef& ref,
   if (sink.was_cancelled()) return PullOutcome::cancelled;
   if (response->status != 200)
     return std::unexpected(classify_pull_error(daemon_message(*response), ref));
-  if (sink.malformed()) return std::unexpected(*sink.malformed());
+  if (const auto& malformed = sink.malformed()) return std::unexpected(*malformed);
   if (auto finished = sink.finish(); !finished) return std::unexpected(finished.error());
   if (!sink.error().empty()) return std::unexpected(classify_pull_error(sink.error(), ref));
   return PullOutcome::completed;
@@ -629,16 +626,16 @@ Result<BuildOutcome> EngineClient::build_image(const BuildRequest& wanted,
   if (!wanted.network.empty()) query += "&networkmode=" + url_encode(wanted.network);
   if (!wanted.build_args.empty()) query += "&buildargs=" + json_query(wanted.build_args);
   if (!wanted.labels.empty()) query += "&labels=" + json_query(wanted.labels);
-  Request request{.method = "POST",
-                  .target = path("/build?" + query),
-                  .body = wanted.context_tar,
-                  .content_type = "application/x-tar"};
+  const Request request{.method = "POST",
+                        .target = path("/build?" + query),
+                        .body = wanted.context_tar,
+                        .content_type = "application/x-tar"};
   BuildSink sink(observer);
   auto response = transport_->stream(request, sink);
   if (!response) return std::unexpected(response.error());
   if (sink.was_cancelled()) return BuildOutcome{.end = BuildOutcome::End::cancelled};
   if (response->status != 200) return std::unexpected(daemon_error("build the image", *response));
-  if (sink.malformed()) return std::unexpected(*sink.malformed());
+  if (const auto& malformed = sink.malformed()) return std::unexpected(*malformed);
   if (auto finished = sink.finish(); !finished) return std::unexpected(finished.error());
   if (!sink.error().empty()) {
     return BuildOutcome{.end = BuildOutcome::End::failed, .error = sink.error()};
@@ -648,7 +645,7 @@ Result<BuildOutcome> EngineClient::build_image(const BuildRequest& wanted,
 
 Result<std::int64_t> EngineClient::wait_container(const std::string& id, WaitCondition condition,
                                                   const std::function<void()>& ready,
-                                                  std::stop_token stop) try {
+                                                  const std::stop_token& stop) try {
   BufferingSink sink(ready, stop);
   auto response = transport_->stream(
       {.method = "POST",
@@ -661,7 +658,7 @@ Result<std::int64_t> EngineClient::wait_container(const std::string& id, WaitCon
   }
   if (response->status != 200)
     return std::unexpected(daemon_error("wait for the container", *response));
-  Response body_only{.status = 200, .headers = {}, .body = sink.body};
+  const Response body_only{.status = 200, .headers = {}, .body = sink.body};
   auto parsed = parse_json(body_only, "wait");
   if (!parsed) return std::unexpected(parsed.error());
   if (parsed->contains("Error") && (*parsed)["Error"].is_object()) {

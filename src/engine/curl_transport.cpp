@@ -17,7 +17,7 @@ namespace {
 // Large enough that a 1 GiB log stream costs few callbacks; curl caps it at 10 MiB.
 // For bulk streams (container output): fewer, larger reads when output comes fast. Larger
 // buffers bought no speed in bench/ and cost resident memory.
-constexpr long kBulkBufferBytes = 128 * 1024;
+constexpr long kBulkBufferBytes = 128L * 1024;
 
 struct CurlHandleDeleter {
   void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
@@ -210,9 +210,10 @@ Result<Response> CurlTransport::perform(const Request& request, StreamSink* sink
     raw_headers = curl_slist_append(raw_headers, ("Content-Type: " + request.content_type).c_str());
   }
   for (const auto& [name, value] : request.headers) {
-    raw_headers = curl_slist_append(raw_headers, (name + ": " + value).c_str());
+    raw_headers =
+        curl_slist_append(raw_headers, std::string(name).append(": ").append(value).c_str());
   }
-  std::unique_ptr<curl_slist, CurlListDeleter> headers(raw_headers);
+  const std::unique_ptr<curl_slist, CurlListDeleter> headers(raw_headers);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
 
   if (request.method == "POST" || request.method == "PUT") {

@@ -37,7 +37,7 @@ std::string ImageRef::familiar() const {
 }
 
 Result<ImageRef> parse_image_ref(std::string_view text) {
-  const auto invalid = [&](std::string why) {
+  const auto invalid = [&](const std::string& why) {
     return fail(ErrorKind::usage,
                 "\"" + std::string(text) + "\" is not a valid image reference: " + why,
                 "write [registry/]repository[:tag|@digest], e.g. nvcr.io/nvidia/pytorch:24.05-py3");

@@ -32,7 +32,7 @@ std::span<const std::string_view> known_capabilities() {
 
 std::optional<std::string> canonical_capability(std::string_view name) {
   std::string upper;
-  for (char c : name) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (const char c : name) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   if (upper.starts_with("CAP_")) upper.erase(0, 4);
   if (upper == "ALL") return upper;
   if (std::find(kCapabilities.begin(), kCapabilities.end(), upper) == kCapabilities.end()) {

@@ -422,7 +422,7 @@ void read_resources(SpecReader& reader, const json& value, JobSpec& spec) {
     if (memlock.is_string() && memlock.get<std::string>() == "unlimited") {
       spec.resources.memlock_bytes = kUnlimited;
     } else if (auto bytes = reader.size_value(memlock, "resources.memlock")) {
-      spec.resources.memlock_bytes = *bytes;
+      spec.resources.memlock_bytes = bytes;
     }
   }
   if (value.contains("pids")) {
@@ -1018,7 +1018,7 @@ std::expected<JobSpec, SpecProblems> parse_job_spec(std::string_view text,
 
 Result<LoadedSpec> load_job_spec(const std::filesystem::path& file, const EnvLookup& env) {
   errno = 0;
-  std::ifstream in(file, std::ios::binary);
+  const std::ifstream in(file, std::ios::binary);
   if (!in) {
     // open(2)'s own reason: a directory on the way that the user may not enter is "permission
     // denied", not "no such file".

@@ -327,7 +327,7 @@ Result<Catalog> load_catalog(const std::optional<std::string>& flag, const EnvLo
   if (!file) return builtin_catalog();
   const auto& path = file->path;
   const bool must_exist = file->named_explicitly;
-  std::ifstream in(path);
+  const std::ifstream in(path);
   if (!in) {
     if (!must_exist) return builtin_catalog();
     return fail(ErrorKind::usage, "cannot read the catalog " + path.string(),

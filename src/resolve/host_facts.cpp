@@ -81,8 +81,9 @@ std::optional<HostFacts> parse_nvidia_smi_csv(std::string_view text) {
     gpu.name = fields[3];
     std::int64_t mib = 0;
     std::from_chars(fields[4].data(), fields[4].data() + fields[4].size(), mib);
-    if (mib > 0 && mib <= std::numeric_limits<std::int64_t>::max() / (1024 * 1024))
-      gpu.memory_bytes = mib * 1024 * 1024;
+    constexpr std::int64_t kMiB = std::int64_t{1024} * 1024;
+    if (mib > 0 && mib <= std::numeric_limits<std::int64_t>::max() / kMiB)
+      gpu.memory_bytes = mib * kMiB;
     gpu.compute_capability = Version::parse(fields[5]);
     facts.gpus.push_back(std::move(gpu));
   }
@@ -106,7 +107,7 @@ Result<HostFacts> read_host_facts(const HostFactsOverrides& overrides, const Cat
   } else if (auto nvml = read_nvml(nvml_path); nvml.facts) {
     facts = std::move(*nvml.facts);
   } else {
-    std::ifstream in(proc_root / "driver/nvidia/version");
+    const std::ifstream in(proc_root / "driver/nvidia/version");
     if (in) {
       std::ostringstream text;
       text << in.rdbuf();

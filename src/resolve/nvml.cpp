@@ -42,7 +42,8 @@ std::string nvml_brand_name(int brand) {
 }
 
 NvmlReading read_nvml(const std::string& library_name) {
-  std::unique_ptr<void, LibraryCloser> library(dlopen(library_name.c_str(), RTLD_NOW | RTLD_LOCAL));
+  const std::unique_ptr<void, LibraryCloser> library(
+      dlopen(library_name.c_str(), RTLD_NOW | RTLD_LOCAL));
   if (!library) return {std::nullopt, library_name + " not found (no NVIDIA driver on this host)"};
   void* lib = library.get();
 

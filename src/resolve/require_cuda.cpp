@@ -122,6 +122,7 @@ Result<std::optional<RequirementFailure>> check_requirement(std::string_view req
   if (terms.empty()) return std::nullopt;
 
   std::vector<const GpuFacts*> gpus;
+  gpus.reserve(host.gpus.size() + 1);
   for (const auto& gpu : host.gpus) gpus.push_back(&gpu);
   if (gpus.empty()) gpus.push_back(nullptr);
   for (const GpuFacts* gpu : gpus) {

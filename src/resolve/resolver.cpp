@@ -11,10 +11,11 @@ std::string arch_name(const Version& capability) {
   return "sm_" + std::to_string(capability.major()) + std::to_string(capability.minor());
 }
 
-std::string gpu_name(const GpuFacts& gpu) {
+// "GPU 0 (NVIDIA A100, sm_80)": a GPU as the messages name it.
+std::string gpu_name(const GpuFacts& gpu, const Version& capability) {
   std::string name = "GPU " + std::to_string(gpu.index) + " (";
   if (!gpu.name.empty()) name += gpu.name + ", ";
-  return name + arch_name(*gpu.compute_capability) + ")";
+  return name + arch_name(capability) + ")";
 }
 
 bool has_sass_for(const std::vector<Version>& sass, const Version& capability) {
@@ -79,19 +80,19 @@ bool runs_on(const ImageEntry& image, const Version& capability, const Catalog& 
 
 // The GPU has no code in the image. The deciding fact is the kernel list (the image's, or a
 // stated one of its build), except where the architectures table overrules an inferred list.
-Rejection no_kernels(const ImageEntry& image, const GpuFacts& gpu, const Catalog& catalog) {
-  const Version& capability = *gpu.compute_capability;
+Rejection no_kernels(const ImageEntry& image, const GpuFacts& gpu, const Version& capability,
+                     const Catalog& catalog) {
   const GpuArchitecture* arch = catalog.architecture_for(capability);
   if (image.framework != "cuda" || !image.sass.empty()) {
     const Kernels kernels = kernels_of(image, catalog);
-    const std::string reason = gpu_name(gpu) + " has no kernels in it";
+    const std::string reason = gpu_name(gpu, capability) + " has no kernels in it";
     if (kernels.sass_inferred && has_sass_for(*kernels.sass, capability) && arch)
       return {RejectionRule::gpu_arch_not_compiled, reason, arch->source, false};
     return {RejectionRule::gpu_arch_not_compiled, reason, kernels.sass_row->source,
             kernels.sass_inferred || kernels.ptx_inferred};
   }
-  std::string reason =
-      "CUDA " + image.cuda.prefix(2).to_string() + " cannot compile for " + gpu_name(gpu);
+  std::string reason = "CUDA " + image.cuda.prefix(2).to_string() + " cannot compile for " +
+                       gpu_name(gpu, capability);
   if (arch) {
     if (arch->first_cuda.prefix(2) > image.cuda.prefix(2))
       reason += "; that needs CUDA >= " + arch->first_cuda.prefix(2).to_string();
@@ -108,18 +109,22 @@ std::string capability_text(const Version& capability) {
 
 // Whether the image's release notes exclude the GPU. A stated exclusion outranks any kernels the
 // catalog only infers; an inferred range still excludes (a refusal is the safe side of a guess).
-bool outside_supported(const ImageEntry& image, const Version& capability) {
-  return image.supported_gpus &&
-         (capability < image.supported_gpus->min || image.supported_gpus->max < capability);
+bool within(const ImageEntry::ArchRange& range, const Version& capability) {
+  return !(capability < range.min) && !(range.max < capability);
 }
 
-Rejection not_supported(const ImageEntry& image, const GpuFacts& gpu) {
+bool outside_supported(const ImageEntry& image, const Version& capability) {
+  return image.supported_gpus && !within(*image.supported_gpus, capability);
+}
+
+Rejection not_supported(const ImageEntry& image, const ImageEntry::ArchRange& supported,
+                        const GpuFacts& gpu, const Version& capability) {
   const bool inferred = is_inferred(image, "supported_gpus");
   return {RejectionRule::gpu_outside_supported,
-          gpu_name(gpu) + " is not among the GPUs its release notes support (compute capability " +
-              capability_text(image.supported_gpus->min) + " to " +
-              capability_text(image.supported_gpus->max) + (inferred ? ", partly inferred" : "") +
-              ")",
+          gpu_name(gpu, capability) +
+              " is not among the GPUs its release notes support (compute capability " +
+              capability_text(supported.min) + " to " + capability_text(supported.max) +
+              (inferred ? ", partly inferred" : "") + ")",
           image.source, inferred};
 }
 
@@ -214,10 +219,12 @@ HostFit host_fit(const ImageEntry& image, const HostFacts& host, const Catalog& 
   }
   for (const auto& gpu : host.gpus) {
     if (!gpu.compute_capability) continue;
-    if (outside_supported(image, *gpu.compute_capability)) {
-      fit.rejections.push_back(not_supported(image, gpu));
-    } else if (!runs_on(image, *gpu.compute_capability, catalog)) {
-      fit.rejections.push_back(no_kernels(image, gpu, catalog));
+    const Version& capability = *gpu.compute_capability;
+    if (const auto& supported = image.supported_gpus;
+        supported && !within(*supported, capability)) {
+      fit.rejections.push_back(not_supported(image, *supported, gpu, capability));
+    } else if (!runs_on(image, capability, catalog)) {
+      fit.rejections.push_back(no_kernels(image, gpu, capability, catalog));
     }
   }
   return fit;
@@ -259,7 +266,7 @@ std::string describe_constraints(const FrameworkRequest& request) {
   text += framework_title(request.name);
   if (request.version) text += " " + request.version->text();
   if (request.variant) text += *request.variant == Variant::devel ? " devel" : " runtime";
-  FrameworkRequest runtime_only{.name = "", .cuda = request.cuda, .python = request.python};
+  const FrameworkRequest runtime_only{.name = "", .cuda = request.cuda, .python = request.python};
   return text + describe_request(runtime_only);
 }
 

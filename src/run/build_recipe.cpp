@@ -79,7 +79,7 @@ std::string joined(const std::vector<std::string>& words) {
 }
 
 Result<std::string> read_requirements(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
+  const std::ifstream in(file, std::ios::binary);
   if (!in) {
     return fail(ErrorKind::usage,
                 "build.requirements: cannot read " + file.string() + ": " +

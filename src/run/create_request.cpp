@@ -86,7 +86,7 @@ ordered_json ulimits_json(const std::vector<PlannedUlimit>& ulimits) {
 std::string create_request_body(const ContainerPlan& plan, Secrets secrets, int indent) {
   ordered_json env = ordered_json::array();
   for (const auto& var : plan.env) {
-    const bool mask = var.secret && secrets == Secrets::masked;
+    const bool mask = var.secret() && secrets == Secrets::masked;
     env.push_back(var.name + "=" + (mask ? std::string(kMaskedSecret) : var.value));
   }
   ordered_json mounts = ordered_json::array();

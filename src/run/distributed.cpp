@@ -26,7 +26,7 @@ std::string first_host(std::string_view nodelist) {
   const std::string_view first = nodelist.substr(0, nodelist.find_first_of(",["));
   if (nodelist.size() == first.size() || nodelist[first.size()] != '[') return std::string(first);
   // prefix[03-05,07]: the range's first number, its zeros kept.
-  std::string_view ranges = nodelist.substr(first.size() + 1);
+  const std::string_view ranges = nodelist.substr(first.size() + 1);
   return std::string(first) + std::string(ranges.substr(0, ranges.find_first_of("-,]")));
 }
 

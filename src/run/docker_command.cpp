@@ -82,14 +82,14 @@ std::string docker_run_command(const ContainerPlan& plan) {
   }
   std::vector<std::size_t> unquoted;  // indexes of "$VAR" words that must stay expandable
   for (const auto& var : plan.env) {
-    if (var.secret && var.host_variable == var.name) {
-      flag("-e", var.name);  // docker copies it from the environment
-    } else if (var.secret) {
+    if (!var.host_variable) {
+      flag("-e", var.name + "=" + var.value);
+    } else if (*var.host_variable == var.name) {
+      flag("-e", var.name);  // a secret: docker copies it from the environment
+    } else {
       args.push_back("-e");
       unquoted.push_back(args.size());
       args.push_back(var.name + "=\"$" + *var.host_variable + "\"");
-    } else {
-      flag("-e", var.name + "=" + var.value);
     }
   }
   if (plan.workdir) flag("--workdir", *plan.workdir);

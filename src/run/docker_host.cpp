@@ -16,7 +16,7 @@ resolve::HostFacts ssh_host_facts(const engine::Endpoint& endpoint,
       {"nvidia-smi", std::string(resolve::kNvidiaSmiQuery), "--format=csv,noheader,nounits"});
   if (ran.exit_code == 0) {
     if (auto facts = resolve::parse_nvidia_smi_csv(ran.out)) {
-      facts->cuda_driver = catalog.cuda_for_driver(*facts->driver);
+      if (facts->driver) facts->cuda_driver = catalog.cuda_for_driver(*facts->driver);
       return *facts;
     }
   }

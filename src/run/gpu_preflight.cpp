@@ -32,8 +32,9 @@ Result<void> check_image_fits_host(const std::string& image,
   for (const auto& requirement : resolve::image_requirements(image_env)) {
     auto checked = resolve::check_requirement(requirement, host);
     if (!checked) return std::unexpected(checked.error());
-    if (!*checked) continue;
-    const std::string& condition = (*checked)->condition;
+    const auto& unmet = *checked;
+    if (!unmet) continue;
+    const std::string& condition = unmet->condition;
     const std::string driver = host.driver ? host.driver->to_string() : "unknown";
     const std::string cuda = host.cuda_driver ? host.cuda_driver->to_string() : "unknown";
     std::string message = "the image " + image + " requires " + condition +

@@ -142,14 +142,14 @@ std::string step_exit(const std::string& builder_error) {
 
 }  // namespace
 
-Result<BuiltImage> build_job_image(engine::EngineClient& client, const jobspec::JobSpec& job,
-                                   const std::string& base,
+Result<BuiltImage> build_job_image(engine::EngineClient& client, const jobspec::BuildSection& build,
+                                   const std::string& job_name, const std::string& base,
                                    const engine::ImageDetails& base_details,
                                    const ImageBuildOptions& options, const EnvLookup& env,
                                    SignalWatcher& signals) {
   auto recipe = make_build_recipe(
-      *job.build, job.name, {.reference = base, .id = base_details.id, .user = base_details.user},
-      env, client.has_buildkit() ? BuildFlavor::buildkit : BuildFlavor::classic);
+      build, job_name, {.reference = base, .id = base_details.id, .user = base_details.user}, env,
+      client.has_buildkit() ? BuildFlavor::buildkit : BuildFlavor::classic);
   if (!recipe) return std::unexpected(recipe.error());
   return supply_built_image(client, *recipe, options, signals);
 }
@@ -173,9 +173,9 @@ Result<BuiltImage> supply_built_image(engine::EngineClient& client, const BuildR
   if (!options.rebuild) {
     auto present = client.inspect_image(recipe.tag);
     if (!present) return std::unexpected(present.error());
-    if (*present) {
+    if (auto& details = *present) {
       spdlog::info("image {}: built before from the same base and build section", recipe.tag);
-      return BuiltImage{recipe.tag, std::move(**present), false};
+      return BuiltImage{recipe.tag, std::move(*details), false};
     }
   }
   spdlog::info("building {} (the spec's \"build\" section)", recipe.tag);

@@ -3,15 +3,12 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "dlrun/json_text.hpp"
+
 namespace dlrun::run {
 namespace {
 
 using nlohmann::ordered_json;
-
-// Text a program reads: bytes that are not UTF-8 (a user catalog's, a GPU's name) become U+FFFD.
-std::string json_text(const ordered_json& value) {
-  return value.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
-}
 
 // Text, or null where there is none.
 ordered_json text_or_null(const std::string& text) {
@@ -146,7 +143,7 @@ std::string resolution_json(const ResolvedImage& resolved) {
                                    {"notes", candidate.notes}});
     }
   }
-  return json_text(out);
+  return json_text(out) + "\n";
 }
 
 std::string image_table(const ImageList& list) {
@@ -206,7 +203,8 @@ std::string image_list_json(const ImageList& list) {
                       {"inferred", image.inferred},
                       {"source", image.source}});
   }
-  return json_text({{"host", host}, {"engine_asked", list.engine_asked}, {"images", images}});
+  const ordered_json out{{"host", host}, {"engine_asked", list.engine_asked}, {"images", images}};
+  return json_text(out) + "\n";
 }
 
 }  // namespace dlrun::run

@@ -100,9 +100,9 @@ Result<engine::ImageDetails> supply_image(engine::EngineClient& client, const en
   } else {
     auto found = engine::find_registry_credentials(ref.registry, docker_config);
     if (!found) return std::unexpected(found.error());
-    if (*found) {
-      spdlog::debug("using credentials for {} from {}", ref.registry, (*found)->source);
-      auth_header = engine::encode_registry_auth((*found)->credentials);
+    if (const auto& credentials = *found) {
+      spdlog::debug("using credentials for {} from {}", ref.registry, credentials->source);
+      auth_header = engine::encode_registry_auth(credentials->credentials);
     }
   }
 

@@ -182,7 +182,7 @@ Watch watch_job(const EventFd& finished, const EventFd& reader_gone, SignalWatch
     if (fds[0].revents & POLLIN) return watch;
     if (ready == 0) {
       if (auto code = output_end->exit_code_if_exited()) {
-        watch.exit_code_from_inspect = *code;
+        watch.exit_code_from_inspect = code;
         return watch;
       }
       continue;
@@ -203,7 +203,7 @@ Watch watch_job(const EventFd& finished, const EventFd& reader_gone, SignalWatch
         return watch;
       }
       if (!watch.stop_signal) {
-        watch.stop_signal = *signo;
+        watch.stop_signal = signo;
         spdlog::warn(
             "{}: stopping the job (SIGTERM, then SIGKILL after {}s); press Ctrl-C again to kill "
             "it now",
@@ -253,7 +253,7 @@ Result<JobExit> follow_job(engine::EngineClient& client, const std::string& id,
   // output pipes before it answers, so nothing the job prints or does can be missed.
   // Ends both streams when the run is abandoned before the job started (the daemon does not close
   // the attach stream of a container removed before its start), or left running.
-  std::stop_source abandoning;
+  const std::stop_source abandoning;  // request_stop() is const: the source is shared state
   EventFd finished;
   ReadyLatch wait_ready;
   std::optional<Result<std::int64_t>> wait_result;
@@ -505,7 +505,7 @@ Result<JobExit> run_job(engine::EngineClient& client, const ContainerPlan& plan,
                         SignalWatcher& signals) {
   auto created = client.create_container(plan.container_name, create_body);
   if (!created) return std::unexpected(in_job_terms(created.error()));
-  const std::string id = *created;
+  const std::string& id = *created;
   ContainerGuard guard(client, id, options.keep);
   spdlog::debug("created container {} ({})", plan.container_name, id);
   if (auto installed = install_deadline(client, plan, id); !installed) {
@@ -523,7 +523,7 @@ Result<JobExit> run_job(engine::EngineClient& client, const ContainerPlan& plan,
 
 Result<int> attach_job(engine::EngineClient& client, const std::string& id,
                        const AttachOptions& options, SignalWatcher& signals) {
-  std::stop_source abandoning;
+  const std::stop_source abandoning;  // request_stop() is const: the source is shared state
   EventFd finished;
   EventFd reader_gone;
   OutputForwarder output(options.stdout_fd, options.stderr_fd, {}, abandoning.get_token());

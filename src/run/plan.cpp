@@ -79,7 +79,7 @@ Result<ContainerPlan> make_plan(const jobspec::JobSpec& spec, const HostContext&
 
   for (const auto& var : spec.env) {
     if (const auto* literal = std::get_if<jobspec::LiteralValue>(&var.value)) {
-      plan.env.push_back({var.name, literal->value, false, std::nullopt});
+      plan.env.push_back({var.name, literal->value});
       continue;
     }
     const auto& from = std::get<jobspec::FromHostEnv>(var.value);
@@ -91,29 +91,29 @@ Result<ContainerPlan> make_plan(const jobspec::JobSpec& spec, const HostContext&
                   "export " + from.host_variable +
                       " before running dlrun (it is passed to the job, never printed)");
     }
-    plan.env.push_back({var.name, *value, true, from.host_variable});
+    plan.env.push_back({var.name, *value, from.host_variable});
   }
 
   // GPU visibility is dlrun's to decide: with no GPUs requested, "void" also overrides an
   // image's own NVIDIA_VISIBLE_DEVICES=all, which would otherwise expose every GPU.
   if (std::holds_alternative<jobspec::GpuNone>(spec.gpus)) {
-    plan.env.push_back({"NVIDIA_VISIBLE_DEVICES", "void", false, std::nullopt});
+    plan.env.push_back({"NVIDIA_VISIBLE_DEVICES", "void"});
   } else if (!env_has(plan.env, "NVIDIA_DRIVER_CAPABILITIES")) {
-    plan.env.push_back({"NVIDIA_DRIVER_CAPABILITIES", "compute,utility", false, std::nullopt});
+    plan.env.push_back({"NVIDIA_DRIVER_CAPABILITIES", "compute,utility"});
   }
 
   std::visit(Overloaded{
                  [&](jobspec::UserHost) {
                    plan.user = std::to_string(host.uid) + ":" + std::to_string(host.gid);
                    if (!env_has(plan.env, "HOME")) {
-                     plan.env.push_back({"HOME", std::string(kHostUserHome), false, std::nullopt});
+                     plan.env.push_back({"HOME", std::string(kHostUserHome)});
                      plan.mounts.push_back({MountType::tmpfs, "", std::string(kHostUserHome), false,
                                             kHostUserHomeBytes, 01777});
                    }
                    // getpass.getuser() (used by torch.compile's cache, among others) raises when
                    // the uid has no passwd entry and USER is unset.
                    if (!env_has(plan.env, "USER") && !host.user_name.empty()) {
-                     plan.env.push_back({"USER", host.user_name, false, std::nullopt});
+                     plan.env.push_back({"USER", host.user_name});
                    }
                  },
                  [&](jobspec::UserRoot) { plan.user = "0:0"; },

@@ -12,8 +12,10 @@ asm(".section .rodata\n"
     ".global dlrun_timeout_program_end\n"
     "dlrun_timeout_program_end:\n"
     ".previous\n");
+// NOLINTBEGIN(readability-identifier-naming): the names the assembler above defines.
 extern "C" const char dlrun_timeout_program_begin[];
 extern "C" const char dlrun_timeout_program_end[];
+// NOLINTEND(readability-identifier-naming)
 
 namespace dlrun::run {
 

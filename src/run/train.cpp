@@ -66,7 +66,7 @@ Result<ImageChoice> choose_job_image(const jobspec::JobSpec& job, const resolve:
                                      const engine::RegistryMirrors& mirrors,
                                      engine::EngineClient* client) {
   std::string reference = job.image;
-  if (reference.empty()) {
+  if (reference.empty() && job.framework) {
     auto resolved = choose_image(*job.framework, facts, catalog, mirrors, client);
     if (!resolved) return std::unexpected(resolved.error());
     spdlog::info("image {}: {}", resolved->chosen->reference, resolved->reason);
@@ -236,7 +236,7 @@ Result<SuppliedImage> supply_job_image(engine::EngineClient& client, const Train
     }
   }
   if (!job.build) return SuppliedImage{planned.plan.image, std::move(*supplied)};
-  auto built = build_job_image(client, job, planned.plan.image, *supplied,
+  auto built = build_job_image(client, *job.build, job.name, planned.plan.image, *supplied,
                                {.rebuild = request.rebuild, .display = request.pull_display},
                                surroundings.env, signals);
   if (!built) return std::unexpected(built.error());
@@ -269,12 +269,13 @@ Result<std::string> build_dockerfile(const TrainRequest& request,
                                      const Surroundings& surroundings) {
   auto planned = plan_train(request, surroundings);
   if (!planned) return std::unexpected(planned.error());
-  if (!planned->job.build) {
+  const auto& job = planned->job;
+  if (!job.build) {
     return fail(ErrorKind::usage, "the spec has no \"build\" section: there is no Dockerfile",
                 "add packages, e.g. \"build\": {\"apt\": [\"libsndfile1\"]}");
   }
   auto recipe = make_build_recipe(
-      *planned->job.build, planned->job.name,
+      *job.build, job.name,
       {.reference = planned->plan.image, .id = planned->plan.image, .user = {}}, surroundings.env);
   if (!recipe) return std::unexpected(recipe.error());
   return recipe->dockerfile;

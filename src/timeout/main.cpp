@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   // Every signal of interest is taken by sigwaitinfo below, never by a handler.
   sigset_t watched;
   sigemptyset(&watched);
-  for (int signo : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD, SIGALRM}) {
+  for (const int signo : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCHLD, SIGALRM}) {
     sigaddset(&watched, signo);
   }
   sigset_t original;

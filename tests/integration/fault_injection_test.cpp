@@ -15,6 +15,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
@@ -27,6 +29,18 @@ namespace {
 long from_environment(const char* name, long fallback) {
   const char* value = std::getenv(name);
   return value == nullptr ? fallback : std::strtol(value, nullptr, 10);
+}
+
+// An Invocation::on_output that runs `act` once, at the first output holding `marker`.
+std::function<void(pid_t, const std::string&, const std::string&)> at_first(
+    std::string marker, std::function<void()> act) {
+  return [marker = std::move(marker), act = std::move(act), done = std::make_shared<bool>(false)](
+             pid_t, const std::string& out, const std::string& err) {
+    if (*done || (out.find(marker) == std::string::npos && err.find(marker) == std::string::npos))
+      return;
+    *done = true;
+    act();
+  };
 }
 
 struct Signal {
@@ -175,12 +189,14 @@ class DisposableEngine {
   DisposableEngine& operator=(const DisposableEngine&) = delete;
 
   std::string host() const { return "unix://" + (dir_ / "docker.sock").string(); }
-  // dockerd's process, as this (the host's) PID namespace numbers it.
-  pid_t dockerd() const {
+  // SIGKILLs dockerd, found by its socket in this (the host's) PID namespace.
+  void kill_now() const {
     const auto found =
         run_process({.args = {"/usr/bin/pgrep", "-f",
                               "^dockerd .*--host unix://" + (dir_ / "docker.sock").string()}});
-    return static_cast<pid_t>(std::strtol(found.out.c_str(), nullptr, 10));
+    const auto dockerd = static_cast<pid_t>(std::strtol(found.out.c_str(), nullptr, 10));
+    REQUIRE(dockerd > 0);
+    kill(dockerd, SIGKILL);
   }
 
  private:
@@ -199,14 +215,7 @@ TEST_CASE("the daemon killed mid-job: exit 125 at once, saying what happened and
   const auto spec = job.write_spec({{"command", "echo started; sleep 120"}});
   Invocation as;
   as.limit = std::chrono::seconds(60);
-  as.on_output = [&engine, killed = std::make_shared<bool>(false)](pid_t, const std::string& out,
-                                                                   const std::string&) {
-    if (*killed || out.find("started") == std::string::npos) return;
-    const pid_t dockerd = engine.dockerd();
-    REQUIRE(dockerd > 0);
-    kill(dockerd, SIGKILL);
-    *killed = true;
-  };
+  as.on_output = at_first("started", [&engine] { engine.kill_now(); });
   const auto started = std::chrono::steady_clock::now();
   const auto result = job.dlrun({"train", spec}, as, engine.host());
   INFO(result.err);
@@ -300,15 +309,8 @@ TEST_CASE("the daemon killed mid-pull: exit 125, saying what happened", "[engine
   Invocation as;
   as.limit = std::chrono::seconds(90);
   as.env["DOCKER_CONFIG"] = (job.engine().dir / "registry/docker-config").string();
-  as.on_output = [&engine, killed = std::make_shared<bool>(false)](pid_t, const std::string&,
-                                                                   const std::string& err) {
-    // Once the layers are coming: a progress line of the pull.
-    if (*killed || err.find(" MB of ") == std::string::npos) return;
-    const pid_t dockerd = engine.dockerd();
-    REQUIRE(dockerd > 0);
-    kill(dockerd, SIGKILL);
-    *killed = true;
-  };
+  // Once the layers are coming: a progress line of the pull.
+  as.on_output = at_first(" MB of ", [&engine] { engine.kill_now(); });
   const auto started = std::chrono::steady_clock::now();
   const auto result = job.dlrun({"train", spec}, as, engine.host());
   INFO(result.err);
@@ -411,12 +413,7 @@ TEST_CASE("the registry killed mid-pull: exit 125 naming it, no image, no contai
   const auto spec = job.write_spec({{"image", image}, {"command", "true"}});
   Invocation as;
   as.limit = std::chrono::seconds(240);
-  as.on_output = [&registry, killed = std::make_shared<bool>(false)](pid_t, const std::string&,
-                                                                     const std::string& err) {
-    if (*killed || err.find(" MB of ") == std::string::npos) return;
-    registry.kill_now();
-    *killed = true;
-  };
+  as.on_output = at_first(" MB of ", [&registry] { registry.kill_now(); });
   const auto result = job.dlrun({"train", spec}, as);
   INFO(result.err);
   CHECK(result.exit_code == 125);

@@ -54,16 +54,19 @@ inline std::unexpected<Error> fail(ErrorKind kind, std::string message, std::str
 }
 
 // The process exit codes dlrun itself uses; anything else is the container's own code.
+// Unscoped, so that each is the int a process exits with; named through the namespace.
 namespace exit_code {
-inline constexpr int ok = 0;
-inline constexpr int usage = 2;            // bad command line or job spec
-inline constexpr int build_failed = 123;   // the job's image could not be built
-inline constexpr int timeout = 124;        // the job ran past its timeout
-inline constexpr int dlrun_failure = 125;  // the engine or dlrun failed, not the job
-inline constexpr int oom_killed = 137;     // the kernel killed the job for memory
-inline constexpr int interrupted = 130;    // SIGINT (Ctrl-C)
-inline constexpr int terminated = 143;     // SIGTERM
-inline constexpr int hung_up = 129;        // SIGHUP (the terminal or SSH session went away)
+enum : int {
+  ok = 0,
+  usage = 2,            // bad command line or job spec
+  build_failed = 123,   // the job's image could not be built
+  timeout = 124,        // the job ran past its timeout
+  dlrun_failure = 125,  // the engine or dlrun failed, not the job
+  oom_killed = 137,     // the kernel killed the job for memory
+  interrupted = 130,    // SIGINT (Ctrl-C)
+  terminated = 143,     // SIGTERM
+  hung_up = 129,        // SIGHUP (the terminal or SSH session went away)
+};
 }  // namespace exit_code
 
 int exit_code_for(ErrorKind kind);

@@ -100,7 +100,7 @@ TEST_CASE("each example spec produces its golden create request and docker comma
     auto revealed = nlohmann::json::parse(portable(create_request_body(plan, Secrets::revealed)));
     REQUIRE(revealed["Env"].size() == plan.env.size());
     for (std::size_t i = 0; i < plan.env.size(); ++i) {
-      if (plan.env[i].secret)
+      if (plan.env[i].secret())
         revealed["Env"][i] = plan.env[i].name + "=" + std::string(kMaskedSecret);
     }
     CHECK(revealed == nlohmann::json::parse(body));

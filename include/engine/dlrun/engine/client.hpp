@@ -161,7 +161,7 @@ class EngineClient {
   // race.
   Result<std::int64_t> wait_container(const std::string& id, WaitCondition condition,
                                       const std::function<void()>& ready,
-                                      std::stop_token stop = {});
+                                      const std::stop_token& stop = {});
 
   // The output the engine kept of the container (multiplexed, as attach streams it); with
   // `follow`, what comes after too, until the container stops.

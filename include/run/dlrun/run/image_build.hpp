@@ -28,8 +28,8 @@ Result<BuiltImage> supply_built_image(engine::EngineClient& client, const BuildR
 
 // The job's own image: the recipe of its "build" section on `base` (present on the engine, as
 // `base_details` describe it), built unless it was before.
-Result<BuiltImage> build_job_image(engine::EngineClient& client, const jobspec::JobSpec& job,
-                                   const std::string& base,
+Result<BuiltImage> build_job_image(engine::EngineClient& client, const jobspec::BuildSection& build,
+                                   const std::string& job_name, const std::string& base,
                                    const engine::ImageDetails& base_details,
                                    const ImageBuildOptions& options, const EnvLookup& env,
                                    SignalWatcher& signals);

@@ -35,8 +35,9 @@ HostContext current_host(std::string spec_digest, EnvLookup env = process_enviro
 struct PlannedEnv {
   std::string name;
   std::string value;
-  bool secret = false;                       // value came from the host; never printed
-  std::optional<std::string> host_variable;  // where a secret came from
+  // Set for a secret: the host variable its value came from. A secret's value is never printed.
+  std::optional<std::string> host_variable;
+  bool secret() const { return host_variable.has_value(); }
 };
 
 enum class MountType { bind, volume, tmpfs };
