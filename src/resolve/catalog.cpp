@@ -167,6 +167,21 @@ Result<ImageEntry> parse_image(const json& row, const std::string& where) {
 
 }  // namespace
 
+std::optional<Version> ngc_release(const ImageEntry& image) {
+  if (image.source_kind != ImageSource::ngc) return std::nullopt;
+  // Up to a digest, whose "sha256:" is not the tag.
+  const std::string_view reference =
+      std::string_view(image.reference).substr(0, image.reference.find('@'));
+  const auto colon = reference.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  const std::string_view tag = reference.substr(colon + 1);
+  const std::string_view month = tag.substr(0, tag.find('-'));
+  if (month.size() != 5 || month[2] != '.') return std::nullopt;
+  auto release = Version::parse(month);
+  if (!release || release->minor() < 1 || release->minor() > 12) return std::nullopt;
+  return release;
+}
+
 bool Catalog::toolkit_targets(const Version& cuda, const Version& capability) const {
   const auto wanted = cuda.prefix(2);
   return std::any_of(architectures.begin(), architectures.end(), [&](const GpuArchitecture& arch) {

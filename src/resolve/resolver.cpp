@@ -237,7 +237,8 @@ std::vector<Rejection> host_mismatches(const ImageEntry& image, const HostFacts&
 
 // Local first (no multi-GB pull), then the framework's own images over NGC's, then the newest
 // framework; within a release, a row whose facts are all stated before one that guesses some,
-// then the newest CUDA the host runs.
+// then the newest CUDA the host runs, runtime before devel; NGC rows equal in all of that, the
+// newer month (a later build of the same release, not the catalog's row order).
 bool better(const Verdict& a, const Verdict& b) {
   if (a.rejections.empty() != b.rejections.empty()) return a.rejections.empty();
   if (a.present_locally != b.present_locally) return a.present_locally;
@@ -246,7 +247,8 @@ bool better(const Verdict& a, const Verdict& b) {
   if (a.image->version != b.image->version) return a.image->version > b.image->version;
   if (a.image->inferred.empty() != b.image->inferred.empty()) return a.image->inferred.empty();
   if (a.image->cuda != b.image->cuda) return a.image->cuda > b.image->cuda;
-  return a.image->variant == Variant::runtime && b.image->variant != Variant::runtime;
+  if (a.image->variant != b.image->variant) return a.image->variant == Variant::runtime;
+  return ngc_release(*a.image) > ngc_release(*b.image);  // no month (none) ranks last
 }
 
 // "PyTorch 2.3 with CUDA >=12.1": the framework, version, CUDA and Python asked for.

@@ -303,6 +303,29 @@ TEST_CASE("the catalog covers what dlrun promises", "[resolve][catalog]") {
   CHECK(has("jax", ImageSource::ngc, "0.4"));
 }
 
+TEST_CASE("an NGC image's month is read from its tag", "[resolve][catalog]") {
+  const auto month = [](ImageSource source, const char* reference) {
+    ImageEntry image;
+    image.source_kind = source;
+    image.reference = reference;
+    const auto release = ngc_release(image);
+    return release ? release->to_string() : std::string("none");
+  };
+  CHECK(month(ImageSource::ngc, "nvcr.io/nvidia/pytorch:24.06-py3") == "24.06");
+  CHECK(month(ImageSource::ngc, "nvcr.io/nvidia/tensorflow:23.01-tf2-py3") == "23.01");
+  CHECK(month(ImageSource::ngc, "nvcr.io/nvidia/jax:24.04-maxtext-py3") == "24.04");
+  CHECK(month(ImageSource::ngc, "mirror.corp:5000/nvidia/pytorch:25.12-py3@sha256:ab") == "25.12");
+  CHECK(month(ImageSource::ngc, "nvcr.io/nvidia/pytorch:latest") == "none");
+  CHECK(month(ImageSource::ngc, "nvcr.io/nvidia/pytorch:24.13-py3") == "none");
+  CHECK(month(ImageSource::ngc, "nvcr.io/nvidia/pytorch") == "none");
+  CHECK(month(ImageSource::official, "pytorch/pytorch:24.06-py3") == "none");
+  // Every built-in NGC row has one.
+  for (const auto& image : builtin_catalog().images) {
+    INFO(image.reference);
+    if (image.source_kind == ImageSource::ngc) CHECK(ngc_release(image).has_value());
+  }
+}
+
 TEST_CASE("the CUDA version a driver supports, and the driver a CUDA version needs",
           "[resolve][catalog]") {
   const Catalog& catalog = builtin_catalog();

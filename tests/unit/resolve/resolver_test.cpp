@@ -175,7 +175,8 @@ TEST_CASE("the resolver picks the image that runs on this host", "[resolve][reso
        "error: PyTorch images need driver >= 590.44.01 (CUDA 13.1)"},
       // Python.
       {"pytorch python=3.12", "595.45.04 sm_90", "", "nvcr.io/nvidia/pytorch:26.02-py3"},
-      {"pytorch python=3.10", "550.54.14 sm_90", "", "nvcr.io/nvidia/pytorch:24.05-py3"},
+      // 24.05 and 24.06 are the same release on the same CUDA: the later month.
+      {"pytorch python=3.10", "550.54.14 sm_90", "", "nvcr.io/nvidia/pytorch:24.06-py3"},
       {"pytorch python=>=3.11 cuda=12.8", "570.124.06 sm_90", "",
        "nvcr.io/nvidia/pytorch:25.03-py3"},
       {"pytorch python=3.9", "550.54.14 sm_90", "",
@@ -797,6 +798,46 @@ TEST_CASE("stated data ranks above inferred, and never loses a GPU to a guess",
   // nothing.
   CHECK(choose("pytorch 9.0 cuda=12.8", "560.35.03 sm_37")
             .starts_with("error: GPU 0 (sm_37) has no kernels in it"));
+}
+
+TEST_CASE("NGC builds equal in all else are ranked by month, not by catalog order",
+          "[resolve][resolver]") {
+  // Two months of one release on one CUDA and Python (as NGC 24.05 and 24.06 are): the later
+  // build wins whichever row the catalog lists first.
+  const std::string september = R"(
+    {"framework": "pytorch", "version": "9.2.0", "cuda": "12.4", "python": "3.10",
+     "variant": "devel", "source_kind": "ngc", "reference": "nvcr.io/nvidia/pytorch:98.09-py3",
+     "sass": ["sm_80", "sm_90"], "ptx": "sm_90", "driver_rule": "toolkit",
+     "inferred": ["sass", "ptx"], "source": "notes"})";
+  const std::string october = R"(
+    {"framework": "pytorch", "version": "9.2.0", "cuda": "12.4", "python": "3.10",
+     "variant": "devel", "source_kind": "ngc", "reference": "nvcr.io/nvidia/pytorch:98.10-py3",
+     "sass": ["sm_80", "sm_90"], "ptx": "sm_90", "driver_rule": "toolkit",
+     "inferred": ["sass", "ptx"], "source": "notes"})";
+  for (const auto& images : {september + "," + october, october + "," + september}) {
+    INFO(images);
+    auto rows = parse_catalog(R"({"images": [)" + images + "]}", "user.json");
+    REQUIRE(rows);
+    const Catalog catalog = merge_catalogs(builtin_catalog(), *rows);
+    auto resolved = resolve_image(parse_request("pytorch 9.2"), parse_host("560.35.03 sm_90"),
+                                  catalog, [](const ImageEntry&) { return false; });
+    REQUIRE(resolved);
+    CHECK(resolved->chosen->reference == "nvcr.io/nvidia/pytorch:98.10-py3");
+    CHECK(resolved->considered[1].image->reference == "nvcr.io/nvidia/pytorch:98.09-py3");
+  }
+  // The month is the last word: a newer month with an older CUDA still loses.
+  auto rows = parse_catalog(R"({"images": [)" + september + "," + R"(
+    {"framework": "pytorch", "version": "9.2.0", "cuda": "12.3", "python": "3.10",
+     "variant": "devel", "source_kind": "ngc", "reference": "nvcr.io/nvidia/pytorch:98.11-py3",
+     "sass": ["sm_80", "sm_90"], "ptx": "sm_90", "driver_rule": "toolkit",
+     "inferred": ["sass", "ptx"], "source": "notes"}]})",
+                            "user.json");
+  REQUIRE(rows);
+  const Catalog catalog = merge_catalogs(builtin_catalog(), *rows);
+  auto resolved = resolve_image(parse_request("pytorch 9.2"), parse_host("560.35.03 sm_90"),
+                                catalog, [](const ImageEntry&) { return false; });
+  REQUIRE(resolved);
+  CHECK(resolved->chosen->reference == "nvcr.io/nvidia/pytorch:98.09-py3");
 }
 
 TEST_CASE("a GPU the release notes exclude is refused whatever kernels are inferred",

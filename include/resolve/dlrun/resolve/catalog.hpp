@@ -71,6 +71,11 @@ struct ImageEntry {
   std::string source;
 };
 
+// The NGC month an image was released in, read from its tag: 24.06 for
+// "nvcr.io/nvidia/pytorch:24.06-py3". None for official images and for tags not of the YY.MM
+// form.
+std::optional<Version> ngc_release(const ImageEntry& image);
+
 // The lowest driver an image runs on, and the catalog fact that sets it.
 struct DriverFloor {
   enum class Basis {

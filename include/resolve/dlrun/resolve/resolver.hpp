@@ -73,8 +73,8 @@ struct Resolution {
 // The best image for `request` on `host`: it must match the request, run on the host's driver
 // and have kernels (or PTX the driver can compile) for every GPU. Ranked: already on the engine,
 // official before NGC, newest framework, stated data before inferred, newest CUDA, runtime before
-// devel. Inferred kernels never qualify a GPU that a stated row of the same build, or the
-// architectures table, excludes. None fitting is an error naming the nearest fix.
+// devel, newest NGC month. Inferred kernels never qualify a GPU that a stated row of the same
+// build, or the architectures table, excludes. None fitting is an error naming the nearest fix.
 Result<Resolution> resolve_image(const FrameworkRequest& request, const HostFacts& host,
                                  const Catalog& catalog,
                                  const std::function<bool(const ImageEntry&)>& present_locally);
