@@ -38,7 +38,9 @@ ImageList tabulate_images(const resolve::Catalog& catalog, const resolve::HostFa
     if (x.source_kind != y.source_kind) return x.source_kind == resolve::ImageSource::official;
     if (x.version != y.version) return x.version > y.version;
     if (x.cuda != y.cuda) return x.cuda > y.cuda;
-    return x.variant == resolve::Variant::runtime && y.variant != resolve::Variant::runtime;
+    if (x.variant != y.variant) return x.variant == resolve::Variant::runtime;
+    // The newer NGC month first, as the resolver prefers it.
+    return resolve::ngc_release(x) > resolve::ngc_release(y);
   });
   return list;
 }
