@@ -219,7 +219,9 @@ Result<Response> CurlTransport::perform(const Request& request, StreamSink* sink
   if (request.method == "POST" || request.method == "PUT") {
     // Explicit empty fields: a bare CURLOPT_POST sends a chunked body read from stdin, which
     // dockerd's /start rejects. The size comes first, so a binary body (a tar) is copied whole.
-    const std::string& body = request.body ? *request.body : std::string();
+    static const std::string kNoBody;
+    // Both lvalues: a temporary on one side would copy the body (a build context's tar).
+    const std::string& body = request.body ? *request.body : kNoBody;
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
     curl_easy_setopt(curl, CURLOPT_COPYPOSTFIELDS, body.data());
     if (request.method == "PUT") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");

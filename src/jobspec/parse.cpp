@@ -43,7 +43,8 @@ std::string describe_value(const json& value) {
         // Cut between characters, not inside one: problems are printed as JSON too.
         std::size_t cut = 37;
         while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-        text = text.substr(0, cut) + "...\"";
+        text.resize(cut);
+        text += "...\"";
       }
       return "string " + text;
     }

@@ -1,5 +1,7 @@
 #include "dlrun/run/timeout_program.hpp"
 
+#include <cstdint>
+
 #include "dlrun/run/tar.hpp"
 
 // The program's bytes, assembled into this object file from the build's own dlrun-timeout.
@@ -34,9 +36,11 @@ const std::string& timeout_program_archive() {
       {.path = std::string(kTimeoutProgramDirectory.substr(1)), .mode = 0755, .directory = true},
       {.path = std::string(kTimeoutProgramPath.substr(1)),
        .mode = 0755,
-       .contents = std::string_view(
-           dlrun_timeout_program_begin,
-           static_cast<std::size_t>(dlrun_timeout_program_end - dlrun_timeout_program_begin))},
+       .contents =
+           std::string_view(dlrun_timeout_program_begin,
+                            // As addresses: the two symbols are different objects to the compiler.
+                            reinterpret_cast<std::uintptr_t>(dlrun_timeout_program_end) -
+                                reinterpret_cast<std::uintptr_t>(dlrun_timeout_program_begin))},
   });
   return archive;
 }
