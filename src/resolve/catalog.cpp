@@ -336,15 +336,30 @@ Catalog merge_catalogs(Catalog base, const Catalog& extra) {
   return base;
 }
 
+namespace {
+
+// A fresh copy, to move from: a run that reads the catalog once needs no static one.
+Catalog parse_builtin_catalog() {
+  auto parsed = parse_catalog(builtin_catalog_json(), "data/catalog.json");
+  if (!parsed) {
+    // The build embeds a catalog its tests have checked; reaching this is a build defect.
+    std::fprintf(stderr, "dlrun: internal error: %s\n", parsed.error().message.c_str());
+    std::abort();
+  }
+  return std::move(*parsed);
+}
+
+}  // namespace
+
 Result<Catalog> load_catalog(const std::optional<std::string>& flag, const EnvLookup& env) {
   const auto file = flag ? std::optional(UserFile{*flag, true})
                          : find_user_file("catalog.json", "DLRUN_CATALOG", env);
-  if (!file) return builtin_catalog();
+  if (!file) return parse_builtin_catalog();
   const auto& path = file->path;
   const bool must_exist = file->named_explicitly;
   const std::ifstream in(path);
   if (!in) {
-    if (!must_exist) return builtin_catalog();
+    if (!must_exist) return parse_builtin_catalog();
     return fail(ErrorKind::usage, "cannot read the catalog " + path.string(),
                 "check the path given by --catalog or $DLRUN_CATALOG");
   }
@@ -361,15 +376,7 @@ Result<Catalog> load_catalog(const std::optional<std::string>& flag, const EnvLo
 }
 
 const Catalog& builtin_catalog() {
-  static const Catalog catalog = [] {
-    auto parsed = parse_catalog(builtin_catalog_json(), "data/catalog.json");
-    if (!parsed) {
-      // The build embeds a catalog its tests have checked; reaching this is a build defect.
-      std::fprintf(stderr, "dlrun: internal error: %s\n", parsed.error().message.c_str());
-      std::abort();
-    }
-    return *parsed;
-  }();
+  static const Catalog catalog = parse_builtin_catalog();
   return catalog;
 }
 

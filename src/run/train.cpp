@@ -126,10 +126,13 @@ Result<PreparedJob> prepare_job(const TrainRequest& request, const Surroundings&
     }
   }
   const jobspec::JobSpec& spec = job->spec;
-  auto catalog = resolve::load_catalog(request.catalog, surroundings.env);
-  if (!catalog) return std::unexpected(catalog.error());
   const bool needs_facts =
       spec.image.empty() || !std::holds_alternative<jobspec::GpuNone>(spec.gpus);
+  // The catalog is read by the same two (the driver's CUDA, the image's fit); its 200 KB of
+  // JSON were most of a CPU job's start-up (docs/performance.md).
+  auto catalog = needs_facts ? resolve::load_catalog(request.catalog, surroundings.env)
+                             : Result<resolve::Catalog>(resolve::Catalog{});
+  if (!catalog) return std::unexpected(catalog.error());
   auto facts = needs_facts ? docker_host_facts(surroundings.endpoint, request.host, *catalog,
                                                surroundings.env)
                            : Result<resolve::HostFacts>(resolve::HostFacts{});
