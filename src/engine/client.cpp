@@ -626,10 +626,12 @@ Result<BuildOutcome> EngineClient::build_image(const BuildRequest& wanted,
   if (!wanted.network.empty()) query += "&networkmode=" + url_encode(wanted.network);
   if (!wanted.build_args.empty()) query += "&buildargs=" + json_query(wanted.build_args);
   if (!wanted.labels.empty()) query += "&labels=" + json_query(wanted.labels);
-  const Request request{.method = "POST",
-                        .target = path("/build?" + query),
-                        .body = wanted.context_tar,
-                        .content_type = "application/x-tar"};
+  Request request{.method = "POST",
+                  .target = path("/build?" + query),
+                  .body = wanted.context_tar,
+                  .content_type = "application/x-tar"};
+  if (!wanted.registry_config.empty())
+    request.headers.emplace_back("X-Registry-Config", wanted.registry_config);
   BuildSink sink(observer);
   auto response = transport_->stream(request, sink);
   if (!response) return std::unexpected(response.error());

@@ -144,7 +144,9 @@ Result<std::optional<FoundCredentials>> find_registry_credentials(
   return from_auths(config->auths, key, registry, config->path.string());
 }
 
-std::string encode_registry_auth(const RegistryCredentials& credentials) {
+namespace {
+
+json auth_config(const RegistryCredentials& credentials) {
   json body = json::object();
   if (!credentials.identity_token.empty()) {
     body["identitytoken"] = credentials.identity_token;
@@ -153,11 +155,26 @@ std::string encode_registry_auth(const RegistryCredentials& credentials) {
     body["password"] = credentials.password;
   }
   body["serveraddress"] = credentials.server_address;
-  // The daemon silently pulls anonymously when it cannot decode this, so it must be exactly
-  // base64url with padding. A credential decoded from config.json need not be UTF-8: as the
-  // docker CLI (Go's encoding/json) does, such bytes go as U+FFFD rather than failing the pull.
+  return body;
+}
+
+// The daemon silently goes anonymous when it cannot decode a header, so it must be exactly
+// base64url with padding. A credential decoded from config.json need not be UTF-8: as the docker
+// CLI (Go's encoding/json) does, such bytes go as U+FFFD rather than failing the pull.
+std::string header_value(const json& body) {
   return base64_encode(body.dump(-1, ' ', false, json::error_handler_t::replace),
                        Base64Alphabet::url_safe);
+}
+
+}  // namespace
+
+std::string encode_registry_auth(const RegistryCredentials& credentials) {
+  return header_value(auth_config(credentials));
+}
+
+std::string encode_registry_config(const std::string& registry,
+                                   const RegistryCredentials& credentials) {
+  return header_value({{credentials_key(registry), auth_config(credentials)}});
 }
 
 }  // namespace dlrun::engine

@@ -185,7 +185,8 @@ Result<BuiltImage> supply_built_image(engine::EngineClient& client, const BuildR
                                      .build_args = recipe.build_args,
                                      .network = recipe.network,
                                      .no_cache = options.rebuild,
-                                     .buildkit = recipe.flavor == BuildFlavor::buildkit},
+                                     .buildkit = recipe.flavor == BuildFlavor::buildkit,
+                                     .registry_config = options.registry_config},
                                     display);
   display.clear_live_line();
   if (!outcome) return std::unexpected(outcome.error());

@@ -77,6 +77,18 @@ Result<engine::RegistryCredentials> credentials_from_spec(const jobspec::Registr
   return credentials;
 }
 
+Result<std::optional<engine::RegistryCredentials>> registry_credentials(
+    const engine::ImageRef& ref, const ImageSupplyOptions& options,
+    const engine::DockerConfigSource& docker_config) {
+  if (options.credentials) return options.credentials;
+  auto found = engine::find_registry_credentials(ref.registry, docker_config);
+  if (!found) return std::unexpected(found.error());
+  if (!*found) return std::nullopt;
+  const auto& credentials = **found;
+  spdlog::debug("using credentials for {} from {}", ref.registry, credentials.source);
+  return credentials.credentials;
+}
+
 Result<engine::ImageDetails> supply_image(engine::EngineClient& client, const engine::ImageRef& ref,
                                           const ImageSupplyOptions& options,
                                           const engine::DockerConfigSource& docker_config,
@@ -94,17 +106,10 @@ Result<engine::ImageDetails> supply_image(engine::EngineClient& client, const en
     }
   }
 
+  auto credentials = registry_credentials(ref, options, docker_config);
+  if (!credentials) return std::unexpected(credentials.error());
   std::optional<std::string> auth_header;
-  if (options.credentials) {
-    auth_header = engine::encode_registry_auth(*options.credentials);
-  } else {
-    auto found = engine::find_registry_credentials(ref.registry, docker_config);
-    if (!found) return std::unexpected(found.error());
-    if (const auto& credentials = *found) {
-      spdlog::debug("using credentials for {} from {}", ref.registry, credentials->source);
-      auth_header = engine::encode_registry_auth(credentials->credentials);
-    }
-  }
+  if (const auto& found = *credentials) auth_header = engine::encode_registry_auth(*found);
 
   auto display =
       make_pull_display(options.display, stderr, [] { return std::chrono::steady_clock::now(); });

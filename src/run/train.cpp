@@ -227,8 +227,8 @@ Result<SuppliedImage> supply_job_image(engine::EngineClient& client, const Train
     if (!credentials) return std::unexpected(credentials.error());
     supply.credentials = std::move(*credentials);
   }
-  auto supplied = supply_image(client, planned.image, supply,
-                               engine::docker_config_from_environment(surroundings.env), signals);
+  const auto docker_config = engine::docker_config_from_environment(surroundings.env);
+  auto supplied = supply_image(client, planned.image, supply, docker_config, signals);
   if (!supplied) return std::unexpected(supplied.error());
   // The base decides what CUDA the job gets: checked before any build, which cannot change it.
   if (!std::holds_alternative<jobspec::GpuNone>(job.gpus) && planned.facts.driver) {
@@ -239,8 +239,13 @@ Result<SuppliedImage> supply_job_image(engine::EngineClient& client, const Train
     }
   }
   if (!job.build) return SuppliedImage{planned.plan.image, std::move(*supplied)};
-  auto built = build_job_image(client, *job.build, job.name, planned.plan.image, *supplied,
-                               {.rebuild = request.rebuild, .display = request.pull_display},
+  // A private base builds with the credentials it was pulled with, should the builder pull it.
+  ImageBuildOptions build{.rebuild = request.rebuild, .display = request.pull_display};
+  auto credentials = registry_credentials(planned.image, supply, docker_config);
+  if (!credentials) return std::unexpected(credentials.error());
+  if (const auto& found = *credentials)
+    build.registry_config = engine::encode_registry_config(planned.image.registry, *found);
+  auto built = build_job_image(client, *job.build, job.name, planned.plan.image, *supplied, build,
                                surroundings.env, signals);
   if (!built) return std::unexpected(built.error());
   return SuppliedImage{built->tag, std::move(built->details), planned.plan.image, built->built};

@@ -339,3 +339,35 @@ TEST_CASE("a base without apt-get or pip says so at its step", "[engine][build]"
 }
 
 }  // namespace dlrun::testing
+
+namespace dlrun::testing {
+
+// The base is pulled with the Docker config's credentials, and the build is given the same ones
+// (X-Registry-Config, for that registry only: the client's unit test checks the header) should
+// its builder pull the base again.
+TEST_CASE("a private base image from a registry with a password builds and runs",
+          "[engine][build][registry]") {
+  JobFixture job;
+  const std::string base = job.engine().registry() + "/dlrun-test/busybox:1";
+  const auto spec = job.write_spec({{"image", base},
+                                    {"name", "private-base"},
+                                    {"command", "test -f /built-on-private-base"},
+                                    {"build", {{"run", {"touch /built-on-private-base"}}}}});
+  forget_builds(job, "dlrun/private-base");
+  Invocation as;
+  as.limit = std::chrono::seconds(120);
+  as.env["DOCKER_CONFIG"] = (job.engine().dir / "registry/docker-config").string();
+  const auto result = job.dlrun({"train", "--pull", "always", spec}, as);
+  INFO(result.err);
+  CHECK(result.exit_code == 0);
+  CHECK(result.err.find("building dlrun/private-base:") != std::string::npos);
+
+  // Without the credentials the pull is refused before any build.
+  Invocation anonymous;
+  anonymous.env["DOCKER_CONFIG"] = (job.dir() / "no-docker-config").string();
+  const auto refused = job.dlrun({"train", "--pull", "always", spec}, anonymous);
+  CHECK(refused.exit_code != 0);
+  CHECK(refused.err.find("building") == std::string::npos);
+}
+
+}  // namespace dlrun::testing

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "dlrun/engine/registry_auth.hpp"
 #include "fake_transport.hpp"
 
 namespace dlrun::engine {
@@ -189,6 +190,34 @@ TEST_CASE("daemon answers of other shapes than the Engine API's are errors, not 
   REQUIRE(info);
   CHECK(info->cpus == 0);
   CHECK(info->memory_bytes == 0);
+}
+
+}  // namespace dlrun::engine
+
+namespace dlrun::engine {
+
+TEST_CASE("a build sends the base's registry credentials as X-Registry-Config, and only then",
+          "[engine][client][build]") {
+  struct Quiet final : BuildObserver {
+    void on_event(const BuildEvent&) override {}
+  } observer;
+  auto transport = std::make_shared<FakeTransport>();
+  auto client = connected(transport);
+  const auto header_of = [](const Request& request) -> std::optional<std::string> {
+    for (const auto& [name, value] : request.headers)
+      if (name == "X-Registry-Config") return value;
+    return std::nullopt;
+  };
+  const std::string config =
+      encode_registry_config("127.0.0.1:5000", {"alice", "secret", "", "127.0.0.1:5000"});
+  transport->expect("POST /v1.41/build?", 200, R"({"aux":{"ID":"sha256:1"}})");
+  REQUIRE(client.build_image({.context_tar = "tar", .tag = "dlrun/x:1", .registry_config = config},
+                             observer));
+  CHECK(header_of(transport->sent.back()) == config);
+
+  transport->expect("POST /v1.41/build?", 200, R"({"aux":{"ID":"sha256:1"}})");
+  REQUIRE(client.build_image({.context_tar = "tar", .tag = "dlrun/x:1"}, observer));
+  CHECK_FALSE(header_of(transport->sent.back()).has_value());
 }
 
 }  // namespace dlrun::engine

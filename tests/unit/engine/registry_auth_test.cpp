@@ -74,6 +74,19 @@ TEST_CASE("X-Registry-Auth is base64url JSON the daemon can decode", "[engine][a
   CHECK(token == nlohmann::json::parse(R"({"identitytoken":"tok","serveraddress":"nvcr.io"})"));
 }
 
+TEST_CASE("X-Registry-Config holds the one registry's credentials, keyed as the builder looks",
+          "[engine][auth]") {
+  const auto config = nlohmann::json::parse(*base64_decode(
+      encode_registry_config("127.0.0.1:5000", {"alice", "p+/ss?", "", "127.0.0.1:5000"})));
+  CHECK(config == nlohmann::json::parse(R"({"127.0.0.1:5000":
+      {"username":"alice","password":"p+/ss?","serveraddress":"127.0.0.1:5000"}})"));
+  // Docker Hub's key is the index URL, as in config.json.
+  const auto hub = nlohmann::json::parse(
+      *base64_decode(encode_registry_config("docker.io", {"bob", "pw", "", "docker.io"})));
+  REQUIRE(hub.size() == 1);
+  CHECK(hub.begin().key() == "https://index.docker.io/v1/");
+}
+
 TEST_CASE("credentials come from config.json auths, keyed as the CLI keys them", "[engine][auth]") {
   const ConfigDir config(R"({"auths": {
       "https://index.docker.io/v1/": {"auth": ")" +

@@ -94,6 +94,8 @@ struct BuildRequest {
   std::string network;  // "" (the daemon's default), "host" or "none"
   bool no_cache = false;
   bool buildkit = false;  // the daemon's BuildKit (its /_ping says it is its builder)
+  // X-Registry-Config: credentials for the base image's registry, should the builder pull it.
+  std::string registry_config;
 };
 
 class BuildObserver {

@@ -51,4 +51,9 @@ Result<std::optional<FoundCredentials>> find_registry_credentials(const std::str
 // The X-Registry-Auth header value: base64url (padded) JSON, as the daemon decodes it.
 std::string encode_registry_auth(const RegistryCredentials& credentials);
 
+// The X-Registry-Config header value of a build: the same credentials, filed under the key the
+// daemon's builder looks `registry` up by (credentials_key), and for no other registry.
+std::string encode_registry_config(const std::string& registry,
+                                   const RegistryCredentials& credentials);
+
 }  // namespace dlrun::engine

@@ -12,6 +12,7 @@ namespace dlrun::run {
 struct ImageBuildOptions {
   bool rebuild = false;  // build even when the tag exists, every step afresh
   PullDisplayMode display = PullDisplayMode::plain;
+  std::string registry_config;  // the base's registry's credentials, as X-Registry-Config
 };
 
 struct BuiltImage {

@@ -26,6 +26,11 @@ Result<engine::RegistryCredentials> credentials_from_spec(const jobspec::Registr
                                                           const std::string& registry,
                                                           const EnvLookup& lookup_env);
 
+// The credentials for `ref`'s registry: the spec's, else the Docker config's; none: anonymous.
+Result<std::optional<engine::RegistryCredentials>> registry_credentials(
+    const engine::ImageRef& ref, const ImageSupplyOptions& options,
+    const engine::DockerConfigSource& docker_config);
+
 // Makes `ref` present on the engine as the pull policy says, showing progress, and returns the
 // image's details (one inspect when it was there already). A Ctrl-C stops the
 // pull and comes back as an `interrupted` error: nothing has been created yet.
