@@ -117,10 +117,16 @@ class BufferingSink final : public StreamSink {
   std::stop_token stop_;
 };
 
-class PullSink final : public StreamSink {
+// The JSON-lines progress of a pull or a build: every event to the observer, the first error
+// kept, a malformed line or the observer's cancellation ending the request. A pull ends at its
+// first error; a build reads on, for the failing step's output that follows.
+template <typename Decoder, typename Event, typename Observer>
+class ProgressSink final : public StreamSink {
  public:
-  PullSink(PullObserver& observer)
-      : observer_(observer), decoder_([this](const PullEvent& event) {
+  enum class AtError { stop, read_on };
+
+  ProgressSink(Observer& observer, AtError at_error)
+      : observer_(observer), at_error_(at_error), decoder_([this](const Event& event) {
           if (!event.error.empty() && error_.empty()) error_ = event.error;
           observer_.on_event(event);
         }) {}
@@ -131,7 +137,7 @@ class PullSink final : public StreamSink {
       malformed_ = fed.error();
       return false;
     }
-    return error_.empty() && !cancelled();
+    return (at_error_ == AtError::read_on || error_.empty()) && !cancelled();
   }
   bool cancelled() override {
     if (!cancelled_) cancelled_ = observer_.cancelled();
@@ -144,11 +150,31 @@ class PullSink final : public StreamSink {
   bool was_cancelled() const { return cancelled_; }
 
  private:
-  PullObserver& observer_;
-  PullStreamDecoder decoder_;
+  Observer& observer_;
+  AtError at_error_;
+  Decoder decoder_;
   std::string error_;
   std::optional<Error> malformed_;
   bool cancelled_ = false;
+};
+
+using PullSink = ProgressSink<PullStreamDecoder, PullEvent, PullObserver>;
+using BuildSink = ProgressSink<BuildStreamDecoder, BuildEvent, BuildObserver>;
+
+// Passes a build's events on, keeping the id of the image it made.
+class ImageIdKeeper final : public BuildObserver {
+ public:
+  explicit ImageIdKeeper(BuildObserver& observer) : observer_(observer) {}
+  void on_event(const BuildEvent& event) override {
+    if (!event.image_id.empty()) image_id_ = event.image_id;
+    observer_.on_event(event);
+  }
+  bool cancelled() override { return observer_.cancelled(); }
+  const std::string& image_id() const { return image_id_; }
+
+ private:
+  BuildObserver& observer_;
+  std::string image_id_;
 };
 
 }  // namespace
@@ -561,7 +587,7 @@ Result<PullOutcome> EngineClient::pull_image(const ImageRef& ref,
                   .target = path("/images/create?fromImage=" + url_encode(ref.name()) +
                                  "&tag=" + url_encode(tag))};
   if (registry_auth) request.headers.emplace_back("X-Registry-Auth", *registry_auth);
-  PullSink sink(observer);
+  PullSink sink(observer, PullSink::AtError::stop);
   auto response = transport_->stream(request, sink);
   if (!response) return std::unexpected(response.error());
   if (sink.was_cancelled()) return PullOutcome::cancelled;
@@ -574,41 +600,6 @@ Result<PullOutcome> EngineClient::pull_image(const ImageRef& ref,
 }
 
 namespace {
-
-class BuildSink final : public StreamSink {
- public:
-  explicit BuildSink(BuildObserver& observer)
-      : observer_(observer), decoder_([this](const BuildEvent& event) {
-          if (!event.error.empty() && error_.empty()) error_ = event.error;
-          if (!event.image_id.empty()) image_id_ = event.image_id;
-          observer_.on_event(event);
-        }) {}
-  void on_headers(long) override {}
-  bool on_body(std::span<const char> bytes) override {
-    if (auto fed = decoder_.feed(bytes); !fed) {
-      malformed_ = fed.error();
-      return false;
-    }
-    return !cancelled();
-  }
-  bool cancelled() override {
-    if (!cancelled_) cancelled_ = observer_.cancelled();
-    return cancelled_;
-  }
-  Result<void> finish() { return decoder_.finish(); }
-  const std::string& error() const { return error_; }
-  const std::string& image_id() const { return image_id_; }
-  const std::optional<Error>& malformed() const { return malformed_; }
-  bool was_cancelled() const { return cancelled_; }
-
- private:
-  BuildObserver& observer_;
-  BuildStreamDecoder decoder_;
-  std::string error_;
-  std::string image_id_;
-  std::optional<Error> malformed_;
-  bool cancelled_ = false;
-};
 
 std::string json_query(const std::map<std::string, std::string>& values) {
   return url_encode(json(values).dump());
@@ -632,7 +623,8 @@ Result<BuildOutcome> EngineClient::build_image(const BuildRequest& wanted,
                   .content_type = "application/x-tar"};
   if (!wanted.registry_config.empty())
     request.headers.emplace_back("X-Registry-Config", wanted.registry_config);
-  BuildSink sink(observer);
+  ImageIdKeeper keeper(observer);
+  BuildSink sink(keeper, BuildSink::AtError::read_on);
   auto response = transport_->stream(request, sink);
   if (!response) return std::unexpected(response.error());
   if (sink.was_cancelled()) return BuildOutcome{.end = BuildOutcome::End::cancelled};
@@ -642,7 +634,7 @@ Result<BuildOutcome> EngineClient::build_image(const BuildRequest& wanted,
   if (!sink.error().empty()) {
     return BuildOutcome{.end = BuildOutcome::End::failed, .error = sink.error()};
   }
-  return BuildOutcome{.end = BuildOutcome::End::built, .image_id = sink.image_id()};
+  return BuildOutcome{.end = BuildOutcome::End::built, .image_id = keeper.image_id()};
 }
 
 Result<std::int64_t> EngineClient::wait_container(const std::string& id, WaitCondition condition,

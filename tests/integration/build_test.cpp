@@ -46,11 +46,12 @@ Invocation with_proxy(const JobFixture& job) {
 
 // The engine outlives a test run where a developer keeps it: a build this test expects must
 // not be found from an earlier run.
-void forget_builds(const JobFixture& job, const std::string& repository) {
-  std::istringstream ids(docker(job, {"images", "--quiet", repository}));
+void forget_builds(const JobFixture& job, const std::string& repository,
+                   const std::string& host = "") {
+  const std::string engine = host.empty() ? job.engine().gpu_host() : host;
+  std::istringstream ids(docker(job, {"images", "--quiet", repository}, engine));
   for (std::string id; std::getline(ids, id);) {
-    (void)run_process(
-        {.args = {"/usr/bin/docker", "-H", job.engine().gpu_host(), "rmi", "--force", id}});
+    (void)run_process({.args = {"/usr/bin/docker", "-H", engine, "rmi", "--force", id}});
   }
 }
 
@@ -266,6 +267,10 @@ TEST_CASE("with BuildKit, downloads stay in cache mounts: a changed list fetches
           "[engine][build][buildkit]") {
   JobFixture job;
   const std::string buildkit = job.engine().plain_host();
+  // What an earlier run on a kept engine cached (layers and the cache mounts) would hide the
+  // downloads this test looks for.
+  forget_builds(job, "dlrun/cached", buildkit);
+  docker(job, {"builder", "prune", "--all", "--force"}, buildkit);
   const auto with_packages = [&](std::vector<std::string> packages, const std::string& file) {
     return job.write_spec({{"image", kDebianImage},
                            {"name", "cached"},

@@ -48,7 +48,10 @@ TEST_CASE("a pull with credentials from the Docker config, shown as plain lines"
   CHECK(result.exit_code == 0);
   CHECK(result.out == "67108864\n");
   CHECK(result.err.find("dlrun: pulling " + image + "\n") != std::string::npos);
-  CHECK(result.err.find("dlrun: pulled " + image + " (sha256:") != std::string::npos);
+  // The registry answered with the credentials either way; whether layers came depends on what
+  // other tests on the shared engine pulled before.
+  CHECK((result.err.find("dlrun: pulled " + image + " (sha256:") != std::string::npos ||
+         result.err.find("dlrun: " + image + " is up to date") != std::string::npos));
   CHECK_FALSE(has_control_characters(result.err));
   CHECK(job.leftover_containers().empty());
 }
