@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Where dlrun's time goes: perf records (DWARF stacks) of a no-op job and of a 256 MiB stream to
+# Where dlrun's time goes: perf records (DWARF stacks) of a no-op job and of 1 GiB streamed to
 # stdout on a private engine, drawn as flame graphs in docs/ (bench/flamegraph.py). Needs root
 # and Debian's linux-perf; uses the release build.
 #
@@ -26,16 +26,16 @@ spec() {  # name, command (JSON): a spec as the benchmarks write it
     "$1" "$2" >"$work/$1.json"
 }
 spec noop '["true"]'
-spec stream '["head", "-c", "268435456", "/dev/zero"]'
+spec stream '["head", "-c", "1073741824", "/dev/zero"]'
 "$dlrun" train -q "$work/noop.json"  # the engine's caches, and what dlrun learns of the daemon
 
-record() {  # name, title, runs
-  local name=$1 title=$2 runs=$3
+record() {  # name, title, runs, samples per second
+  local name=$1 title=$2 runs=$3 frequency=$4
   for _ in $(seq "$runs"); do echo "\"$dlrun\" train -q \"$work/$name.json\" >/dev/null"; done >"$work/$name.sh"
-  perf record -q -F 10000 --call-graph dwarf,16384 -o "$work/$name.data" -- bash "$work/$name.sh" 2>/dev/null
+  perf record -q -F "$frequency" --call-graph dwarf,16384 -o "$work/$name.data" -- bash "$work/$name.sh" 2>/dev/null
   perf script -i "$work/$name.data" 2>/dev/null |
     bench/flamegraph.py --comm dlrun --title "$title" >"docs/flamegraph-$name.svg"
   echo "profile: docs/flamegraph-$name.svg"
 }
-record noop "dlrun train: a no-op job (true), 20 runs" 20
-record stream "dlrun train: 256 MiB to stdout (head -c 256M /dev/zero)" 1
+record noop "dlrun train: a no-op job (true), 20 runs" 20 10000
+record stream "dlrun train: 1 GiB to stdout (head -c 1G /dev/zero)" 1 2000
