@@ -32,4 +32,4 @@ if [ -n "$findings" ] || [ "$status" != 0 ]; then
   fi
   exit 1
 fi
-echo "tidy: $(grep -cE '^\[[0-9]+/[0-9]+\]' "$log") files, no findings"
+echo "tidy: $(grep -c 'clang-tidy-19 -p' "$log") files, no findings"

@@ -83,10 +83,11 @@ Result<std::optional<engine::RegistryCredentials>> registry_credentials(
   if (options.credentials) return options.credentials;
   auto found = engine::find_registry_credentials(ref.registry, docker_config);
   if (!found) return std::unexpected(found.error());
-  if (!*found) return std::nullopt;
-  const auto& credentials = **found;
-  spdlog::debug("using credentials for {} from {}", ref.registry, credentials.source);
-  return credentials.credentials;
+  if (const auto& credentials = *found) {
+    spdlog::debug("using credentials for {} from {}", ref.registry, credentials->source);
+    return credentials->credentials;
+  }
+  return std::nullopt;
 }
 
 Result<engine::ImageDetails> supply_image(engine::EngineClient& client, const engine::ImageRef& ref,
