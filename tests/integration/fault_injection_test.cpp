@@ -5,6 +5,7 @@
 //   DLRUN_FAULT_RUNS=50 DLRUN_FAULT_SEED=20261130 ctest --preset test -R interruptions
 //
 // CI runs a short form (12 runs); docs/reliability.md has the summary line of a full one.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -370,14 +371,16 @@ class DisposableRegistry {
 
  private:
   pid_t start(const std::vector<std::string>& argv) const {
+    // Made before fork: a child of a threaded process may only make async-signal-safe calls.
+    const std::string log = (dir_ / "registry.log").string();
+    std::vector<char*> args;
+    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
     const pid_t pid = fork();
     if (pid == 0) {
-      const std::string log = (dir_ / "registry.log").string();
-      std::freopen(log.c_str(), "a", stdout);
-      std::freopen(log.c_str(), "a", stderr);
-      std::vector<char*> args;
-      for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-      args.push_back(nullptr);
+      const int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      dup2(log_fd, STDOUT_FILENO);
+      dup2(log_fd, STDERR_FILENO);
       execv(args[0], args.data());
       _exit(127);
     }

@@ -8,10 +8,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <memory>
 #include <stdexcept>
+
+extern char** environ;
 
 namespace dlrun::testing {
 namespace {
@@ -26,9 +29,39 @@ std::string hex(const unsigned char* bytes, unsigned int length) {
   return out;
 }
 
+// The environment `invocation` asks for: the test's own, less what it unsets or replaces, plus
+// what it sets.
+std::vector<std::string> child_environment(const Invocation& invocation) {
+  std::vector<std::string> entries;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const std::string key(text.substr(0, text.find('=')));
+    if (invocation.env.contains(key) ||
+        std::ranges::find(invocation.unset_env, key) != invocation.unset_env.end())
+      continue;
+    entries.emplace_back(text);
+  }
+  for (const auto& [key, value] : invocation.env) entries.push_back(key + "=" + value);
+  return entries;
+}
+
+std::vector<char*> pointers_to(std::vector<std::string>& strings) {
+  std::vector<char*> pointers;
+  for (auto& text : strings) pointers.push_back(text.data());
+  pointers.push_back(nullptr);
+  return pointers;
+}
+
 }  // namespace
 
 ProcessResult run_process(const Invocation& invocation) {
+  // Everything the child needs is made before fork: the tests fork from many threads at once,
+  // and a child that allocates can block forever on a lock another thread held at the fork
+  // (ASan's allocator does not make its locks safe across fork).
+  std::vector<std::string> args = invocation.args;
+  std::vector<std::string> environment = child_environment(invocation);
+  const std::vector<char*> argv = pointers_to(args);
+  const std::vector<char*> envp = pointers_to(environment);
   int out_pipe[2];
   int err_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)
@@ -37,6 +70,7 @@ ProcessResult run_process(const Invocation& invocation) {
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork");
   if (pid == 0) {
+    // Only async-signal-safe calls from here to exec.
     dup2(out_pipe[1], 1);
     dup2(err_pipe[1], 2);
     const int devnull = open("/dev/null", O_RDONLY);
@@ -46,17 +80,12 @@ ProcessResult run_process(const Invocation& invocation) {
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     signal(SIGPIPE, SIG_DFL);
-    for (const auto& [key, value] : invocation.env) setenv(key.c_str(), value.c_str(), 1);
-    for (const auto& key : invocation.unset_env) unsetenv(key.c_str());
     if (invocation.uid) {
       if (setgroups(0, nullptr) != 0 || setgid(*invocation.uid) != 0 ||
           setuid(*invocation.uid) != 0)
         _exit(126);
     }
-    std::vector<char*> argv;
-    for (const auto& arg : invocation.args) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
+    execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }
   close(out_pipe[1]);
