@@ -413,6 +413,89 @@ Result<void> EngineClient::put_archive(const std::string& id, const std::string&
   return {};
 }
 
+Result<std::int64_t> EngineClient::exec_in_container(const std::string& id,
+                                                     const std::vector<std::string>& command,
+                                                     const std::vector<std::string>& env,
+                                                     StreamSink& sink) try {
+  const json request = {{"Cmd", command},       {"Env", env},           {"User", "root"},
+                        {"AttachStdout", true}, {"AttachStderr", true}, {"Tty", false}};
+  auto created = transport_->send(
+      {.method = "POST", .target = path("/containers/" + id + "/exec"), .body = request.dump()});
+  if (!created) return std::unexpected(created.error());
+  if (created->status != 201) return std::unexpected(daemon_error("start a command", *created));
+  auto parsed = parse_json(*created, "exec");
+  if (!parsed) return std::unexpected(parsed.error());
+  const std::string exec_id = parsed->value("Id", "");
+  // As with attach: no Upgrade header, and the daemon streams the output as the body.
+  auto streamed = transport_->stream({.method = "POST",
+                                      .target = path("/exec/" + exec_id + "/start"),
+                                      .body = R"({"Detach":false,"Tty":false})",
+                                      .bulk = true},
+                                     sink);
+  if (!streamed) return std::unexpected(streamed.error());
+  if (streamed->status != 200 && streamed->status != 101) {
+    return std::unexpected(daemon_error("run a command", *streamed));
+  }
+  auto inspected =
+      transport_->send({.method = "GET", .target = path("/exec/" + exec_id + "/json")});
+  if (!inspected) return std::unexpected(inspected.error());
+  if (inspected->status != 200) {
+    return std::unexpected(daemon_error("read a command's exit code", *inspected));
+  }
+  auto state = parse_json(*inspected, "exec inspect");
+  if (!state) return std::unexpected(state.error());
+  if (state->value("Running", false) || !(*state)["ExitCode"].is_number_integer()) {
+    return fail(ErrorKind::engine, "the daemon ended a command's output before the command",
+                "the container may have been removed meanwhile; run again");
+  }
+  return (*state)["ExitCode"].get<std::int64_t>();
+} catch (const json::exception& e) {
+  return fail(ErrorKind::engine, std::string("unexpected exec answer: ") + e.what(), "");
+}
+
+Result<std::string> EngineClient::commit_container(const std::string& id, const std::string& config,
+                                                   const std::string& comment,
+                                                   const std::string& tag) {
+  std::string query = "container=" + url_encode(id) + "&comment=" + url_encode(comment);
+  if (const auto colon = tag.rfind(':'); colon != std::string::npos) {
+    query +=
+        "&repo=" + url_encode(tag.substr(0, colon)) + "&tag=" + url_encode(tag.substr(colon + 1));
+  }
+  auto response =
+      // Writing a layer of gigabytes (a pip install of a framework) takes minutes.
+      transport_->send({.method = "POST",
+                        .target = path("/commit?" + query),
+                        .body = config,
+                        .timeout = std::chrono::hours(1)});
+  if (!response) return std::unexpected(response.error());
+  if (response->status != 201) {
+    return std::unexpected(daemon_error("save the container as an image", *response));
+  }
+  auto parsed = parse_json(*response, "commit");
+  if (!parsed) return std::unexpected(parsed.error());
+  std::string image = parsed->value("Id", "");
+  if (image.empty()) {
+    return fail(ErrorKind::engine, "the daemon saved an image but did not say its id", "");
+  }
+  return image;
+}
+
+Result<std::optional<std::string>> EngineClient::find_image_with_label(const std::string& label) {
+  const json filters = {{"label", {{label, true}}}};
+  auto response = transport_->send(
+      {.method = "GET",
+       .target = path("/images/json?all=1&filters=" + url_encode(filters.dump()))});
+  if (!response) return std::unexpected(response.error());
+  if (response->status != 200) return std::unexpected(daemon_error("list images", *response));
+  auto parsed = parse_json(*response, "list images");
+  if (!parsed) return std::unexpected(parsed.error());
+  if (!parsed->is_array() || parsed->empty() || !(*parsed)[0].contains("Id") ||
+      !(*parsed)[0]["Id"].is_string()) {
+    return std::optional<std::string>();
+  }
+  return std::optional((*parsed)[0]["Id"].get<std::string>());
+}
+
 Result<ContainerState> EngineClient::inspect_container(const std::string& id) try {
   auto response =
       transport_->send({.method = "GET", .target = path("/containers/" + id + "/json")});

@@ -731,19 +731,9 @@ void read_build(SpecReader& reader, const json& value, JobSpec& spec) {
   if (value.contains("env")) {
     JobSpec variables;
     read_env(reader, value["env"], variables, "build.env");
-    for (auto& variable : variables.env) {
-      if (std::holds_alternative<FromHostEnv>(variable.value) &&
-          !is_build_proxy_variable(variable.name)) {
-        reader.problem(
-            join_path("build.env", variable.name),
-            "only proxy variables may come from the host's environment here",
-            "Docker's classic builder writes every other build variable into the image's "
-            "history in clear; give a proxy (https_proxy, http_proxy, …), which Docker keeps out "
-            "of it, or a literal value that is no secret");
-        continue;
-      }
-      build.env.push_back(std::move(variable));
-    }
+    // A secret (from the host) that is not a proxy makes dlrun run the steps itself, so that
+    // the builder never records it (run/step_commits.hpp).
+    for (auto& variable : variables.env) build.env.push_back(std::move(variable));
   }
   if (value.contains("network")) {
     static constexpr std::array<std::string_view, 3> kNetworks{"default", "host", "none"};

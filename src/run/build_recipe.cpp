@@ -1,5 +1,7 @@
 #include "dlrun/run/build_recipe.hpp"
 
+#include <algorithm>
+#include <array>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -91,16 +93,46 @@ Result<std::string> read_requirements(const std::filesystem::path& file) {
   return text.str();
 }
 
+// True when a variable the builder would write into the history comes from the host: a secret
+// the steps need, which the Dockerfile cannot carry.
+bool has_secret_variable(const jobspec::BuildSection& build) {
+  return std::ranges::any_of(build.env, [](const jobspec::EnvVar& variable) {
+    return std::holds_alternative<jobspec::FromHostEnv>(variable.value) &&
+           !jobspec::is_build_proxy_variable(variable.name);
+  });
+}
+
 }  // namespace
 
 Result<BuildRecipe> make_build_recipe(const jobspec::BuildSection& build,
                                       const std::string& job_name, const BaseImage& base,
                                       const EnvLookup& env, BuildFlavor flavor) {
   BuildRecipe recipe;
+  recipe.base_id = base.id;
+  recipe.commit_steps = has_secret_variable(build);
+  // Its steps run as containers, without BuildKit's cache mounts.
+  if (recipe.commit_steps) flavor = BuildFlavor::classic;
+  static constexpr std::array<std::string_view, 3> kNetworks{"", "host", "none"};
+  recipe.network = kNetworks[static_cast<std::size_t>(build.network)];
+
   std::string file;
-  const auto instruction = [&](const std::string& line, std::string said) {
+  std::string hashed_env;
+  std::string requirements;
+  // What a step's result depends on: the base, the steps up to it, the files they copied, the
+  // variables' names (and literal values), the network.
+  const auto step_key = [&] {
+    return sha256_digest("dlrun step 1\n" + base.id + "\n" + file + "\nrequirements\n" +
+                         requirements + "\nenv\n" + hashed_env + "network " + recipe.network)
+        .substr(std::string_view("sha256:").size());
+  };
+  const auto instruction = [&](const std::string& line, std::string said,
+                               BuildStep::Action action = BuildStep::Action::none) {
     file += line + "\n";
-    recipe.steps.push_back({line, std::move(said)});
+    BuildStep step{.instruction = line, .said = std::move(said), .action = action};
+    if (action == BuildStep::Action::run)
+      step.command = line.substr(std::string_view("RUN ").size());
+    if (action != BuildStep::Action::none) step.cache_key = step_key();
+    recipe.steps.push_back(std::move(step));
   };
   // The classic builder takes the pulled image by its id, which no tag can move. BuildKit reads
   // an id as a name on Docker Hub: it gets the name, which the engine has (just pulled).
@@ -111,8 +143,9 @@ Result<BuildRecipe> make_build_recipe(const jobspec::BuildSection& build,
   if (other_user) instruction("USER root", "as root");
 
   // Proxies reach the steps as Docker's predefined build arguments, which it records nowhere;
-  // any other variable needs an ARG, which the classic builder writes into the history.
-  std::string hashed_env;
+  // any other variable needs an ARG, which the classic builder writes into the history. A
+  // build with a secret among those runs its steps itself (commit_steps): every variable then
+  // reaches each step from dlrun, and no ARG is written.
   for (const auto& variable : build.env) {
     std::string value;
     if (const auto* literal = std::get_if<jobspec::LiteralValue>(&variable.value)) {
@@ -130,37 +163,36 @@ Result<BuildRecipe> make_build_recipe(const jobspec::BuildSection& build,
       hashed_env += variable.name + " from the host\n";
     }
     recipe.build_args[variable.name] = value;
-    if (!jobspec::is_build_proxy_variable(variable.name)) {
+    if (!recipe.commit_steps && !jobspec::is_build_proxy_variable(variable.name)) {
       instruction("ARG " + variable.name, "build.env." + variable.name);
     }
   }
 
+  using Action = BuildStep::Action;
   if (!build.apt.empty()) {
-    instruction(apt_step(build.apt, flavor),
-                "build.apt: apt-get install" + quoted_words(build.apt));
+    instruction(apt_step(build.apt, flavor), "build.apt: apt-get install" + quoted_words(build.apt),
+                Action::run);
   }
-  std::string requirements;
   if (build.requirements) {
     auto text = read_requirements(*build.requirements);
     if (!text) return std::unexpected(text.error());
     requirements = std::move(*text);
     const std::string shown = build.requirements->filename().string();
     instruction("COPY requirements.txt " + std::string(kRequirementsInImage),
-                "build.requirements: copy " + shown);
+                "build.requirements: copy " + shown, Action::copy_requirements);
     instruction(pip_step(" -r " + std::string(kRequirementsInImage), flavor),
-                "build.requirements: pip install -r " + shown);
+                "build.requirements: pip install -r " + shown, Action::run);
   }
   if (!build.pip.empty()) {
     instruction(pip_step(quoted_words(build.pip), flavor),
-                "build.pip: pip install" + quoted_words(build.pip));
+                "build.pip: pip install" + quoted_words(build.pip), Action::run);
   }
   for (std::size_t i = 0; i < build.run.size(); ++i) {
-    instruction("RUN " + build.run[i], "build.run[" + std::to_string(i) + "]: " + build.run[i]);
+    instruction("RUN " + build.run[i], "build.run[" + std::to_string(i) + "]: " + build.run[i],
+                Action::run);
   }
   if (other_user) instruction("USER " + base.user, "back to user " + base.user);
-
-  static constexpr std::array<std::string_view, 3> kNetworks{"", "host", "none"};
-  recipe.network = kNetworks[static_cast<std::size_t>(build.network)];
+  recipe.requirements = requirements;
 
   // The tag names the content: the base, every step, the files they copy, how they reach the
   // network. Secret values are not hashed: a changed token is not a changed image.
@@ -183,7 +215,13 @@ Result<BuildRecipe> make_build_recipe(const jobspec::BuildSection& build,
   instruction(label_line, "labels");
   recipe.flavor = flavor;
   recipe.dockerfile = "# dlrun: the \"build\" section of job " + job_name + " on " +
-                      base.reference + " (docs/build.md)\n" + file;
+                      base.reference + " (docs/build.md)\n";
+  if (recipe.commit_steps) {
+    recipe.dockerfile +=
+        "# build.env has secrets: dlrun runs each step in a container with every variable and\n"
+        "# commits it, so that no value reaches the image or its history (no ARG below)\n";
+  }
+  recipe.dockerfile += file;
 
   std::vector<TarMember> members = {{.path = "Dockerfile", .contents = recipe.dockerfile}};
   if (build.requirements) members.push_back({.path = "requirements.txt", .contents = requirements});

@@ -2,130 +2,14 @@
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 #include <cctype>
-#include <charconv>
-#include <deque>
+
+#include "dlrun/run/build_display.hpp"
+#include "dlrun/run/step_commits.hpp"
 
 namespace dlrun::run {
 namespace {
-
-constexpr std::size_t kFailureLines = 20;
-
-// The builder's own bookkeeping lines: nothing the user needs.
-bool is_builder_chatter(std::string_view line) {
-  return line.starts_with(" ---> ") || line.starts_with("Removing intermediate container") ||
-         line.starts_with("Successfully built") || line.starts_with("Successfully tagged");
-}
-
-// The builder marks a step's stderr with colour codes (ESC[91m … ESC[0m): kept out of logs.
-std::string without_escapes(std::string_view text) {
-  std::string plain;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\x1b' && i + 1 < text.size() && text[i + 1] == '[') {
-      i += 2;
-      while (i < text.size() && !std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
-      continue;
-    }
-    plain += text[i];
-  }
-  return plain;
-}
-
-// Shows each step in the spec's words and the steps' own output as it comes (on stderr, so a
-// failing package says why), and keeps what a failure report needs.
-class BuildDisplay final : public engine::BuildObserver {
- public:
-  BuildDisplay(const std::vector<BuildStep>& steps, PullDisplayMode mode, SignalWatcher& signals)
-      : steps_(steps), mode_(mode), signals_(signals) {}
-
-  void on_event(const engine::BuildEvent& event) override {
-    partial_ += without_escapes(event.output);
-    std::size_t newline;
-    while ((newline = partial_.find('\n')) != std::string::npos) {
-      take_line(partial_.substr(0, newline));
-      partial_.erase(0, newline + 1);
-    }
-  }
-  bool cancelled() override {
-    if (!signal_) signal_ = signals_.take();
-    return signal_.has_value();
-  }
-  std::optional<int> signal() const { return signal_; }
-  const std::string& step() const { return step_; }
-  void clear_live_line() {
-    if (!live_line_) return;
-    [[maybe_unused]] const auto written = write(STDERR_FILENO, "\r\x1b[K", 4);
-    live_line_ = false;
-  }
-  std::string last_lines() const {
-    std::string text;
-    for (const auto& line : lines_) text += "  " + line + "\n";
-    return text;
-  }
-
- private:
-  void take_line(std::string line) {
-    // A progress counter redrawn with carriage returns ("(Reading database ... 45%\r…"): its
-    // last state is the line.
-    if (const auto redrawn = line.find_last_of('\r');
-        redrawn != std::string::npos && redrawn + 1 < line.size()) {
-      line.erase(0, redrawn + 1);
-    }
-    // "Step 3/5 : RUN …" begins a step: what came before belongs to the steps that succeeded.
-    if (line.starts_with("Step ")) {
-      clear_live_line();
-      lines_.clear();
-      step_ = describe_step(line);
-      spdlog::info("build step {}", step_);
-      return;
-    }
-    if (is_builder_chatter(line)) return;
-    if (mode_ == PullDisplayMode::terminal) {
-      // Live and compact: the step's latest line, redrawn in place; all of it on failure.
-      const std::string shown = "\r\x1b[K  " + fitted(line);
-      [[maybe_unused]] const auto written = write(STDERR_FILENO, shown.data(), shown.size());
-      live_line_ = true;
-    } else if (mode_ == PullDisplayMode::plain) {
-      const std::string shown = line + "\n";
-      [[maybe_unused]] const auto written = write(STDERR_FILENO, shown.data(), shown.size());
-    }
-    lines_.push_back(std::move(line));
-    if (lines_.size() > kFailureLines) lines_.pop_front();
-  }
-
-  // "Step 4/7 : RUN command -v apt-get …" → "4/7: build.apt: apt-get install libsndfile1". The
-  // instruction's text names the step: BuildKit's counter leaves out ARG, USER and LABEL.
-  std::string describe_step(const std::string& line) const {
-    const auto colon = line.find(" : ");
-    if (colon == std::string::npos) return line.substr(5);
-    const std::string counter = line.substr(5, colon - 5);
-    const std::string_view instruction = std::string_view(line).substr(colon + 3);
-    for (const auto& step : steps_) {
-      if (step.instruction == instruction) return counter + ": " + step.said;
-    }
-    return counter + ": " + std::string(instruction);
-  }
-
-  // The line cut to the terminal's width: a longer one would wrap and not be redrawn.
-  static std::string fitted(const std::string& line) {
-    winsize size{};
-    const std::size_t columns =
-        ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 8 ? size.ws_col - 3 : 77;
-    return line.size() <= columns ? line : line.substr(0, columns - 1) + "…";
-  }
-
-  const std::vector<BuildStep>& steps_;
-  bool live_line_ = false;
-  PullDisplayMode mode_;
-  SignalWatcher& signals_;
-  std::optional<int> signal_;
-  std::string partial_;
-  std::string step_;
-  std::deque<std::string> lines_;
-};
 
 // "The command '/bin/sh -c …' returned a non-zero code: 100" → " (exit code 100)".
 // BuildKit: "… did not complete successfully: exit code: 100" (20.10: "executor failed running
@@ -180,14 +64,16 @@ Result<BuiltImage> supply_built_image(engine::EngineClient& client, const BuildR
   }
   spdlog::info("building {} (the spec's \"build\" section)", recipe.tag);
   BuildDisplay display(recipe.steps, options.display, signals);
-  auto outcome = client.build_image({.context_tar = recipe.context_tar,
-                                     .tag = recipe.tag,
-                                     .build_args = recipe.build_args,
-                                     .network = recipe.network,
-                                     .no_cache = options.rebuild,
-                                     .buildkit = recipe.flavor == BuildFlavor::buildkit,
-                                     .registry_config = options.registry_config},
-                                    display);
+  auto outcome = recipe.commit_steps
+                     ? build_by_commits(client, recipe, options.rebuild, display)
+                     : client.build_image({.context_tar = recipe.context_tar,
+                                           .tag = recipe.tag,
+                                           .build_args = recipe.build_args,
+                                           .network = recipe.network,
+                                           .no_cache = options.rebuild,
+                                           .buildkit = recipe.flavor == BuildFlavor::buildkit,
+                                           .registry_config = options.registry_config},
+                                          display);
   display.clear_live_line();
   if (!outcome) return std::unexpected(outcome.error());
   using End = engine::BuildOutcome::End;

@@ -65,8 +65,9 @@ std::optional<std::int64_t> parse_human_duration(std::string_view text) {
   return std::nullopt;
 }
 
-bool is_probe(const JobRecord& job) {
-  return job.name == kProbeJobName;
+// doctor's probes and a build's steps: dlrun's containers, but no one's jobs.
+bool is_helper_container(const JobRecord& job) {
+  return job.name == kProbeJobName || job.name == kBuildStepJobName;
 }
 
 }  // namespace
@@ -129,7 +130,7 @@ Result<std::vector<JobRecord>> list_jobs(engine::EngineClient& client, JobUsers 
   std::vector<JobRecord> jobs;
   for (const auto& container : *containers) {
     JobRecord job = record_of(container);
-    if (is_probe(job)) continue;
+    if (is_helper_container(job)) continue;
     if (users == JobUsers::mine && job.user != my_uid) continue;
     if (states == JobStates::active && job.state != "running" && job.state != "created") continue;
     jobs.push_back(std::move(job));

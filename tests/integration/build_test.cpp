@@ -207,6 +207,61 @@ TEST_CASE("a build secret is in neither the image's history nor its config", "[e
   }
 }
 
+TEST_CASE("a secret index address reaches the steps from dlrun, never the image",
+          "[engine][build][secret]") {
+  JobFixture job;
+  auto build = build_section(job, {{"apt", {"hello"}}, {"pip", {"dlrun-probe==1.0"}}});
+  // The index's address with a token in it, from the user's environment.
+  build["env"]["PIP_INDEX_URL"] = {{"from_env", "PRIVATE_INDEX"}};
+  const auto spec = job.write_spec(
+      {{"image", kDebianImage},
+       {"name", "indexed"},
+       {"command", "hello && python3 -c 'import dlrun_probe; print(dlrun_probe.VERSION)'"},
+       {"build", build}});
+  Invocation as = with_proxy(job);
+  std::string index = job.engine().package_index();
+  index.insert(index.find("//") + 2, "reader:1ndex-t0ken@");
+  as.env["PRIVATE_INDEX"] = index;
+
+  // The classic builder's engine and BuildKit's alike: dlrun runs the steps on both.
+  for (const auto& host : {job.engine().gpu_host(), job.engine().plain_host()}) {
+    INFO(host);
+    forget_builds(job, "dlrun/indexed", host);
+    const auto first = job.dlrun({"train", spec}, as, host);
+    INFO(first.err);
+    REQUIRE(first.exit_code == 0);
+    CHECK(first.out == "Hello, world!\n1.0\n");
+    CHECK(first.err.find("build step 2/2: build.pip: pip install dlrun-probe==1.0") !=
+          std::string::npos);
+
+    const std::string tag =
+        docker(job, {"images", "--format", "{{.Repository}}:{{.Tag}}", "dlrun/indexed"}, host);
+    REQUIRE(tag.starts_with("dlrun/indexed:"));
+    const std::string image = tag.substr(0, tag.find('\n'));
+    const auto history =
+        docker(job, {"history", "--no-trunc", "--format", "{{.CreatedBy}}", image}, host);
+    const auto inspect = docker(job, {"image", "inspect", image}, host);
+    CHECK(history.find("pip install") != std::string::npos);  // the steps are recorded…
+    CHECK(history.find("1ndex-t0ken") == std::string::npos);  // …without the secret
+    CHECK(inspect.find("1ndex-t0ken") == std::string::npos);
+    CHECK(inspect.find("PIP_INDEX_URL") == std::string::npos);
+    CHECK(inspect.find("pr0xy-s3cret") == std::string::npos);
+    // The image keeps the base's config, not the steps' containers'.
+    CHECK(docker(job, {"image", "inspect", "--format", "{{json .Config.Entrypoint}}", image},
+                 host) == "[]\n");
+    // No step's container is left (only this test's builds run steps in containers).
+    CHECK(docker(job, {"ps", "--all", "--no-trunc", "--format", "{{.Command}}"}, host)
+              .find("dlrun-build-step") == std::string::npos);
+
+    // Found the second time: no step runs.
+    const auto second = job.dlrun({"train", spec}, as, host);
+    INFO(second.err);
+    CHECK(second.exit_code == 0);
+    CHECK(second.err.find("build step") == std::string::npos);
+  }
+  CHECK(job.leftover_containers().empty());
+}
+
 TEST_CASE("a package that does not exist: exit 123, the step and its output, no tag",
           "[engine][build]") {
   JobFixture job;
@@ -233,9 +288,14 @@ TEST_CASE("Ctrl-C mid-build cancels it: exit 130, no tag, no build container",
           "[engine][build][signals]") {
   JobFixture job;
   const std::string marker = "dlrun-build-" + job.run_label();
-  const auto spec = job.write_spec(
-      {{"name", "interrupted"}, {"build", {{"run", {"echo " + marker + " && sleep 120"}}}}});
+  nlohmann::json build = {{"run", {"echo " + marker + " && sleep 120"}}};
   Invocation as;
+  // The engine's builder, and dlrun's own steps (a build with a secret).
+  if (GENERATE(false, true)) {
+    build["env"] = {{"STEP_TOKEN", {{"from_env", "STEP_TOKEN"}}}};
+    as.env["STEP_TOKEN"] = "t0ken";
+  }
+  const auto spec = job.write_spec({{"name", "interrupted"}, {"build", build}});
   as.on_output = [&marker, sent = std::make_shared<bool>(false)](pid_t pid, const std::string&,
                                                                  const std::string& err) {
     if (!*sent && err.find(marker + "\n") != std::string::npos) {

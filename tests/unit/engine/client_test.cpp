@@ -1,6 +1,7 @@
 #include "dlrun/engine/client.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "dlrun/engine/registry_auth.hpp"
 #include "fake_transport.hpp"
@@ -218,6 +219,65 @@ TEST_CASE("a build sends the base's registry credentials as X-Registry-Config, a
   transport->expect("POST /v1.41/build?", 200, R"({"aux":{"ID":"sha256:1"}})");
   REQUIRE(client.build_image({.context_tar = "tar", .tag = "dlrun/x:1"}, observer));
   CHECK_FALSE(header_of(transport->sent.back()).has_value());
+}
+
+}  // namespace dlrun::engine
+
+namespace dlrun::engine {
+
+TEST_CASE("a command run in a container: its variables in the exec, its exit code inspected",
+          "[engine][client][build]") {
+  auto transport = std::make_shared<FakeTransport>();
+  auto client = connected(transport);
+  transport->expect("POST /v1.41/containers/c/exec", 201, R"({"Id":"e1"})");
+  transport->expect("POST /v1.41/exec/e1/start", 200, std::string("\x01\0\0\0\0\0\0\x03hi\n", 11));
+  transport->expect("GET /v1.41/exec/e1/json", 200, R"({"Running":false,"ExitCode":7})");
+  struct Collected final : StreamSink {
+    std::string bytes;
+    void on_headers(long /*status*/) override {}
+    bool on_body(std::span<const char> piece) override {
+      bytes.append(piece.data(), piece.size());
+      return true;
+    }
+  } output;
+  const auto exit_code =
+      client.exec_in_container("c", {"/bin/sh", "-c", "make"}, {"TOKEN=s3cret"}, output);
+  REQUIRE(exit_code.has_value());
+  CHECK(*exit_code == 7);
+  CHECK(output.bytes.size() == 11);
+  const auto request = nlohmann::json::parse(transport->sent[1].body.value_or(""));
+  CHECK(request["Env"] == nlohmann::json({"TOKEN=s3cret"}));
+  CHECK(request["User"] == "root");
+  CHECK(request["Cmd"] == nlohmann::json({"/bin/sh", "-c", "make"}));
+
+  SECTION("a command whose output ended while it runs is the daemon's failure, not an exit") {
+    transport->expect("POST /v1.41/containers/c/exec", 201, R"({"Id":"e2"})");
+    transport->expect("POST /v1.41/exec/e2/start", 200);
+    transport->expect("GET /v1.41/exec/e2/json", 200, R"({"Running":true,"ExitCode":null})");
+    const auto lost = client.exec_in_container("c", {"true"}, {}, output);
+    REQUIRE_FALSE(lost.has_value());
+    CHECK(lost.error().kind == ErrorKind::engine);
+  }
+}
+
+TEST_CASE("a commit names the container, the step and, at the end, the tag",
+          "[engine][client][build]") {
+  auto transport = std::make_shared<FakeTransport>();
+  auto client = connected(transport);
+  transport->expect("POST /v1.41/commit?container=c&comment=dlrun%20step", 201,
+                    R"({"Id":"sha256:1"})");
+  transport->expect("POST /v1.41/commit?container=c&comment=last&repo=dlrun%2Fjob&tag=abc", 201,
+                    R"({"Id":"sha256:2"})");
+  CHECK(client.commit_container("c", "{}", "dlrun step", "") == "sha256:1");
+  CHECK(client.commit_container("c", "{}", "last", "dlrun/job:abc") == "sha256:2");
+  transport->expect("GET /v1.41/images/json?all=1&filters=", 200, "[]");
+  const auto none = client.find_image_with_label("dlrun.build.step=k");
+  REQUIRE(none.has_value());
+  CHECK_FALSE(none->has_value());
+  transport->expect("GET /v1.41/images/json?all=1&filters=", 200, R"([{"Id":"sha256:3"}])");
+  const auto found = client.find_image_with_label("dlrun.build.step=k");
+  REQUIRE(found.has_value());
+  CHECK(found->value_or("") == "sha256:3");
 }
 
 }  // namespace dlrun::engine

@@ -427,11 +427,6 @@ TEST_CASE("a build section's mistakes are reported with their paths and hints", 
        {"build.run[0]", "the command is empty", "give a shell command, or remove the item"}},
       {with(R"("build": {"pip": ["x"], "network": "bridge"})"),
        {"build.network", "unknown build network \"bridge\"", "use one of: default, host, none"}},
-      {with(R"("build": {"pip": ["x"], "env": {"PIP_INDEX_URL": {"from_env": "INDEX"}}})"),
-       {"build.env.PIP_INDEX_URL", "only proxy variables may come from the host's environment here",
-        "Docker's classic builder writes every other build variable into the image's history in "
-        "clear; give a proxy (https_proxy, http_proxy, …), which Docker keeps out of it, or a "
-        "literal value that is no secret"}},
       {with(R"("build": {"env": {"https_proxy": "http://proxy:3128"}})"),
        {"build", "the build installs nothing",
         "list packages in \"apt\" or \"pip\", a \"requirements\" file, or \"run\" commands; or "

@@ -85,6 +85,54 @@ TEST_CASE("the Dockerfile installs apt, then the requirements file, then pip lin
   fs::remove_all(dir);
 }
 
+TEST_CASE("a secret build variable makes dlrun run the steps, and no ARG carries it",
+          "[run][build]") {
+  const jobspec::BuildSection build{
+      .apt = {"hello"},
+      .pip = {"x==1"},
+      .env = {{"PIP_INDEX_URL", jobspec::FromHostEnv{"INDEX"}},
+              {"https_proxy", jobspec::LiteralValue{"http://proxy:3128"}}}};
+  const auto recipe = make_build_recipe(
+      build, "job", kBase, environment({{"INDEX", "https://t0ken@index"}}), BuildFlavor::buildkit);
+  REQUIRE(recipe.has_value());
+  CHECK(recipe->commit_steps);
+  CHECK(recipe->flavor == BuildFlavor::classic);  // no cache mounts outside a builder
+  CHECK(recipe->dockerfile.find("\nARG ") == std::string::npos);
+  CHECK(recipe->dockerfile.find("t0ken") == std::string::npos);
+  CHECK(recipe->build_args.at("PIP_INDEX_URL") == "https://t0ken@index");
+  std::vector<std::string> keys;
+  for (const auto& step : recipe->steps) {
+    if (step.action == BuildStep::Action::none) continue;
+    CHECK(step.command == step.instruction.substr(4));  // "RUN …"
+    keys.push_back(step.cache_key);
+  }
+  REQUIRE(keys.size() == 2);  // apt, pip
+  CHECK(keys[0] != keys[1]);
+
+  SECTION("a changed pip pin keeps the apt step's key; a changed secret changes none") {
+    jobspec::BuildSection repinned = build;
+    repinned.pip = {"x==2"};
+    const auto other =
+        make_build_recipe(repinned, "job", kBase, environment({{"INDEX", "https://t0ken@index"}}));
+    const auto other_secret =
+        make_build_recipe(build, "job", kBase, environment({{"INDEX", "https://n3w@index"}}));
+    REQUIRE(other.has_value());
+    REQUIRE(other_secret.has_value());
+    CHECK(other->steps[1].cache_key == recipe->steps[1].cache_key);
+    CHECK(other->steps[2].cache_key != recipe->steps[2].cache_key);
+    CHECK(other_secret->steps[2].cache_key == recipe->steps[2].cache_key);
+    CHECK(other_secret->tag == recipe->tag);
+  }
+  SECTION("without a secret, literal variables stay build arguments") {
+    jobspec::BuildSection literal = build;
+    literal.env[0].value = jobspec::LiteralValue{"https://index"};
+    const auto plain = make_build_recipe(literal, "job", kBase, environment({}));
+    REQUIRE(plain.has_value());
+    CHECK_FALSE(plain->commit_steps);
+    CHECK(plain->dockerfile.find("ARG PIP_INDEX_URL\n") != std::string::npos);
+  }
+}
+
 TEST_CASE("a base image's own user comes back after the steps, which run as root", "[run][build]") {
   const auto recipe =
       make_build_recipe({.pip = {"x"}}, "job",

@@ -133,6 +133,19 @@ class EngineClient {
   Result<void> put_archive(const std::string& id, const std::string& directory,
                            const std::string& tar);
   Result<ContainerState> inspect_container(const std::string& id);
+  // Runs `command` in the running container `id` as root with `env`, its output into `sink`
+  // (multiplexed, as attach gives it); returns the command's exit code. The variables live in
+  // the daemon's memory only: neither the container's config nor a commit records them.
+  Result<std::int64_t> exec_in_container(const std::string& id,
+                                         const std::vector<std::string>& command,
+                                         const std::vector<std::string>& env, StreamSink& sink);
+  // Makes an image of the container's filesystem (the container paused meanwhile). `config`
+  // (Config's JSON) takes precedence over the container's own; `tag` "repo:tag" or empty.
+  Result<std::string> commit_container(const std::string& id, const std::string& config,
+                                       const std::string& comment, const std::string& tag);
+  // The id of an image carrying `label` ("key=value"), intermediate ones included.
+  Result<std::optional<std::string>> find_image_with_label(const std::string& label);
+
   Result<std::vector<ContainerSummary>> list_containers_with_label(const std::string& label);
   // Whether the daemon's event log has an "oom" event of the container between `since` and now
   // (seconds since the epoch). The log keeps recent events only.

@@ -21,6 +21,11 @@ struct BaseImage {
 struct BuildStep {
   std::string instruction;  // as written in the Dockerfile: "RUN …"
   std::string said;         // "build.apt: apt-get install libsndfile1"
+  // What a step does to the filesystem, for builds that run their steps themselves
+  // (commit_steps); none: FROM, USER, ARG, LABEL, which change only the config.
+  enum class Action { none, run, copy_requirements } action = Action::none;
+  std::string command;    // run: the shell command
+  std::string cache_key;  // run, copy: hex sha256 of everything the step's result depends on
 };
 
 // Which of the daemon's builders the Dockerfile is for: BuildKit's gets cache mounts for apt's
@@ -38,6 +43,12 @@ struct BuildRecipe {
   // Each Dockerfile instruction and what it is in the spec's words, in order.
   std::vector<BuildStep> steps;
   BuildFlavor flavor = BuildFlavor::classic;
+  // A variable that is a secret (from the host, not a proxy) cannot be a build argument, which
+  // the builder writes into the history: dlrun then runs the steps itself, each in a container
+  // with the variables, and commits it (image_build.hpp).
+  bool commit_steps = false;
+  std::string base_id;
+  std::string requirements;  // the requirements file's content, copied in by its step
 };
 
 inline constexpr std::string_view kBuildRepository = "dlrun/";

@@ -25,6 +25,8 @@ inline constexpr std::string_view kBaseImageLabel = "dlrun.base-image";
 inline constexpr std::string_view kDetachedSuffix = "-detached";
 // The job name of doctor's probe containers, which are no one's jobs.
 inline constexpr std::string_view kProbeJobName = "doctor-probe";
+// The job name of the containers a secret-carrying build runs its steps in (run/step_commits.hpp).
+inline constexpr std::string_view kBuildStepJobName = "build-step";
 
 static_assert(kManagedLabel.starts_with(jobspec::kReservedLabelPrefix) &&
                   kJobLabel.starts_with(jobspec::kReservedLabelPrefix) &&
