@@ -90,15 +90,15 @@ Result<std::optional<engine::RegistryCredentials>> registry_credentials(
   return std::nullopt;
 }
 
-Result<engine::ImageDetails> supply_image(engine::EngineClient& client, const engine::ImageRef& ref,
-                                          const ImageSupplyOptions& options,
-                                          const engine::DockerConfigSource& docker_config,
-                                          SignalWatcher& signals) {
+Result<SuppliedBase> supply_image(engine::EngineClient& client, const engine::ImageRef& ref,
+                                  const ImageSupplyOptions& options,
+                                  const engine::DockerConfigSource& docker_config,
+                                  SignalWatcher& signals) {
   const std::string reference = ref.full();
   if (options.policy != jobspec::PullPolicy::always) {
     auto present = client.inspect_image(reference);
     if (!present) return std::unexpected(present.error());
-    if (*present) return std::move(**present);
+    if (*present) return SuppliedBase{.details = std::move(**present)};
     if (options.policy == jobspec::PullPolicy::never) {
       return fail(ErrorKind::image_not_found,
                   "the image " + ref.familiar() +
@@ -135,7 +135,8 @@ Result<engine::ImageDetails> supply_image(engine::EngineClient& client, const en
                 "the daemon reported pulling " + ref.familiar() + " but does not have it",
                 "run with --log-level debug to see the exchange");
   }
-  return std::move(**pulled_image);
+  return SuppliedBase{
+      .details = std::move(**pulled_image), .pulled = true, .pulled_with = *credentials};
 }
 
 }  // namespace dlrun::run

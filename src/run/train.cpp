@@ -228,24 +228,28 @@ Result<SuppliedImage> supply_job_image(engine::EngineClient& client, const Train
     supply.credentials = std::move(*credentials);
   }
   const auto docker_config = engine::docker_config_from_environment(surroundings.env);
-  auto supplied = supply_image(client, planned.image, supply, docker_config, signals);
-  if (!supplied) return std::unexpected(supplied.error());
+  auto supplied_base = supply_image(client, planned.image, supply, docker_config, signals);
+  if (!supplied_base) return std::unexpected(supplied_base.error());
+  engine::ImageDetails& supplied = supplied_base->details;
   // The base decides what CUDA the job gets: checked before any build, which cannot change it.
   if (!std::holds_alternative<jobspec::GpuNone>(job.gpus) && planned.facts.driver) {
-    if (auto fits = check_image_fits_host(planned.plan.image, supplied->env,
+    if (auto fits = check_image_fits_host(planned.plan.image, supplied.env,
                                           select_gpus(planned.facts, job.gpus), planned.catalog);
         !fits) {
       return std::unexpected(fits.error());
     }
   }
-  if (!job.build) return SuppliedImage{planned.plan.image, std::move(*supplied)};
+  if (!job.build) return SuppliedImage{planned.plan.image, std::move(supplied)};
   // A private base builds with the credentials it was pulled with, should the builder pull it.
   ImageBuildOptions build{.rebuild = request.rebuild, .display = request.pull_display};
-  auto credentials = registry_credentials(planned.image, supply, docker_config);
+  auto credentials =
+      supplied_base->pulled
+          ? Result<std::optional<engine::RegistryCredentials>>(supplied_base->pulled_with)
+          : registry_credentials(planned.image, supply, docker_config);
   if (!credentials) return std::unexpected(credentials.error());
   if (const auto& found = *credentials)
     build.registry_config = engine::encode_registry_config(planned.image.registry, *found);
-  auto built = build_job_image(client, *job.build, job.name, planned.plan.image, *supplied, build,
+  auto built = build_job_image(client, *job.build, job.name, planned.plan.image, supplied, build,
                                surroundings.env, signals);
   if (!built) return std::unexpected(built.error());
   return SuppliedImage{built->tag, std::move(built->details), planned.plan.image, built->built};

@@ -83,7 +83,7 @@ TEST_CASE("credentials through a credential helper on PATH", "[registry]") {
     std::ofstream helper(bin / "docker-credential-dlrun-test");
     helper << "#!/bin/sh\n"
            << "read server\n"
-           << "echo \"$server\" > " << (job.dir() / "helper-asked").string() << "\n"
+           << "echo \"$server\" >> " << (job.dir() / "helper-asked").string() << "\n"
            << "printf '{\"ServerURL\":\"%s\",\"Username\":\"" << job.engine().registry_user()
            << "\",\"Secret\":\"" << job.engine().registry_password() << "\"}' \"$server\"\n";
   }
@@ -99,10 +99,26 @@ TEST_CASE("credentials through a credential helper on PATH", "[registry]") {
   INFO(result.err);
   CHECK(result.exit_code == 0);
   CHECK(result.out == "pulled\n");
-  std::ifstream asked(job.dir() / "helper-asked");
-  std::string server;
-  std::getline(asked, server);
-  CHECK(server == job.engine().registry());
+  const auto asked = [&] {
+    std::ifstream file(job.dir() / "helper-asked");
+    std::vector<std::string> servers;
+    for (std::string server; std::getline(file, server);) servers.push_back(server);
+    return servers;
+  };
+  CHECK(asked() == std::vector<std::string>{job.engine().registry()});
+
+  // A job built on the pulled image: the build is given the pull's credentials, not asked again.
+  const auto built = job.dlrun({"train", "-q", "--pull", "always",
+                                job.write_spec({{"image", image},
+                                                {"name", "helped"},
+                                                {"build", {{"run", {"touch /built"}}}},
+                                                {"command", {"ls", "/built"}}},
+                                               "built.json")},
+                               with_helper);
+  INFO(built.err);
+  CHECK(built.exit_code == 0);
+  CHECK(built.out == "/built\n");
+  CHECK(asked().size() == 2);
 }
 
 TEST_CASE("an unknown tag is reported as not found", "[registry]") {

@@ -31,12 +31,21 @@ Result<std::optional<engine::RegistryCredentials>> registry_credentials(
     const engine::ImageRef& ref, const ImageSupplyOptions& options,
     const engine::DockerConfigSource& docker_config);
 
+// The image on the engine, and how it got there.
+struct SuppliedBase {
+  engine::ImageDetails details;
+  bool pulled = false;
+  // The credentials the pull used (none: anonymous), so that nothing looks them up twice: a
+  // credential helper may ask its user.
+  std::optional<engine::RegistryCredentials> pulled_with;
+};
+
 // Makes `ref` present on the engine as the pull policy says, showing progress, and returns the
 // image's details (one inspect when it was there already). A Ctrl-C stops the
 // pull and comes back as an `interrupted` error: nothing has been created yet.
-Result<engine::ImageDetails> supply_image(engine::EngineClient& client, const engine::ImageRef& ref,
-                                          const ImageSupplyOptions& options,
-                                          const engine::DockerConfigSource& docker_config,
-                                          SignalWatcher& signals);
+Result<SuppliedBase> supply_image(engine::EngineClient& client, const engine::ImageRef& ref,
+                                  const ImageSupplyOptions& options,
+                                  const engine::DockerConfigSource& docker_config,
+                                  SignalWatcher& signals);
 
 }  // namespace dlrun::run
