@@ -640,6 +640,12 @@ Result<std::optional<ImageDetails>> EngineClient::inspect_image(const std::strin
   details.env = strings("Env");
   details.entrypoint = strings("Entrypoint");
   details.cmd = strings("Cmd");
+  if (const auto digests = parsed->find("RepoDigests");
+      digests != parsed->end() && digests->is_array()) {
+    for (const auto& digest : *digests) {
+      if (digest.is_string()) details.repo_digests.push_back(digest.get<std::string>());
+    }
+  }
   return std::optional(std::move(details));
 } catch (const json::exception& error) {
   return unexpected_answer("image inspect", error);

@@ -205,6 +205,8 @@ Result<BuildRecipe> make_build_recipe(const jobspec::BuildSection& build,
   recipe.labels = {{std::string(kBuildHashLabel), recipe.hash},
                    {std::string(kBuildBaseLabel), base.reference},
                    {std::string(kBuildBaseIdLabel), base.id}};
+  // What pulls the same base elsewhere, where a registry served it.
+  if (!base.digest.empty()) recipe.labels[std::string(kBuildBaseDigestLabel)] = base.digest;
   if (!build.apt.empty()) recipe.labels["dlrun.build.apt"] = joined(build.apt);
   if (!build.pip.empty()) recipe.labels["dlrun.build.pip"] = joined(build.pip);
   if (build.requirements) recipe.labels["dlrun.build.requirements"] = sha256_digest(requirements);

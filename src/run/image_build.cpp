@@ -5,6 +5,7 @@
 
 #include <cctype>
 
+#include "dlrun/engine/image_ref.hpp"
 #include "dlrun/run/build_display.hpp"
 #include "dlrun/run/step_commits.hpp"
 
@@ -24,6 +25,22 @@ std::string step_exit(const std::string& builder_error) {
   return " (" + builder_error + ")";
 }
 
+// The base's digest in the repository it was named by ("pytorch/pytorch@sha256:…"), else the
+// first the engine knows; empty for an image never pulled.
+std::string registry_digest(const std::string& base, const std::vector<std::string>& digests) {
+  std::string repository;
+  if (const auto ref = engine::parse_image_ref(base)) {
+    repository =
+        ref->registry == "docker.io" ? ref->repository : ref->registry + "/" + ref->repository;
+    if (repository.starts_with("library/"))
+      repository.erase(0, std::string_view("library/").size());
+  }
+  for (const auto& digest : digests) {
+    if (digest.substr(0, digest.find('@')) == repository) return digest;
+  }
+  return digests.empty() ? std::string() : digests.front();
+}
+
 }  // namespace
 
 Result<BuiltImage> build_job_image(engine::EngineClient& client, const jobspec::BuildSection& build,
@@ -31,9 +48,13 @@ Result<BuiltImage> build_job_image(engine::EngineClient& client, const jobspec::
                                    const engine::ImageDetails& base_details,
                                    const ImageBuildOptions& options, const EnvLookup& env,
                                    SignalWatcher& signals) {
-  auto recipe = make_build_recipe(
-      build, job_name, {.reference = base, .id = base_details.id, .user = base_details.user}, env,
-      client.has_buildkit() ? BuildFlavor::buildkit : BuildFlavor::classic);
+  auto recipe =
+      make_build_recipe(build, job_name,
+                        {.reference = base,
+                         .id = base_details.id,
+                         .user = base_details.user,
+                         .digest = registry_digest(base, base_details.repo_digests)},
+                        env, client.has_buildkit() ? BuildFlavor::buildkit : BuildFlavor::classic);
   if (!recipe) return std::unexpected(recipe.error());
   return supply_built_image(client, *recipe, options, signals);
 }

@@ -426,6 +426,13 @@ TEST_CASE("a private base image from a registry with a password builds and runs"
   INFO(result.err);
   CHECK(result.exit_code == 0);
   CHECK(result.err.find("building dlrun/private-base:") != std::string::npos);
+  // The image records the digest that pulls the same base anywhere.
+  const std::string tag =
+      docker(job, {"images", "--format", "{{.Repository}}:{{.Tag}}", "dlrun/private-base"});
+  const std::string labelled = docker(
+      job, {"image", "inspect", "--format", "{{index .Config.Labels \"dlrun.build.base-digest\"}}",
+            tag.substr(0, tag.find('\n'))});
+  CHECK(labelled.starts_with(job.engine().registry() + "/dlrun-test/busybox@sha256:"));
 
   // Without the credentials the pull is refused before any build.
   Invocation anonymous;

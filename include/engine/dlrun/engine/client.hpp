@@ -61,6 +61,9 @@ struct ImageDetails {
   std::vector<std::string> env;  // Config.Env: where CUDA images state their needs
   std::vector<std::string> entrypoint;
   std::vector<std::string> cmd;
+  // RepoDigests: "repository@sha256:…" for each registry it was pulled from; none when built or
+  // imported here.
+  std::vector<std::string> repo_digests;
 };
 
 enum class WaitCondition { next_exit, not_running, removed };

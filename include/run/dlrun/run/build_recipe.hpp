@@ -16,6 +16,7 @@ struct BaseImage {
   std::string reference;  // as the user knows it: "pytorch/pytorch:2.3.1-…"
   std::string id;         // sha256:…, what the Dockerfile builds FROM
   std::string user;       // its Config.User, restored after the build's steps run as root
+  std::string digest;     // "repository@sha256:…" it was pulled as; empty for a local image
 };
 
 struct BuildStep {
@@ -55,6 +56,7 @@ inline constexpr std::string_view kBuildRepository = "dlrun/";
 inline constexpr std::string_view kBuildHashLabel = "dlrun.build.hash";
 inline constexpr std::string_view kBuildBaseLabel = "dlrun.build.base";
 inline constexpr std::string_view kBuildBaseIdLabel = "dlrun.build.base-id";
+inline constexpr std::string_view kBuildBaseDigestLabel = "dlrun.build.base-digest";
 
 // Reads the requirements file and the build's `from_env` variables now; a missing one is a
 // usage error naming its field.
