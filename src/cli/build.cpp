@@ -64,7 +64,9 @@ Result<int> run_build(const BuildOptions& options, const GlobalOptions& global) 
                                   .pull_display = run::pull_display_mode_for(stderr, global.quiet),
                                   .rebuild = options.rebuild};
   if (options.print) {
-    auto dockerfile = run::build_dockerfile(request, *surroundings);
+    auto planned = run::plan_train(request, *surroundings);
+    if (!planned) return std::unexpected(planned.error());
+    auto dockerfile = run::build_dockerfile(*planned, surroundings->env);
     if (!dockerfile) return std::unexpected(dockerfile.error());
     std::fputs(dockerfile->c_str(), stdout);
     return exit_code::ok;

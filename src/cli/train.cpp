@@ -213,7 +213,7 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
   if (!planned) return std::unexpected(planned.error());
   print_dry_run(*planned);
   if (planned->job.build) {
-    auto dockerfile = run::build_dockerfile(request, *surroundings);
+    auto dockerfile = run::build_dockerfile(*planned, surroundings->env);
     if (!dockerfile) return std::unexpected(dockerfile.error());
     std::printf(
         "\nthe job's image, built from this Dockerfile (FROM the image's id) and run "

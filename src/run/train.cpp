@@ -277,18 +277,15 @@ Result<BuildResult> build(const TrainRequest& request, const Surroundings& surro
   return BuildResult{supplied->image, supplied->base, supplied->built};
 }
 
-Result<std::string> build_dockerfile(const TrainRequest& request,
-                                     const Surroundings& surroundings) {
-  auto planned = plan_train(request, surroundings);
-  if (!planned) return std::unexpected(planned.error());
-  const auto& job = planned->job;
+Result<std::string> build_dockerfile(const TrainPlan& planned, const EnvLookup& env) {
+  const auto& job = planned.job;
   if (!job.build) {
     return fail(ErrorKind::usage, "the spec has no \"build\" section: there is no Dockerfile",
                 "add packages, e.g. \"build\": {\"apt\": [\"libsndfile1\"]}");
   }
   auto recipe = make_build_recipe(
-      *job.build, job.name,
-      {.reference = planned->plan.image, .id = planned->plan.image, .user = {}}, surroundings.env);
+      *job.build, job.name, {.reference = planned.plan.image, .id = planned.plan.image, .user = {}},
+      env);
   if (!recipe) return std::unexpected(recipe.error());
   return recipe->dockerfile;
 }

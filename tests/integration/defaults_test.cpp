@@ -55,6 +55,15 @@ TEST_CASE("a spec without tuning runs where the daemon refuses unlimited memlock
   const auto dry = job.dlrun({"train", "--dry-run", spec}, fresh_cache(job));
   CHECK(dry.out.find("--ulimit memlock") == std::string::npos);
   CHECK(dry.out.find("--ulimit stack=67108864") != std::string::npos);
+  // Its Dockerfile too, for a spec with a build, planned once: one reminder.
+  const auto dry_build = job.dlrun(
+      {"train", "--dry-run",
+       job.write_spec({{"command", "true"}, {"build", {{"run", {"true"}}}}}, "built.json")},
+      fresh_cache(job));
+  INFO(dry_build.err);
+  CHECK(dry_build.exit_code == 0);
+  CHECK(dry_build.out.find("\nRUN true\n") != std::string::npos);
+  CHECK(count(dry_build.err, "(memlock; found out on ") == 1);
 }
 
 TEST_CASE("a memlock the spec asks for is refused with the fix, never lowered",

@@ -106,9 +106,10 @@ struct BuildResult {
 };
 Result<BuildResult> build(const TrainRequest& request, const Surroundings& surroundings);
 
-// `dlrun build --print` and `train --dry-run`: the Dockerfile of the spec's "build" section,
-// made without contacting the engine (it builds FROM the base image's id; this shows its name).
-Result<std::string> build_dockerfile(const TrainRequest& request, const Surroundings& surroundings);
+// `dlrun build --print` and `train --dry-run`: the Dockerfile of the planned job's "build"
+// section, made without contacting the engine (it builds FROM the base image's id; this shows
+// its name). `env`: where its `from_env` variables are read.
+Result<std::string> build_dockerfile(const TrainPlan& planned, const EnvLookup& env);
 
 // The whole run: plan, then pull, preflight, outputs, create, stream, wait, clean up.
 Result<TrainResult> train(const TrainRequest& request, const Surroundings& surroundings);
