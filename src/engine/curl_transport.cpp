@@ -7,7 +7,9 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <vector>
 
 #include "dlrun/engine/ssh_tunnel.hpp"
 
@@ -155,8 +157,41 @@ void initialize_curl() {
   curl_global_init(CURL_GLOBAL_NOTHING);
 }
 
+// More than the requests a run has in flight at once (attach, wait, and one more).
+constexpr std::size_t kMostIdleHandles = 4;
+
+struct CurlTransport::IdleHandles {
+  std::mutex mutex;
+  std::vector<std::unique_ptr<CURL, CurlHandleDeleter>> handles;
+
+  // An idle handle with its connection; else a new one.
+  std::unique_ptr<CURL, CurlHandleDeleter> take() {
+    {
+      const std::lock_guard lock(mutex);
+      if (!handles.empty()) {
+        auto handle = std::move(handles.back());
+        handles.pop_back();
+        return handle;
+      }
+    }
+    return std::unique_ptr<CURL, CurlHandleDeleter>(curl_easy_init());
+  }
+
+  // Its options back to the defaults (none may point into the finished request's frame), its
+  // connection kept.
+  void give_back(std::unique_ptr<CURL, CurlHandleDeleter> handle) {
+    curl_easy_reset(handle.get());
+    const std::lock_guard lock(mutex);
+    if (handles.size() < kMostIdleHandles) handles.push_back(std::move(handle));
+  }
+};
+
 CurlTransport::CurlTransport(Endpoint endpoint, std::chrono::milliseconds connect_timeout)
-    : endpoint_(std::move(endpoint)), connect_timeout_(connect_timeout) {}
+    : endpoint_(std::move(endpoint)),
+      connect_timeout_(connect_timeout),
+      idle_(std::make_unique<IdleHandles>()) {}
+
+CurlTransport::~CurlTransport() = default;
 
 Result<Response> CurlTransport::send(const Request& request) {
   return perform(request, nullptr);
@@ -169,7 +204,10 @@ Result<Response> CurlTransport::stream(const Request& request, StreamSink& sink)
 Result<Response> CurlTransport::perform(const Request& request, StreamSink* sink) {
   // Declared before the handle, which may still close the connection when it is cleaned up.
   std::optional<SshConnection> ssh;
-  std::unique_ptr<CURL, CurlHandleDeleter> handle(curl_easy_init());
+  // Over ssh each request has a tunnel of its own, and its connection ends with it.
+  auto handle = endpoint_.kind == EndpointKind::ssh
+                    ? std::unique_ptr<CURL, CurlHandleDeleter>(curl_easy_init())
+                    : idle_->take();
   if (!handle) return fail(ErrorKind::internal, "libcurl could not create a handle");
   CURL* curl = handle.get();
 
@@ -265,6 +303,7 @@ Result<Response> CurlTransport::perform(const Request& request, StreamSink* sink
     return std::unexpected(connection_error(endpoint_, code, os_errno, detail));
   }
   spdlog::debug("engine: {} {} -> {}", request.method, request.target, exchange.response.status);
+  if (!ssh) idle_->give_back(std::move(handle));
   return std::move(exchange.response);
 }
 
