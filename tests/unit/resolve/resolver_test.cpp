@@ -800,44 +800,54 @@ TEST_CASE("stated data ranks above inferred, and never loses a GPU to a guess",
             .starts_with("error: GPU 0 (sm_37) has no kernels in it"));
 }
 
+namespace {
+
+// An NGC devel build of the fictional PyTorch 9.2 from `month` ("98.09"), on `cuda`.
+std::string ngc_pytorch_row(const std::string& month, const std::string& cuda) {
+  return R"({"framework": "pytorch", "version": "9.2.0", "cuda": ")" + cuda +
+         R"(", "python": "3.10", "variant": "devel", "source_kind": "ngc",
+             "reference": "nvcr.io/nvidia/pytorch:)" +
+         month + R"(-py3", "sass": ["sm_80", "sm_90"], "ptx": "sm_90",
+             "driver_rule": "toolkit", "inferred": ["sass", "ptx"], "source": "notes"})";
+}
+
+// What "pytorch 9.2" resolves to on an sm_90 host with these rows added to the catalog: the
+// chosen image, then the others considered, in rank order.
+std::vector<std::string> ranked_pytorch_92_with(const std::vector<std::string>& rows) {
+  std::string images;
+  for (const auto& row : rows) images += (images.empty() ? "" : ",") + row;
+  auto parsed = parse_catalog(R"({"images": [)" + images + "]}", "user.json");
+  REQUIRE(parsed);
+  const Catalog catalog = merge_catalogs(builtin_catalog(), *parsed);
+  const auto resolved = resolve_image(parse_request("pytorch 9.2"), parse_host("560.35.03 sm_90"),
+                                      catalog, [](const ImageEntry&) { return false; });
+  REQUIRE(resolved);
+  std::vector<std::string> ranked{resolved->chosen->reference};
+  for (const auto& considered : resolved->considered) {
+    if (considered.image->reference != ranked.front())
+      ranked.push_back(considered.image->reference);
+  }
+  return ranked;
+}
+
+}  // namespace
+
 TEST_CASE("NGC builds equal in all else are ranked by month, not by catalog order",
           "[resolve][resolver]") {
   // Two months of one release on one CUDA and Python (as NGC 24.05 and 24.06 are): the later
   // build wins whichever row the catalog lists first.
-  const std::string september = R"(
-    {"framework": "pytorch", "version": "9.2.0", "cuda": "12.4", "python": "3.10",
-     "variant": "devel", "source_kind": "ngc", "reference": "nvcr.io/nvidia/pytorch:98.09-py3",
-     "sass": ["sm_80", "sm_90"], "ptx": "sm_90", "driver_rule": "toolkit",
-     "inferred": ["sass", "ptx"], "source": "notes"})";
-  const std::string october = R"(
-    {"framework": "pytorch", "version": "9.2.0", "cuda": "12.4", "python": "3.10",
-     "variant": "devel", "source_kind": "ngc", "reference": "nvcr.io/nvidia/pytorch:98.10-py3",
-     "sass": ["sm_80", "sm_90"], "ptx": "sm_90", "driver_rule": "toolkit",
-     "inferred": ["sass", "ptx"], "source": "notes"})";
-  for (const auto& images : {september + "," + october, october + "," + september}) {
-    INFO(images);
-    auto rows = parse_catalog(R"({"images": [)" + images + "]}", "user.json");
-    REQUIRE(rows);
-    const Catalog catalog = merge_catalogs(builtin_catalog(), *rows);
-    auto resolved = resolve_image(parse_request("pytorch 9.2"), parse_host("560.35.03 sm_90"),
-                                  catalog, [](const ImageEntry&) { return false; });
-    REQUIRE(resolved);
-    CHECK(resolved->chosen->reference == "nvcr.io/nvidia/pytorch:98.10-py3");
-    CHECK(resolved->considered[1].image->reference == "nvcr.io/nvidia/pytorch:98.09-py3");
+  const std::string september = ngc_pytorch_row("98.09", "12.4");
+  const std::string october = ngc_pytorch_row("98.10", "12.4");
+  for (const auto& rows : {std::vector{september, october}, std::vector{october, september}}) {
+    INFO(rows[0]);
+    const auto ranked = ranked_pytorch_92_with(rows);
+    REQUIRE(ranked.size() >= 2);
+    CHECK(ranked[0] == "nvcr.io/nvidia/pytorch:98.10-py3");
+    CHECK(ranked[1] == "nvcr.io/nvidia/pytorch:98.09-py3");
   }
   // The month is the last word: a newer month with an older CUDA still loses.
-  auto rows = parse_catalog(R"({"images": [)" + september + "," + R"(
-    {"framework": "pytorch", "version": "9.2.0", "cuda": "12.3", "python": "3.10",
-     "variant": "devel", "source_kind": "ngc", "reference": "nvcr.io/nvidia/pytorch:98.11-py3",
-     "sass": ["sm_80", "sm_90"], "ptx": "sm_90", "driver_rule": "toolkit",
-     "inferred": ["sass", "ptx"], "source": "notes"}]})",
-                            "user.json");
-  REQUIRE(rows);
-  const Catalog catalog = merge_catalogs(builtin_catalog(), *rows);
-  auto resolved = resolve_image(parse_request("pytorch 9.2"), parse_host("560.35.03 sm_90"),
-                                catalog, [](const ImageEntry&) { return false; });
-  REQUIRE(resolved);
-  CHECK(resolved->chosen->reference == "nvcr.io/nvidia/pytorch:98.09-py3");
+  CHECK(ranked_pytorch_92_with({september, ngc_pytorch_row("98.11", "12.3")}).front() ==
+        "nvcr.io/nvidia/pytorch:98.09-py3");
 }
 
 TEST_CASE("a GPU the release notes exclude is refused whatever kernels are inferred",
