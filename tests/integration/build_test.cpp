@@ -265,15 +265,23 @@ TEST_CASE("a secret index address reaches the steps from dlrun, never the image"
 TEST_CASE("a package that does not exist: exit 123, the step and its output, no tag",
           "[engine][build]") {
   JobFixture job;
+  auto build = build_section(job, {{"apt", {"dlrun-no-such-pkg"}}});
+  Invocation as = with_proxy(job);
+  // The engine's builder (FROM, ARG, apt, LABEL), and dlrun's own steps for a build with a
+  // secret (apt alone does anything to the files).
+  std::string step = "3/4";
+  if (GENERATE(false, true)) {
+    build["env"]["PIP_INDEX_URL"] = {{"from_env", "PRIVATE_INDEX"}};
+    as.env["PRIVATE_INDEX"] = job.engine().package_index();
+    step = "1/1";
+  }
   const auto spec =
-      job.write_spec({{"image", kDebianImage},
-                      {"name", "misspelled"},
-                      {"build", build_section(job, {{"apt", {"dlrun-no-such-pkg"}}})}});
-  const auto failed = job.dlrun({"train", spec}, with_proxy(job));
+      job.write_spec({{"image", kDebianImage}, {"name", "misspelled"}, {"build", build}});
+  const auto failed = job.dlrun({"train", spec}, as);
   INFO(failed.err);
   CHECK(failed.exit_code == 123);
-  CHECK(failed.err.find("dlrun: error: the job's image could not be built: step 3/4: build.apt: "
-                        "apt-get install dlrun-no-such-pkg failed (exit code 100)") !=
+  CHECK(failed.err.find("dlrun: error: the job's image could not be built: step " + step +
+                        ": build.apt: apt-get install dlrun-no-such-pkg failed (exit code 100)") !=
         std::string::npos);
   // apt-get's stdout and stderr reach the build's output in either order ("Building dependency
   // tree...E: Unable to locate …" on one line, at times): only that the line is among the last.
@@ -282,6 +290,8 @@ TEST_CASE("a package that does not exist: exit 123, the step and its output, no 
         std::string::npos);
   CHECK(docker(job, {"images", "--quiet", "dlrun/misspelled"}).empty());
   CHECK(job.leftover_containers().empty());
+  CHECK(docker(job, {"ps", "--all", "--no-trunc", "--format", "{{.Command}}"})
+            .find("dlrun-no-such-pkg") == std::string::npos);
 }
 
 TEST_CASE("Ctrl-C mid-build cancels it: exit 130, no tag, no build container",
