@@ -120,9 +120,15 @@ TEST_CASE("apt and pip packages become the job's image, built once and found aft
 TEST_CASE("a changed pip pin rebuilds from the pip step on, the apt layer reused",
           "[engine][build]") {
   JobFixture job;
+  // The engine's builder and its layer cache, and dlrun's own steps (a secret in build.env),
+  // which find an unchanged step's image by its label.
+  const bool secret = GENERATE(false, true);
+  Invocation as = with_proxy(job);
+  as.env["PRIVATE_INDEX"] = job.engine().package_index();
   const auto pinned = [&](const std::string& version) {
     auto build =
         build_section(job, {{"apt", {"hello", "sl"}}, {"pip", {"dlrun-probe==" + version}}});
+    if (secret) build["env"]["PIP_INDEX_URL"] = {{"from_env", "PRIVATE_INDEX"}};
     // Steps of this test's own from the first on: the engine's cache may otherwise lead the
     // second build through another test's identical steps, built beside this one.
     build["env"]["PINNED_TEST"] = "1";
@@ -133,8 +139,11 @@ TEST_CASE("a changed pip pin rebuilds from the pip step on, the apt layer reused
          {"build", build}},
         "pinned-" + version + ".json");
   };
-  const std::string old_tag = built_tag(job, pinned("1.0"));
-  const auto rebuilt = job.dlrun({"build", pinned("2.0")}, with_proxy(job));
+  const auto built = job.dlrun({"build", pinned("1.0")}, as);
+  INFO(built.err);
+  REQUIRE(built.exit_code == 0);
+  const std::string old_tag = built.out.substr(0, built.out.find('\n'));
+  const auto rebuilt = job.dlrun({"build", pinned("2.0")}, as);
   INFO(rebuilt.err);
   REQUIRE(rebuilt.exit_code == 0);
   const std::string new_tag = rebuilt.out.substr(0, rebuilt.out.find('\n'));
@@ -154,7 +163,7 @@ TEST_CASE("a changed pip pin rebuilds from the pip step on, the apt layer reused
   for (std::size_t i = 0; i < pip_layer; ++i) CHECK(old_layers[i] == new_layers[i]);
   CHECK(old_layers[pip_layer] != new_layers[pip_layer]);
 
-  const auto ran = job.dlrun({"train", pinned("2.0")}, with_proxy(job));
+  const auto ran = job.dlrun({"train", pinned("2.0")}, as);
   CHECK(ran.exit_code == 0);
   CHECK(ran.out == "2.0\n");
   CHECK(job.leftover_containers().empty());
