@@ -84,12 +84,17 @@ std::string label(const engine::ContainerSummary& container, std::string_view na
 }
 
 Orphan orphan_of(const engine::ContainerSummary& container) {
-  return {.id = container.id,
-          .name = container.name,
-          .job = label(container, kJobLabel),
-          .running = container.state == "running" || container.state == "restarting" ||
-                     container.state == "paused",
-          .slurm_job = label(container, kSlurmJobLabel)};
+  const std::string job = label(container, kJobLabel);
+  // A build step's process 1 only waits for its dlrun to commit the step: without that dlrun
+  // there is nothing left to wait for, so it counts as finished whatever the engine says.
+  const bool build_step = job == kBuildStepJobName;
+  return {
+      .id = container.id,
+      .name = container.name,
+      .job = job,
+      .running = !build_step && (container.state == "running" || container.state == "restarting" ||
+                                 container.state == "paused"),
+      .slurm_job = label(container, kSlurmJobLabel)};
 }
 
 }  // namespace

@@ -4,6 +4,10 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "dlrun/run/labels.hpp"
+#include "fake_transport.hpp"
 
 namespace dlrun::run {
 namespace {
@@ -55,6 +59,38 @@ TEST_CASE("this process is alive by its own label", "[run][orphans]") {
   const std::string owner = owner_of_this_process();
   CHECK(owner.starts_with(this_host() + ":"));
   CHECK(owner_state(owner) == OwnerState::alive);
+}
+
+TEST_CASE("a killed dlrun's build step is removed although its container still runs",
+          "[run][orphans][build]") {
+  auto transport = std::make_shared<testing::FakeTransport>();
+  transport->expect("GET /_ping", 200, "OK", {{"api-version", "1.41"}});
+  auto client = engine::EngineClient::connect(transport, "unix:///test.sock");
+  REQUIRE(client);
+  std::ifstream boot_file("/proc/sys/kernel/random/boot_id");
+  std::string boot_id;
+  std::getline(boot_file, boot_id);
+  // No process has pid 2^22 + 1 (above pid_max's largest value): the owner is gone.
+  const std::string dead_owner = this_host() + ":" + boot_id + ":4194305:1";
+  const nlohmann::json listed = nlohmann::json::array(
+      {{{"Id", "step"},
+        {"Names", {"/eager_turing"}},
+        {"State", "running"},
+        {"Labels",
+         {{"dlrun.managed", "true"},
+          {"dlrun.job", kBuildStepJobName},
+          {"dlrun.owner", dead_owner}}}},
+       {{"Id", "job"},
+        {"Names", {"/dlrun-train-x"}},
+        {"State", "running"},
+        {"Labels",
+         {{"dlrun.managed", "true"}, {"dlrun.job", "train"}, {"dlrun.owner", dead_owner}}}}});
+  transport->expect("GET /v1.41/containers/json", 200, listed.dump());
+  transport->expect("DELETE /v1.41/containers/step?force=1&v=1", 204);
+  remove_finished_orphans(*client);
+  // The build step is removed; the killed dlrun's running job is left for `dlrun clean --running`.
+  CHECK(transport->lines().back() == "DELETE /v1.41/containers/step?force=1&v=1");
+  CHECK(transport->unanswered() == 0);
 }
 
 }  // namespace dlrun::run
