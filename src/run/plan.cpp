@@ -24,6 +24,8 @@ bool env_has(const std::vector<PlannedEnv>& env, std::string_view name) {
                      [&](const PlannedEnv& var) { return var.name == name; });
 }
 
+}  // namespace
+
 std::string random_suffix() {
   std::random_device device;
   std::uniform_int_distribution<unsigned> digit(0, 15);
@@ -31,8 +33,6 @@ std::string random_suffix() {
   for (int i = 0; i < 6; ++i) suffix += "0123456789abcdef"[digit(device)];
   return suffix;
 }
-
-}  // namespace
 
 std::vector<PlannedUlimit> default_ulimits() {
   return {{"memlock", jobspec::kUnlimited, ChosenBy::dlrun},  // first: the spec may set it

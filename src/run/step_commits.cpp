@@ -5,6 +5,7 @@
 #include "dlrun/engine/demux.hpp"
 #include "dlrun/run/labels.hpp"
 #include "dlrun/run/orphans.hpp"
+#include "dlrun/run/plan.hpp"
 #include "dlrun/run/tar.hpp"
 
 namespace dlrun::run {
@@ -105,7 +106,11 @@ Result<engine::BuildOutcome> build_by_commits(engine::EngineClient& client,
         continue;
       }
     }
-    auto container = client.create_container("", step_container(image, step, recipe));
+    // Named for the job, so that `docker ps` says what it is.
+    const std::string repository =
+        recipe.tag.substr(kBuildRepository.size(), recipe.tag.rfind(':') - kBuildRepository.size());
+    auto container = client.create_container("dlrun-build-" + repository + "-" + random_suffix(),
+                                             step_container(image, step, recipe));
     if (!container) return std::unexpected(container.error());
     // Every way out of the step removes its container.
     struct Removal {

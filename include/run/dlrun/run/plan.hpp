@@ -98,6 +98,9 @@ inline constexpr std::int64_t kHostUserHomeBytes = 1LL << 30;
 // The ulimits dlrun asks for when the spec does not say.
 std::vector<PlannedUlimit> default_ulimits();
 
+// Six random hex digits: what keeps the names of one job's containers apart.
+std::string random_suffix();
+
 // What the stages before the plan decided, which the spec alone does not say.
 struct PlanInputs {
   std::string image;  // as the engine will know it (resolved, mirrored); empty: the spec's
