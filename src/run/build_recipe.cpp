@@ -131,6 +131,7 @@ Result<BuildRecipe> make_build_recipe(const jobspec::BuildSection& build,
     BuildStep step{.instruction = line, .said = std::move(said), .action = action};
     if (action == BuildStep::Action::run)
       step.command = line.substr(std::string_view("RUN ").size());
+    if (action == BuildStep::Action::copy_requirements) step.command = kRequirementsInImage;
     if (action != BuildStep::Action::none) step.cache_key = step_key();
     recipe.steps.push_back(std::move(step));
   };

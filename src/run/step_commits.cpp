@@ -123,14 +123,12 @@ Result<engine::BuildOutcome> build_by_commits(engine::EngineClient& client,
       return std::unexpected(started.error());
     }
     if (step.action == BuildStep::Action::copy_requirements) {
-      const std::string target = step.instruction.substr(step.instruction.rfind(' ') + 1);
-      const std::string directory = target.substr(0, target.rfind('/'));
-      const std::string name = target.substr(target.rfind('/') + 1);
+      // The path without its leading '/', as the archive's members are relative to "/".
+      const std::string file = step.command.substr(1);
       auto copied = client.put_archive(
           *container, "/",
-          tar_archive(
-              {{.path = directory.substr(1), .mode = 0755, .directory = true},
-               {.path = directory.substr(1) + "/" + name, .contents = recipe.requirements}}));
+          tar_archive({{.path = file.substr(0, file.rfind('/')), .mode = 0755, .directory = true},
+                       {.path = file, .contents = recipe.requirements}}));
       if (!copied) return std::unexpected(copied.error());
     } else {
       StepOutput output(display);

@@ -219,7 +219,8 @@ TEST_CASE("a build secret is in neither the image's history nor its config", "[e
 TEST_CASE("a secret index address reaches the steps from dlrun, never the image",
           "[engine][build][secret]") {
   JobFixture job;
-  auto build = build_section(job, {{"apt", {"hello"}}, {"pip", {"dlrun-probe==1.0"}}});
+  std::ofstream(job.dir() / "requirements.txt") << "dlrun-probe==1.0\n";
+  auto build = build_section(job, {{"apt", {"hello"}}, {"requirements", "requirements.txt"}});
   // The index's address with a token in it, from the user's environment.
   build["env"]["PIP_INDEX_URL"] = {{"from_env", "PRIVATE_INDEX"}};
   const auto spec = job.write_spec(
@@ -240,7 +241,7 @@ TEST_CASE("a secret index address reaches the steps from dlrun, never the image"
     INFO(first.err);
     REQUIRE(first.exit_code == 0);
     CHECK(first.out == "Hello, world!\n1.0\n");
-    CHECK(first.err.find("build step 2/2: build.pip: pip install dlrun-probe==1.0") !=
+    CHECK(first.err.find("build step 3/3: build.requirements: pip install -r requirements.txt") !=
           std::string::npos);
 
     const std::string tag =

@@ -25,7 +25,7 @@ struct BuildStep {
   // What a step does to the filesystem, for builds that run their steps themselves
   // (commit_steps); none: FROM, USER, ARG, LABEL, which change only the config.
   enum class Action { none, run, copy_requirements } action = Action::none;
-  std::string command;    // run: the shell command
+  std::string command;    // run: the shell command; copy_requirements: the file's path in the image
   std::string cache_key;  // run, copy: hex sha256 of everything the step's result depends on
 };
 
