@@ -208,6 +208,16 @@ std::string url_encode(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// The list endpoints' query for objects carrying `label` ("key=value" or "key").
+std::string label_filter(const std::string& label) {
+  const json filters = {{"label", {{label, true}}}};
+  return "filters=" + url_encode(filters.dump());
+}
+
+}  // namespace
+
 EngineClient::EngineClient(std::shared_ptr<Transport> transport, ApiVersion version,
                            std::string server_version, std::string endpoint_display)
     : transport_(std::move(transport)),
@@ -449,8 +459,8 @@ Result<std::int64_t> EngineClient::exec_in_container(const std::string& id,
                 "the container may have been removed meanwhile; run again");
   }
   return (*state)["ExitCode"].get<std::int64_t>();
-} catch (const json::exception& e) {
-  return fail(ErrorKind::engine, std::string("unexpected exec answer: ") + e.what(), "");
+} catch (const json::exception& error) {
+  return unexpected_answer("exec", error);
 }
 
 Result<std::string> EngineClient::commit_container(const std::string& id, const std::string& config,
@@ -481,10 +491,8 @@ Result<std::string> EngineClient::commit_container(const std::string& id, const 
 }
 
 Result<std::optional<std::string>> EngineClient::find_image_with_label(const std::string& label) {
-  const json filters = {{"label", {{label, true}}}};
   auto response = transport_->send(
-      {.method = "GET",
-       .target = path("/images/json?all=1&filters=" + url_encode(filters.dump()))});
+      {.method = "GET", .target = path("/images/json?all=1&" + label_filter(label))});
   if (!response) return std::unexpected(response.error());
   if (response->status != 200) return std::unexpected(daemon_error("list images", *response));
   auto parsed = parse_json(*response, "list images");
@@ -524,10 +532,8 @@ Result<ContainerState> EngineClient::inspect_container(const std::string& id) tr
 
 Result<std::vector<ContainerSummary>> EngineClient::list_containers_with_label(
     const std::string& label) try {
-  const json filters = {{"label", {{label, true}}}};
   auto response = transport_->send(
-      {.method = "GET",
-       .target = path("/containers/json?all=1&filters=" + url_encode(filters.dump()))});
+      {.method = "GET", .target = path("/containers/json?all=1&" + label_filter(label))});
   if (!response) return std::unexpected(response.error());
   if (response->status != 200) return std::unexpected(daemon_error("list containers", *response));
   auto parsed = parse_json(*response, "list containers");

@@ -108,7 +108,7 @@ Result<BuildRecipe> make_build_recipe(const jobspec::BuildSection& build,
                                       const std::string& job_name, const BaseImage& base,
                                       const EnvLookup& env, BuildFlavor flavor) {
   BuildRecipe recipe;
-  recipe.base_id = base.id;
+  recipe.base = base;
   recipe.commit_steps = has_secret_variable(build);
   // Its steps run as containers, without BuildKit's cache mounts.
   if (recipe.commit_steps) flavor = BuildFlavor::classic;
@@ -193,7 +193,6 @@ Result<BuildRecipe> make_build_recipe(const jobspec::BuildSection& build,
                 Action::run);
   }
   if (other_user) instruction("USER " + base.user, "back to user " + base.user);
-  recipe.requirements = requirements;
 
   // The tag names the content: the base, every step, the files they copy, how they reach the
   // network. Secret values are not hashed: a changed token is not a changed image.
@@ -229,6 +228,7 @@ Result<BuildRecipe> make_build_recipe(const jobspec::BuildSection& build,
   std::vector<TarMember> members = {{.path = "Dockerfile", .contents = recipe.dockerfile}};
   if (build.requirements) members.push_back({.path = "requirements.txt", .contents = requirements});
   recipe.context_tar = tar_archive(members);
+  recipe.requirements = std::move(requirements);  // after the archive, which views it
   return recipe;
 }
 

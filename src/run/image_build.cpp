@@ -53,7 +53,9 @@ Result<BuiltImage> build_job_image(engine::EngineClient& client, const jobspec::
                         {.reference = base,
                          .id = base_details.id,
                          .user = base_details.user,
-                         .digest = registry_digest(base, base_details.repo_digests)},
+                         .digest = registry_digest(base, base_details.repo_digests),
+                         .entrypoint = base_details.entrypoint,
+                         .cmd = base_details.cmd},
                         env, client.has_buildkit() ? BuildFlavor::buildkit : BuildFlavor::classic);
   if (!recipe) return std::unexpected(recipe.error());
   return supply_built_image(client, *recipe, options, signals);

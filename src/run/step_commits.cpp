@@ -53,8 +53,8 @@ std::string step_container(const std::string& image, const BuildStep& step,
 // What the committed image keeps of the base's config: the container's labels and command are
 // the step's, not the image's. The engine copies any field left empty from the container, so
 // an empty Cmd cannot be restored: a base without one gets a shell (a job names its command).
-std::string committed_config(const engine::ImageDetails& base, const BuildStep& step,
-                             const BuildRecipe& recipe, bool last) {
+std::string committed_config(const BuildStep& step, const BuildRecipe& recipe, bool last) {
+  const BaseImage& base = recipe.base;
   json labels = {{std::string(kManagedLabel), ""},
                  {std::string(kJobLabel), ""},
                  {std::string(kOwnerLabel), ""},
@@ -73,14 +73,6 @@ std::string committed_config(const engine::ImageDetails& base, const BuildStep& 
 Result<engine::BuildOutcome> build_by_commits(engine::EngineClient& client,
                                               const BuildRecipe& recipe, bool rebuild,
                                               BuildDisplay& display) {
-  auto inspected = client.inspect_image(recipe.base_id);
-  if (!inspected) return std::unexpected(inspected.error());
-  const std::optional<engine::ImageDetails>& found = *inspected;
-  if (!found) {
-    return fail(ErrorKind::engine, "the build's base image " + recipe.base_id + " is gone",
-                "run again: dlrun pulls it");
-  }
-  const engine::ImageDetails& base = *found;
   std::vector<const BuildStep*> steps;
   for (const auto& step : recipe.steps) {
     if (step.action != BuildStep::Action::none) steps.push_back(&step);
@@ -89,7 +81,7 @@ Result<engine::BuildOutcome> build_by_commits(engine::EngineClient& client,
   env.reserve(recipe.build_args.size());
   for (const auto& [name, value] : recipe.build_args) env.push_back(name + "=" + value);
 
-  std::string image = recipe.base_id;
+  std::string image = recipe.base.id;
   using End = engine::BuildOutcome::End;
   for (std::size_t i = 0; i < steps.size(); ++i) {
     const BuildStep& step = *steps[i];
@@ -143,7 +135,7 @@ Result<engine::BuildOutcome> build_by_commits(engine::EngineClient& client,
     }
     // A Ctrl-C during the step's copy or between polls: no image, and above all no tag.
     if (display.cancelled()) return engine::BuildOutcome{.end = End::cancelled};
-    auto committed = client.commit_container(*container, committed_config(base, step, recipe, last),
+    auto committed = client.commit_container(*container, committed_config(step, recipe, last),
                                              "dlrun " + step.said, last ? recipe.tag : "");
     if (!committed) return std::unexpected(committed.error());
     image = *committed;

@@ -63,6 +63,25 @@ std::string built_tag(const JobFixture& job, const std::string& spec,
   return nlohmann::json::parse(built.out).at("tag").get<std::string>();
 }
 
+// The tag the engine holds in `repository` (the first, should there be several).
+std::string tag_in(const JobFixture& job, const std::string& repository,
+                   const std::string& host = "") {
+  const std::string tags =
+      docker(job, {"images", "--format", "{{.Repository}}:{{.Tag}}", repository}, host);
+  return tags.substr(0, tags.find('\n'));
+}
+
+// What the engine keeps of an image where a secret could hide: its history's "created by"
+// lines and its whole inspect.
+struct ImageRecord {
+  std::string history;
+  std::string inspect;
+};
+ImageRecord record_of(const JobFixture& job, const std::string& image, const std::string& host) {
+  return {docker(job, {"history", "--no-trunc", "--format", "{{.CreatedBy}}", image}, host),
+          docker(job, {"image", "inspect", image}, host)};
+}
+
 // Now, as `docker events --since` takes it: seconds since the epoch, to the nanosecond.
 std::string engine_time_now() {
   const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
@@ -205,10 +224,7 @@ TEST_CASE("a build secret is in neither the image's history nor its config", "[e
   // The classic builder (the GPU engine) and BuildKit (the plain one) alike.
   for (const auto& host : {job.engine().gpu_host(), job.engine().plain_host()}) {
     INFO(host);
-    const std::string tag = built_tag(job, spec, host);
-    const auto history =
-        docker(job, {"history", "--no-trunc", "--format", "{{.CreatedBy}}", tag}, host);
-    const auto inspect = docker(job, {"image", "inspect", tag}, host);
+    const auto [history, inspect] = record_of(job, built_tag(job, spec, host), host);
     CHECK(history.find("apt-get") != std::string::npos);       // the history is there…
     CHECK(history.find("pr0xy-s3cret") == std::string::npos);  // …without the secret
     CHECK(inspect.find("pr0xy-s3cret") == std::string::npos);
@@ -244,13 +260,9 @@ TEST_CASE("a secret index address reaches the steps from dlrun, never the image"
     CHECK(first.err.find("build step 3/3: build.requirements: pip install -r requirements.txt") !=
           std::string::npos);
 
-    const std::string tag =
-        docker(job, {"images", "--format", "{{.Repository}}:{{.Tag}}", "dlrun/indexed"}, host);
-    REQUIRE(tag.starts_with("dlrun/indexed:"));
-    const std::string image = tag.substr(0, tag.find('\n'));
-    const auto history =
-        docker(job, {"history", "--no-trunc", "--format", "{{.CreatedBy}}", image}, host);
-    const auto inspect = docker(job, {"image", "inspect", image}, host);
+    const std::string image = tag_in(job, "dlrun/indexed", host);
+    REQUIRE(image.starts_with("dlrun/indexed:"));
+    const auto [history, inspect] = record_of(job, image, host);
     CHECK(history.find("pip install") != std::string::npos);  // the steps are recorded…
     CHECK(history.find("1ndex-t0ken") == std::string::npos);  // …without the secret
     CHECK(inspect.find("1ndex-t0ken") == std::string::npos);
@@ -447,11 +459,9 @@ TEST_CASE("a private base image from a registry with a password builds and runs"
   CHECK(result.exit_code == 0);
   CHECK(result.err.find("building dlrun/private-base:") != std::string::npos);
   // The image records the digest that pulls the same base anywhere.
-  const std::string tag =
-      docker(job, {"images", "--format", "{{.Repository}}:{{.Tag}}", "dlrun/private-base"});
   const std::string labelled = docker(
       job, {"image", "inspect", "--format", "{{index .Config.Labels \"dlrun.build.base-digest\"}}",
-            tag.substr(0, tag.find('\n'))});
+            tag_in(job, "dlrun/private-base")});
   CHECK(labelled.starts_with(job.engine().registry() + "/dlrun-test/busybox@sha256:"));
 
   // Without the credentials the pull is refused before any build.

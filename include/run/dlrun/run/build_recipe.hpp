@@ -17,6 +17,9 @@ struct BaseImage {
   std::string id;         // sha256:…, what the Dockerfile builds FROM
   std::string user;       // its Config.User, restored after the build's steps run as root
   std::string digest;     // "repository@sha256:…" it was pulled as; empty for a local image
+  // Its Config.Entrypoint and Cmd, which a build that commits its own steps puts back.
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
 };
 
 struct BuildStep {
@@ -48,7 +51,7 @@ struct BuildRecipe {
   // the builder writes into the history: dlrun then runs the steps itself, each in a container
   // with the variables, and commits it (image_build.hpp).
   bool commit_steps = false;
-  std::string base_id;
+  BaseImage base;
   std::string requirements;  // the requirements file's content, copied in by its step
 };
 
