@@ -426,6 +426,29 @@ Result<Resolution> resolve_image(const FrameworkRequest& request, const HostFact
     });
     std::string known;
     for (const auto& version : versions) known += (known.empty() ? "" : ", ") + version;
+    // "2.3.0" where the catalog has 2.3.1: name the patch releases of that minor it does have.
+    const auto exact = request.version ? Version::parse(request.version->text()) : std::nullopt;
+    if (exact && exact->prefix(2).to_string() != exact->to_string()) {
+      std::vector<Version> patches;
+      for (const auto& verdict : resolution.considered) {
+        const Version& version = verdict.image->version;
+        if (version.prefix(2) == exact->prefix(2) &&
+            request_mismatches(any_version, *verdict.image).empty() &&
+            std::find(patches.begin(), patches.end(), version) == patches.end())
+          patches.push_back(version);
+      }
+      std::sort(patches.begin(), patches.end(), std::greater<>());
+      if (!patches.empty()) {
+        std::string have;
+        for (const auto& version : patches)
+          have += (have.empty() ? "" : " and ") + version.to_string();
+        const std::string minor = exact->prefix(2).to_string();
+        return fail(
+            ErrorKind::usage, "the catalog has no " + describe_constraints(request) + " image",
+            "the catalog has " + title + " " + minor + " as " + have + ": ask for \"" + minor +
+                "\" to take the newest " + minor + " release, or give \"image\" explicitly");
+      }
+    }
     return fail(ErrorKind::usage, "the catalog has no " + describe_constraints(request) + " image",
                 versions.empty()
                     ? "dlrun's catalog has no " + describe_constraints(any_version) +

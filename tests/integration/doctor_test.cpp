@@ -36,7 +36,7 @@ TEST_CASE("doctor: a GPU-ready engine and host pass", "[engine][doctor]") {
   // the engine counts as such (the fixture tags a PyTorch image there).
   CHECK(check_named(report, "pytorch image")["detail"] ==
         "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime (on the engine)");
-  CHECK(check_named(report, "tensorflow image")["detail"] == "tensorflow/tensorflow:2.17.1-gpu");
+  CHECK(check_named(report, "tensorflow image")["detail"] == "tensorflow/tensorflow:2.17.0-gpu");
   CHECK(check_named(report, "cuda image")["detail"] ==
         "nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04");
   const auto jax = check_named(report, "jax image");

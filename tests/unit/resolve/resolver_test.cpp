@@ -196,23 +196,23 @@ TEST_CASE("the resolver picks the image that runs on this host", "[resolve][reso
       {"pytorch", "- sm_37", "", "pytorch/pytorch:2.7.1-cuda11.8-cudnn9-runtime"},
       // TensorFlow: images FROM nvidia/cuda need the toolkit's driver.
       {"tensorflow", "595.45.04 sm_90", "", "tensorflow/tensorflow:2.21.0-gpu"},
-      {"tensorflow", "550.54.14 sm_90", "", "tensorflow/tensorflow:2.17.1-gpu"},
-      {"tensorflow", "535.104.05 sm_80", "", "tensorflow/tensorflow:2.15.1-gpu"},
-      {"tensorflow", "525.85.12 sm_80", "", "tensorflow/tensorflow:2.14.1-gpu"},
+      {"tensorflow", "550.54.14 sm_90", "", "tensorflow/tensorflow:2.17.0-gpu"},
+      {"tensorflow", "535.104.05 sm_80", "", "tensorflow/tensorflow:2.15.0-gpu"},
+      {"tensorflow", "525.85.12 sm_80", "", "tensorflow/tensorflow:2.14.0-gpu"},
       {"tensorflow", "470.82.01 sm_80", "",
        "error: TensorFlow images need driver >= 555.42.02 (CUDA 12.5)"},
       // R470 runs the newest NGC month (TensorFlow 2.17) on a data-center GPU; 2.11 only in 23.01.
       {"tensorflow", "470.82.01 sm_80/tesla", "", "nvcr.io/nvidia/tensorflow:25.02-tf2-py3"},
       {"tensorflow 2.11", "470.82.01 sm_80/tesla", "", "nvcr.io/nvidia/tensorflow:23.01-tf2-py3"},
-      {"tensorflow", "595.45.04 sm_35", "", "tensorflow/tensorflow:2.14.1-gpu"},
-      {"tensorflow", "595.45.04 sm_37", "", "tensorflow/tensorflow:2.14.1-gpu"},
-      {"tensorflow", "595.45.04 sm_50", "", "tensorflow/tensorflow:2.17.1-gpu"},
+      {"tensorflow", "595.45.04 sm_35", "", "tensorflow/tensorflow:2.14.0-gpu"},
+      {"tensorflow", "595.45.04 sm_37", "", "tensorflow/tensorflow:2.14.0-gpu"},
+      {"tensorflow", "595.45.04 sm_50", "", "tensorflow/tensorflow:2.16.2-gpu"},
       {"tensorflow", "595.45.04 sm_89", "", "tensorflow/tensorflow:2.21.0-gpu"},
       {"tensorflow", "595.45.04 sm_120", "", "tensorflow/tensorflow:2.21.0-gpu"},
       {"tensorflow 2.16", "550.54.14 sm_90", "", "tensorflow/tensorflow:2.16.2-gpu"},
       {"tensorflow 2.18", "550.54.14 sm_90", "",
        "error: TensorFlow 2.18 images need driver >= 555.42.02 (CUDA 12.5)"},
-      {"tensorflow 2.12", "550.54.14 sm_120", "", "tensorflow/tensorflow:2.12.1-gpu"},
+      {"tensorflow 2.12", "550.54.14 sm_120", "", "tensorflow/tensorflow:2.12.0-gpu"},
       {"tensorflow 2.10", "550.54.14 sm_90", "", "error: the catalog has no TensorFlow 2.10 image"},
       // JAX (NGC).
       {"jax", "560.35.03 sm_90", "", "nvcr.io/nvidia/jax:24.10-py3"},
@@ -517,10 +517,10 @@ TEST_CASE("each build is chosen where only it fits, for every GPU generation",
        "error: GPU 0 (sm_100) has no kernels in it"},
       {"pytorch 2.5 official", "575.57.08 sm_120", "",
        "error: GPU 0 (sm_120) has no kernels in it"},
-      {"tensorflow", "595.45.04 sm_35", "", "tensorflow/tensorflow:2.14.1-gpu"},
-      {"tensorflow", "595.45.04 sm_37", "", "tensorflow/tensorflow:2.14.1-gpu"},
-      {"tensorflow", "595.45.04 sm_50", "", "tensorflow/tensorflow:2.17.1-gpu"},
-      {"tensorflow", "595.45.04 sm_52", "", "tensorflow/tensorflow:2.17.1-gpu"},
+      {"tensorflow", "595.45.04 sm_35", "", "tensorflow/tensorflow:2.14.0-gpu"},
+      {"tensorflow", "595.45.04 sm_37", "", "tensorflow/tensorflow:2.14.0-gpu"},
+      {"tensorflow", "595.45.04 sm_50", "", "tensorflow/tensorflow:2.16.2-gpu"},
+      {"tensorflow", "595.45.04 sm_52", "", "tensorflow/tensorflow:2.16.2-gpu"},
       {"tensorflow", "595.45.04 sm_60", "", "tensorflow/tensorflow:2.21.0-gpu"},
       {"tensorflow", "595.45.04 sm_70", "", "tensorflow/tensorflow:2.21.0-gpu"},
       {"tensorflow", "595.45.04 sm_75", "", "tensorflow/tensorflow:2.21.0-gpu"},
@@ -530,31 +530,35 @@ TEST_CASE("each build is chosen where only it fits, for every GPU generation",
       {"tensorflow", "595.45.04 sm_90", "", "tensorflow/tensorflow:2.21.0-gpu"},
       {"tensorflow", "595.45.04 sm_100", "", "tensorflow/tensorflow:2.21.0-gpu"},
       {"tensorflow", "595.45.04 sm_120", "", "tensorflow/tensorflow:2.21.0-gpu"},
-      {"tensorflow 2.12", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.12.1-gpu"},
-      {"tensorflow 2.13", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.13.1-gpu"},
-      {"tensorflow 2.14", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.14.1-gpu"},
-      {"tensorflow 2.15", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.15.1-gpu"},
+      {"tensorflow 2.12", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.12.0-gpu"},
+      {"tensorflow 2.13", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.13.0-gpu"},
+      {"tensorflow 2.14", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.14.0-gpu"},
+      {"tensorflow 2.15", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.15.0-gpu"},
       {"tensorflow 2.16", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.16.2-gpu"},
-      {"tensorflow 2.17", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.17.1-gpu"},
-      {"tensorflow 2.18", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.18.1-gpu"},
+      {"tensorflow 2.17", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.17.0-gpu"},
+      {"tensorflow 2.18", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.18.0-gpu"},
       {"tensorflow 2.19", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.19.0-gpu"},
       {"tensorflow 2.20", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.20.0-gpu"},
       {"tensorflow 2.21", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.21.0-gpu"},
-      {"tensorflow 2.14", "595.45.04 sm_35", "", "tensorflow/tensorflow:2.14.1-gpu"},
+      {"tensorflow 2.14", "595.45.04 sm_35", "", "tensorflow/tensorflow:2.14.0-gpu"},
       {"tensorflow 2.15", "595.45.04 sm_35", "", "error: GPU 0 (sm_35) has no kernels in it"},
-      {"tensorflow 2.17", "595.45.04 sm_50", "", "tensorflow/tensorflow:2.17.1-gpu"},
+      {"tensorflow 2.17", "595.45.04 sm_50", "", "error: GPU 0 (sm_50) has no kernels in it"},
+      {"tensorflow 2.16", "595.45.04 sm_50", "", "tensorflow/tensorflow:2.16.2-gpu"},
+      {"tensorflow 2.17", "595.45.04 sm_89", "", "tensorflow/tensorflow:2.17.0-gpu"},
       {"tensorflow 2.18", "595.45.04 sm_50", "", "error: GPU 0 (sm_50) has no kernels in it"},
       {"tensorflow 2.16.1", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.16.1-gpu"},
+      {"tensorflow 2.18.1", "595.45.04 sm_80", "",
+       "error: the catalog has no TensorFlow 2.18.1 image"},
       {"tensorflow 2.19.1", "595.45.04 sm_80", "",
        "error: the catalog has no TensorFlow 2.19.1 image"},
-      {"tensorflow", "520.61.05 sm_80", "", "tensorflow/tensorflow:2.14.1-gpu"},
-      {"tensorflow", "535.54.03 sm_80", "", "tensorflow/tensorflow:2.15.1-gpu"},
-      {"tensorflow", "545.23.06 sm_80", "", "tensorflow/tensorflow:2.17.1-gpu"},
+      {"tensorflow", "520.61.05 sm_80", "", "tensorflow/tensorflow:2.14.0-gpu"},
+      {"tensorflow", "535.54.03 sm_80", "", "tensorflow/tensorflow:2.15.0-gpu"},
+      {"tensorflow", "545.23.06 sm_80", "", "tensorflow/tensorflow:2.17.0-gpu"},
       {"tensorflow", "555.42.02 sm_80", "", "tensorflow/tensorflow:2.21.0-gpu"},
       // NGC before (24.x: Pascal to Ada) and after (25.01 on: Turing to Blackwell) Blackwell
       // support.
-      {"tensorflow", "555.42.01 sm_80", "", "tensorflow/tensorflow:2.17.1-gpu"},
-      {"tensorflow", "545.23.05 sm_80", "", "tensorflow/tensorflow:2.15.1-gpu"},
+      {"tensorflow", "555.42.01 sm_80", "", "tensorflow/tensorflow:2.17.0-gpu"},
+      {"tensorflow", "545.23.05 sm_80", "", "tensorflow/tensorflow:2.15.0-gpu"},
       {"pytorch ngc", "595.45.04 sm_60", "", "nvcr.io/nvidia/pytorch:24.12-py3"},
       {"pytorch ngc", "595.45.04 sm_70", "", "nvcr.io/nvidia/pytorch:24.12-py3"},
       {"pytorch ngc", "595.45.04 sm_75", "", "nvcr.io/nvidia/pytorch:26.02-py3"},
@@ -645,6 +649,32 @@ TEST_CASE("refusals say what would run here", "[resolve][resolver]") {
         "GPU 0 (NVIDIA GeForce RTX 5090, sm_120) has no kernels in it (PyTorch 2.5: "
         "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime)");
   CHECK(no_kernels.error().hint == "use PyTorch >= 2.7 with CUDA >= 12.8");
+}
+
+TEST_CASE("a patch release the catalog lacks is answered with the ones of that minor it has",
+          "[resolve][resolver]") {
+  auto rows = parse_catalog(R"({"images": [
+    {"framework": "pytorch", "version": "9.1.2", "cuda": "12.8", "variant": "runtime",
+     "source_kind": "official", "reference": "pytorch/pytorch:9.1.2-cuda12.8-cudnn9-runtime",
+     "sass": ["sm_90"], "driver_rule": "minor_version_compatibility", "source": "test"},
+    {"framework": "pytorch", "version": "9.1.1", "cuda": "12.8", "variant": "runtime",
+     "source_kind": "official", "reference": "pytorch/pytorch:9.1.1-cuda12.8-cudnn9-runtime",
+     "sass": ["sm_90"], "driver_rule": "minor_version_compatibility", "source": "test"}]})",
+                            "user.json");
+  REQUIRE(rows);
+  const Catalog catalog = merge_catalogs(builtin_catalog(), *rows);
+  auto refused = resolve_image(parse_request("pytorch 9.1.0"), parse_host("570.124.06 sm_90"),
+                               catalog, [](const ImageEntry&) { return false; });
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message == "the catalog has no PyTorch 9.1.0 image");
+  CHECK(refused.error().hint ==
+        "the catalog has PyTorch 9.1 as 9.1.2 and 9.1.1: ask for \"9.1\" to take the newest 9.1 "
+        "release, or give \"image\" explicitly");
+  // A minor the catalog lacks altogether still lists the versions it has.
+  auto unknown = resolve_image(parse_request("pytorch 9.2.0"), parse_host("570.124.06 sm_90"),
+                               catalog, [](const ImageEntry&) { return false; });
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().hint.starts_with("versions in the catalog for PyTorch: 9.1, 2.13"));
 }
 
 TEST_CASE("a refusal names the constraint that found nothing, and lists only what fits the rest",
