@@ -255,7 +255,13 @@ TEST_CASE("NGC rows say what the month's release notes state", "[resolve][catalo
       // A stated driver counts where it is not below the toolkit's own (a stale line in notes
       // copied from month to month would otherwise admit drivers the image refuses).
       if (month.contains("driver") && !month.contains("driver_note")) {
-        CHECK(image->min_driver == Version::parse(month["driver"].get<std::string>()));
+        const auto stated = *Version::parse(month["driver"].get<std::string>());
+        CHECK(image->min_driver == stated);
+        // The branch must be the toolkit's own or newer; one below it needs a driver_note.
+        const auto toolkit =
+            builtin_catalog().driver_for_cuda(*Version::parse(month["cuda"].get<std::string>()));
+        REQUIRE(toolkit.has_value());
+        CHECK(stated.major() >= toolkit->major());
       } else {
         CHECK_FALSE(image->min_driver.has_value());
       }

@@ -164,9 +164,9 @@ TEST_CASE("the resolver picks the image that runs on this host", "[resolve][reso
       {"pytorch ngc 2.10", "595.45.04 sm_90", "", "nvcr.io/nvidia/pytorch:26.01-py3"},
       {"pytorch ngc", "560.35.03 sm_80", "", "nvcr.io/nvidia/pytorch:24.12-py3"},
       // CUDA forward compatibility: data-center GPUs on the branches an image names.
-      {"pytorch devel", "470.82.01 sm_80/tesla", "", "nvcr.io/nvidia/pytorch:25.03-py3"},
-      {"pytorch ngc", "535.104.05 sm_90/tesla", "", "nvcr.io/nvidia/pytorch:25.03-py3"},
-      {"pytorch ngc", "535.104.05 sm_90/nvidia", "", "nvcr.io/nvidia/pytorch:25.03-py3"},
+      {"pytorch devel", "470.82.01 sm_80/tesla", "", "nvcr.io/nvidia/pytorch:25.06-py3"},
+      {"pytorch ngc", "535.104.05 sm_90/tesla", "", "nvcr.io/nvidia/pytorch:25.06-py3"},
+      {"pytorch ngc", "535.104.05 sm_90/nvidia", "", "nvcr.io/nvidia/pytorch:25.06-py3"},
       {"pytorch ngc", "535.104.05 sm_89/geforce", "",
        "error: PyTorch images need driver >= 590.44.01 (CUDA 13.1)"},
       {"pytorch ngc", "535.104.05 sm_90/tesla sm_90/geforce", "",
@@ -175,8 +175,9 @@ TEST_CASE("the resolver picks the image that runs on this host", "[resolve][reso
        "error: PyTorch images need driver >= 590.44.01 (CUDA 13.1)"},
       // Python.
       {"pytorch python=3.12", "595.45.04 sm_90", "", "nvcr.io/nvidia/pytorch:26.02-py3"},
-      // 24.05 and 24.06 are the same release on the same CUDA: the later month.
-      {"pytorch python=3.10", "550.54.14 sm_90", "", "nvcr.io/nvidia/pytorch:24.06-py3"},
+      // 24.06 moved to CUDA 12.5 (driver 555): on 550 the newest Python 3.10 month is 24.05.
+      {"pytorch python=3.10", "550.54.14 sm_90", "", "nvcr.io/nvidia/pytorch:24.05-py3"},
+      {"pytorch python=3.10", "555.42.02 sm_90", "", "nvcr.io/nvidia/pytorch:24.07-py3"},
       {"pytorch python=>=3.11 cuda=12.8", "570.124.06 sm_90", "",
        "nvcr.io/nvidia/pytorch:25.03-py3"},
       {"pytorch python=3.9", "550.54.14 sm_90", "",
@@ -217,10 +218,15 @@ TEST_CASE("the resolver picks the image that runs on this host", "[resolve][reso
       // JAX (NGC).
       {"jax", "560.35.03 sm_90", "", "nvcr.io/nvidia/jax:24.10-py3"},
       {"jax", "575.51.03 sm_90", "", "nvcr.io/nvidia/jax:25.04-py3"},
-      {"jax", "550.54.14 sm_90", "",
-       "error: JAX images need driver >= 575 (CUDA 12.9) or driver >= 560 (CUDA 12.6); this host "
-       "has "
-       "550.54.14"},
+      {"jax", "550.54.14 sm_90", "", "nvcr.io/nvidia/jax:24.04-py3"},
+      {"jax", "545.23.06 sm_90", "",
+       "error: JAX images need driver >= 575 (CUDA 12.9) or driver >= 560 (CUDA 12.6) or driver >= "
+       "550.54.14 (CUDA 12.4); this host has 545.23.06"},
+      {"jax 0.4.26", "545.23.06 sm_90/tesla", "", "nvcr.io/nvidia/jax:24.04-py3"},
+      {"tensorflow ngc 2.15", "550.54.14 sm_80", "", "nvcr.io/nvidia/tensorflow:24.03-tf2-py3"},
+      {"tensorflow ngc 2.14", "545.23.06 sm_80", "", "nvcr.io/nvidia/tensorflow:23.12-tf2-py3"},
+      {"tensorflow ngc 2.14", "535.104.05 sm_80/geforce", "",
+       "error: TensorFlow 2.14 images need driver >= 545 (CUDA 12.3)"},
       {"jax 0.5", "575.51.03 sm_90", "", "nvcr.io/nvidia/jax:25.04-py3"},
       {"jax 0.5", "560.35.03 sm_90", "", "error: JAX 0.5 images need driver >= 575 (CUDA 12.9)"},
       {"jax 0.4", "575.51.03 sm_90", "", "nvcr.io/nvidia/jax:24.10-py3"},
@@ -446,16 +452,16 @@ TEST_CASE("each build is chosen where only it fits, for every GPU generation",
       {"cuda devel", "550.54.14 sm_120/geforce", "",
        "error: CUDA images need driver >= 590.44.01 (CUDA 13.1) or driver >= 580.65.06 (CUDA 13.0) "
        "or driver >= 575.51.03 (CUDA 12.9)"},
-      {"pytorch ngc", "470.82.01 sm_80/tesla", "", "nvcr.io/nvidia/pytorch:25.03-py3"},
-      {"pytorch ngc", "535.104.05 sm_90/tesla", "", "nvcr.io/nvidia/pytorch:25.03-py3"},
+      {"pytorch ngc", "470.82.01 sm_80/tesla", "", "nvcr.io/nvidia/pytorch:25.06-py3"},
+      {"pytorch ngc", "535.104.05 sm_90/tesla", "", "nvcr.io/nvidia/pytorch:25.06-py3"},
       {"pytorch ngc", "535.104.05 sm_89/geforce", "",
        "error: PyTorch images need driver >= 590.44.01 (CUDA 13.1) or driver >= 580.65.06 (CUDA "
-       "13.0) or driver >= 575.51.03 (CUDA 12.9)"},
-      {"pytorch ngc", "545.23.06 sm_90/tesla", "", "nvcr.io/nvidia/pytorch:25.03-py3"},
-      {"pytorch ngc", "525.85.12 sm_80/tesla", "", "nvcr.io/nvidia/pytorch:25.03-py3"},
+       "13.0) or driver >= 575 (CUDA 12.9)"},
+      {"pytorch ngc", "545.23.06 sm_90/tesla", "", "nvcr.io/nvidia/pytorch:25.06-py3"},
+      {"pytorch ngc", "525.85.12 sm_80/tesla", "", "nvcr.io/nvidia/pytorch:25.06-py3"},
       {"pytorch ngc", "520.61.05 sm_80/tesla", "",
        "error: PyTorch images need driver >= 590.44.01 (CUDA 13.1) or driver >= 580.65.06 (CUDA "
-       "13.0) or driver >= 575.51.03 (CUDA 12.9)"},
+       "13.0) or driver >= 575 (CUDA 12.9)"},
       {"tensorflow ngc", "470.82.01 sm_80/tesla", "", "nvcr.io/nvidia/tensorflow:25.02-tf2-py3"},
       {"tensorflow ngc", "470.82.01 sm_80/geforce", "",
        "error: TensorFlow images need driver >= 570.26 (CUDA 12.8)"},

@@ -154,7 +154,9 @@ TEST_CASE("images: a host without a driver or GPUs says what was not checked", "
             "jax        0.5.3    12.9  3.12    devel    ngc     yes   -      "
             "nvcr.io/nvidia/jax:25.04-py3\n"
             "jax        0.4.33   12.6  3.10    devel    ngc     yes   -      "
-            "nvcr.io/nvidia/jax:24.10-py3\n");
+            "nvcr.io/nvidia/jax:24.10-py3\n"
+            "jax        0.4.26   12.4  3.10    devel    ngc     yes   -      "
+            "nvcr.io/nvidia/jax:24.04-py3\n");
 
   const auto none = tabulate_images(
       resolve::builtin_catalog(), unknown,
