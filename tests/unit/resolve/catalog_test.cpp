@@ -145,6 +145,15 @@ TEST_CASE("every official PyTorch release has an image per CUDA build, runtime a
                                         : DriverRule::toolkit));
       }
       CHECK(in_catalog == published);
+      // Every release of the minor, patch releases included, has each build.
+      for (const auto& tag : release["tags"]) {
+        for (const auto& cuda : published) {
+          const std::string reference = "pytorch/pytorch:" + tag.get<std::string>() + "-cuda" +
+                                        cuda + "-cudnn" + cudnn + "-" + kind;
+          CHECK(std::any_of(builtin_catalog().images.begin(), builtin_catalog().images.end(),
+                            [&](const ImageEntry& image) { return image.reference == reference; }));
+        }
+      }
     }
   }
   // And no official release in the catalog is missing from the matrix.
