@@ -161,19 +161,20 @@ TEST_CASE("the resolver picks the image that runs on this host", "[resolve][reso
       {"pytorch 2.5", "570.124.06 sm_120", "", "error: GPU 0 (sm_120) has no kernels in it"},
       {"pytorch 2.7 cuda=12.8", "570.124.06 sm_70", "",
        "error: GPU 0 (sm_70) has no kernels in it"},
-      {"pytorch ngc", "595.45.04 sm_90", "", "nvcr.io/nvidia/pytorch:26.02-py3"},
+      {"pytorch ngc", "595.45.04 sm_90", "", "nvcr.io/nvidia/pytorch:26.04-py3"},
       {"pytorch ngc 2.10", "595.45.04 sm_90", "", "nvcr.io/nvidia/pytorch:26.01-py3"},
       {"pytorch ngc", "560.35.03 sm_80", "", "nvcr.io/nvidia/pytorch:24.12-py3"},
       // CUDA forward compatibility: data-center GPUs on the branches an image names.
       {"pytorch devel", "470.82.01 sm_80/tesla", "", "nvcr.io/nvidia/pytorch:25.06-py3"},
       {"pytorch ngc", "535.104.05 sm_90/tesla", "", "nvcr.io/nvidia/pytorch:25.06-py3"},
       {"pytorch ngc", "535.104.05 sm_90/nvidia", "", "nvcr.io/nvidia/pytorch:25.06-py3"},
-      {"pytorch ngc", "535.104.05 sm_89/geforce", "",
-       "error: PyTorch images need driver >= 590.44.01 (CUDA 13.1)"},
+      // A consumer GPU on R535 gets the newest month built for R535 itself (23.10, CUDA 12.2).
+      {"pytorch ngc", "535.104.05 sm_89/geforce", "", "nvcr.io/nvidia/pytorch:23.10-py3"},
       {"pytorch ngc", "535.104.05 sm_90/tesla sm_90/geforce", "",
-       "error: PyTorch images need driver >= 590.44.01 (CUDA 13.1)"},
-      {"pytorch ngc", "530.30.02 sm_90/tesla", "",
-       "error: PyTorch images need driver >= 590.44.01 (CUDA 13.1)"},
+       "nvcr.io/nvidia/pytorch:23.10-py3"},
+      {"pytorch ngc", "530.30.02 sm_90/tesla", "", "nvcr.io/nvidia/pytorch:23.04-py3"},
+      {"pytorch ngc", "520.61.05 sm_89/geforce", "",
+       "error: PyTorch images need driver >= 610.43.02 (CUDA 13.3)"},
       // Python.
       {"pytorch python=3.12", "595.45.04 sm_90", "",
        "pytorch/pytorch:2.14.1-cuda13.2-cudnn9-runtime"},
@@ -181,7 +182,8 @@ TEST_CASE("the resolver picks the image that runs on this host", "[resolve][reso
        "pytorch/pytorch:2.9.1-cuda12.8-cudnn9-runtime"},
       {"pytorch python=3.10", "595.45.04 sm_90", "",
        "pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime"},
-      {"pytorch ngc python=3.12", "595.45.04 sm_90", "", "nvcr.io/nvidia/pytorch:26.02-py3"},
+      {"pytorch ngc python=3.12", "595.45.04 sm_90", "", "nvcr.io/nvidia/pytorch:26.04-py3"},
+      {"pytorch ngc", "610.43.02 sm_90", "", "nvcr.io/nvidia/pytorch:26.06-py3"},
       // 24.06 moved to CUDA 12.5 (driver 555): on 550 the newest Python 3.10 month is 24.05.
       {"pytorch ngc python=3.10", "550.54.14 sm_90", "", "nvcr.io/nvidia/pytorch:24.05-py3"},
       {"pytorch ngc python=3.10", "555.42.02 sm_90", "", "nvcr.io/nvidia/pytorch:24.07-py3"},
@@ -468,14 +470,14 @@ TEST_CASE("each build is chosen where only it fits, for every GPU generation",
        "or driver >= 575.51.03 (CUDA 12.9)"},
       {"pytorch ngc", "470.82.01 sm_80/tesla", "", "nvcr.io/nvidia/pytorch:25.06-py3"},
       {"pytorch ngc", "535.104.05 sm_90/tesla", "", "nvcr.io/nvidia/pytorch:25.06-py3"},
-      {"pytorch ngc", "535.104.05 sm_89/geforce", "",
-       "error: PyTorch images need driver >= 590.44.01 (CUDA 13.1) or driver >= 580.65.06 (CUDA "
-       "13.0) or driver >= 575 (CUDA 12.9)"},
+      {"pytorch ngc", "535.104.05 sm_89/geforce", "", "nvcr.io/nvidia/pytorch:23.10-py3"},
       {"pytorch ngc", "545.23.06 sm_90/tesla", "", "nvcr.io/nvidia/pytorch:25.06-py3"},
       {"pytorch ngc", "525.85.12 sm_80/tesla", "", "nvcr.io/nvidia/pytorch:25.06-py3"},
+      // R520 is in no month's forward-compatibility list (R515 and R525 are).
       {"pytorch ngc", "520.61.05 sm_80/tesla", "",
-       "error: PyTorch images need driver >= 590.44.01 (CUDA 13.1) or driver >= 580.65.06 (CUDA "
-       "13.0) or driver >= 575 (CUDA 12.9)"},
+       "error: PyTorch images need driver >= 610.43.02 (CUDA 13.3) or driver >= 595.45.04 (CUDA "
+       "13.2) or driver >= 590.44.01 (CUDA 13.1)"},
+      {"pytorch ngc", "515.65.01 sm_80/tesla", "", "nvcr.io/nvidia/pytorch:23.04-py3"},
       {"tensorflow ngc", "470.82.01 sm_80/tesla", "", "nvcr.io/nvidia/tensorflow:25.02-tf2-py3"},
       {"tensorflow ngc", "470.82.01 sm_80/geforce", "",
        "error: TensorFlow images need driver >= 570.26 (CUDA 12.8)"},
@@ -581,11 +583,11 @@ TEST_CASE("each build is chosen where only it fits, for every GPU generation",
       {"tensorflow", "545.23.05 sm_80", "", "tensorflow/tensorflow:2.15.0-gpu"},
       {"pytorch ngc", "595.45.04 sm_60", "", "nvcr.io/nvidia/pytorch:24.12-py3"},
       {"pytorch ngc", "595.45.04 sm_70", "", "nvcr.io/nvidia/pytorch:24.12-py3"},
-      {"pytorch ngc", "595.45.04 sm_75", "", "nvcr.io/nvidia/pytorch:26.02-py3"},
-      {"pytorch ngc", "595.45.04 sm_90", "", "nvcr.io/nvidia/pytorch:26.02-py3"},
-      {"pytorch ngc", "595.45.04 sm_100", "", "nvcr.io/nvidia/pytorch:26.02-py3"},
-      {"pytorch ngc", "595.45.04 sm_120", "", "nvcr.io/nvidia/pytorch:26.02-py3"},
-      {"pytorch ngc", "595.45.04 sm_121", "", "nvcr.io/nvidia/pytorch:26.02-py3"},
+      {"pytorch ngc", "595.45.04 sm_75", "", "nvcr.io/nvidia/pytorch:26.04-py3"},
+      {"pytorch ngc", "595.45.04 sm_90", "", "nvcr.io/nvidia/pytorch:26.04-py3"},
+      {"pytorch ngc", "595.45.04 sm_100", "", "nvcr.io/nvidia/pytorch:26.04-py3"},
+      {"pytorch ngc", "595.45.04 sm_120", "", "nvcr.io/nvidia/pytorch:26.04-py3"},
+      {"pytorch ngc", "595.45.04 sm_121", "", "nvcr.io/nvidia/pytorch:26.04-py3"},
       {"pytorch 2.5 ngc", "570.124.06 sm_120", "",
        "error: GPU 0 (sm_120) is not among the GPUs its release notes support (compute capability "
        "6.0 to 9.0)"},
@@ -653,7 +655,10 @@ TEST_CASE("refusals say what would run here", "[resolve][resolver]") {
   CHECK(refused.error().message ==
         "PyTorch 2.3 images need driver >= 530.30.02 (CUDA 12.1) or driver >= 520.61.05 (CUDA "
         "11.8); this host has 470.82.01");
-  CHECK(refused.error().hint == "upgrade the driver, or use PyTorch <= 2.7");
+  CHECK(refused.error().hint ==
+        "upgrade the driver, or use PyTorch <= 2.7; data-center GPUs on R470 could run "
+        "nvcr.io/nvidia/pytorch:24.04-py3 through CUDA forward compatibility (this host's GPUs "
+        "are unknown)");
 
   HostFacts blackwell;
   blackwell.driver = Version::parse("570.124.06");
@@ -798,8 +803,8 @@ TEST_CASE("every candidate is explained", "[resolve][resolver]") {
   CHECK(resolved->considered.size() == static_cast<std::size_t>(pytorch_images));
   CHECK(resolved->considered.front().rejections.empty());
   // Rejected ones last: official before NGC, newest first.
-  CHECK(resolved->considered.back().image->reference == "nvcr.io/nvidia/pytorch:24.01-py3");
-  CHECK(resolved->considered.back().rejections.front().message == "PyTorch 2.2.0 is not 2.5");
+  CHECK(resolved->considered.back().image->reference == "nvcr.io/nvidia/pytorch:23.03-py3");
+  CHECK(resolved->considered.back().rejections.front().message == "PyTorch 2.0.0 is not 2.5");
 }
 
 TEST_CASE("stated data ranks above inferred, and never loses a GPU to a guess",
