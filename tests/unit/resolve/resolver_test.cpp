@@ -889,7 +889,7 @@ std::vector<std::string> ranked_pytorch_92_with(const std::vector<std::string>& 
 
 TEST_CASE("NGC builds equal in all else are ranked by month, not by catalog order",
           "[resolve][resolver]") {
-  // Two months of one release on one CUDA and Python (as NGC 24.05 and 24.06 are): the later
+  // Two months of one release on one CUDA and Python (as NGC 23.12 and 24.01 are): the later
   // build wins whichever row the catalog lists first.
   const std::string september = ngc_pytorch_row("98.09", "12.4");
   const std::string october = ngc_pytorch_row("98.10", "12.4");
