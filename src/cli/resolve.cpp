@@ -20,9 +20,10 @@ For a spec with "framework" (and no "image"), dlrun picks the image that runs on
 its NVIDIA driver (NVML, /proc, or --driver-version) and every GPU's architecture (SASS in the
 image, or PTX the driver can compile; for "cuda", a toolkit that can compile for it). CUDA
 forward compatibility counts only for data-center GPUs on the branches an image names.
-Ranked: already on the engine (no pull), official before NGC, newest framework, newest CUDA,
-runtime before devel. The data: data/catalog.json, sourced row by row (fields a source only
-implies are marked inferred, and the reason says so),
+Ranked: already on the engine (no pull), official before NGC, newest framework, all facts
+stated before any inferred, newest CUDA, runtime before devel, newer NGC month. The data:
+data/catalog.json, sourced row by row (fields a source only implies are marked inferred, and
+the reason says so),
 extended by --catalog FILE, else $DLRUN_CATALOG, else ~/.config/dlrun/catalog.json (same
 format, docs/catalog.md; a row with the same reference replaces the built-in one).
 A "registry_mirror" in the spec or ~/.config/dlrun/config.json is shown as where the image
