@@ -159,6 +159,11 @@ Result<ImageEntry> parse_image(const json& row, const std::string& where) {
   auto inferred = string_list(row, "inferred", where);
   if (!inferred) return std::unexpected(inferred.error());
   image.inferred = std::move(*inferred);
+  if (row.contains("gpu_unusable")) {
+    if (!row["gpu_unusable"].is_string() || row["gpu_unusable"].get<std::string>().empty())
+      return fail(ErrorKind::internal, where + ": \"gpu_unusable\" must say why, as a string");
+    image.gpu_unusable = row["gpu_unusable"].get<std::string>();
+  }
   auto row_source = source_field(row, where);
   if (!row_source) return std::unexpected(row_source.error());
   image.source = *row_source;

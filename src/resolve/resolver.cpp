@@ -189,6 +189,13 @@ struct HostFit {
 
 HostFit host_fit(const ImageEntry& image, const HostFacts& host, const Catalog& catalog) {
   HostFit fit;
+  // Whatever the host: a job would train on the CPU without saying so.
+  if (!image.gpu_unusable.empty()) {
+    fit.rejections.push_back({RejectionRule::gpu_stack_broken,
+                              framework_title(image.framework) +
+                                  " in this image cannot use a GPU: " + image.gpu_unusable,
+                              image.source, false});
+  }
   const auto needed = driver_needed(image, host, catalog);
   if (host.driver) {
     if (needed && *host.driver < needed->driver) {
@@ -304,6 +311,8 @@ std::string_view rule_name(RejectionRule rule) {
       return "gpu-arch-not-compiled";
     case RejectionRule::toolkit_cannot_compile:
       return "toolkit-cannot-compile";
+    case RejectionRule::gpu_stack_broken:
+      return "gpu-stack-broken";
   }
   return "unknown";
 }

@@ -219,10 +219,13 @@ TEST_CASE("every TensorFlow -gpu tag has its release's tested CUDA and build arc
       CHECK(image->version.prefix(2).to_string() == version);
       CHECK(image->cuda.to_string() == release["cuda"].get<std::string>());
       CHECK(image->cudnn == release["cudnn"].get<std::string>());
+      CHECK(image->python == Version::parse(release["image_python"].get<std::string>()));
       CHECK(image->sass == sass);
       CHECK(image->ptx == ptx);
       CHECK(marked_inferred(*image, "sass") == !arch_stated);
       CHECK(marked_inferred(*image, "reference") == !tag["seen"].get<bool>());
+      // A published image whose TensorFlow cannot use a GPU says so, with the same words.
+      CHECK(image->gpu_unusable == tag.value("gpu_unusable", ""));
       CHECK(image->variant == Variant::runtime);
       CHECK(image->driver_rule == DriverRule::toolkit);
     }

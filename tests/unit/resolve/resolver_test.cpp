@@ -207,23 +207,23 @@ TEST_CASE("the resolver picks the image that runs on this host", "[resolve][reso
       {"pytorch 2.2", "-", "", "pytorch/pytorch:2.2.2-cuda12.1-cudnn8-runtime"},
       {"pytorch", "- sm_37", "", "pytorch/pytorch:2.7.1-cuda11.8-cudnn9-runtime"},
       // TensorFlow: images FROM nvidia/cuda need the toolkit's driver.
-      {"tensorflow", "595.45.04 sm_90", "", "tensorflow/tensorflow:2.21.0-gpu"},
+      {"tensorflow", "595.45.04 sm_90", "", "tensorflow/tensorflow:2.17.0-gpu"},
       {"tensorflow", "550.54.14 sm_90", "", "tensorflow/tensorflow:2.17.0-gpu"},
-      {"tensorflow", "535.104.05 sm_80", "", "tensorflow/tensorflow:2.15.0-gpu"},
+      {"tensorflow", "535.104.05 sm_80", "", "tensorflow/tensorflow:2.14.0-gpu"},
       {"tensorflow", "525.85.12 sm_80", "", "tensorflow/tensorflow:2.14.0-gpu"},
       {"tensorflow", "470.82.01 sm_80", "",
-       "error: TensorFlow images need driver >= 555.42.02 (CUDA 12.5)"},
+       "error: TensorFlow images need driver >= 545.23.06 (CUDA 12.3)"},
       // R470 runs the newest NGC month (TensorFlow 2.17) on a data-center GPU; 2.11 only in 23.01.
       {"tensorflow", "470.82.01 sm_80/tesla", "", "nvcr.io/nvidia/tensorflow:25.02-tf2-py3"},
       {"tensorflow 2.11", "470.82.01 sm_80/tesla", "", "nvcr.io/nvidia/tensorflow:23.01-tf2-py3"},
       {"tensorflow", "595.45.04 sm_35", "", "tensorflow/tensorflow:2.14.0-gpu"},
       {"tensorflow", "595.45.04 sm_37", "", "tensorflow/tensorflow:2.14.0-gpu"},
       {"tensorflow", "595.45.04 sm_50", "", "tensorflow/tensorflow:2.16.2-gpu"},
-      {"tensorflow", "595.45.04 sm_89", "", "tensorflow/tensorflow:2.21.0-gpu"},
-      {"tensorflow", "595.45.04 sm_120", "", "tensorflow/tensorflow:2.21.0-gpu"},
+      {"tensorflow", "595.45.04 sm_89", "", "tensorflow/tensorflow:2.17.0-gpu"},
+      {"tensorflow", "595.45.04 sm_120", "", "tensorflow/tensorflow:2.17.0-gpu"},
       {"tensorflow 2.16", "550.54.14 sm_90", "", "tensorflow/tensorflow:2.16.2-gpu"},
       {"tensorflow 2.18", "550.54.14 sm_90", "",
-       "error: TensorFlow 2.18 images need driver >= 555.42.02 (CUDA 12.5)"},
+       "error: TensorFlow in this image cannot use a GPU: its system cuDNN is 8.9"},
       {"tensorflow 2.12", "550.54.14 sm_120", "", "tensorflow/tensorflow:2.12.0-gpu"},
       {"tensorflow 2.10", "550.54.14 sm_90", "", "error: the catalog has no TensorFlow 2.10 image"},
       // JAX (NGC).
@@ -543,44 +543,49 @@ TEST_CASE("each build is chosen where only it fits, for every GPU generation",
       {"tensorflow", "595.45.04 sm_37", "", "tensorflow/tensorflow:2.14.0-gpu"},
       {"tensorflow", "595.45.04 sm_50", "", "tensorflow/tensorflow:2.16.2-gpu"},
       {"tensorflow", "595.45.04 sm_52", "", "tensorflow/tensorflow:2.16.2-gpu"},
-      {"tensorflow", "595.45.04 sm_60", "", "tensorflow/tensorflow:2.21.0-gpu"},
-      {"tensorflow", "595.45.04 sm_70", "", "tensorflow/tensorflow:2.21.0-gpu"},
-      {"tensorflow", "595.45.04 sm_75", "", "tensorflow/tensorflow:2.21.0-gpu"},
-      {"tensorflow", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.21.0-gpu"},
-      {"tensorflow", "595.45.04 sm_86", "", "tensorflow/tensorflow:2.21.0-gpu"},
-      {"tensorflow", "595.45.04 sm_89", "", "tensorflow/tensorflow:2.21.0-gpu"},
-      {"tensorflow", "595.45.04 sm_90", "", "tensorflow/tensorflow:2.21.0-gpu"},
-      {"tensorflow", "595.45.04 sm_100", "", "tensorflow/tensorflow:2.21.0-gpu"},
-      {"tensorflow", "595.45.04 sm_120", "", "tensorflow/tensorflow:2.21.0-gpu"},
+      {"tensorflow", "595.45.04 sm_60", "", "tensorflow/tensorflow:2.17.0-gpu"},
+      {"tensorflow", "595.45.04 sm_70", "", "tensorflow/tensorflow:2.17.0-gpu"},
+      {"tensorflow", "595.45.04 sm_75", "", "tensorflow/tensorflow:2.17.0-gpu"},
+      {"tensorflow", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.17.0-gpu"},
+      {"tensorflow", "595.45.04 sm_86", "", "tensorflow/tensorflow:2.17.0-gpu"},
+      {"tensorflow", "595.45.04 sm_89", "", "tensorflow/tensorflow:2.17.0-gpu"},
+      {"tensorflow", "595.45.04 sm_90", "", "tensorflow/tensorflow:2.17.0-gpu"},
+      {"tensorflow", "595.45.04 sm_100", "", "tensorflow/tensorflow:2.17.0-gpu"},
+      {"tensorflow", "595.45.04 sm_120", "", "tensorflow/tensorflow:2.17.0-gpu"},
       {"tensorflow 2.12", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.12.0-gpu"},
       {"tensorflow 2.13", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.13.0-gpu"},
       {"tensorflow 2.14", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.14.0-gpu"},
-      {"tensorflow 2.15", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.15.0-gpu"},
+      {"tensorflow 2.15", "595.45.04 sm_80", "", "nvcr.io/nvidia/tensorflow:24.03-tf2-py3"},
       {"tensorflow 2.16", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.16.2-gpu"},
       {"tensorflow 2.17", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.17.0-gpu"},
-      {"tensorflow 2.18", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.18.0-gpu"},
-      {"tensorflow 2.19", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.19.0-gpu"},
-      {"tensorflow 2.20", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.20.0-gpu"},
-      {"tensorflow 2.21", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.21.0-gpu"},
+      {"tensorflow 2.18", "595.45.04 sm_80", "",
+       "error: TensorFlow in this image cannot use a GPU: its system cuDNN is 8.9"},
+      {"tensorflow 2.19", "595.45.04 sm_80", "",
+       "error: TensorFlow in this image cannot use a GPU: its system cuDNN is 8.9"},
+      {"tensorflow 2.20", "595.45.04 sm_80", "",
+       "error: TensorFlow in this image cannot use a GPU: its system cuDNN is 8.9"},
+      {"tensorflow 2.21", "595.45.04 sm_80", "",
+       "error: TensorFlow in this image cannot use a GPU: its system cuDNN is 8.9"},
       {"tensorflow 2.14", "595.45.04 sm_35", "", "tensorflow/tensorflow:2.14.0-gpu"},
-      {"tensorflow 2.15", "595.45.04 sm_35", "", "error: GPU 0 (sm_35) has no kernels in it"},
+      {"tensorflow 2.15", "595.45.04 sm_35", "", "error: GPU 0 (sm_35) is not among the GPUs"},
       {"tensorflow 2.17", "595.45.04 sm_50", "", "error: GPU 0 (sm_50) has no kernels in it"},
       {"tensorflow 2.16", "595.45.04 sm_50", "", "tensorflow/tensorflow:2.16.2-gpu"},
       {"tensorflow 2.17", "595.45.04 sm_89", "", "tensorflow/tensorflow:2.17.0-gpu"},
-      {"tensorflow 2.18", "595.45.04 sm_50", "", "error: GPU 0 (sm_50) has no kernels in it"},
+      {"tensorflow 2.18", "595.45.04 sm_50", "",
+       "error: TensorFlow in this image cannot use a GPU: its system cuDNN is 8.9"},
       {"tensorflow 2.16.1", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.16.1-gpu"},
       {"tensorflow 2.18.1", "595.45.04 sm_80", "",
        "error: the catalog has no TensorFlow 2.18.1 image"},
       {"tensorflow 2.19.1", "595.45.04 sm_80", "",
        "error: the catalog has no TensorFlow 2.19.1 image"},
       {"tensorflow", "520.61.05 sm_80", "", "tensorflow/tensorflow:2.14.0-gpu"},
-      {"tensorflow", "535.54.03 sm_80", "", "tensorflow/tensorflow:2.15.0-gpu"},
+      {"tensorflow", "535.54.03 sm_80", "", "tensorflow/tensorflow:2.14.0-gpu"},
       {"tensorflow", "545.23.06 sm_80", "", "tensorflow/tensorflow:2.17.0-gpu"},
-      {"tensorflow", "555.42.02 sm_80", "", "tensorflow/tensorflow:2.21.0-gpu"},
+      {"tensorflow", "555.42.02 sm_80", "", "tensorflow/tensorflow:2.17.0-gpu"},
       // NGC before (24.x: Pascal to Ada) and after (25.01 on: Turing to Blackwell) Blackwell
       // support.
       {"tensorflow", "555.42.01 sm_80", "", "tensorflow/tensorflow:2.17.0-gpu"},
-      {"tensorflow", "545.23.05 sm_80", "", "tensorflow/tensorflow:2.15.0-gpu"},
+      {"tensorflow", "545.23.05 sm_80", "", "tensorflow/tensorflow:2.14.0-gpu"},
       {"pytorch ngc", "595.45.04 sm_60", "", "nvcr.io/nvidia/pytorch:24.12-py3"},
       {"pytorch ngc", "595.45.04 sm_70", "", "nvcr.io/nvidia/pytorch:24.12-py3"},
       {"pytorch ngc", "595.45.04 sm_75", "", "nvcr.io/nvidia/pytorch:26.04-py3"},
@@ -992,6 +997,11 @@ TEST_CASE("each rejection names its rule and the source of the fact it rests on"
   CHECK(judged("pytorch/pytorch:2.13.0-cuda12.6-cudnn9-runtime", "595.45.04 sm_120") ==
         Lines{"gpu-arch-not-compiled: GPU 0 (sm_120) has no kernels in it [the image's row, "
               "inferred]"});
+  // A published image whose framework cannot load its GPU libraries, on any host.
+  CHECK(judged("tensorflow/tensorflow:2.19.0-gpu", "595.45.04 sm_90") ==
+        Lines{"gpu-stack-broken: TensorFlow in this image cannot use a GPU: its system cuDNN is "
+              "8.9 and TensorFlow 2.19 is built with cuDNN 9.3, so it loads no GPU library [the "
+              "image's row]"});
   // A plain CUDA image: what its toolkit can compile for is the architectures table's.
   CHECK(judged("nvidia/cuda:13.0.0-cudnn-runtime-ubuntu24.04", "595.45.04 sm_61") ==
         Lines{"toolkit-cannot-compile: CUDA 13.0 cannot compile for GPU 0 (sm_61); CUDA 12.9 was "
@@ -1008,6 +1018,38 @@ TEST_CASE("each rejection names its rule and the source of the fact it rests on"
   }
   CHECK(rules == Lines{"version-not-requested", "cuda-not-requested", "python-not-requested",
                        "variant-not-requested", "source-not-requested"});
+}
+
+TEST_CASE("an image whose framework cannot use a GPU is refused, and the refusal says which works",
+          "[resolve][resolver]") {
+  auto refused = resolve_image(parse_request("tensorflow 2.19"), parse_host("595.45.04 sm_90"),
+                               builtin_catalog(), [](const ImageEntry&) { return false; });
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message ==
+        "TensorFlow in this image cannot use a GPU: its system cuDNN is 8.9 and TensorFlow 2.19 "
+        "is built with cuDNN 9.3, so it loads no GPU library (TensorFlow 2.19: "
+        "tensorflow/tensorflow:2.19.0-gpu)");
+  CHECK(refused.error().hint ==
+        "use TensorFlow 2.17 with CUDA 12.8 (nvcr.io/nvidia/tensorflow:25.02-tf2-py3), the "
+        "newest that runs on this host's GPUs");
+  // Even where nothing else would rule it out: a job on it would train on the CPU unannounced.
+  auto unknown_host = resolve_image(parse_request("tensorflow 2.19"), HostFacts{},
+                                    builtin_catalog(), [](const ImageEntry&) { return false; });
+  CHECK_FALSE(unknown_host);
+  // A user catalog's row of the same reference, without the defect, replaces it.
+  auto rows = parse_catalog(R"({"images": [
+    {"framework": "tensorflow", "version": "2.19.0", "cuda": "12.5", "variant": "runtime",
+     "source_kind": "official", "reference": "tensorflow/tensorflow:2.19.0-gpu",
+     "sass": ["sm_60", "sm_70", "sm_80", "sm_89"], "ptx": "sm_90", "driver_rule": "toolkit",
+     "source": "rebuilt in-house with cuDNN 9"}]})",
+                            "user.json");
+  REQUIRE(rows);
+  // The resolution points into the catalog: it must outlive the result.
+  const Catalog with_rebuilt = merge_catalogs(builtin_catalog(), *rows);
+  auto fixed = resolve_image(parse_request("tensorflow 2.19"), parse_host("595.45.04 sm_90"),
+                             with_rebuilt, [](const ImageEntry&) { return false; });
+  REQUIRE(fixed);
+  CHECK(fixed->chosen->reference == "tensorflow/tensorflow:2.19.0-gpu");
 }
 
 TEST_CASE("a GPU that runs an image's PTX needs the toolkit's driver, and the rule says so",

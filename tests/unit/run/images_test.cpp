@@ -193,7 +193,7 @@ TEST_CASE("resolve --explain names each rejection's rule and source, and its JSO
   // Without --explain, as it always printed.
   CHECK(resolution_text(*resolved, ResolveDetail::brief) ==
         "tensorflow/tensorflow:2.14.0-gpu: the newest TensorFlow image that fits this host "
-        "(driver 525.60.13, sm_86, sm_37); catalog data inferred: reference, sass, ptx\n");
+        "(driver 525.60.13, sm_86, sm_37); catalog data inferred: sass, ptx\n");
   check_golden(kGoldens / "resolve-tensorflow.explain.txt",
                resolution_text(*resolved, ResolveDetail::explain));
   check_golden(kGoldens / "resolve-tensorflow.json", resolution_json(*resolved));

@@ -68,6 +68,9 @@ struct ImageEntry {
   // CUDA forward-compatibility libraries it ships, below its minimum driver.
   std::vector<Version> forward_compat;
   std::vector<std::string> inferred;  // fields whose value the source implies but does not state
+  // Why the framework in the image cannot use a GPU at all (a sourced defect of the published
+  // image, such as a system cuDNN older than the one the framework was built with); empty if none.
+  std::string gpu_unusable;
   std::string source;
 };
 

@@ -39,6 +39,7 @@ enum class RejectionRule {
   gpu_outside_supported,           // outside the GPUs its release notes support
   gpu_arch_not_compiled,           // no kernels for the GPU, nor PTX that compiles for it
   toolkit_cannot_compile,          // a plain CUDA image whose toolkit cannot target the GPU
+  gpu_stack_broken,                // the framework in the image cannot load its GPU libraries
 };
 
 // "driver-below-toolkit": the name that JSON and --explain print.
