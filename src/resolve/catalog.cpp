@@ -217,6 +217,13 @@ std::optional<Version> Catalog::cuda_for_driver(const Version& driver) const {
   return newest->prefix(2);
 }
 
+const ImageEntry* Catalog::image_named(std::string_view reference) const {
+  const auto found = std::find_if(images.begin(), images.end(), [&](const ImageEntry& image) {
+    return image.reference == reference;
+  });
+  return found == images.end() ? nullptr : &*found;
+}
+
 std::optional<Version> Catalog::min_driver_for(const ImageEntry& image) const {
   const auto floor = driver_floor_for(image);
   if (!floor) return std::nullopt;

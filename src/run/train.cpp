@@ -9,6 +9,7 @@
 #include "dlrun/jobspec/units.hpp"
 #include "dlrun/jobspec/user_config.hpp"
 #include "dlrun/resolve/catalog.hpp"
+#include "dlrun/resolve/resolver.hpp"
 #include "dlrun/run/create_request.hpp"
 #include "dlrun/run/daemon_memory.hpp"
 #include "dlrun/run/defaults.hpp"
@@ -74,6 +75,19 @@ Result<ImageChoice> choose_job_image(const jobspec::JobSpec& job, const resolve:
   }
   auto requested = engine::parse_image_ref(reference);
   if (!requested) return std::unexpected(requested.error());
+  // An image given by name stays the user's choice (a build step may mend it), but one the
+  // catalog knows cannot use a GPU would train on the CPU without a word. (A job without GPUs
+  // reads no catalog.)
+  if (!job.image.empty()) {
+    const resolve::ImageEntry* known = catalog.image_named(requested->familiar());
+    if (known != nullptr && !known->gpu_unusable.empty()) {
+      spdlog::warn(
+          "image {}: {} in this image cannot use a GPU: {}; the job may train on the CPU "
+          "(see dlrun images --framework {}, and docs/catalog.md)",
+          known->reference, resolve::framework_title(known->framework), known->gpu_unusable,
+          known->framework);
+    }
+  }
   auto image = engine::apply_mirror(*requested, mirrors);
   const bool mirrored = image.full() != requested->full();
   return ImageChoice{std::move(image), mirrored};

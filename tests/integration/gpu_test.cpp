@@ -143,3 +143,35 @@ TEST_CASE("an image whose CUDA needs the driver cannot meet is refused before cr
 }
 
 }  // namespace dlrun::testing
+
+namespace dlrun::testing {
+
+TEST_CASE("an image the catalog knows cannot use a GPU runs when named, with a warning",
+          "[engine][gpu]") {
+  JobFixture job;
+  // The catalog's TensorFlow 2.19.0 image carries a cuDNN its TensorFlow cannot load.
+  const std::string broken = "tensorflow/tensorflow:2.19.0-gpu";
+  const auto docker = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"/usr/bin/docker", "-H", job.engine().gpu_host()});
+    return run_process({.args = args});
+  };
+  REQUIRE(docker({"tag", "dlrun-test/busybox:1", broken}).exit_code == 0);
+  const auto gpu = job.dlrun(
+      {"train", job.write_spec({{"image", broken}, {"gpus", 1}, {"command", {"echo", "ran"}}})});
+  // Without GPUs the same image is only a CPU image: nothing to say.
+  const auto cpu =
+      job.dlrun({"train", job.write_spec({{"image", broken}, {"command", {"echo", "ran"}}})});
+  docker({"rmi", broken});
+  INFO(gpu.err);
+  CHECK(gpu.exit_code == 0);
+  CHECK(gpu.out == "ran\n");
+  CHECK(gpu.err.find("dlrun: warning: image " + broken +
+                     ": TensorFlow in this image cannot use a GPU: its system cuDNN is 8.9 "
+                     "and TensorFlow 2.19 is built with cuDNN 9.3") != std::string::npos);
+  INFO(cpu.err);
+  CHECK(cpu.exit_code == 0);
+  CHECK(cpu.out == "ran\n");
+  CHECK(cpu.err.find("cannot use a GPU") == std::string::npos);
+}
+
+}  // namespace dlrun::testing

@@ -103,6 +103,8 @@ struct Catalog {
   // The architecture whose code runs on `capability`: the same major, the nearest lower minor.
   const GpuArchitecture* architecture_for(const Version& capability) const;
 
+  // The row of an image reference, as the catalog writes it; null when it has none.
+  const ImageEntry* image_named(std::string_view reference) const;
   // The lowest driver `image` runs on, by its driver rule.
   std::optional<Version> min_driver_for(const ImageEntry& image) const;
   // The same, with the row it comes from.
