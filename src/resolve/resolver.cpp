@@ -191,10 +191,8 @@ HostFit host_fit(const ImageEntry& image, const HostFacts& host, const Catalog& 
   HostFit fit;
   // Whatever the host: a job would train on the CPU without saying so.
   if (!image.gpu_unusable.empty()) {
-    fit.rejections.push_back({RejectionRule::gpu_stack_broken,
-                              framework_title(image.framework) +
-                                  " in this image cannot use a GPU: " + image.gpu_unusable,
-                              image.source, false});
+    fit.rejections.push_back(
+        {RejectionRule::gpu_stack_broken, gpu_unusable_message(image), image.source, false});
   }
   const auto needed = driver_needed(image, host, catalog);
   if (host.driver) {
@@ -277,6 +275,30 @@ std::string describe_constraints(const FrameworkRequest& request) {
   if (request.variant) text += *request.variant == Variant::devel ? " devel" : " runtime";
   const FrameworkRequest runtime_only{.name = "", .cuda = request.cuda, .python = request.python};
   return text + describe_request(runtime_only);
+}
+
+// "2.3.0" where the catalog has 2.3.1: the patch releases of that minor it does have, if any.
+std::optional<std::string> patch_release_hint(const FrameworkRequest& request,
+                                              const FrameworkRequest& any_version,
+                                              const std::vector<Verdict>& considered,
+                                              const std::string& title) {
+  const auto exact = request.version ? Version::parse(request.version->text()) : std::nullopt;
+  if (!exact || exact->prefix(2).to_string() == exact->to_string()) return std::nullopt;
+  std::vector<Version> patches;
+  for (const auto& verdict : considered) {
+    const Version& version = verdict.image->version;
+    if (version.prefix(2) == exact->prefix(2) &&
+        request_mismatches(any_version, *verdict.image).empty() &&
+        std::find(patches.begin(), patches.end(), version) == patches.end())
+      patches.push_back(version);
+  }
+  if (patches.empty()) return std::nullopt;
+  std::sort(patches.begin(), patches.end(), std::greater<>());
+  std::string have;
+  for (const auto& version : patches) have += (have.empty() ? "" : " and ") + version.to_string();
+  const std::string minor = exact->prefix(2).to_string();
+  return "the catalog has " + title + " " + minor + " as " + have + ": ask for \"" + minor +
+         "\" to take the newest " + minor + " release, or give \"image\" explicitly";
 }
 
 }  // namespace
@@ -375,6 +397,11 @@ Verdict judge_on_host(const ImageEntry& image, const HostFacts& host, const Cata
   return verdict;
 }
 
+std::string gpu_unusable_message(const ImageEntry& image) {
+  return framework_title(image.framework) +
+         " in this image cannot use a GPU: " + image.gpu_unusable;
+}
+
 std::string framework_title(std::string_view name) {
   if (name == "pytorch") return "PyTorch";
   if (name == "tensorflow") return "TensorFlow";
@@ -435,28 +462,9 @@ Result<Resolution> resolve_image(const FrameworkRequest& request, const HostFact
     });
     std::string known;
     for (const auto& version : versions) known += (known.empty() ? "" : ", ") + version;
-    // "2.3.0" where the catalog has 2.3.1: name the patch releases of that minor it does have.
-    const auto exact = request.version ? Version::parse(request.version->text()) : std::nullopt;
-    if (exact && exact->prefix(2).to_string() != exact->to_string()) {
-      std::vector<Version> patches;
-      for (const auto& verdict : resolution.considered) {
-        const Version& version = verdict.image->version;
-        if (version.prefix(2) == exact->prefix(2) &&
-            request_mismatches(any_version, *verdict.image).empty() &&
-            std::find(patches.begin(), patches.end(), version) == patches.end())
-          patches.push_back(version);
-      }
-      std::sort(patches.begin(), patches.end(), std::greater<>());
-      if (!patches.empty()) {
-        std::string have;
-        for (const auto& version : patches)
-          have += (have.empty() ? "" : " and ") + version.to_string();
-        const std::string minor = exact->prefix(2).to_string();
-        return fail(
-            ErrorKind::usage, "the catalog has no " + describe_constraints(request) + " image",
-            "the catalog has " + title + " " + minor + " as " + have + ": ask for \"" + minor +
-                "\" to take the newest " + minor + " release, or give \"image\" explicitly");
-      }
+    if (auto patches = patch_release_hint(request, any_version, resolution.considered, title)) {
+      return fail(ErrorKind::usage,
+                  "the catalog has no " + describe_constraints(request) + " image", *patches);
     }
     return fail(ErrorKind::usage, "the catalog has no " + describe_constraints(request) + " image",
                 versions.empty()

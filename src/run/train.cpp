@@ -82,10 +82,9 @@ Result<ImageChoice> choose_job_image(const jobspec::JobSpec& job, const resolve:
     const resolve::ImageEntry* known = catalog.image_named(requested->familiar());
     if (known != nullptr && !known->gpu_unusable.empty()) {
       spdlog::warn(
-          "image {}: {} in this image cannot use a GPU: {}; the job may train on the CPU "
-          "(see dlrun images --framework {}, and docs/catalog.md)",
-          known->reference, resolve::framework_title(known->framework), known->gpu_unusable,
-          known->framework);
+          "image {}: {}; the job may train on the CPU (see dlrun images --framework {}, and "
+          "docs/catalog.md)",
+          known->reference, resolve::gpu_unusable_message(*known), known->framework);
     }
   }
   auto image = engine::apply_mirror(*requested, mirrors);

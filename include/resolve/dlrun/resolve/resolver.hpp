@@ -88,6 +88,8 @@ std::vector<Rejection> request_mismatches(const FrameworkRequest& request, const
 Verdict judge_on_host(const ImageEntry& image, const HostFacts& host, const Catalog& catalog);
 
 // "PyTorch", "TensorFlow", …
+// "TensorFlow in this image cannot use a GPU: <why>", for a row with gpu_unusable.
+std::string gpu_unusable_message(const ImageEntry& image);
 std::string framework_title(std::string_view name);
 
 }  // namespace dlrun::resolve
