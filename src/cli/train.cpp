@@ -62,9 +62,35 @@ Exit codes:
 The spec format: docs/spec.md. The daemon: as the docker CLI finds it (dlrun --help); on a
 remote one (tcp://, ssh://), mount sources and outputs are paths on the Docker host.)";
 
-void print_dry_run(const run::TrainPlan& planned) {
+// What the plan could not know before the pull or the build, and why.
+void print_unknowns(const run::TrainPlan& planned, const std::string& engine) {
   const run::ContainerPlan& plan = planned.plan;
-  const jobspec::JobSpec& job = planned.job;
+  if (planned.engine_unanswered) {
+    std::printf(
+        "\nthe engine at %s did not answer (%s): this is the plan without what it "
+        "would tell: the images it holds, the defaults it refuses%s\n",
+        engine.c_str(), planned.engine_unanswered->message.c_str(),
+        plan.timeout ? ", its machine, the image's entrypoint" : "");
+    return;
+  }
+  std::string unknown;
+  if (planned.job().build) {
+    unknown = "the job runs the image built from " + plan.image + ", named once it is built";
+  } else if (!planned.inputs.supplied) {
+    unknown = plan.image + " is not on the engine yet: it is pulled first";
+  } else {
+    return;
+  }
+  if (plan.timeout) {
+    unknown += std::string("; the deadline then runs the image's own entrypoint after \"--\"") +
+               (plan.cmd ? "" : ", and its CMD");
+  }
+  std::printf("\n%s\n", unknown.c_str());
+}
+
+void print_dry_run(const run::TrainPlan& planned, const std::string& engine) {
+  const run::ContainerPlan& plan = planned.plan;
+  const jobspec::JobSpec& job = planned.job();
   std::printf("image: %s", plan.image.c_str());
   if (planned.mirrored) std::printf(" (for %s, through the registry mirror)", job.image.c_str());
   std::printf("\npull: %s\n", std::string(jobspec::pull_policy_name(job.pull)).c_str());
@@ -77,7 +103,11 @@ void print_dry_run(const run::TrainPlan& planned) {
   std::printf("\ncreate request: POST /containers/create?name=%s\n%s\n",
               plan.container_name.c_str(),
               run::create_request_body(plan, run::Secrets::masked, 2).c_str());
-  std::printf("\nequivalent docker command:\n%s\n", run::docker_run_command(plan).c_str());
+  std::printf(
+      "\nequivalent docker command%s:\n%s\n",
+      plan.timeout ? " (dlrun copies its timeout keeper to /.dlrun/timeout before the start)" : "",
+      run::docker_run_command(plan).c_str());
+  print_unknowns(planned, engine);
 }
 
 }  // namespace
@@ -211,8 +241,8 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
   }
   auto planned = run::plan_train(request, *surroundings);
   if (!planned) return std::unexpected(planned.error());
-  print_dry_run(*planned);
-  if (planned->job.build) {
+  print_dry_run(*planned, surroundings->endpoint.display);
+  if (planned->job().build) {
     auto dockerfile = run::build_dockerfile(*planned, surroundings->env);
     if (!dockerfile) return std::unexpected(dockerfile.error());
     std::printf(

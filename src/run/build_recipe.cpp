@@ -8,6 +8,7 @@
 
 #include "dlrun/jobspec/fields.hpp"
 #include "dlrun/run/image_build.hpp"
+#include "dlrun/run/labels.hpp"
 #include "dlrun/run/tar.hpp"
 #include "dlrun/sha256.hpp"
 #include "dlrun/shell_quote.hpp"
@@ -207,9 +208,10 @@ Result<BuildRecipe> make_build_recipe(const jobspec::BuildSection& build,
                    {std::string(kBuildBaseIdLabel), base.id}};
   // What pulls the same base elsewhere, where a registry served it.
   if (!base.digest.empty()) recipe.labels[std::string(kBuildBaseDigestLabel)] = base.digest;
-  if (!build.apt.empty()) recipe.labels["dlrun.build.apt"] = joined(build.apt);
-  if (!build.pip.empty()) recipe.labels["dlrun.build.pip"] = joined(build.pip);
-  if (build.requirements) recipe.labels["dlrun.build.requirements"] = sha256_digest(requirements);
+  if (!build.apt.empty()) recipe.labels[std::string(kBuildAptLabel)] = joined(build.apt);
+  if (!build.pip.empty()) recipe.labels[std::string(kBuildPipLabel)] = joined(build.pip);
+  if (build.requirements)
+    recipe.labels[std::string(kBuildRequirementsLabel)] = sha256_digest(requirements);
   std::string label_line = "LABEL";
   for (const auto& [key, value] : recipe.labels) {
     label_line += " " + key + "=" + nlohmann::json(value).dump();

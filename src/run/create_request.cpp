@@ -144,7 +144,7 @@ std::string create_request_body(const ContainerPlan& plan, Secrets secrets, int 
   body["AttachStdout"] = true;
   body["AttachStderr"] = true;
   body["StopSignal"] = "SIGTERM";
-  body["StopTimeout"] = kStopGraceSeconds;
+  body["StopTimeout"] = plan.stop_grace_seconds;
   body["HostConfig"] = host_config;
   return body.dump(indent);
 }

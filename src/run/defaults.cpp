@@ -28,20 +28,6 @@ constexpr Consequence kConsequences[] = {
 
 }  // namespace
 
-std::optional<ContainerPlan> give_way(const ContainerPlan& plan, std::string_view setting) {
-  ContainerPlan relaxed = plan;
-  if (setting == "init") {
-    if (!plan.init) return std::nullopt;
-    relaxed.init = false;
-    return relaxed;
-  }
-  const auto removed = std::erase_if(relaxed.ulimits, [&](const PlannedUlimit& limit) {
-    return limit.name == setting && limit.chosen_by == ChosenBy::dlrun;
-  });
-  if (removed == 0) return std::nullopt;
-  return relaxed;
-}
-
 std::string gave_way_warning(std::string_view setting, std::string_view daemon,
                              std::string_view learned) {
   const auto* known = std::find_if(std::begin(kConsequences), std::end(kConsequences),

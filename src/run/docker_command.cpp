@@ -56,7 +56,7 @@ std::string docker_run_command(const ContainerPlan& plan) {
   } else {
     flag("--log-driver", "none");
   }
-  flag("--stop-timeout", std::to_string(kStopGraceSeconds));
+  flag("--stop-timeout", std::to_string(plan.stop_grace_seconds));
   if (plan.resources.memory_bytes) {
     flag("--memory", jobspec::format_size(*plan.resources.memory_bytes));
     flag("--memory-swap", jobspec::format_size(*plan.resources.memory_bytes));
@@ -93,7 +93,11 @@ std::string docker_run_command(const ContainerPlan& plan) {
     }
   }
   if (plan.workdir) flag("--workdir", *plan.workdir);
+  // docker run takes one word of entrypoint; the rest of it goes before the command.
+  if (plan.entrypoint && !plan.entrypoint->empty()) flag("--entrypoint", plan.entrypoint->front());
   args.push_back(plan.image);
+  if (plan.entrypoint && !plan.entrypoint->empty())
+    args.insert(args.end(), plan.entrypoint->begin() + 1, plan.entrypoint->end());
   if (plan.cmd) args.insert(args.end(), plan.cmd->begin(), plan.cmd->end());
 
   std::string line;

@@ -328,7 +328,7 @@ Result<JobExit> follow_job(engine::EngineClient& client, const std::string& id,
                                return state->exit_code;
                              }};
   const Watch watch =
-      watch_job(finished, reader_gone, signals, stopper, options.stop_grace_seconds, &output_end);
+      watch_job(finished, reader_gone, signals, stopper, plan.stop_grace_seconds, &output_end);
   if (watch.end == Watch::End::detached) {
     abandoning.request_stop();
     join_streams();

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <random>
 
-#include "dlrun/run/create_request.hpp"
 #include "dlrun/run/labels.hpp"
 #include "dlrun/run/orphans.hpp"
 #include "dlrun/run/timeout_program.hpp"
@@ -55,11 +54,62 @@ HostContext current_host(std::string spec_digest, EnvLookup env) {
   return host;
 }
 
-Result<ContainerPlan> make_plan(const jobspec::JobSpec& spec, const HostContext& host,
-                                const PlanInputs& inputs) {
+namespace {
+
+// The same machine in the words of uname -m (x86_64, aarch64) and of Go (amd64, arm64), which
+// Podman's /info uses.
+std::string_view machine_name(std::string_view architecture) {
+  if (architecture == "amd64") return "x86_64";
+  if (architecture == "arm64") return "aarch64";
+  return architecture;
+}
+
+// What no engine would run, found before anything is pulled or built.
+Result<void> check_runnable(const PlanInputs& inputs) {
+  const jobspec::JobSpec& spec = inputs.spec;
+  if (inputs.attachment == Attachment::detach && spec.resources.log_bytes == 0) {
+    return fail(ErrorKind::usage,
+                "a detached job needs its output kept, but the spec says resources.log_size "
+                "\"none\"",
+                "give resources.log_size a size (100m unless set), or run the job in the "
+                "foreground");
+  }
+  // The timeout is kept inside the container, by dlrun's own program, built for this machine.
+  if (spec.timeout && !inputs.engine_architecture.empty() &&
+      machine_name(inputs.engine_architecture) != timeout_program_architecture()) {
+    return fail(ErrorKind::usage,
+                "the job's timeout is kept inside its container by a program built for " +
+                    std::string(timeout_program_architecture()) + ", but the engine runs on " +
+                    inputs.engine_architecture,
+                "run dlrun on a machine like the engine's, or drop \"timeout\" from the spec");
+  }
+  return {};
+}
+
+// dlrun's choice of `setting` left to the daemon; false where the plan holds no such choice.
+bool leave_to_daemon(ContainerPlan& plan, std::string_view setting) {
+  if (setting == "init") return std::exchange(plan.init, false);
+  return std::erase_if(plan.ulimits, [&](const PlannedUlimit& limit) {
+           return limit.name == setting && limit.chosen_by == ChosenBy::dlrun;
+         }) > 0;
+}
+
+}  // namespace
+
+bool dlrun_default(const ContainerPlan& plan, std::string_view setting) {
+  ContainerPlan copy = plan;
+  return leave_to_daemon(copy, setting);
+}
+
+Result<ContainerPlan> make_plan(const PlanInputs& inputs) {
+  if (auto runnable = check_runnable(inputs); !runnable) return std::unexpected(runnable.error());
+  const jobspec::JobSpec& spec = inputs.spec;
+  const HostContext& host = inputs.host;
   ContainerPlan plan;
   plan.container_name = "dlrun-" + spec.name + "-" + host.run_suffix;
-  plan.image = inputs.image.empty() ? spec.image : inputs.image;
+  plan.image = inputs.supplied        ? inputs.supplied->name
+               : inputs.image.empty() ? spec.image
+                                      : inputs.image;
   plan.workdir = spec.workdir;
   plan.resources = spec.resources;
   plan.gpus = spec.gpus;
@@ -67,6 +117,8 @@ Result<ContainerPlan> make_plan(const jobspec::JobSpec& spec, const HostContext&
   plan.cap_add = spec.cap_add;
   plan.pull = spec.pull;
   plan.timeout = spec.timeout;
+  plan.stop_grace_seconds = inputs.stop_grace_seconds;
+  plan.devices = inputs.devices;
 
   std::visit(Overloaded{
                  [](std::monostate) {},
@@ -143,19 +195,31 @@ Result<ContainerPlan> make_plan(const jobspec::JobSpec& spec, const HostContext&
   plan.labels[std::string(kJobLabel)] = spec.name;
   plan.labels[std::string(kDigestLabel)] = host.spec_digest;
   plan.labels[std::string(kUserLabel)] = std::to_string(host.uid);
-  if (!host.owner.empty()) plan.labels[std::string(kOwnerLabel)] = host.owner;
+  // A detached job has no dlrun watching it: no owner, or the next train would take it for an
+  // orphan of a killed dlrun.
+  if (!host.owner.empty() && inputs.attachment == Attachment::follow)
+    plan.labels[std::string(kOwnerLabel)] = host.owner;
   if (const std::string gpus = gpus_label(spec.gpus); !gpus.empty())
     plan.labels[std::string(kGpusLabel)] = gpus;
   if (spec.timeout) plan.labels[std::string(kTimeoutLabel)] = std::to_string(spec.timeout->count());
-  return plan;
-}
+  if (!inputs.slurm_job.empty()) plan.labels[std::string(kSlurmJobLabel)] = inputs.slurm_job;
+  if (!inputs.slurm_step.empty()) plan.labels[std::string(kSlurmStepLabel)] = inputs.slurm_step;
+  if (inputs.supplied && !inputs.supplied->base.empty())
+    plan.labels[std::string(kBaseImageLabel)] = inputs.supplied->base;
 
-ContainerPlan with_deadline(ContainerPlan plan, const std::vector<std::string>& image_entrypoint,
-                            const std::vector<std::string>& image_cmd) {
-  if (!plan.timeout) return plan;
-  plan.entrypoint = deadline_entrypoint(*plan.timeout, kStopGraceSeconds, image_entrypoint);
-  // An entrypoint set in the request drops the image's CMD: carry it over, as docker would run it.
-  if (!plan.cmd) plan.cmd = image_cmd;
+  // The job's deadline wraps the image's own entrypoint; before the pull only its start is known.
+  if (spec.timeout) {
+    static const std::vector<std::string> kNotKnownYet;
+    const auto& supplied = inputs.supplied;
+    plan.entrypoint = deadline_entrypoint(*spec.timeout, plan.stop_grace_seconds,
+                                          supplied ? supplied->entrypoint : kNotKnownYet);
+    // An entrypoint set in the request drops the image's CMD: carry it over, as docker runs it.
+    if (!plan.cmd && supplied) plan.cmd = supplied->cmd;
+  }
+
+  for (const auto& setting : inputs.refused) {
+    if (leave_to_daemon(plan, setting)) plan.left_to_daemon.push_back(setting);
+  }
   return plan;
 }
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "dlrun/run/create_request.hpp"
+#include "dlrun/run/plan.hpp"
 
 namespace dlrun::run {
 namespace {

@@ -157,45 +157,53 @@ Result<PreparedJob> prepare_job(const TrainRequest& request, const Surroundings&
                      std::move(*catalog), std::move(*facts),     std::move(mirrors)};
 }
 
-// Stages 3 and 4: the image, then the plan, finished: with the defaults this daemon is known to
-// refuse already left to it.
-Result<TrainPlan> finish_plan(PreparedJob prepared, const TrainRequest& request,
-                              const Surroundings& surroundings, const DaemonMemory& memory,
-                              engine::EngineClient* client) {
-  auto image = choose_job_image(prepared.job.spec, prepared.facts, prepared.catalog,
-                                prepared.mirrors, client);
+// Stage 3: the image; stage 4: what the plan depends on, gathered, and the plan made once.
+// `client`: the engine, where it answers (it ranks the images it holds first, and says its
+// machine for a job with a timeout). Nothing is pulled here: every check that needs no pull is
+// made before it.
+Result<TrainPlan> plan_job(PreparedJob prepared, const TrainRequest& request,
+                           const Surroundings& surroundings, const DaemonMemory& memory,
+                           engine::EngineClient* client) {
+  const jobspec::JobSpec& spec = prepared.job.spec;
+  auto image = choose_job_image(spec, prepared.facts, prepared.catalog, prepared.mirrors, client);
   if (!image) return std::unexpected(image.error());
-  HostContext host = surroundings.host(prepared.job.digest, surroundings.env);
-  // A detached job has no dlrun watching it: no owner, or the next train would take it for an
-  // orphan of a killed dlrun.
-  if (request.attachment == Attachment::detach) host.owner.clear();
-  auto plan = make_plan(prepared.job.spec, host, {.image = image->image.familiar()});
-  if (!plan) return std::unexpected(plan.error());
+  PlanInputs inputs{.spec = spec,
+                    .host = surroundings.host(prepared.job.digest, surroundings.env),
+                    .attachment = request.attachment,
+                    .image = image->image.familiar()};
   // NCCL over InfiniBand needs the host's RDMA devices (only a local daemon's are in sight).
-  if (prepared.job.spec.distributed && prepared.daemon.local) plan->devices = rdma_devices();
-  if (prepared.allocation) {
-    plan->labels[std::string(kSlurmJobLabel)] = prepared.allocation->job_id;
-    if (!prepared.allocation->step_id.empty())
-      plan->labels[std::string(kSlurmStepLabel)] = prepared.allocation->step_id;
+  if (spec.distributed && prepared.daemon.local) inputs.devices = rdma_devices();
+  if (const auto& allocation = prepared.allocation) {
+    inputs.slurm_job = allocation->job_id;
+    inputs.slurm_step = allocation->step_id;
+    // Slurm SIGKILLs dlrun KillWait seconds after its SIGTERM: the job's stop must fit in it.
+    inputs.stop_grace_seconds = stop_grace_within(slurm_kill_wait_seconds());
+    spdlog::debug("inside Slurm: a stop gives the job {}s before SIGKILL",
+                  inputs.stop_grace_seconds);
+  }
+  if (spec.timeout && client != nullptr) {
+    auto info = client->info();
+    if (!info) return std::unexpected(info.error());
+    inputs.engine_architecture = info->architecture;
   }
   const std::string& address = surroundings.endpoint.display;
-  if (auto known = memory.recall(address, client ? client->server_version() : "")) {
-    for (const auto& setting : known->refused) {
-      auto relaxed = give_way(*plan, setting);
-      if (!relaxed) continue;
-      // Warned in full when it was found out; a reminder will do now (hidden by -q).
-      spdlog::info("{}", gave_way_warning(setting, address, "on " + format_day(known->learned)));
-      plan = std::move(*relaxed);
-    }
+  const auto known = memory.recall(address, client ? client->server_version() : "");
+  if (known) inputs.refused = known->refused;
+  auto plan = make_plan(inputs);
+  if (!plan) return std::unexpected(plan.error());
+  for (const auto& setting : plan->left_to_daemon) {
+    // Warned in full when it was found out; a reminder will do now (hidden by -q).
+    spdlog::info("{}", gave_way_warning(setting, address, "on " + format_day(known->learned)));
   }
-  return TrainPlan{.job = std::move(prepared.job.spec),
+  return TrainPlan{.inputs = std::move(inputs),
                    .image = std::move(image->image),
                    .mirrored = image->mirrored,
                    .mirrors = std::move(prepared.mirrors),
                    .catalog = std::move(prepared.catalog),
                    .facts = std::move(prepared.facts),
                    .daemon = prepared.daemon,
-                   .plan = std::move(*plan)};
+                   .plan = std::move(*plan),
+                   .engine_unanswered = std::nullopt};
 }
 
 }  // namespace
@@ -211,25 +219,42 @@ Result<jobspec::JobSpec> check_job(const std::filesystem::path& spec_file,
 Result<TrainPlan> plan_train(const TrainRequest& request, const Surroundings& surroundings) {
   auto prepared = prepare_job(request, surroundings);
   if (!prepared) return std::unexpected(prepared.error());
-  return finish_plan(std::move(*prepared), request, surroundings,
-                     DaemonMemory::load(surroundings.env), nullptr);
+  auto client = connect(surroundings);
+  engine::EngineClient* engine = client ? &*client : nullptr;
+  const bool builds = prepared->job.spec.build.has_value();
+  auto planned = plan_job(std::move(*prepared), request, surroundings,
+                          DaemonMemory::load(surroundings.env), engine);
+  if (!planned) return std::unexpected(planned.error());
+  if (!client) {
+    planned->engine_unanswered = client.error();
+    return planned;
+  }
+  // The image as the engine has it: its entrypoint and command are what a deadline wraps. A
+  // built image is known only once built.
+  if (builds) return planned;
+  auto details = client->inspect_image(planned->image.full());
+  if (!details) return std::unexpected(details.error());
+  if (!*details) return planned;
+  planned->inputs.supplied = SuppliedImage{.name = planned->plan.image,
+                                           .base = {},
+                                           .entrypoint = (*details)->entrypoint,
+                                           .cmd = (*details)->cmd};
+  auto plan = make_plan(planned->inputs);
+  if (!plan) return std::unexpected(plan.error());
+  planned->plan = std::move(*plan);
+  return planned;
 }
 
 namespace {
 
 // Stage 5's first part: the job's image present on the engine, pulled as the spec says, checked
 // against the host's driver, and built from the spec's "build" section where it has one.
-struct SuppliedImage {
-  std::string image;  // as the container is to name it
-  engine::ImageDetails details;
-  std::string base;  // what it was built from; empty when not built
-  bool built = false;
-};
-
 Result<SuppliedImage> supply_job_image(engine::EngineClient& client, const TrainPlan& planned,
                                        const TrainRequest& request,
-                                       const Surroundings& surroundings, SignalWatcher& signals) {
-  const jobspec::JobSpec& job = planned.job;
+                                       const Surroundings& surroundings, SignalWatcher& signals,
+                                       bool* built_now) {
+  const jobspec::JobSpec& job = planned.job();
+  const std::string& image = planned.plan.image;
   ImageSupplyOptions supply{.policy = job.pull,
                             .mirrors = planned.mirrors,
                             .credentials = std::nullopt,
@@ -246,13 +271,13 @@ Result<SuppliedImage> supply_job_image(engine::EngineClient& client, const Train
   engine::ImageDetails& supplied = supplied_base->details;
   // The base decides what CUDA the job gets: checked before any build, which cannot change it.
   if (!std::holds_alternative<jobspec::GpuNone>(job.gpus) && planned.facts.driver) {
-    if (auto fits = check_image_fits_host(planned.plan.image, supplied.env,
-                                          select_gpus(planned.facts, job.gpus), planned.catalog);
+    if (auto fits = check_image_fits_host(image, supplied.env, select_gpus(planned.facts, job.gpus),
+                                          planned.catalog);
         !fits) {
       return std::unexpected(fits.error());
     }
   }
-  if (!job.build) return SuppliedImage{planned.plan.image, std::move(supplied)};
+  if (!job.build) return SuppliedImage{image, {}, supplied.entrypoint, supplied.cmd};
   // A private base builds with the credentials it was pulled with, should the builder pull it.
   ImageBuildOptions build{.rebuild = request.rebuild, .display = request.pull_display};
   auto credentials =
@@ -262,10 +287,18 @@ Result<SuppliedImage> supply_job_image(engine::EngineClient& client, const Train
   if (!credentials) return std::unexpected(credentials.error());
   if (const auto& found = *credentials)
     build.registry_config = engine::encode_registry_config(planned.image.registry, *found);
-  auto built = build_job_image(client, *job.build, job.name, planned.plan.image, supplied, build,
+  auto built = build_job_image(client, *job.build, job.name, image, supplied, build,
                                surroundings.env, signals);
   if (!built) return std::unexpected(built.error());
-  return SuppliedImage{built->tag, std::move(built->details), planned.plan.image, built->built};
+  *built_now = built->built;
+  return SuppliedImage{built->tag, image, built->details.entrypoint, built->details.cmd};
+}
+
+Result<void> require_build_section(const jobspec::JobSpec& job, std::string_view missing) {
+  if (job.build) return {};
+  return fail(ErrorKind::usage, "the spec has no \"build\" section: " + std::string(missing),
+              "add packages, e.g. \"build\": {\"pip\": [\"transformers==4.44.2\"]}; "
+              "`dlrun train` pulls the image itself");
 }
 
 }  // namespace
@@ -273,29 +306,28 @@ Result<SuppliedImage> supply_job_image(engine::EngineClient& client, const Train
 Result<BuildResult> build(const TrainRequest& request, const Surroundings& surroundings) {
   auto prepared = prepare_job(request, surroundings);
   if (!prepared) return std::unexpected(prepared.error());
-  if (!prepared->job.spec.build) {
-    return fail(ErrorKind::usage,
-                "the spec has no \"build\" section: its image runs as it is, with nothing to build",
-                "add packages, e.g. \"build\": {\"pip\": [\"transformers==4.44.2\"]}; "
-                "`dlrun train` pulls the image itself");
+  if (auto has = require_build_section(prepared->job.spec,
+                                       "its image runs as it is, with nothing to build");
+      !has) {
+    return std::unexpected(has.error());
   }
+  // Before any thread exists, so that every thread inherits the blocked signals.
   SignalWatcher signals;
   auto client = connect(surroundings);
   if (!client) return std::unexpected(client.error());
-  auto planned = finish_plan(std::move(*prepared), request, surroundings,
-                             DaemonMemory::load(surroundings.env), &*client);
+  auto planned = plan_job(std::move(*prepared), request, surroundings,
+                          DaemonMemory::load(surroundings.env), &*client);
   if (!planned) return std::unexpected(planned.error());
-  auto supplied = supply_job_image(*client, *planned, request, surroundings, signals);
+  bool built = false;
+  auto supplied = supply_job_image(*client, *planned, request, surroundings, signals, &built);
   if (!supplied) return std::unexpected(supplied.error());
-  return BuildResult{supplied->image, supplied->base, supplied->built};
+  return BuildResult{supplied->name, supplied->base, built};
 }
 
 Result<std::string> build_dockerfile(const TrainPlan& planned, const EnvLookup& env) {
-  const auto& job = planned.job;
-  if (!job.build) {
-    return fail(ErrorKind::usage, "the spec has no \"build\" section: there is no Dockerfile",
-                "add packages, e.g. \"build\": {\"apt\": [\"libsndfile1\"]}");
-  }
+  const auto& job = planned.job();
+  if (auto has = require_build_section(job, "there is no Dockerfile"); !has)
+    return std::unexpected(has.error());
   auto recipe = make_build_recipe(
       *job.build, job.name, {.reference = planned.plan.image, .id = planned.plan.image, .user = {}},
       env);
@@ -312,31 +344,34 @@ Result<TrainResult> train(const TrainRequest& request, const Surroundings& surro
   if (!prepared) return std::unexpected(prepared.error());
   // Before any thread exists, so that every thread inherits the blocked signals.
   SignalWatcher signals;
-  auto client = connect(surroundings);
-  if (!client) return std::unexpected(client.error());
-  remove_finished_orphans(*client);
+  auto connected = connect(surroundings);
+  if (!connected) return std::unexpected(connected.error());
+  engine::EngineClient& client = *connected;
+  remove_finished_orphans(client);
   DaemonMemory memory = DaemonMemory::load(surroundings.env);
-  auto planned = finish_plan(std::move(*prepared), request, surroundings, memory, &*client);
-  if (!planned) return std::unexpected(planned.error());
-  const jobspec::JobSpec& job = planned->job;
+  auto planned_job = plan_job(std::move(*prepared), request, surroundings, memory, &client);
+  if (!planned_job) return std::unexpected(planned_job.error());
+  TrainPlan& planned = *planned_job;
+  const jobspec::JobSpec& job = planned.job();
 
   // Stage 5: the engine's requests.
   const auto supply_began = Clock::now();
-  auto supplied = supply_job_image(*client, *planned, request, surroundings, signals);
+  bool built = false;
+  auto supplied = supply_job_image(client, planned, request, surroundings, signals, &built);
   if (!supplied) return std::unexpected(supplied.error());
-  ContainerPlan planned_container = planned->plan;
-  planned_container.image = supplied->image;
-  if (!supplied->base.empty())
-    planned_container.labels[std::string(kBaseImageLabel)] = supplied->base;
+  PlanInputs& inputs = planned.inputs;
+  inputs.supplied = std::move(*supplied);
+  auto job_plan = make_plan(inputs);
+  if (!job_plan) return std::unexpected(job_plan.error());
   TrainResult result{.job = job.name,
-                     .container = planned_container.container_name,
-                     .image = planned_container.image,
-                     .base_image = supplied->base,
-                     .built = supplied->built};
+                     .container = job_plan->container_name,
+                     .image = job_plan->image,
+                     .base_image = inputs.supplied->base,
+                     .built = built};
   result.pull_seconds = seconds_since(supply_began);
 
   std::optional<OutputsDirectory> outputs;
-  if (job.outputs && !planned->daemon.local) {
+  if (job.outputs && !planned.daemon.local) {
     spdlog::info("outputs {}: a path on the Docker host ({}), which must have it",
                  job.outputs->string(), surroundings.endpoint.display);
   } else if (job.outputs) {
@@ -345,43 +380,17 @@ Result<TrainResult> train(const TrainRequest& request, const Surroundings& surro
     outputs.emplace(std::move(*directory));
   }
 
-  if (request.attachment == Attachment::detach && job.resources.log_bytes == 0) {
-    return fail(ErrorKind::usage,
-                "a detached job needs its output kept, but the spec says resources.log_size "
-                "\"none\"",
-                "give resources.log_size a size (100m unless set), or run the job in the "
-                "foreground");
-  }
-  // The timeout is kept inside the container, by dlrun's own program, built for this machine.
-  if (job.timeout) {
-    auto info = client->info();
-    if (!info) return std::unexpected(info.error());
-    if (!info->architecture.empty() && info->architecture != timeout_program_architecture()) {
-      return fail(ErrorKind::usage,
-                  "the job's timeout is kept inside its container by a program built for " +
-                      std::string(timeout_program_architecture()) + ", but the daemon at " +
-                      surroundings.endpoint.display + " runs on " + info->architecture,
-                  "run dlrun on a machine like the daemon's, or drop \"timeout\" from the spec");
-    }
-  }
-  const ContainerPlan job_plan =
-      with_deadline(planned_container, supplied->details.entrypoint, supplied->details.cmd);
-  spdlog::info("job {}: {} in container {}", job.name, job_plan.image, job_plan.container_name);
-  RunOptions run_options{.keep = request.keep,
-                         .stdout_fd = surroundings.stdout_fd,
-                         .stderr_fd = surroundings.stderr_fd};
-  if (slurm_allocation(surroundings.env)) {
-    run_options.stop_grace_seconds = stop_grace_within(slurm_kill_wait_seconds());
-    spdlog::debug("inside Slurm: a stop gives the job {}s before SIGKILL",
-                  run_options.stop_grace_seconds);
-  }
+  spdlog::info("job {}: {} in container {}", job.name, job_plan->image, job_plan->container_name);
+  const RunOptions run_options{.keep = request.keep,
+                               .stdout_fd = surroundings.stdout_fd,
+                               .stderr_fd = surroundings.stderr_fd};
   // Followed to its end, or (detached) started and left running with its log kept.
   const auto run_plan = [&](const ContainerPlan& plan) -> Result<JobExit> {
     const std::string body = create_request_body(plan, Secrets::revealed);
     if (request.attachment == Attachment::follow) {
-      return run_job(*client, plan, body, run_options, signals);
+      return run_job(client, plan, body, run_options, signals);
     }
-    auto id = start_detached(*client, plan, body);
+    auto id = start_detached(client, plan, body);
     if (!id) return std::unexpected(id.error());
     const std::string line = *id + "\n";
     if (write(surroundings.stdout_fd, line.data(), line.size()) < 0) {
@@ -393,17 +402,19 @@ Result<TrainResult> train(const TrainRequest& request, const Surroundings& surro
     return JobExit{exit_code::ok, Ending::running, true};
   };
   const auto run_began = Clock::now();
-  auto status = run_plan(job_plan);
-  // A default of dlrun's that the daemon refuses gives way to the daemon's own value: one more
-  // create, once; the daemon is remembered so that later runs ask for its value at once.
-  std::optional<ContainerPlan> relaxed;
-  while (!status && status.error().kind == ErrorKind::setting_refused) {
+  auto status = run_plan(*job_plan);
+  // A default of dlrun's that the daemon refuses gives way to the daemon's own value: a new plan
+  // from the same inputs plus the refusal, once; the daemon is remembered so that later runs ask
+  // for its value at once. The user's own value is refused, with the fix.
+  while (!status && status.error().kind == ErrorKind::setting_refused &&
+         dlrun_default(*job_plan, status.error().subject)) {
     const std::string setting = status.error().subject;
-    relaxed = give_way(relaxed ? *relaxed : job_plan, setting);
-    if (!relaxed) break;  // the user's own value: refused, with the fix
     spdlog::warn("{}", gave_way_warning(setting, surroundings.endpoint.display));
-    memory.remember_refusal(surroundings.endpoint.display, client->server_version(), setting);
-    status = run_plan(*relaxed);
+    memory.remember_refusal(surroundings.endpoint.display, client.server_version(), setting);
+    inputs.refused.push_back(setting);
+    job_plan = make_plan(inputs);
+    if (!job_plan) return std::unexpected(job_plan.error());
+    status = run_plan(*job_plan);
   }
   if (!status) return std::unexpected(status.error());
   // A job that never started wrote nothing: an outputs directory made for it goes again.

@@ -209,7 +209,8 @@ TEST_CASE("secrets reach the job but never the dry-run or the debug log", "[engi
         std::string::npos);
 }
 
-TEST_CASE("a dry run contacts nothing", "[engine]") {
+TEST_CASE("a dry run without an engine prints the plan and says what it could not know",
+          "[engine]") {
   JobFixture job;
   const auto result = job.dlrun({"train", "--dry-run", job.write_spec({{"command", {"true"}}})}, {},
                                 "unix:///nonexistent/docker.sock");
@@ -218,6 +219,22 @@ TEST_CASE("a dry run contacts nothing", "[engine]") {
       result.out.starts_with("image: dlrun-test/busybox:1\npull: missing\n\ncreate request: POST "
                              "/containers/create?name=dlrun-job-"));
   CHECK(result.out.find("equivalent docker command:\ndocker run --rm") != std::string::npos);
+  CHECK(result.out.find("\nthe engine at unix:///nonexistent/docker.sock did not answer (") !=
+        std::string::npos);
+}
+
+TEST_CASE("a dry run on the engine shows the deadline around the image's own entrypoint",
+          "[engine]") {
+  JobFixture job;
+  // The test image has no entrypoint and runs sh: the deadline runs the image's CMD.
+  const auto result = job.dlrun({"train", "--dry-run", job.write_spec({{"timeout", "2m"}})});
+  INFO(result.err);
+  CHECK(result.exit_code == 0);
+  const auto body = nlohmann::json::parse(result.out.substr(
+      result.out.find("{\n"), result.out.find("\n}\n") + 2 - result.out.find("{\n")));
+  CHECK(body["Entrypoint"] == nlohmann::json::parse(R"(["/.dlrun/timeout", "120", "10", "--"])"));
+  CHECK(body["Cmd"] == nlohmann::json::parse(R"(["sh"])"));
+  CHECK(result.out.find("not on the engine yet") == std::string::npos);
 }
 
 TEST_CASE("command-line overrides reach the container", "[engine]") {

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -40,6 +41,14 @@ class FakeTransport final : public engine::Transport {
     std::lock_guard lock(mutex_);
     script_.push_back({std::move(request_prefix), engine::Response{200, {}, {}}, true});
   }
+  // An answer to every request that matches, however often it comes (after the script's own):
+  // an engine's standing state, for a command whose questions are not the test's point.
+  void always(std::string request_prefix, long status, std::string body = {},
+              std::map<std::string, std::string> headers = {}) {
+    std::lock_guard lock(mutex_);
+    standing_.push_back(
+        {std::move(request_prefix), engine::Response{status, std::move(headers), std::move(body)}});
+  }
   void expect_failure(std::string request_prefix, Error error) {
     std::lock_guard lock(mutex_);
     script_.push_back({std::move(request_prefix), std::unexpected(std::move(error))});
@@ -75,11 +84,21 @@ class FakeTransport final : public engine::Transport {
     std::unique_lock lock(mutex_);
     sent.push_back(request);
     const std::string line = request.method + " " + request.target;
-    if (script_.empty()) return fail(ErrorKind::internal, "unexpected request: " + line);
+    const auto matches = [&](const Scripted& s) { return line.starts_with(s.expect); };
     auto next = script_.begin();
-    if (order_ == Order::any_order) {
-      next = std::find_if(script_.begin(), script_.end(),
-                          [&](const Scripted& s) { return line.starts_with(s.expect); });
+    if (order_ == Order::any_order) next = std::find_if(script_.begin(), script_.end(), matches);
+    if (next == script_.end() || !matches(*next)) {
+      const auto standing = std::find_if(standing_.begin(), standing_.end(), matches);
+      if (standing != standing_.end()) {
+        auto answer = standing->answer;
+        lock.unlock();
+        if (sink != nullptr && answer && answer->status < 300) {
+          sink->on_headers(answer->status);
+          sink->on_body(answer->body);
+          answer->body.clear();
+        }
+        return answer;
+      }
       if (next == script_.end()) return fail(ErrorKind::internal, "unexpected request: " + line);
     }
     Scripted scripted = std::move(*next);
@@ -109,6 +128,7 @@ class FakeTransport final : public engine::Transport {
   std::atomic<int> never_cancelled_ = 0;
   mutable std::mutex mutex_;
   std::deque<Scripted> script_;
+  std::vector<Scripted> standing_;
 };
 
 }  // namespace dlrun::testing

@@ -1,6 +1,7 @@
 // The exact request dlrun sends for each example spec, checked against a readable file. Taken
-// from the plan `dlrun train --dry-run` shows: the whole pipeline's, after image choice, mirrors
-// and what is known of the daemon.
+// from the plan `dlrun train --dry-run` shows, which is the plan `train` sends (train_test holds
+// the two equal): the whole pipeline's, after image choice, mirrors, what is known of the daemon
+// and the image's own entrypoint, which a timeout wraps.
 // Regenerate after an intended change: DLRUN_UPDATE_GOLDEN=1 ctest -R golden
 #include <unistd.h>
 
@@ -12,8 +13,10 @@
 
 #include "dlrun/run/create_request.hpp"
 #include "dlrun/run/docker_command.hpp"
+#include "dlrun/run/timeout_program.hpp"
 #include "dlrun/run/train.hpp"
 #include "fake_env.hpp"
+#include "fake_transport.hpp"
 
 namespace dlrun::run {
 namespace {
@@ -33,26 +36,46 @@ std::string replace_all(std::string text, const std::string& from, const std::st
   return text;
 }
 
+// An engine of this machine that holds the examples' images, as their registries build them:
+// NGC's images start through NVIDIA's entrypoint script, the others have none.
+std::shared_ptr<testing::FakeTransport> engine_with_the_images() {
+  auto engine = std::make_shared<testing::FakeTransport>(testing::FakeTransport::Order::any_order);
+  engine->always("GET /_ping", 200, "OK", {{"api-version", "1.41"}});
+  engine->always("GET /v1.41/info", 200,
+                 nlohmann::json{{"Architecture", timeout_program_architecture()}}.dump());
+  engine->always("GET /v1.41/images/json", 200, "[]");
+  engine->always("GET /v1.41/images/nvcr.io/", 200,
+                 R"({"Config":{"Env":["PATH=/usr/bin:/bin"],
+                     "Entrypoint":["/opt/nvidia/nvidia_entrypoint.sh"],"Cmd":null}})");
+  engine->always(
+      "GET /v1.41/images/", 200,
+      R"({"Config":{"Env":["PATH=/usr/bin:/bin"],"Entrypoint":null,"Cmd":["/bin/bash"]}})");
+  return engine;
+}
+
 // The same user, names and secrets on every machine.
 Surroundings golden_surroundings() {
   return {.endpoint = {.kind = engine::EndpointKind::unix_socket,
                        .socket_path = "/var/run/docker.sock",
                        .display = "unix:///var/run/docker.sock"},
-          .transports = {},  // a dry run contacts nothing
+          .transports = [](const engine::Endpoint&) -> std::shared_ptr<engine::Transport> {
+            return engine_with_the_images();
+          },
           .env = testing::FakeEnv{{{"HF_TOKEN", "hf_SECRET_token"},
                                    {"MY_WANDB_KEY", "wandb_SECRET_key"},
                                    {"HOME", "/nonexistent"}}}
                      .lookup(),
-          .host = [](std::string digest, EnvLookup env) {
-            HostContext host;
-            host.uid = 1000;
-            host.gid = 1000;
-            host.user_name = "alice";
-            host.lookup_env = std::move(env);
-            host.spec_digest = std::move(digest);
-            host.run_suffix = "0a1b2c";
-            return host;
-          }};
+          .host =
+              [](std::string digest, EnvLookup env) {
+                HostContext host;
+                host.uid = 1000;
+                host.gid = 1000;
+                host.user_name = "alice";
+                host.lookup_env = std::move(env);
+                host.spec_digest = std::move(digest);
+                host.run_suffix = "0a1b2c";
+                return host;
+              }};
 }
 
 void check_golden(const fs::path& golden, const std::string& actual) {

@@ -6,6 +6,7 @@
 #include "dlrun/jobspec/parse.hpp"
 #include "dlrun/run/create_request.hpp"
 #include "dlrun/run/docker_command.hpp"
+#include "dlrun/run/timeout_program.hpp"
 
 namespace dlrun::run {
 namespace {
@@ -32,6 +33,10 @@ jobspec::JobSpec spec_of(const std::string& extra) {
   return *parsed;
 }
 
+Result<ContainerPlan> plan_of(jobspec::JobSpec spec, HostContext host) {
+  return make_plan({.spec = std::move(spec), .host = std::move(host)});
+}
+
 nlohmann::json body_of(const ContainerPlan& plan, Secrets secrets = Secrets::masked) {
   return nlohmann::json::parse(create_request_body(plan, secrets));
 }
@@ -39,7 +44,7 @@ nlohmann::json body_of(const ContainerPlan& plan, Secrets secrets = Secrets::mas
 }  // namespace
 
 TEST_CASE("a job without GPUs hides every GPU, whatever the image says", "[run][plan]") {
-  auto plan = make_plan(spec_of(""), host_with({}));
+  auto plan = plan_of(spec_of(""), host_with({}));
   REQUIRE(plan);
   const auto body = body_of(*plan);
   CHECK(body["HostConfig"]["DeviceRequests"] == nlohmann::json::array());
@@ -49,7 +54,7 @@ TEST_CASE("a job without GPUs hides every GPU, whatever the image says", "[run][
 
 TEST_CASE("GPU requests become DeviceRequests", "[run][plan]") {
   const auto request = [](const std::string& gpus) {
-    auto plan = make_plan(spec_of(", \"gpus\": " + gpus), host_with({}));
+    auto plan = plan_of(spec_of(", \"gpus\": " + gpus), host_with({}));
     REQUIRE(plan);
     return body_of(*plan);
   };
@@ -68,8 +73,8 @@ TEST_CASE("GPU requests become DeviceRequests", "[run][plan]") {
 }
 
 TEST_CASE("the user's own driver capabilities are kept", "[run][plan]") {
-  auto plan = make_plan(spec_of(R"(, "gpus": 1, "env": {"NVIDIA_DRIVER_CAPABILITIES": "all"})"),
-                        host_with({}));
+  auto plan = plan_of(spec_of(R"(, "gpus": 1, "env": {"NVIDIA_DRIVER_CAPABILITIES": "all"})"),
+                      host_with({}));
   REQUIRE(plan);
   CHECK(
       body_of(*plan)["Env"] ==
@@ -77,7 +82,7 @@ TEST_CASE("the user's own driver capabilities are kept", "[run][plan]") {
 }
 
 TEST_CASE("user host runs as the invoking uid:gid with a writable HOME", "[run][plan]") {
-  auto plan = make_plan(spec_of(""), host_with({}));
+  auto plan = plan_of(spec_of(""), host_with({}));
   REQUIRE(plan);
   const auto body = body_of(*plan);
   CHECK(body["User"] == "1234:99");
@@ -86,21 +91,21 @@ TEST_CASE("user host runs as the invoking uid:gid with a writable HOME", "[run][
       nlohmann::json::parse(
           R"({"Type":"tmpfs","Target":"/home/dlrun","TmpfsOptions":{"SizeBytes":1073741824,"Mode":1023}})"));
 
-  auto root = make_plan(spec_of(R"(, "user": "root")"), host_with({}));
+  auto root = plan_of(spec_of(R"(, "user": "root")"), host_with({}));
   CHECK(body_of(*root)["User"] == "0:0");
   CHECK(body_of(*root)["HostConfig"]["Mounts"] == nlohmann::json::array());
 }
 
 TEST_CASE("secrets come from the host and never appear masked output", "[run][plan]") {
   const auto spec = spec_of(R"(, "env": {"TOKEN": {"from_env": "HOST_TOKEN"}})");
-  auto missing = make_plan(spec, host_with({}));
+  auto missing = plan_of(spec, host_with({}));
   REQUIRE_FALSE(missing);
   CHECK(missing.error().message ==
         "env.TOKEN comes from the host variable HOST_TOKEN, which is not set");
   CHECK(missing.error().hint ==
         "export HOST_TOKEN before running dlrun (it is passed to the job, never printed)");
 
-  auto plan = make_plan(spec, host_with({{"HOST_TOKEN", "s3cr3t-value"}}));
+  auto plan = plan_of(spec, host_with({{"HOST_TOKEN", "s3cr3t-value"}}));
   REQUIRE(plan);
   CHECK(create_request_body(*plan, Secrets::revealed).find("TOKEN=s3cr3t-value") !=
         std::string::npos);
@@ -112,9 +117,9 @@ TEST_CASE("secrets come from the host and never appear masked output", "[run][pl
 }
 
 TEST_CASE("sandbox and deep-learning defaults are always in the request", "[run][plan]") {
-  auto plan = make_plan(
-      spec_of(R"(, "cap_add": ["SYS_PTRACE"], "resources": {"memory": "2g", "cpus": 1.5})"),
-      host_with({}));
+  auto plan =
+      plan_of(spec_of(R"(, "cap_add": ["SYS_PTRACE"], "resources": {"memory": "2g", "cpus": 1.5})"),
+              host_with({}));
   REQUIRE(plan);
   const auto host = body_of(*plan)["HostConfig"];
   CHECK(host["Privileged"] == false);
@@ -150,13 +155,107 @@ TEST_CASE("sandbox and deep-learning defaults are always in the request", "[run]
   // told from a running job's (run/orphans.hpp).
   HostContext owned = host_with({});
   owned.owner = "host:boot:42:1000";
-  CHECK(body_of(*make_plan(spec_of(""), owned))["Labels"]["dlrun.owner"] == "host:boot:42:1000");
+  CHECK(body_of(*plan_of(spec_of(""), owned))["Labels"]["dlrun.owner"] == "host:boot:42:1000");
 
   jobspec::JobSpec chatty = spec_of("");
   chatty.resources.log_bytes = 1LL << 30;
-  CHECK(
-      body_of(*make_plan(chatty, host_with({})))["HostConfig"]["LogConfig"]["Config"]["max-size"] ==
-      "536870912");
+  CHECK(body_of(*plan_of(chatty, host_with({})))["HostConfig"]["LogConfig"]["Config"]["max-size"] ==
+        "536870912");
+}
+
+TEST_CASE("a deadline wraps the image's own entrypoint and carries its command over",
+          "[run][plan]") {
+  PlanInputs inputs{.spec = spec_of(R"(, "timeout": "90s")"), .host = host_with({})};
+  // Before the pull only the deadline's start is known.
+  auto before = make_plan(inputs);
+  REQUIRE(before);
+  CHECK(*before->entrypoint == std::vector<std::string>{"/.dlrun/timeout", "90", "10", "--"});
+  CHECK_FALSE(before->cmd);
+
+  inputs.supplied = SuppliedImage{
+      .name = "img", .base = {}, .entrypoint = {"/entry.sh", "-x"}, .cmd = {"python", "train.py"}};
+  auto after = make_plan(inputs);
+  REQUIRE(after);
+  const auto body = body_of(*after);
+  CHECK(body["Entrypoint"] ==
+        nlohmann::json::parse(R"(["/.dlrun/timeout", "90", "10", "--", "/entry.sh", "-x"])"));
+  CHECK(body["Cmd"] == nlohmann::json::parse(R"(["python", "train.py"])"));
+  CHECK(body["StopTimeout"] == 10);
+  CHECK(docker_run_command(*after).find(
+            "--entrypoint /.dlrun/timeout img 90 10 -- /entry.sh -x python train.py") !=
+        std::string::npos);
+
+  // Inside Slurm the grace is KillWait's; the spec's command replaces the image's.
+  inputs.spec = spec_of(R"(, "timeout": "90s", "command": ["run"])");
+  inputs.stop_grace_seconds = 3;
+  auto in_slurm = make_plan(inputs);
+  REQUIRE(in_slurm);
+  CHECK(body_of(*in_slurm)["Entrypoint"][2] == "3");
+  CHECK(body_of(*in_slurm)["StopTimeout"] == 3);
+  CHECK(*in_slurm->cmd == std::vector<std::string>{"run"});
+}
+
+TEST_CASE("a plan is refused before any pull where no engine would run it", "[run][plan]") {
+  PlanInputs detached{.spec = spec_of(R"(, "resources": {"log_size": "none"})"),
+                      .host = host_with({}),
+                      .attachment = Attachment::detach};
+  auto unkept = make_plan(detached);
+  REQUIRE_FALSE(unkept);
+  CHECK(unkept.error().message ==
+        "a detached job needs its output kept, but the spec says resources.log_size \"none\"");
+  detached.attachment = Attachment::follow;
+  CHECK(make_plan(detached));
+
+  PlanInputs foreign{.spec = spec_of(R"(, "timeout": "1h")"),
+                     .host = host_with({}),
+                     .engine_architecture = "s390x"};
+  auto refused = make_plan(foreign);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message.ends_with("but the engine runs on s390x"));
+  // Podman says amd64 where Docker says x86_64: the same machine.
+  foreign.engine_architecture =
+      std::string(timeout_program_architecture()) == "x86_64" ? "amd64" : "arm64";
+  CHECK(make_plan(foreign));
+}
+
+TEST_CASE("a refused default is left to the daemon; the user's own value is not", "[run][plan]") {
+  PlanInputs inputs{.spec = spec_of(""), .host = host_with({}), .refused = {"memlock", "init"}};
+  auto plan = make_plan(inputs);
+  REQUIRE(plan);
+  CHECK(plan->left_to_daemon == std::vector<std::string>{"memlock", "init"});
+  CHECK_FALSE(plan->init);
+  REQUIRE(plan->ulimits.size() == 1);
+  CHECK(plan->ulimits.front().name == "stack");
+  CHECK(dlrun_default(*plan, "stack"));
+  CHECK_FALSE(dlrun_default(*plan, "memlock"));
+
+  inputs.spec = spec_of(R"(, "resources": {"memlock": "unlimited"})");
+  auto asked = make_plan(inputs);
+  REQUIRE(asked);
+  CHECK(asked->left_to_daemon == std::vector<std::string>{"init"});
+  CHECK(asked->ulimits.front().name == "memlock");
+  CHECK_FALSE(dlrun_default(*asked, "memlock"));
+}
+
+TEST_CASE("what the stages learned is in the plan: owner, Slurm job, the built image's base",
+          "[run][plan]") {
+  PlanInputs inputs{.spec = spec_of(""), .host = host_with({})};
+  inputs.host.owner = "host:boot:42:1000";
+  inputs.slurm_job = "77";
+  inputs.slurm_step = "0";
+  inputs.supplied =
+      SuppliedImage{.name = "dlrun/t:abc", .base = "img", .entrypoint = {}, .cmd = {}};
+  auto followed = make_plan(inputs);
+  REQUIRE(followed);
+  const auto labels = body_of(*followed)["Labels"];
+  CHECK(labels["dlrun.owner"] == "host:boot:42:1000");
+  CHECK(labels["dlrun.slurm-job"] == "77");
+  CHECK(labels["dlrun.slurm-step"] == "0");
+  CHECK(labels["dlrun.base-image"] == "img");
+  CHECK(followed->image == "dlrun/t:abc");
+  // A detached job has no dlrun watching it: no owner.
+  inputs.attachment = Attachment::detach;
+  CHECK_FALSE(body_of(*make_plan(inputs))["Labels"].contains("dlrun.owner"));
 }
 
 }  // namespace dlrun::run

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dlrun/process.hpp"
+#include "dlrun/run/create_request.hpp"
 #include "fake_transport.hpp"
 
 namespace dlrun::run {
@@ -57,20 +58,35 @@ struct TrainHarness {
     pthread_sigmask(SIG_SETMASK, &mask_before, nullptr);
   }
 
-  Result<int> train(const std::string& spec) {
+  TrainRequest request_for(const std::string& spec, Attachment attachment = Attachment::follow) {
     std::ofstream(dir / "job.json") << spec;
-    TrainRequest request{.spec_file = dir / "job.json", .pull_display = PullDisplayMode::quiet};
-    Surroundings surroundings{.endpoint = {.kind = engine::EndpointKind::unix_socket,
-                                           .socket_path = "/fake/docker.sock",
-                                           .display = "unix:///fake/docker.sock"},
-                              .transports = [this](const engine::Endpoint&) { return daemon; },
-                              .env = [this](std::string_view name) -> std::optional<std::string> {
-                                if (name == "XDG_CACHE_HOME") return (dir / "cache").string();
-                                return std::nullopt;
-                              },
-                              .stdout_fd = out,
-                              .stderr_fd = err};
-    auto result = run::train(request, surroundings);
+    return {.spec_file = dir / "job.json",
+            .attachment = attachment,
+            .pull_display = PullDisplayMode::quiet};
+  }
+
+  Surroundings surroundings() {
+    return {.endpoint = {.kind = engine::EndpointKind::unix_socket,
+                         .socket_path = "/fake/docker.sock",
+                         .display = "unix:///fake/docker.sock"},
+            .transports = [this](const engine::Endpoint&) { return daemon; },
+            .env = [this](std::string_view name) -> std::optional<std::string> {
+              if (name == "XDG_CACHE_HOME") return (dir / "cache").string();
+              return std::nullopt;
+            },
+            .stdout_fd = out,
+            .stderr_fd = err,
+            // The same names every time, so that a dry run's plan and a run's can be compared.
+            .host =
+                [](std::string digest, EnvLookup env) {
+                  HostContext host = current_host(std::move(digest), std::move(env));
+                  host.run_suffix = "0a1b2c";
+                  return host;
+                }};
+  }
+
+  Result<int> train(const std::string& spec, Attachment attachment = Attachment::follow) {
+    auto result = run::train(request_for(spec, attachment), surroundings());
     if (!result) return std::unexpected(result.error());
     return result->exit.exit_code;
   }
@@ -387,6 +403,69 @@ TEST_CASE("an output stream the daemon never ends does not hold the run after th
   CHECK(std::any_of(lines.begin(), lines.end(), [](const std::string& line) {
     return line.find("did not end the job's output stream") != std::string::npos;
   }));
+}
+
+}  // namespace dlrun::run
+
+namespace dlrun::run {
+
+TEST_CASE("a dry run prints the very body that train sends, the deadline's entrypoint included",
+          "[run][train][golden]") {
+  TrainHarness harness;
+  const std::string spec =
+      R"({"version": 1, "image": "busybox:1.36", "timeout": "5m", "env": {"EPOCHS": "3"}})";
+  const std::string image_config =
+      R"({"Config":{"Env":["PATH=/bin"],"Entrypoint":["/entry.sh"],"Cmd":["train.sh","--fast"]}})";
+  auto& daemon = *harness.daemon;
+  daemon.expect("GET /v1.41/info", 200, R"({"Architecture":"x86_64"})");
+  daemon.expect("GET /v1.41/images/docker.io/library/busybox:1.36/json", 200, image_config);
+  expect_job(daemon, "c0ffee", 204);
+  daemon.expect("PUT /v1.41/containers/c0ffee/archive?path=%2F", 200);
+  REQUIRE(harness.train(spec) == 0);
+  CHECK(daemon.unanswered() == 0);
+  const std::string sent = *harness.sent("POST /v1.41/containers/create").body;
+
+  // The dry run, on the same engine with the image there.
+  harness.daemon = std::make_shared<FakeTransport>(FakeTransport::Order::any_order);
+  harness.daemon->expect(std::string(kPing), 200, "OK", {{"api-version", "1.41"}});
+  harness.daemon->expect("GET /v1.41/info", 200, R"({"Architecture":"x86_64"})");
+  harness.daemon->expect("GET /v1.41/images/docker.io/library/busybox:1.36/json", 200,
+                         image_config);
+  auto planned = plan_train(harness.request_for(spec), harness.surroundings());
+  REQUIRE(planned.has_value());
+  CHECK(harness.daemon->unanswered() == 0);
+  CHECK(create_request_body(planned->plan, Secrets::revealed) == sent);
+  const auto body = nlohmann::json::parse(sent);
+  CHECK(body["Entrypoint"] ==
+        nlohmann::json::parse(R"(["/.dlrun/timeout", "300", "10", "--", "/entry.sh"])"));
+  CHECK(body["Cmd"] == nlohmann::json::parse(R"(["train.sh", "--fast"])"));
+}
+
+TEST_CASE("what no engine would run is refused before anything is pulled", "[run][train]") {
+  SECTION("a detached job whose output is not kept") {
+    TrainHarness harness;
+    const auto status = harness.train(
+        R"({"version": 1, "image": "busybox:1.36", "resources": {"log_size": "none"}})",
+        Attachment::detach);
+    REQUIRE_FALSE(status.has_value());
+    CHECK(status.error().message.starts_with("a detached job needs its output kept"));
+    const auto lines = harness.daemon->lines();
+    REQUIRE(lines.size() == 2);  // the engine is only pinged and swept
+    CHECK(lines[0] == kPing);
+    CHECK(lines[1].starts_with(kSweep));
+  }
+  SECTION("a timeout on an engine of another machine") {
+    TrainHarness harness;
+    harness.daemon->expect("GET /v1.41/info", 200, R"({"Architecture":"riscv64"})");
+    const auto status =
+        harness.train(R"({"version": 1, "image": "busybox:1.36", "timeout": "1h"})");
+    REQUIRE_FALSE(status.has_value());
+    CHECK(status.error().message.ends_with("but the engine runs on riscv64"));
+    const auto lines = harness.daemon->lines();
+    REQUIRE(lines.size() == 3);
+    CHECK(lines[2] == "GET /v1.41/info");
+    for (const auto& line : lines) CHECK(line.find("/images/") == std::string::npos);
+  }
 }
 
 }  // namespace dlrun::run

@@ -56,10 +56,6 @@ struct BuildRecipe {
 };
 
 inline constexpr std::string_view kBuildRepository = "dlrun/";
-inline constexpr std::string_view kBuildHashLabel = "dlrun.build.hash";
-inline constexpr std::string_view kBuildBaseLabel = "dlrun.build.base";
-inline constexpr std::string_view kBuildBaseIdLabel = "dlrun.build.base-id";
-inline constexpr std::string_view kBuildBaseDigestLabel = "dlrun.build.base-digest";
 
 // Reads the requirements file and the build's `from_env` variables now; a missing one is a
 // usage error naming its field.

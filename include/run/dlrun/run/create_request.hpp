@@ -14,7 +14,6 @@ inline constexpr std::string_view kMaskedSecret = "********";
 // driver's files, rotated so that at most resources.log_size is kept: that many files of the
 // size divided among them.
 inline constexpr int kLogFiles = 2;
-inline constexpr int kStopGraceSeconds = 10;
 
 // The exact JSON body of POST /containers/create for `plan`, pretty-printed when `indent` >= 0.
 // The only place that knows the Engine API's container config.

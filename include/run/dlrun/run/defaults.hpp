@@ -1,19 +1,14 @@
 #pragma once
 
-#include <optional>
 #include <string>
 #include <string_view>
-
-#include "dlrun/run/plan.hpp"
 
 // dlrun's training defaults are preferences, not demands: where a daemon refuses one (a rootless
 // or restricted daemon cannot raise memlock), the job runs with the daemon's own value, and the
 // user is told once what that means and how to fix the daemon.
 namespace dlrun::run {
 
-// `plan` with dlrun's own choice of `setting` ("memlock", "stack") left to the daemon; nullopt
-// when dlrun chose no such setting (the user asked for it, or it is not in the plan).
-std::optional<ContainerPlan> give_way(const ContainerPlan& plan, std::string_view setting);
+// (A plan leaves a refused default to the daemon when it is made: make_plan, PlanInputs::refused.)
 
 // One line: which default the daemon at `daemon` refused, what the job gets instead, what that
 // means for training, and how to fix the daemon. `learned` says when it was found out, if

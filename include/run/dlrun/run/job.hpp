@@ -6,7 +6,6 @@
 #include <string_view>
 
 #include "dlrun/engine/client.hpp"
-#include "dlrun/run/create_request.hpp"
 #include "dlrun/run/plan.hpp"
 #include "dlrun/run/signals.hpp"
 
@@ -35,9 +34,6 @@ struct JobExit {
 
 struct RunOptions {
   KeepContainer keep = KeepContainer::remove;
-  // Between SIGTERM and SIGKILL when a signal stops the job: shorter inside Slurm, whose own
-  // SIGKILL of dlrun follows its SIGTERM after KillWait.
-  int stop_grace_seconds = kStopGraceSeconds;
   int stdout_fd = 1;
   int stderr_fd = 2;
 };

@@ -19,6 +19,20 @@ inline constexpr std::string_view kGpusLabel = "dlrun.gpus";  // "all", "2", "0,
 inline constexpr std::string_view kTimeoutLabel = "dlrun.timeout";
 // The image a job's own (built) image was made from: dlrun ps shows both.
 inline constexpr std::string_view kBaseImageLabel = "dlrun.base-image";
+// The Slurm job and step a container runs in (dlrun clean --slurm-job, ps).
+inline constexpr std::string_view kSlurmJobLabel = "dlrun.slurm-job";
+inline constexpr std::string_view kSlurmStepLabel = "dlrun.slurm-step";
+
+// On the images dlrun builds (build.md): the recipe's hash, what it was built from, what it added.
+inline constexpr std::string_view kBuildHashLabel = "dlrun.build.hash";
+inline constexpr std::string_view kBuildBaseLabel = "dlrun.build.base";
+inline constexpr std::string_view kBuildBaseIdLabel = "dlrun.build.base-id";
+inline constexpr std::string_view kBuildBaseDigestLabel = "dlrun.build.base-digest";
+inline constexpr std::string_view kBuildAptLabel = "dlrun.build.apt";
+inline constexpr std::string_view kBuildPipLabel = "dlrun.build.pip";
+inline constexpr std::string_view kBuildRequirementsLabel = "dlrun.build.requirements";
+// A step image of a secret-carrying build: the key its unchanged step is found by again.
+inline constexpr std::string_view kBuildStepLabel = "dlrun.build.step";
 // Appended to the container's name when a foreground dlrun leaves its job running (a hang-up):
 // labels cannot change after creation, and without it `dlrun clean` would take the job for the
 // orphan of a killed dlrun, its owner being gone.
@@ -35,7 +49,9 @@ static_assert(kManagedLabel.starts_with(jobspec::kReservedLabelPrefix) &&
                   kUserLabel.starts_with(jobspec::kReservedLabelPrefix) &&
                   kGpusLabel.starts_with(jobspec::kReservedLabelPrefix) &&
                   kTimeoutLabel.starts_with(jobspec::kReservedLabelPrefix) &&
-                  kBaseImageLabel.starts_with(jobspec::kReservedLabelPrefix),
+                  kBaseImageLabel.starts_with(jobspec::kReservedLabelPrefix) &&
+                  kSlurmJobLabel.starts_with(jobspec::kReservedLabelPrefix) &&
+                  kSlurmStepLabel.starts_with(jobspec::kReservedLabelPrefix),
               "a spec may not set dlrun's own labels");
 
 }  // namespace dlrun::run

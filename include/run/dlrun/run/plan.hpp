@@ -65,11 +65,14 @@ struct PlannedUlimit {
 // guide recommends unlimited locked memory and a 64 MB stack.
 inline constexpr std::int64_t kStackBytes = 67108864;
 
+// Between SIGTERM and SIGKILL, unless Slurm's KillWait is shorter (slurm_allocation.hpp).
+inline constexpr int kStopGraceSeconds = 10;
+
 struct ContainerPlan {
   std::string container_name;
   std::string image;
   std::optional<std::vector<std::string>> cmd;  // nullopt: the image's CMD
-  // Set only to run the image's entrypoint under the job's deadline (with_deadline).
+  // Set only to run the image's entrypoint under the job's deadline (dlrun-timeout).
   std::optional<std::vector<std::string>> entrypoint;
   // The spec's timeout, kept inside the container by dlrun-timeout (run/timeout_program.hpp).
   std::optional<std::chrono::seconds> timeout;
@@ -89,6 +92,11 @@ struct ContainerPlan {
   std::vector<std::string> devices;
   std::vector<std::string> cap_add;
   jobspec::PullPolicy pull = jobspec::PullPolicy::missing;
+  // Between SIGTERM and SIGKILL when the job is stopped: by the engine, by dlrun-timeout, by dlrun.
+  int stop_grace_seconds = kStopGraceSeconds;
+  // dlrun's defaults ("memlock", "stack", "init") this plan leaves to the daemon, which refuses
+  // them.
+  std::vector<std::string> left_to_daemon;
 };
 
 // Where a `user: host` job gets a writable HOME: the invoking uid has no home in the image.
@@ -101,18 +109,46 @@ std::vector<PlannedUlimit> default_ulimits();
 // Six random hex digits: what keeps the names of one job's containers apart.
 std::string random_suffix();
 
-// What the stages before the plan decided, which the spec alone does not say.
-struct PlanInputs {
-  std::string image;  // as the engine will know it (resolved, mirrored); empty: the spec's
+// follow: stream the job to its end. detach: start it and leave it running (dlrun logs, wait).
+enum class Attachment { follow, detach };
+
+// The job's image as the engine supplied it (pulled, or built from the spec's "build").
+struct SuppliedImage {
+  std::string name;  // as the container is to name it: the image, or the built image's tag
+  std::string base;  // what `name` was built from; empty when not built
+  // The image's own, which the job's deadline wraps: known only once the image is on the engine.
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
 };
 
-Result<ContainerPlan> make_plan(const jobspec::JobSpec& spec, const HostContext& host,
-                                const PlanInputs& inputs = {});
+// Everything a container request depends on, gathered before the plan is made. A plan is never
+// edited: what is learned later (the supplied image, a refused default) makes a new plan from
+// these inputs plus that fact.
+struct PlanInputs {
+  jobspec::JobSpec spec;  // with the command line applied, fitted to a Slurm allocation
+  HostContext host;
+  Attachment attachment = Attachment::follow;
+  std::string image;  // as the engine will know it (resolved, mirrored); empty: the spec's
+  // nullopt: not on the engine yet, so its entrypoint and command are not known.
+  std::optional<SuppliedImage> supplied;
+  // The daemon's machine (its /info Architecture), asked for a job whose deadline dlrun's own
+  // program keeps; empty: not known.
+  std::string engine_architecture;
+  std::vector<std::string> refused;  // dlrun's defaults the daemon is known to refuse
+  std::vector<std::string> devices;  // host devices passed in as they are (RDMA, distributed jobs)
+  std::string slurm_job;             // the Slurm job (and step) this run is a part of
+  std::string slurm_step;
+  int stop_grace_seconds = kStopGraceSeconds;
+};
 
-// The plan of a job with a timeout, once its image is known: the image's own entrypoint and
-// command (or the spec's) run under dlrun-timeout. Unchanged without a timeout.
-ContainerPlan with_deadline(ContainerPlan plan, const std::vector<std::string>& image_entrypoint,
-                            const std::vector<std::string>& image_cmd);
+// The one function that makes a plan. It also refuses, before anything is pulled, what no
+// engine would run: a detached job whose output is not kept, a deadline the daemon's machine
+// cannot run.
+Result<ContainerPlan> make_plan(const PlanInputs& inputs);
+
+// Whether `plan` holds dlrun's own choice of `setting` ("memlock", "stack", "init"), which a
+// daemon that refuses it may have instead: false for a value the user asked for.
+bool dlrun_default(const ContainerPlan& plan, std::string_view setting);
 
 // The job's GPUs as the dlrun.gpus label records them: "all", "2", "0,3"; empty for none.
 std::string gpus_label(const jobspec::GpuRequest& gpus);

@@ -40,7 +40,4 @@ Result<void> fit_to_allocation(jobspec::JobSpec& spec, const SlurmAllocation& al
 // in time for it to remove the container too. dlrun's own 10 s where KillWait is unknown or long.
 int stop_grace_within(std::optional<int> kill_wait_seconds);
 
-inline constexpr std::string_view kSlurmJobLabel = "dlrun.slurm-job";
-inline constexpr std::string_view kSlurmStepLabel = "dlrun.slurm-step";
-
 }  // namespace dlrun::run

@@ -18,6 +18,4 @@ Result<engine::BuildOutcome> build_by_commits(engine::EngineClient& client,
                                               const BuildRecipe& recipe, bool rebuild,
                                               BuildDisplay& display);
 
-inline constexpr std::string_view kBuildStepLabel = "dlrun.build.step";
-
 }  // namespace dlrun::run

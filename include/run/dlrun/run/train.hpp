@@ -24,7 +24,9 @@
 
 // `dlrun train` from top to bottom, as stages that each take what the last one made:
 //   the job (spec + flags, validated once) → the Docker host's facts → the image choice →
-//   a finished plan (nothing changes it afterwards) → the engine's requests.
+//   the plan's inputs → the plan (make_plan; nothing edits it afterwards) → the engine's
+//   requests. What is learned on the way (the pulled image, a refused default) makes a new plan
+//   from the same inputs plus that fact.
 namespace dlrun::run {
 
 // How run/ reaches a daemon: libcurl for real, a scripted fake in tests.
@@ -46,9 +48,6 @@ struct Surroundings {
 // Pings the daemon and settles the API version: the one way every command connects.
 Result<engine::EngineClient> connect(const Surroundings& surroundings);
 
-// follow: stream the job to its end. detach: start it and leave it running (dlrun logs, wait).
-enum class Attachment { follow, detach };
-
 // What `dlrun train` was asked.
 struct TrainRequest {
   std::filesystem::path spec_file;
@@ -69,20 +68,26 @@ Result<jobspec::JobSpec> check_job(const std::filesystem::path& spec_file,
                                    const jobspec::Overrides& overrides, UnsafeMounts unsafe,
                                    const DaemonHost& daemon, const EnvLookup& env);
 
-// Stages 1-4: the job, the host, the image and the finished plan.
+// Stages 1-4: the job, the host, the image, and the plan with what it was made from.
 struct TrainPlan {
-  jobspec::JobSpec job;
+  PlanInputs inputs;       // inputs.spec is the job
   engine::ImageRef image;  // what the engine runs and pulls: after registry mirrors
   bool mirrored = false;   // `image` is a mirror's name for the spec's image
   engine::RegistryMirrors mirrors;
   resolve::Catalog catalog;
   resolve::HostFacts facts;  // the Docker host's driver and GPUs, where needed and known
   DaemonHost daemon;
-  ContainerPlan plan;
+  ContainerPlan plan;  // make_plan(inputs)
+  // A dry run's engine that did not answer: the plan is made without what it would have told.
+  std::optional<Error> engine_unanswered;
+
+  const jobspec::JobSpec& job() const { return inputs.spec; }
 };
 
-// The plan `dlrun train --dry-run` shows: made without contacting the engine (a framework is
-// resolved without ranking the images the engine already has).
+// The plan `dlrun train --dry-run` shows, made as `train` makes it. It asks the engine only what
+// it holds (nothing is pulled, built or created): the images it has, its machine, and the
+// image's entrypoint and command where the image is there; without an answer it plans without
+// them, and says so (engine_unanswered).
 Result<TrainPlan> plan_train(const TrainRequest& request, const Surroundings& surroundings);
 
 // What `dlrun train` came to: the job's exit, where it ran, and how long each stage took.
