@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "dlrun/exit_codes.hpp"
+
 extern char** environ;
 
 namespace dlrun {
@@ -59,7 +61,7 @@ int wait_for_exit(pid_t pid) {
   while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) return 255;
   }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : signal_exit_code(WTERMSIG(status));
 }
 
 std::string read_captured(int fd) {

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "dlrun/run/train.hpp"
+#include "dlrun/run/commands/train.hpp"
 
 namespace dlrun::cli {
 namespace {

@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "dlrun/run/orphans.hpp"
-#include "dlrun/run/train.hpp"
+#include "dlrun/run/commands/train.hpp"
+#include "dlrun/run/job/orphans.hpp"
 
 namespace dlrun::cli {
 namespace {

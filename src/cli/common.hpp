@@ -6,7 +6,7 @@
 #include "dlrun/error.hpp"
 #include "dlrun/json_text.hpp"
 #include "dlrun/resolve/host_facts.hpp"
-#include "dlrun/run/train.hpp"
+#include "dlrun/run/commands/train.hpp"
 
 namespace dlrun::cli {
 

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "dlrun/run/jobs.hpp"
+#include "dlrun/run/job/jobs.hpp"
 
 namespace dlrun::cli {
 namespace {

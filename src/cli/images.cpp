@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "dlrun/jobspec/job_spec.hpp"
-#include "dlrun/run/image_report.hpp"
-#include "dlrun/run/images.hpp"
+#include "dlrun/run/commands/image_report.hpp"
+#include "dlrun/run/commands/images.hpp"
 
 namespace dlrun::cli {
 namespace {

@@ -10,11 +10,12 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "dlrun/engine/engine_time.hpp"
 #include "dlrun/jobspec/fields.hpp"
-#include "dlrun/run/job.hpp"
-#include "dlrun/run/jobs.hpp"
-#include "dlrun/run/slurm_jobs.hpp"
-#include "dlrun/run/train.hpp"
+#include "dlrun/run/commands/train.hpp"
+#include "dlrun/run/job/job.hpp"
+#include "dlrun/run/job/jobs.hpp"
+#include "dlrun/run/slurm/slurm_jobs.hpp"
 
 namespace dlrun::cli {
 namespace {
@@ -221,10 +222,10 @@ Result<int> run_ps(const PsOptions& options, const GlobalOptions& global) {
     Row row{&job, job.state, job.state, run_time(job, now)};
     if (job.state == "exited" && job.exit_code) {
       // A job removed since the list was read (by its own train) keeps what its code says.
-      const auto ending = run::job_ending(*client, job)
-                              .value_or(run::ending_of(*job.exit_code, false, job.has_timeout));
-      row.state = run::ending_words(ending, job.exit_code);
-      row.state_name = std::string(run::ending_name(ending));
+      const auto ending =
+          run::job_ending(*client, job).value_or(ending_of(*job.exit_code, false, job.has_timeout));
+      row.state = ending_words(ending, job.exit_code);
+      row.state_name = std::string(ending_name(ending));
     }
     rows.push_back(std::move(row));
   }
@@ -292,7 +293,7 @@ Result<std::int64_t> read_since(const std::string& text) {
       ec == std::errc{} && end == text.data() + text.size()) {
     return seconds;
   }
-  if (auto time = run::parse_engine_time(text)) return static_cast<std::int64_t>(*time);
+  if (auto time = engine::parse_engine_time(text)) return static_cast<std::int64_t>(*time);
   if (auto duration = jobspec::read_duration(text)) {
     return static_cast<std::int64_t>(std::time(nullptr)) - duration->count();
   }
@@ -338,7 +339,7 @@ struct AttachOptions {
 
 Result<int> run_attach(const AttachOptions& options, const GlobalOptions& global) {
   // Before any thread exists, so that every thread inherits the blocked signals.
-  run::SignalWatcher signals;
+  SignalWatcher signals;
   if (auto submitted = submitted_job(options.job)) {
     // A Slurm job's output is a file: follow it to the job's end, then its exit code.
     auto shown = run::submitted_job_logs(submitted->dir, submitted->job, options.tail, true, 1);
@@ -390,7 +391,7 @@ Result<int> run_wait(const std::vector<std::string>& references, const std::stri
     results.push_back({{"id", job->id},
                        {"name", job->name},
                        {"exit_code", result->exit_code},
-                       {"reason", run::ending_name(result->ending)},
+                       {"reason", ending_name(result->ending)},
                        {"started", result->started_at},
                        {"finished", result->finished_at},
                        {"duration_seconds", result->duration_seconds},

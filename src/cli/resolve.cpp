@@ -2,8 +2,8 @@
 
 #include <cstdio>
 
-#include "dlrun/run/image_report.hpp"
-#include "dlrun/run/resolution.hpp"
+#include "dlrun/run/commands/image_report.hpp"
+#include "dlrun/run/commands/resolution.hpp"
 
 namespace dlrun::cli {
 namespace {

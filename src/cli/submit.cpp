@@ -8,8 +8,8 @@
 
 #include "dlrun/jobspec/parse.hpp"
 #include "dlrun/process.hpp"
-#include "dlrun/run/slurm_batch.hpp"
-#include "dlrun/run/slurm_jobs.hpp"
+#include "dlrun/run/slurm/slurm_batch.hpp"
+#include "dlrun/run/slurm/slurm_jobs.hpp"
 
 namespace dlrun::cli {
 namespace {

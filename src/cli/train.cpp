@@ -4,9 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include "dlrun/jobspec/fields.hpp"
-#include "dlrun/run/create_request.hpp"
-#include "dlrun/run/docker_command.hpp"
-#include "dlrun/run/train.hpp"
+#include "dlrun/run/commands/train.hpp"
+#include "dlrun/run/plan/create_request.hpp"
+#include "dlrun/run/plan/docker_command.hpp"
 
 namespace dlrun::cli {
 namespace {
@@ -194,7 +194,7 @@ void print_train_result(const std::string& spec_file, const Result<run::TrainRes
     out["exit_code"] = result->exit.exit_code;
     out["reason"] = result->exit.detached && result->exit.exit_code != 0 ? std::string("detached")
                     : result->exit.detached                              ? std::string("started")
-                                            : std::string(run::ending_name(result->exit.ending));
+                                            : std::string(ending_name(result->exit.ending));
     out["durations"] = {{"pull_seconds", result->pull_seconds},
                         {"run_seconds", result->run_seconds}};
     out["error"] = nullptr;

@@ -5,7 +5,7 @@
 
 #include "dlrun/engine/endpoint.hpp"
 #include "dlrun/jobspec/schema.hpp"
-#include "dlrun/run/train.hpp"
+#include "dlrun/run/commands/train.hpp"
 
 namespace dlrun::cli {
 namespace {

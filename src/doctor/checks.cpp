@@ -8,14 +8,14 @@
 #include "dlrun/engine/client.hpp"
 #include "dlrun/resolve/catalog.hpp"
 #include "dlrun/resolve/resolver.hpp"
-#include "dlrun/run/create_request.hpp"
-#include "dlrun/run/daemon_memory.hpp"
-#include "dlrun/run/defaults.hpp"
-#include "dlrun/run/docker_host.hpp"
-#include "dlrun/run/image_choice.hpp"
-#include "dlrun/run/orphans.hpp"
-#include "dlrun/run/pull_display.hpp"
-#include "dlrun/run/train.hpp"
+#include "dlrun/run/commands/train.hpp"
+#include "dlrun/run/host/daemon_memory.hpp"
+#include "dlrun/run/host/docker_host.hpp"
+#include "dlrun/run/image/image_choice.hpp"
+#include "dlrun/run/image/pull_display.hpp"
+#include "dlrun/run/job/orphans.hpp"
+#include "dlrun/run/plan/create_request.hpp"
+#include "dlrun/run/plan/defaults.hpp"
 
 namespace dlrun::doctor {
 namespace {

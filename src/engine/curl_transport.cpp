@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dlrun/engine/ssh_tunnel.hpp"
+#include "dlrun/text.hpp"
 
 namespace dlrun::engine {
 namespace {
@@ -35,11 +36,6 @@ struct Exchange {
   bool streaming = false;  // body goes to the sink (2xx) rather than into response.body
   bool sink_aborted = false;
 };
-
-std::string lowercase(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
   auto& exchange = *static_cast<Exchange*>(user);

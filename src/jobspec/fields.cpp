@@ -5,7 +5,6 @@
 #include <cctype>
 #include <regex>
 
-#include "dlrun/jobspec/parse.hpp"
 #include "dlrun/jobspec/suggest.hpp"
 #include "dlrun/jobspec/units.hpp"
 
@@ -43,6 +42,11 @@ bool is_registry_host(std::string_view host) {
 }
 
 }  // namespace
+
+bool is_valid_job_name(std::string_view name) {
+  static const std::regex kPattern("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}");
+  return std::regex_match(name.begin(), name.end(), kPattern);
+}
 
 FieldCheck check_text(std::string_view text) {
   if (text.find('\0') == std::string_view::npos) return std::nullopt;

@@ -851,11 +851,6 @@ std::string parse_error_reason(const std::string& what) {
 
 }  // namespace
 
-bool is_valid_job_name(std::string_view name) {
-  static const std::regex kPattern("[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}");
-  return std::regex_match(name.begin(), name.end(), kPattern);
-}
-
 bool is_gpu_id(std::string_view id) {
   const bool index = !id.empty() && id.size() <= 4 && std::all_of(id.begin(), id.end(), [](char c) {
     return std::isdigit(static_cast<unsigned char>(c));

@@ -7,14 +7,10 @@
 #include <limits>
 #include <utility>
 
+#include "dlrun/text.hpp"
+
 namespace dlrun::jobspec {
 namespace {
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::optional<std::int64_t> size_multiplier(std::string_view unit) {
   static constexpr std::array<std::pair<std::string_view, int>, 13> kUnits{{

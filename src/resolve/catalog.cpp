@@ -9,10 +9,23 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "dlrun/resolve/host_facts.hpp"
 #include "dlrun/user_files.hpp"
 
 namespace dlrun::resolve {
+std::optional<Version> parse_gpu_arch(std::string_view text) {
+  if (text.starts_with("sm_") || text.starts_with("SM_")) {
+    const auto digits = text.substr(3);
+    if (digits.size() < 2 || digits.size() > 3) return std::nullopt;
+    auto major = Version::parse(digits.substr(0, digits.size() - 1));
+    auto minor = Version::parse(digits.substr(digits.size() - 1));
+    if (!major || !minor) return std::nullopt;
+    return Version({major->major(), minor->major()});
+  }
+  auto version = Version::parse(text);
+  if (!version || version->major() == 0) return std::nullopt;
+  return version->prefix(2);
+}
+
 namespace {
 
 using nlohmann::json;

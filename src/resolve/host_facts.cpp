@@ -16,20 +16,6 @@ std::string nvml_library(const EnvLookup& env) {
   return chosen && !chosen->empty() ? *chosen : std::string(kNvmlLibrary);
 }
 
-std::optional<Version> parse_gpu_arch(std::string_view text) {
-  if (text.starts_with("sm_") || text.starts_with("SM_")) {
-    const auto digits = text.substr(3);
-    if (digits.size() < 2 || digits.size() > 3) return std::nullopt;
-    auto major = Version::parse(digits.substr(0, digits.size() - 1));
-    auto minor = Version::parse(digits.substr(digits.size() - 1));
-    if (!major || !minor) return std::nullopt;
-    return Version({major->major(), minor->major()});
-  }
-  auto version = Version::parse(text);
-  if (!version || version->major() == 0) return std::nullopt;
-  return version->prefix(2);
-}
-
 std::optional<Version> parse_proc_driver_version(std::string_view text) {
   // "NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.14  Thu Feb 22 01:44:30 UTC 2024"
   // (open kernel modules say "NVIDIA UNIX Open Kernel Module for x86_64  …").

@@ -5,14 +5,10 @@
 #include <cctype>
 #include <sstream>
 
+#include "dlrun/text.hpp"
+
 namespace dlrun::resolve {
 namespace {
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool parse_bool(std::string_view text) {
   // Go's strconv.ParseBool, which the toolkit uses.

@@ -1,6 +1,6 @@
 // dlrun's cache of what daemons refused ($XDG_CACHE_HOME/dlrun/daemons.json), loaded and asked
 // as every `train` does; a file that cannot be read is an empty memory, never a failure.
-#include "dlrun/run/daemon_memory.hpp"
+#include "dlrun/run/host/daemon_memory.hpp"
 #include "fuzz_input.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -5,7 +5,7 @@
 #include <charconv>
 
 #include "dlrun/engine/client.hpp"
-#include "dlrun/run/jobs.hpp"
+#include "dlrun/run/job/jobs.hpp"
 #include "fuzz_input.hpp"
 
 namespace {

@@ -4,7 +4,7 @@
 // file, the label's start time (or, starting with '@', a whole label of its own), the boot id.
 #include <unistd.h>
 
-#include "dlrun/run/orphans.hpp"
+#include "dlrun/run/job/orphans.hpp"
 #include "fuzz_input.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string owner =
       start.starts_with('@') ? std::string(start.substr(1))
                              : host + ":" + std::string(parts[2]) + ":4242:" + std::string(start);
-  (void)run::owner_state(owner, proc);
-  (void)run::owner_of_this_process(proc);
+  (void)owner_state(owner, proc);
+  (void)owner_of_this_process(proc);
   return 0;
 }

@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "dlrun/engine/pull_stream.hpp"
-#include "dlrun/run/pull_display.hpp"
+#include "dlrun/run/image/pull_display.hpp"
 #include "fuzz_input.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

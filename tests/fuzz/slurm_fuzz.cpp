@@ -4,10 +4,10 @@
 // line, then "\n%%\n", the time limit.
 #include <map>
 
-#include "dlrun/run/distributed.hpp"
-#include "dlrun/run/slurm_allocation.hpp"
-#include "dlrun/run/slurm_batch.hpp"
-#include "dlrun/run/slurm_jobs.hpp"
+#include "dlrun/run/slurm/distributed.hpp"
+#include "dlrun/run/slurm/slurm_allocation.hpp"
+#include "dlrun/run/slurm/slurm_batch.hpp"
+#include "dlrun/run/slurm/slurm_jobs.hpp"
 #include "fuzz_input.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "dlrun/exit_codes.hpp"
+
 namespace dlrun {
 
 // What went wrong, coarsely: each kind maps to one documented exit code (docs/exit-codes.md).
@@ -52,22 +54,6 @@ using Result = std::expected<T, Error>;
 inline std::unexpected<Error> fail(ErrorKind kind, std::string message, std::string hint = {}) {
   return std::unexpected(Error{kind, std::move(message), std::move(hint)});
 }
-
-// The process exit codes dlrun itself uses; anything else is the container's own code.
-// Unscoped, so that each is the int a process exits with; named through the namespace.
-namespace exit_code {
-enum : int {
-  ok = 0,
-  usage = 2,            // bad command line or job spec
-  build_failed = 123,   // the job's image could not be built
-  timeout = 124,        // the job ran past its timeout
-  dlrun_failure = 125,  // the engine or dlrun failed, not the job
-  oom_killed = 137,     // the kernel killed the job for memory
-  interrupted = 130,    // SIGINT (Ctrl-C)
-  terminated = 143,     // SIGTERM
-  hung_up = 129,        // SIGHUP (the terminal or SSH session went away)
-};
-}  // namespace exit_code
 
 int exit_code_for(ErrorKind kind);
 

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "dlrun/resolve/host_facts.hpp"
-#include "dlrun/run/train.hpp"
+#include "dlrun/run/commands/train.hpp"
 
 // `dlrun doctor`: can this host run GPU training jobs, and if not, what to fix.
 namespace dlrun::doctor {

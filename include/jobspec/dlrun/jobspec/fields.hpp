@@ -41,4 +41,7 @@ std::expected<std::chrono::seconds, FieldProblem> read_duration(std::string_view
 std::expected<PullPolicy, FieldProblem> read_pull_policy(std::string_view text);
 std::string_view pull_policy_name(PullPolicy policy);
 
+// The names a job and its container may have.
+bool is_valid_job_name(std::string_view name);
+
 }  // namespace dlrun::jobspec

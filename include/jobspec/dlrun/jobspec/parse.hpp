@@ -34,7 +34,4 @@ std::expected<GpuRequest, std::string> parse_gpu_flag(std::string_view text);
 // A GPU index ("0") or UUID ("GPU-…", "MIG-…") as nvidia-smi -L shows them.
 bool is_gpu_id(std::string_view id);
 
-// The names a job and its container may have.
-bool is_valid_job_name(std::string_view name);
-
 }  // namespace dlrun::jobspec

@@ -135,4 +135,7 @@ Catalog merge_catalogs(Catalog base, const Catalog& extra);
 // $XDG_CONFIG_HOME/dlrun/catalog.json (~/.config/dlrun/catalog.json) when it exists.
 Result<Catalog> load_catalog(const std::optional<std::string>& flag, const EnvLookup& env);
 
+// "sm_90" → 9.0, "sm_120" → 12.0, "8.6" → 8.6.
+std::optional<Version> parse_gpu_arch(std::string_view text);
+
 }  // namespace dlrun::resolve

@@ -9,33 +9,11 @@
 
 #include "dlrun/error.hpp"
 #include "dlrun/resolve/catalog.hpp"
+#include "dlrun/resolve/gpu_facts.hpp"
 #include "dlrun/user_files.hpp"
 #include "dlrun/version_number.hpp"
 
 namespace dlrun::resolve {
-
-struct GpuFacts {
-  int index = 0;
-  std::string uuid;
-  std::string name;
-  std::string brand;  // lower-case, as NVIDIA_REQUIRE_CUDA writes it: "tesla", "geforce", …
-  std::optional<Version> compute_capability;  // 8.6 for sm_86
-  std::int64_t memory_bytes = 0;
-};
-
-// The NVIDIA driver and GPUs of the host the containers run on, as far as dlrun can know them.
-struct HostFacts {
-  std::optional<Version> driver;       // 550.54.14
-  std::optional<Version> cuda_driver;  // 12.4: the newest CUDA the driver supports
-  std::vector<GpuFacts> gpus;
-  std::string origin;  // "/proc/driver/nvidia/version", "--driver-version", …
-  // Why no driver was found, when none was: NVML's reason ("driver not loaded"), or that the
-  // Docker host is remote and nothing was told.
-  std::string unknown_because;
-};
-
-// "sm_90" → 9.0, "sm_120" → 12.0, "8.6" → 8.6.
-std::optional<Version> parse_gpu_arch(std::string_view text);
 
 // The driver version in /proc/driver/nvidia/version's text.
 std::optional<Version> parse_proc_driver_version(std::string_view text);
@@ -56,8 +34,6 @@ struct HostFactsOverrides {
 
 // The flags, else $DLRUN_DRIVER_VERSION and $DLRUN_GPU_ARCH.
 HostFactsOverrides overrides_from_environment(HostFactsOverrides flags, const EnvLookup& env);
-
-inline constexpr const char* kNvmlLibrary = "libnvidia-ml.so.1";
 
 // The NVML library to load: $DLRUN_NVML_LIBRARY (tests point it at a fake), else libnvidia-ml.so.1.
 std::string nvml_library(const EnvLookup& env);

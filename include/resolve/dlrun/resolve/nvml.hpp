@@ -3,7 +3,7 @@
 #include <optional>
 #include <string>
 
-#include "dlrun/resolve/host_facts.hpp"
+#include "dlrun/resolve/gpu_facts.hpp"
 
 namespace dlrun::resolve {
 

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+// Small text helpers that several layers need.
+namespace dlrun {
+
+// ASCII lowercase: header names, units, the toolkit's words.
+std::string lowercase(std::string_view text);
+
+// The words with `separator` between them.
+std::string joined(const std::vector<std::string>& words, std::string_view separator = " ");
+
+// The parts of `text` between each `separator`, empty ones included.
+std::vector<std::string> split(std::string_view text, char separator);
+
+// std::visit with one lambda per alternative.
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+
+}  // namespace dlrun

@@ -1,0 +1,208 @@
+#include "dlrun/run/plan/plan.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "dlrun/run/plan/labels.hpp"
+#include "dlrun/run/plan/timeout_program.hpp"
+#include "dlrun/text.hpp"
+
+namespace dlrun::run {
+namespace {
+
+bool env_has(const std::vector<PlannedEnv>& env, std::string_view name) {
+  return std::any_of(env.begin(), env.end(),
+                     [&](const PlannedEnv& var) { return var.name == name; });
+}
+
+}  // namespace
+
+std::vector<PlannedUlimit> default_ulimits() {
+  return {{"memlock", jobspec::kUnlimited, ChosenBy::dlrun},  // first: the spec may set it
+          {"stack", kStackBytes, ChosenBy::dlrun}};
+}
+
+namespace {
+
+// The same machine in the words of uname -m (x86_64, aarch64) and of Go (amd64, arm64), which
+// Podman's /info uses.
+std::string_view machine_name(std::string_view architecture) {
+  if (architecture == "amd64") return "x86_64";
+  if (architecture == "arm64") return "aarch64";
+  return architecture;
+}
+
+// What no engine would run, found before anything is pulled or built.
+Result<void> check_runnable(const PlanInputs& inputs) {
+  const jobspec::JobSpec& spec = inputs.spec;
+  if (inputs.attachment == Attachment::detach && spec.resources.log_bytes == 0) {
+    return fail(ErrorKind::usage,
+                "a detached job needs its output kept, but the spec says resources.log_size "
+                "\"none\"",
+                "give resources.log_size a size (100m unless set), or run the job in the "
+                "foreground");
+  }
+  // The timeout is kept inside the container, by dlrun's own program, built for this machine.
+  if (spec.timeout && !inputs.engine_architecture.empty() &&
+      machine_name(inputs.engine_architecture) != timeout_program_architecture()) {
+    return fail(ErrorKind::usage,
+                "the job's timeout is kept inside its container by a program built for " +
+                    std::string(timeout_program_architecture()) + ", but the engine runs on " +
+                    inputs.engine_architecture,
+                "run dlrun on a machine like the engine's, or drop \"timeout\" from the spec");
+  }
+  return {};
+}
+
+// dlrun's choice of `setting` left to the daemon; false where the plan holds no such choice.
+bool leave_to_daemon(ContainerPlan& plan, std::string_view setting) {
+  if (setting == "init") return std::exchange(plan.init, false);
+  return std::erase_if(plan.ulimits, [&](const PlannedUlimit& limit) {
+           return limit.name == setting && limit.chosen_by == ChosenBy::dlrun;
+         }) > 0;
+}
+
+}  // namespace
+
+bool dlrun_default(const ContainerPlan& plan, std::string_view setting) {
+  ContainerPlan copy = plan;
+  return leave_to_daemon(copy, setting);
+}
+
+Result<ContainerPlan> make_plan(const PlanInputs& inputs) {
+  if (auto runnable = check_runnable(inputs); !runnable) return std::unexpected(runnable.error());
+  const jobspec::JobSpec& spec = inputs.spec;
+  const HostContext& host = inputs.host;
+  ContainerPlan plan;
+  plan.container_name = "dlrun-" + spec.name + "-" + host.run_suffix;
+  plan.image = inputs.supplied        ? inputs.supplied->name
+               : inputs.image.empty() ? spec.image
+                                      : inputs.image;
+  plan.workdir = spec.workdir;
+  plan.resources = spec.resources;
+  plan.gpus = spec.gpus;
+  plan.network = spec.network;
+  plan.cap_add = spec.cap_add;
+  plan.pull = spec.pull;
+  plan.timeout = spec.timeout;
+  plan.stop_grace_seconds = inputs.stop_grace_seconds;
+  plan.devices = inputs.devices;
+
+  std::visit(Overloaded{
+                 [](std::monostate) {},
+                 [&](const jobspec::CommandArgv& command) { plan.cmd = command.argv; },
+                 [&](const jobspec::CommandShell& command) {
+                   plan.cmd = std::vector<std::string>{"/bin/sh", "-c", command.script};
+                 },
+             },
+             spec.command);
+
+  for (const auto& var : spec.env) {
+    if (const auto* literal = std::get_if<jobspec::LiteralValue>(&var.value)) {
+      plan.env.push_back({var.name, literal->value});
+      continue;
+    }
+    const auto& from = std::get<jobspec::FromHostEnv>(var.value);
+    const auto value = host.lookup_env(from.host_variable);
+    if (!value) {
+      return fail(ErrorKind::usage,
+                  "env." + var.name + " comes from the host variable " + from.host_variable +
+                      ", which is not set",
+                  "export " + from.host_variable +
+                      " before running dlrun (it is passed to the job, never printed)");
+    }
+    plan.env.push_back({var.name, *value, from.host_variable});
+  }
+
+  // GPU visibility is dlrun's to decide: with no GPUs requested, "void" also overrides an
+  // image's own NVIDIA_VISIBLE_DEVICES=all, which would otherwise expose every GPU.
+  if (std::holds_alternative<jobspec::GpuNone>(spec.gpus)) {
+    plan.env.push_back({"NVIDIA_VISIBLE_DEVICES", "void"});
+  } else if (!env_has(plan.env, "NVIDIA_DRIVER_CAPABILITIES")) {
+    plan.env.push_back({"NVIDIA_DRIVER_CAPABILITIES", "compute,utility"});
+  }
+
+  std::visit(Overloaded{
+                 [&](jobspec::UserHost) {
+                   plan.user = std::to_string(host.uid) + ":" + std::to_string(host.gid);
+                   if (!env_has(plan.env, "HOME")) {
+                     plan.env.push_back({"HOME", std::string(kHostUserHome)});
+                     plan.mounts.push_back({MountType::tmpfs, "", std::string(kHostUserHome), false,
+                                            kHostUserHomeBytes, 01777});
+                   }
+                   // getpass.getuser() (used by torch.compile's cache, among others) raises when
+                   // the uid has no passwd entry and USER is unset.
+                   if (!env_has(plan.env, "USER") && !host.user_name.empty()) {
+                     plan.env.push_back({"USER", host.user_name});
+                   }
+                 },
+                 [&](jobspec::UserRoot) { plan.user = "0:0"; },
+                 [&](const jobspec::UserIds& ids) {
+                   plan.user = std::to_string(ids.uid) + ":" + std::to_string(ids.gid);
+                 },
+             },
+             spec.user);
+
+  for (const auto& mount : spec.mounts) {
+    plan.mounts.push_back(
+        {mount.kind == jobspec::MountKind::bind ? MountType::bind : MountType::volume, mount.source,
+         mount.target, mount.read_only, 0, 0});
+  }
+  if (spec.outputs) {
+    plan.mounts.push_back(
+        {MountType::bind, spec.outputs->string(), jobspec::kOutputsTarget, false, 0, 0});
+  }
+
+  plan.ulimits = default_ulimits();
+  if (spec.resources.memlock_bytes) {
+    plan.ulimits.front() = {"memlock", *spec.resources.memlock_bytes, ChosenBy::user};
+  }
+
+  plan.labels = spec.labels;
+  plan.labels[std::string(kManagedLabel)] = "true";
+  plan.labels[std::string(kJobLabel)] = spec.name;
+  plan.labels[std::string(kDigestLabel)] = host.spec_digest;
+  plan.labels[std::string(kUserLabel)] = std::to_string(host.uid);
+  // A detached job has no dlrun watching it: no owner, or the next train would take it for an
+  // orphan of a killed dlrun.
+  if (!host.owner.empty() && inputs.attachment == Attachment::follow)
+    plan.labels[std::string(kOwnerLabel)] = host.owner;
+  if (const std::string gpus = gpus_label(spec.gpus); !gpus.empty())
+    plan.labels[std::string(kGpusLabel)] = gpus;
+  if (spec.timeout) plan.labels[std::string(kTimeoutLabel)] = std::to_string(spec.timeout->count());
+  if (!inputs.slurm_job.empty()) plan.labels[std::string(kSlurmJobLabel)] = inputs.slurm_job;
+  if (!inputs.slurm_step.empty()) plan.labels[std::string(kSlurmStepLabel)] = inputs.slurm_step;
+  if (inputs.supplied && !inputs.supplied->base.empty())
+    plan.labels[std::string(kBaseImageLabel)] = inputs.supplied->base;
+
+  // The job's deadline wraps the image's own entrypoint; before the pull only its start is known.
+  if (spec.timeout) {
+    static const std::vector<std::string> kNotKnownYet;
+    const auto& supplied = inputs.supplied;
+    plan.entrypoint = deadline_entrypoint(*spec.timeout, plan.stop_grace_seconds,
+                                          supplied ? supplied->entrypoint : kNotKnownYet);
+    // An entrypoint set in the request drops the image's CMD: carry it over, as docker runs it.
+    if (!plan.cmd && supplied) plan.cmd = supplied->cmd;
+  }
+
+  for (const auto& setting : inputs.refused) {
+    if (leave_to_daemon(plan, setting)) plan.left_to_daemon.push_back(setting);
+  }
+  return plan;
+}
+
+std::string gpus_label(const jobspec::GpuRequest& gpus) {
+  return std::visit(Overloaded{
+                        [](jobspec::GpuNone) { return std::string(); },
+                        [](jobspec::GpuAll) { return std::string("all"); },
+                        [](const jobspec::GpuCount& count) { return std::to_string(count.count); },
+                        [](const jobspec::GpuList& list) {
+                          std::string ids;
+                          for (const auto& id : list.ids) ids += (ids.empty() ? "" : ",") + id;
+                          return ids;
+                        },
+                    },
+                    gpus);
+}
+
+}  // namespace dlrun::run
