@@ -12,10 +12,8 @@
 
 #include "dlrun/engine/engine_time.hpp"
 #include "dlrun/jobspec/fields.hpp"
+#include "dlrun/run/commands/job_address.hpp"
 #include "dlrun/run/commands/train.hpp"
-#include "dlrun/run/job/job.hpp"
-#include "dlrun/run/job/jobs.hpp"
-#include "dlrun/run/slurm/slurm_jobs.hpp"
 
 namespace dlrun::cli {
 namespace {
@@ -25,48 +23,10 @@ constexpr const char* kJobHelp =
 when only one job has it, or the id of a Slurm job that dlrun submit gave. Your own jobs
 only: another user's is refused.)";
 
-// The engine, connected on first need: a command about Slurm jobs alone needs no engine (a
-// login node may have none).
-class LazyEngine {
- public:
-  explicit LazyEngine(const GlobalOptions& global) : global_(global) {}
-  Result<engine::EngineClient*> get() {
-    if (!client_) {
-      auto connected = connect_to(global_);
-      if (!connected) return std::unexpected(connected.error());
-      client_.emplace(std::move(*connected));
-    }
-    return &*client_;
-  }
-
- private:
-  const GlobalOptions& global_;
-  std::optional<engine::EngineClient> client_;
-};
-
-// Where dlrun submit keeps its records; nullopt without HOME (then there are none).
-std::optional<std::filesystem::path> submitted_dir() {
-  auto dir = run::submitted_jobs_dir(process_environment());
-  return dir ? std::optional(*dir) : std::nullopt;
-}
-
-// A job dlrun submit gave, with the directory that holds its record.
-struct Submitted {
-  std::filesystem::path dir;
-  run::SubmittedJob job;
-};
-
-// The Slurm job `reference` names, when it is one dlrun submit gave (its id).
-std::optional<Submitted> submitted_job(std::string_view reference) {
-  const auto dir = submitted_dir();
-  if (!dir) return std::nullopt;
-  auto job = run::find_submitted(*dir, reference);
-  if (!job) return std::nullopt;
-  return Submitted{.dir = *dir, .job = std::move(*job)};
-}
-
-bool slurm_job_over(const run::SlurmJobStatus& status) {
-  return run::slurm_job_finished(status.state) || status.state == "UNKNOWN";
+// JOB arguments, each on the engine or in Slurm.
+run::JobAddresses job_addresses(const GlobalOptions& global) {
+  return run::JobAddresses([&global] { return connect_to(global); }, process_environment(),
+                           invoking_uid());
 }
 
 std::string started_at(std::int64_t seconds) {
@@ -121,32 +81,8 @@ RunTime run_time(const run::JobRecord& job, std::int64_t now) {
   return {std::max<std::int64_t>(0, now - *job.ended_ago - job.created), *job.ended_ago >= 60};
 }
 
-// The jobs dlrun submit gave Slurm, as ps shows them: active ones, or all with -a.
-struct SubmittedRow {
-  run::SubmittedJob job;
-  run::SlurmJobStatus status;
-};
-std::vector<SubmittedRow> submitted_rows(const PsOptions& options) {
-  std::vector<SubmittedRow> rows;
-  const auto dir = submitted_dir();
-  if (!dir) return rows;
-  auto jobs = run::submitted_jobs(*dir);
-  if (jobs.empty()) return rows;
-  auto statuses = run::slurm_job_statuses(*dir, jobs);
-  if (!statuses) {
-    spdlog::warn("cannot ask Slurm about your submitted jobs: {}", statuses.error().message);
-    return rows;
-  }
-  for (auto& job : jobs) {
-    auto status = statuses->at(job.id);
-    if (!options.all && slurm_job_over(status)) continue;
-    rows.push_back({std::move(job), std::move(status)});
-  }
-  return rows;
-}
-
-nlohmann::ordered_json submitted_json(const SubmittedRow& row) {
-  const bool over = slurm_job_over(row.status);
+nlohmann::ordered_json submitted_json(const run::SubmittedRow& row) {
+  const bool over = run::slurm_job_over(row.status);
   const auto outcome = run::slurm_outcome(row.status);
   const std::string uid = invoking_uid();
   const auto text_or_null = [](const std::string& text) {
@@ -180,12 +116,12 @@ nlohmann::ordered_json submitted_json(const SubmittedRow& row) {
             {"output", row.job.output.string()}}}};
 }
 
-void print_submitted_table(const std::vector<SubmittedRow>& rows) {
+void print_submitted_table(const std::vector<run::SubmittedRow>& rows) {
   std::printf("%-10s  %-20s  %-22s  %-5s  %-10s  %-16s  %-10s  %s\n", "SLURM JOB", "NAME", "STATE",
               "NODES", "PARTITION", "SUBMITTED", "RUN TIME", "OUTPUT");
   for (const auto& row : rows) {
     std::string state = run::slurm_state_name(row.status);
-    if (!row.status.reason.empty() && !slurm_job_over(row.status)) {
+    if (!row.status.reason.empty() && !run::slurm_job_over(row.status)) {
       state += " (" + row.status.reason + ")";
     }
     std::printf("%-10s  %-20s  %-22s  %-5d  %-10s  %-16s  %-10s  %s\n", row.job.id.c_str(),
@@ -198,18 +134,12 @@ void print_submitted_table(const std::vector<SubmittedRow>& rows) {
 }
 
 Result<int> run_ps(const PsOptions& options, const GlobalOptions& global) {
-  const auto submitted = submitted_rows(options);
-  auto client = connect_to(global);
-  if (!client && submitted.empty()) return std::unexpected(client.error());
-  if (!client) {
-    spdlog::warn("{}; only your submitted Slurm jobs are shown", client.error().message);
-  }
-  auto jobs = client
-                  ? run::list_jobs(
-                        *client, options.all_users ? run::JobUsers::everyone : run::JobUsers::mine,
-                        options.all ? run::JobStates::all : run::JobStates::active, invoking_uid())
-                  : Result<std::vector<run::JobRecord>>(std::vector<run::JobRecord>{});
-  if (!jobs) return std::unexpected(jobs.error());
+  auto addresses = job_addresses(global);
+  auto listing = run::list_all_jobs(
+      addresses, options.all_users ? run::JobUsers::everyone : run::JobUsers::mine,
+      options.all ? run::JobStates::all : run::JobStates::active);
+  if (!listing) return std::unexpected(listing.error());
+  const auto& submitted = listing->submitted;
   const std::int64_t now = std::time(nullptr);
   struct Row {
     const run::JobRecord* job;
@@ -218,14 +148,11 @@ Result<int> run_ps(const PsOptions& options, const GlobalOptions& global) {
     RunTime ran;
   };
   std::vector<Row> rows;
-  for (const auto& job : *jobs) {
+  for (const auto& [job, ending] : listing->engine_jobs) {
     Row row{&job, job.state, job.state, run_time(job, now)};
-    if (job.state == "exited" && job.exit_code) {
-      // A job removed since the list was read (by its own train) keeps what its code says.
-      const auto ending =
-          run::job_ending(*client, job).value_or(ending_of(*job.exit_code, false, job.has_timeout));
-      row.state = ending_words(ending, job.exit_code);
-      row.state_name = std::string(ending_name(ending));
+    if (ending) {
+      row.state = ending_words(*ending, job.exit_code);
+      row.state_name = std::string(ending_name(*ending));
     }
     rows.push_back(std::move(row));
   }
@@ -303,31 +230,14 @@ Result<std::int64_t> read_since(const std::string& text) {
 }
 
 Result<int> run_logs(const LogsOptions& options, const GlobalOptions& global) {
-  if (auto submitted = submitted_job(options.job)) {
-    if (!options.since.empty()) {
-      return fail(ErrorKind::usage,
-                  "--since is for jobs on the engine; Slurm job " + submitted->job.id +
-                      "'s output is a file without times",
-                  "use --tail N, or read " + submitted->job.output.string());
-    }
-    auto shown =
-        run::submitted_job_logs(submitted->dir, submitted->job, options.tail, options.follow, 1);
-    if (!shown) return std::unexpected(shown.error());
-    return exit_code::ok;
-  }
-  auto client = connect_to(global);
-  if (!client) return std::unexpected(client.error());
-  auto job = run::find_job(*client, options.job, invoking_uid());
-  if (!job) return std::unexpected(job.error());
-  engine::LogsQuery query{
-      .follow = options.follow ? engine::LogsFollow::follow : engine::LogsFollow::no,
-      .tail = options.tail};
+  run::LogsRequest request{.tail = options.tail, .follow = options.follow, .since = std::nullopt};
   if (!options.since.empty()) {
     auto since = read_since(options.since);
     if (!since) return std::unexpected(since.error());
-    query.since = *since;
+    request.since = *since;
   }
-  auto shown = run::job_logs(*client, *job, query, 1, 2);
+  auto addresses = job_addresses(global);
+  auto shown = run::show_job_logs(addresses, options.job, request, 1, 2);
   if (!shown) return std::unexpected(shown.error());
   return exit_code::ok;
 }
@@ -340,62 +250,38 @@ struct AttachOptions {
 Result<int> run_attach(const AttachOptions& options, const GlobalOptions& global) {
   // Before any thread exists, so that every thread inherits the blocked signals.
   SignalWatcher signals;
-  if (auto submitted = submitted_job(options.job)) {
-    // A Slurm job's output is a file: follow it to the job's end, then its exit code.
-    auto shown = run::submitted_job_logs(submitted->dir, submitted->job, options.tail, true, 1);
-    if (!shown) return std::unexpected(shown.error());
-    auto outcome = run::wait_for_submitted(submitted->dir, submitted->job);
-    if (!outcome) return std::unexpected(outcome.error());
-    return outcome->exit_code;
-  }
-  auto client = connect_to(global);
-  if (!client) return std::unexpected(client.error());
-  auto job = run::find_job(*client, options.job, invoking_uid());
-  if (!job) return std::unexpected(job.error());
-  return run::attach_job(*client, job->id, {.tail = options.tail, .has_timeout = job->has_timeout},
-                         signals);
+  auto addresses = job_addresses(global);
+  return run::attach_to_job(addresses, options.job, options.tail, signals);
 }
 
 Result<int> run_wait(const std::vector<std::string>& references, const std::string& output,
                      const GlobalOptions& global) {
-  LazyEngine engine(global);
+  auto addresses = job_addresses(global);
   int last = exit_code::ok;
   nlohmann::ordered_json results = nlohmann::ordered_json::array();
   for (const auto& reference : references) {
-    if (auto submitted = submitted_job(reference)) {
-      auto outcome = run::wait_for_submitted(submitted->dir, submitted->job);
-      if (!outcome) return std::unexpected(outcome.error());
-      last = outcome->exit_code;
-      if (output != "json") {
-        if (outcome->reason == "time_limit") {
-          spdlog::warn("Slurm job {} ({}) reached its time limit and was stopped",
-                       submitted->job.id, submitted->job.name);
-        } else if (outcome->reason == "cancelled") {
-          spdlog::warn("Slurm job {} ({}) was cancelled", submitted->job.id, submitted->job.name);
-        }
+    auto outcome = run::wait_for_end(addresses, reference);
+    if (!outcome) return std::unexpected(outcome.error());
+    last = outcome->exit_code;
+    nlohmann::ordered_json result{{"id", outcome->id},
+                                  {"name", outcome->name},
+                                  {"exit_code", outcome->exit_code},
+                                  {"reason", outcome->reason}};
+    if (outcome->slurm) {
+      if (output != "json" && outcome->reason == "time_limit") {
+        spdlog::warn("Slurm job {} ({}) reached its time limit and was stopped", outcome->id,
+                     outcome->name);
+      } else if (output != "json" && outcome->reason == "cancelled") {
+        spdlog::warn("Slurm job {} ({}) was cancelled", outcome->id, outcome->name);
       }
-      results.push_back({{"id", submitted->job.id},
-                         {"name", submitted->job.name},
-                         {"exit_code", outcome->exit_code},
-                         {"reason", outcome->reason},
-                         {"slurm_job", submitted->job.id}});
-      continue;
+      result["slurm_job"] = outcome->id;
+    } else if (const auto& run = outcome->on_engine) {
+      result["started"] = run->started_at;
+      result["finished"] = run->finished_at;
+      result["duration_seconds"] = run->duration_seconds;
+      result["image"] = run->image;
     }
-    auto client = engine.get();
-    if (!client) return std::unexpected(client.error());
-    auto job = run::find_job(**client, reference, invoking_uid());
-    if (!job) return std::unexpected(job.error());
-    auto result = run::wait_for_job(**client, *job);
-    if (!result) return std::unexpected(result.error());
-    last = result->exit_code;
-    results.push_back({{"id", job->id},
-                       {"name", job->name},
-                       {"exit_code", result->exit_code},
-                       {"reason", ending_name(result->ending)},
-                       {"started", result->started_at},
-                       {"finished", result->finished_at},
-                       {"duration_seconds", result->duration_seconds},
-                       {"image", result->image}});
+    results.push_back(std::move(result));
   }
   if (output == "json") std::printf("%s\n", json_text(results).c_str());
   return last;
@@ -405,12 +291,12 @@ Result<int> run_wait(const std::vector<std::string>& references, const std::stri
 class ActionReport {
  public:
   explicit ActionReport(std::string_view output) : json_(output == "json") {}
-  void add(const run::JobRecord& job, std::string_view action) {
+  void add(const run::JobAction& done) {
     if (json_) {
-      done_.push_back({{"id", job.id}, {"name", job.name}, {"action", action}});
+      done_.push_back({{"id", done.id}, {"name", done.name}, {"action", done.action}});
     } else {
-      std::printf("%s %s (%s)\n", std::string(action).c_str(), job.id.substr(0, 12).c_str(),
-                  job.name.c_str());
+      std::printf("%s %s (%s)\n", done.action.c_str(), done.id.substr(0, 12).c_str(),
+                  done.name.c_str());
     }
   }
   ~ActionReport() {
@@ -426,95 +312,24 @@ class ActionReport {
 
 Result<int> run_stop(const std::vector<std::string>& references, int grace,
                      const std::string& output, const GlobalOptions& global) {
-  LazyEngine engine(global);
+  auto addresses = job_addresses(global);
   ActionReport report(output);
   for (const auto& reference : references) {
-    if (auto submitted = submitted_job(reference)) {
-      if (auto cancelled = run::cancel_submitted(submitted->job); !cancelled) {
-        return std::unexpected(cancelled.error());
-      }
-      report.add({.id = submitted->job.id, .name = submitted->job.name}, "cancelled");
-      continue;
-    }
-    auto client = engine.get();
-    if (!client) return std::unexpected(client.error());
-    auto job = run::find_job(**client, reference, invoking_uid());
-    if (!job) return std::unexpected(job.error());
-    if (auto stopped = (*client)->stop_container(job->id, grace); !stopped)
-      return std::unexpected(stopped.error());
-    report.add(*job, "stopped");
+    auto done = run::stop_job(addresses, reference, grace);
+    if (!done) return std::unexpected(done.error());
+    report.add(*done);
   }
   return exit_code::ok;
 }
 
-// A submitted Slurm job's record and output, once the job is over.
-Result<std::optional<Submitted>> finished_submitted(const std::string& reference) {
-  auto submitted = submitted_job(reference);
-  if (!submitted) return std::nullopt;
-  const auto& job = submitted->job;
-  auto status = run::slurm_job_status(submitted->dir, job);
-  if (!status) return std::unexpected(status.error());
-  if (!slurm_job_over(*status)) {
-    return fail(
-        ErrorKind::usage,
-        "Slurm job " + job.id + " (" + job.name + ") is still " + run::slurm_state_name(*status),
-        "stop it first: dlrun stop " + job.id);
-  }
-  return submitted;
-}
-
 Result<int> run_rm(const std::vector<std::string>& references, bool finished,
                    const std::string& output, const GlobalOptions& global) {
-  LazyEngine engine(global);
-  std::vector<run::JobRecord> jobs;
-  std::vector<Submitted> submitted;
-  if (finished) {
-    auto client = engine.get();
-    if (!client) return std::unexpected(client.error());
-    auto mine = run::list_jobs(**client, run::JobUsers::mine, run::JobStates::all, invoking_uid());
-    if (!mine) return std::unexpected(mine.error());
-    for (auto& job : *mine) {
-      if (job.state == "exited" || job.state == "dead") jobs.push_back(std::move(job));
-    }
-    if (const auto dir = submitted_dir()) {
-      const auto records = run::submitted_jobs(*dir);
-      if (auto statuses = run::slurm_job_statuses(*dir, records); statuses) {
-        for (const auto& record : records) {
-          if (slurm_job_over(statuses->at(record.id))) submitted.push_back({*dir, record});
-        }
-      }
-    }
-  }
-  for (const auto& reference : references) {
-    auto over = finished_submitted(reference);
-    if (!over) return std::unexpected(over.error());
-    if (auto& found = *over) {
-      submitted.push_back(std::move(*found));
-      continue;
-    }
-    auto client = engine.get();
-    if (!client) return std::unexpected(client.error());
-    auto job = run::find_job(**client, reference, invoking_uid());
-    if (!job) return std::unexpected(job.error());
-    if (job->state == "running" || job->state == "restarting") {
-      return fail(ErrorKind::usage,
-                  "job " + job->id.substr(0, 12) + " (" + job->name + ") is still running",
-                  "stop it first: dlrun stop " + job->id.substr(0, 12));
-    }
-    jobs.push_back(std::move(*job));
-  }
+  auto addresses = job_addresses(global);
   ActionReport report(output);
-  for (const auto& job : jobs) {
-    auto client = engine.get();
-    if (!client) return std::unexpected(client.error());
-    if (auto removed = (*client)->remove_container(job.id); !removed)
-      return std::unexpected(removed.error());
-    report.add(job, "removed");
-  }
-  for (const auto& [dir, job] : submitted) {
-    run::forget_submitted(dir, job);
-    report.add({.id = job.id, .name = job.name}, "removed");
-  }
+  auto removed = run::remove_jobs(addresses, references,
+                                  finished ? run::FinishedJobs::all : run::FinishedJobs::only_named,
+                                  [&](const run::JobAction& done) { report.add(done); });
+  if (!removed) return std::unexpected(removed.error());
   return exit_code::ok;
 }
 
