@@ -1,15 +1,10 @@
 #include "submit.hpp"
 
-#include <unistd.h>
-
 #include <cstdio>
-#include <ctime>
 #include <nlohmann/json.hpp>
 
-#include "dlrun/jobspec/parse.hpp"
-#include "dlrun/process.hpp"
-#include "dlrun/run/slurm/slurm_batch.hpp"
-#include "dlrun/run/slurm/slurm_jobs.hpp"
+#include "dlrun/run/commands/submit.hpp"
+#include "dlrun/text.hpp"
 
 namespace dlrun::cli {
 namespace {
@@ -49,87 +44,30 @@ struct SubmitCommand {
   std::string output = "text";
 };
 
-std::filesystem::path this_program() {
-  std::error_code ec;
-  auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::filesystem::path("dlrun") : path;
-}
-
-// sbatch's message, which says what it refused ("sbatch: error: Batch job submission failed:
-// Requested node configuration is not available").
-std::string sbatch_words(const CapturedRun& ran) {
-  std::string words = ran.err.empty() ? ran.out : ran.err;
-  while (!words.empty() && (words.back() == '\n' || words.back() == ' ')) words.pop_back();
-  return words;
-}
-
 Result<int> run_submit(SubmitCommand command, const GlobalOptions& global) {
-  auto loaded = jobspec::load_job_spec(command.spec_file);
-  if (!loaded) return std::unexpected(loaded.error());
-  const jobspec::JobSpec& spec = loaded->spec;
-  const std::filesystem::path spec_file = std::filesystem::absolute(command.spec_file);
+  // The nodes reach the same engine as this command would.
   if (!global.host.empty()) command.options.dlrun_options = {"--host", global.host};
   if (!global.context.empty()) command.options.dlrun_options = {"--context", global.context};
-  auto dir = run::submitted_jobs_dir(process_environment());
-  if (!dir) return std::unexpected(dir.error());
-
+  const run::SubmitRequest request{.spec_file = command.spec_file, .options = command.options};
   if (command.dry_run) {
-    auto job = run::batch_job(spec, spec_file, this_program(), command.options, *dir, "SCRIPT");
+    auto job = run::plan_submission(request, process_environment());
     if (!job) return std::unexpected(job.error());
     std::fputs(job->script.c_str(), stdout);
-    std::string line;
-    for (const auto& word : job->sbatch_command) line += (line.empty() ? "" : " ") + word;
-    std::printf("\nsubmitted with: %s\n", line.c_str());
+    std::printf("\nsubmitted with: %s\n", joined(job->sbatch_command).c_str());
     return exit_code::ok;
   }
-
-  std::error_code ec;
-  std::filesystem::create_directories(*dir, ec);
-  const std::filesystem::path script_file =
-      *dir / ("submitting-" + std::to_string(getpid()) + ".sh");
-  auto job = run::batch_job(spec, spec_file, this_program(), command.options, *dir, script_file);
-  if (!job) return std::unexpected(job.error());
-  if (!write_file_atomically(script_file, job->script)) {
-    return fail(ErrorKind::io, "cannot write the batch script in " + dir->string(),
-                "check that the directory is writable, or set XDG_STATE_HOME to one that is");
-  }
-  const CapturedRun ran = run_captured(job->sbatch_command);
-  if (ran.exit_code != 0) {
-    std::filesystem::remove(script_file, ec);
-    if (ran.exit_code < 0) {
-      return fail(ErrorKind::slurm, "cannot run sbatch: it is not on PATH",
-                  "submit from a machine of the Slurm cluster (a login node), where sbatch is");
-    }
-    return fail(ErrorKind::slurm, "sbatch refused the job: " + sbatch_words(ran),
-                "check the partition, time and GPUs asked for against the cluster (sinfo); "
-                "dlrun submit --dry-run shows the script");
-  }
-  // --parsable: "JOBID" or "JOBID;CLUSTER".
-  const std::string id = ran.out.substr(0, ran.out.find_first_of(";\n"));
-  std::filesystem::rename(script_file, *dir / (id + ".sh"), ec);
-  run::SubmittedJob submitted{
-      .id = id,
-      .name = spec.name,
-      .spec = spec_file.string(),
-      .output = *dir / (id + ".out"),
-      .submitted = static_cast<std::int64_t>(std::time(nullptr)),
-      .nodes = command.options.nodes.value_or(spec.distributed ? spec.distributed->nodes : 1)};
-  // Where Slurm says the output goes: an --output among --sbatch-arg wins over the script's.
-  if (auto status = run::slurm_job_status(*dir, submitted); status && !status->output.empty()) {
-    submitted.output = status->output;
-  }
-  if (auto remembered = run::remember_submitted(*dir, submitted); !remembered) {
-    (void)report(remembered.error());
-  }
+  auto submitted = run::submit(request, process_environment());
+  if (!submitted) return std::unexpected(submitted.error());
+  const run::SubmittedJob& job = submitted->job;
   if (command.output == "json") {
-    const nlohmann::ordered_json out{{"job_id", id},
-                                     {"name", submitted.name},
-                                     {"spec", submitted.spec},
-                                     {"script", (*dir / (id + ".sh")).string()},
-                                     {"output", submitted.output.string()}};
+    const nlohmann::ordered_json out{{"job_id", job.id},
+                                     {"name", job.name},
+                                     {"spec", job.spec},
+                                     {"script", submitted->script.string()},
+                                     {"output", job.output.string()}};
     std::printf("%s\n", json_text(out).c_str());
   } else {
-    std::printf("%s\n", id.c_str());
+    std::printf("%s\n", job.id.c_str());
   }
   return exit_code::ok;
 }
