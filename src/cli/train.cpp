@@ -16,8 +16,8 @@ constexpr const char* kTrainHelp = R"(Examples:
   dlrun train train.json --gpus 0,2          on GPUs 0 and 2 only
   dlrun train train.json --env EPOCHS=1 -- --lr 3e-4
                                              override a variable, append arguments
-  dlrun train train.json --dry-run           print the create request and an equivalent
-                                             `docker run`, contact nothing
+  dlrun train train.json --dry-run           print the create request train would send and an
+                                             equivalent `docker run`; nothing is pulled or run
   dlrun train train.json --pull always --registry-mirror docker.io=mirror.corp:5000
                                              refresh the image through a mirror
   dlrun train ddp.json --nodes 2 --node-rank 1 --master-addr node0
@@ -141,7 +141,8 @@ void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
       ->allow_extra_args(false);
   train->add_flag(
       "--dry-run", options->dry_run,
-      "Print the resolved image, create request and an equivalent docker run; contact nothing");
+      "Print the resolved image, the create request train would send and an equivalent docker "
+      "run; asks the engine only what it holds (nothing is pulled, built or created)");
   train->add_flag(
       "-d,--detach", options->detach,
       "Start the job, print its id and leave it running (dlrun attach, logs, wait, stop)");
