@@ -1,6 +1,8 @@
 #include "dlrun/text.hpp"
 
+#include <array>
 #include <cctype>
+#include <cstdio>
 
 namespace dlrun {
 
@@ -28,6 +30,21 @@ std::vector<std::string> split(std::string_view text, char separator) {
   }
   parts.emplace_back(text.substr(begin));
   return parts;
+}
+
+std::string format_bytes(std::int64_t bytes) {
+  static constexpr std::array<const char*, 4> kUnits{"kB", "MB", "GB", "TB"};
+  if (bytes < 1000) return std::to_string(bytes) + " B";
+  double value = static_cast<double>(bytes);
+  std::size_t unit = 0;
+  value /= 1000;
+  while (value >= 1000 && unit + 1 < kUnits.size()) {
+    value /= 1000;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f %s", value, kUnits[unit]);
+  return text;
 }
 
 }  // namespace dlrun

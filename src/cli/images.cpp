@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "dlrun/jobspec/job_spec.hpp"
+#include "dlrun/jobspec/schema.hpp"
 #include "dlrun/run/commands/image_report.hpp"
 #include "dlrun/run/commands/images.hpp"
 
@@ -46,8 +47,8 @@ void add_images_command(CLI::App& app, const GlobalOptions& global, int& exit_st
       "images", "List the catalog's images: which fit this host, why not, which are local");
   command->add_option("spec", options->spec_file,
                       "Job spec file (JSON, docs/spec.md): only what its framework could use");
-  const std::vector<std::string> frameworks(jobspec::kFrameworkNames.begin(),
-                                            jobspec::kFrameworkNames.end());
+  const auto names = jobspec::spec_words(jobspec::SpecWords::framework_name);
+  const std::vector<std::string> frameworks(names.begin(), names.end());
   command->add_option("--framework", options->framework, "Only this framework's images")
       ->check(CLI::IsMember(frameworks));
   add_output_option(*command, options->output,

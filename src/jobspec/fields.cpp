@@ -5,6 +5,7 @@
 #include <cctype>
 #include <regex>
 
+#include "dlrun/jobspec/schema.hpp"
 #include "dlrun/jobspec/suggest.hpp"
 #include "dlrun/jobspec/units.hpp"
 
@@ -17,9 +18,6 @@ constexpr std::size_t kMaxImageName = 255;
 constexpr std::size_t kMaxImageTag = 128;
 constexpr std::size_t kMaxPathComponent = 255;  // NAME_MAX on Linux file systems
 constexpr std::size_t kMaxPath = 4095;          // PATH_MAX, less its NUL
-
-constexpr std::array<std::string_view, 3> kPullPolicies{"missing", "always",
-                                                        "never"};  // PullPolicy's order
 
 // Variables dlrun itself owns: setting them would silently fight the `gpus` field.
 constexpr std::array<std::string_view, 2> kReservedEnv{"NVIDIA_VISIBLE_DEVICES",
@@ -166,17 +164,18 @@ std::expected<std::chrono::seconds, FieldProblem> read_duration(std::string_view
 }
 
 std::string_view pull_policy_name(PullPolicy policy) {
-  return kPullPolicies[static_cast<std::size_t>(policy)];
+  return spec_words(SpecWords::pull)[static_cast<std::size_t>(policy)];
 }
 
 std::expected<PullPolicy, FieldProblem> read_pull_policy(std::string_view text) {
-  const auto found = std::find(kPullPolicies.begin(), kPullPolicies.end(), text);
-  if (found != kPullPolicies.end()) return static_cast<PullPolicy>(found - kPullPolicies.begin());
-  const auto suggestion = closest_match(text, kPullPolicies);
+  const auto policies = spec_words(SpecWords::pull);
+  const auto found = std::find(policies.begin(), policies.end(), text);
+  if (found != policies.end()) return static_cast<PullPolicy>(found - policies.begin());
+  const auto suggestion = closest_match(text, policies);
   return std::unexpected(FieldProblem{
       "unknown pull policy " + quoted(text),
       (suggestion ? "did you mean \"" + std::string(*suggestion) + "\"? " : std::string{}) +
-          "use one of: " + join_names(kPullPolicies)});
+          "use one of: " + join_names(policies)});
 }
 
 }  // namespace dlrun::jobspec

@@ -25,8 +25,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 3> kNetworkModes{"bridge", "none", "host"};
-
 std::string describe_value(const json& value) {
   switch (value.type()) {
     case json::value_t::null:
@@ -154,6 +152,31 @@ class SpecReader {
   SpecProblems problems_;
 };
 
+// The index of `value` among the words the schema allows for `field`; anything else is reported
+// as an unknown `what`, with the words (and what each means, where `meanings` says) as the hint.
+std::optional<std::size_t> read_one_of(SpecReader& reader, const json& value,
+                                       const std::string& path, SpecWords field,
+                                       std::string_view what,
+                                       std::span<const std::string_view> meanings = {}) {
+  auto text = reader.string_value(value, path);
+  if (!text) return std::nullopt;
+  const auto names = spec_words(field);
+  const auto found = std::find(names.begin(), names.end(), *text);
+  if (found != names.end()) return static_cast<std::size_t>(found - names.begin());
+  const auto suggestion = closest_match(*text, names);
+  std::string words;
+  for (std::size_t i = 0; i < names.size() && meanings.size() == names.size(); ++i) {
+    words += (i == 0                  ? ""
+              : i + 1 == names.size() ? " or "
+                                      : ", ") +
+             in_quotes(names[i]) + " (" + std::string(meanings[i]) + ")";
+  }
+  reader.problem(path, "unknown " + std::string(what) + " " + in_quotes(*text),
+                 (suggestion ? "did you mean " + in_quotes(*suggestion) + "? " : std::string{}) +
+                     "use " + (words.empty() ? "one of: " + join_names(names) : words));
+  return std::nullopt;
+}
+
 void read_command(SpecReader& reader, const json& value, JobSpec& spec) {
   if (value.is_string()) {
     if (value.get<std::string>().empty()) {
@@ -263,14 +286,11 @@ void read_mounts(SpecReader& reader, const json& value, JobSpec& spec) {
     Mount mount;
     std::optional<MountKind> declared_kind;
     if (entry.contains("type")) {
-      if (auto type = reader.string_value(entry["type"], join_path(path, "type"))) {
-        if (*type == "bind")
-          declared_kind = MountKind::bind;
-        else if (*type == "volume")
-          declared_kind = MountKind::volume;
-        else
-          reader.problem(join_path(path, "type"), "unknown mount type " + in_quotes(*type),
-                         "use \"bind\" (a host path) or \"volume\" (a named Docker volume)");
+      static constexpr std::array<std::string_view, 2> kMeanings{"a host path",
+                                                                 "a named Docker volume"};
+      if (auto type = read_one_of(reader, entry["type"], join_path(path, "type"),
+                                  SpecWords::mount_type, "mount type", kMeanings)) {
+        declared_kind = static_cast<MountKind>(*type);
       }
     }
     if (!entry.contains("source")) {
@@ -465,25 +485,9 @@ void read_user(SpecReader& reader, const json& value, JobSpec& spec) {
   reader.problem("user", describe_value(value) + " is not a user", hint);
 }
 
-// The index of `value` among `names`; anything else is reported as an unknown `what`.
-std::optional<std::size_t> read_one_of(SpecReader& reader, const json& value,
-                                       const std::string& path,
-                                       std::span<const std::string_view> names,
-                                       std::string_view what) {
-  auto text = reader.string_value(value, path);
-  if (!text) return std::nullopt;
-  const auto found = std::find(names.begin(), names.end(), *text);
-  if (found != names.end()) return static_cast<std::size_t>(found - names.begin());
-  const auto suggestion = closest_match(*text, names);
-  reader.problem(path, "unknown " + std::string(what) + " " + in_quotes(*text),
-                 (suggestion ? "did you mean " + in_quotes(*suggestion) + "? " : std::string{}) +
-                     "use one of: " + join_names(names));
-  return std::nullopt;
-}
-
 void read_network(SpecReader& reader, const json& value, JobSpec& spec) {
   // In the order of NetworkMode.
-  if (auto mode = read_one_of(reader, value, "network", kNetworkModes, "network mode")) {
+  if (auto mode = read_one_of(reader, value, "network", SpecWords::network, "network mode")) {
     spec.network = static_cast<NetworkMode>(*mode);
   }
 }
@@ -628,16 +632,10 @@ void read_framework(SpecReader& reader, const json& value, JobSpec& spec) {
   FrameworkChoice choice;
   if (!value.contains("name")) {
     reader.problem("framework.name", "required field is missing",
-                   "use one of: " + join_names(kFrameworkNames));
-  } else if (auto name = reader.string_value(value["name"], "framework.name")) {
-    if (std::find(kFrameworkNames.begin(), kFrameworkNames.end(), *name) == kFrameworkNames.end()) {
-      const auto suggestion = closest_match(*name, kFrameworkNames);
-      reader.problem(
-          "framework.name", "unknown framework " + in_quotes(*name),
-          (suggestion ? "did you mean " + in_quotes(*suggestion) + "? " : std::string{}) +
-              "use one of: " + join_names(kFrameworkNames));
-    }
-    choice.name = *name;
+                   "use one of: " + join_names(spec_words(SpecWords::framework_name)));
+  } else if (auto name = read_one_of(reader, value["name"], "framework.name",
+                                     SpecWords::framework_name, "framework")) {
+    choice.name = spec_words(SpecWords::framework_name)[*name];
   }
   for (auto [key, field] : {std::pair{"version", &choice.version}, std::pair{"cuda", &choice.cuda},
                             std::pair{"python", &choice.python}}) {
@@ -652,23 +650,19 @@ void read_framework(SpecReader& reader, const json& value, JobSpec& spec) {
     }
   }
   if (value.contains("variant")) {
-    if (auto variant = reader.string_value(value["variant"], "framework.variant")) {
-      if (*variant == "runtime" || *variant == "devel") {
-        choice.variant = *variant == "devel" ? FrameworkVariant::devel : FrameworkVariant::runtime;
-      } else {
-        reader.problem("framework.variant", "unknown variant " + in_quotes(*variant),
-                       "use \"runtime\" (smaller) or \"devel\" (with compilers and headers)");
-      }
+    static constexpr std::array<std::string_view, 2> kMeanings{"smaller",
+                                                               "with compilers and headers"};
+    if (auto variant = read_one_of(reader, value["variant"], "framework.variant",
+                                   SpecWords::framework_variant, "variant", kMeanings)) {
+      choice.variant = static_cast<FrameworkVariant>(*variant);
     }
   }
   if (value.contains("source")) {
-    if (auto source = reader.string_value(value["source"], "framework.source")) {
-      if (*source == "official" || *source == "ngc") {
-        choice.source = *source == "ngc" ? FrameworkSource::ngc : FrameworkSource::official;
-      } else {
-        reader.problem("framework.source", "unknown image source " + in_quotes(*source),
-                       "use \"official\" (the framework's own images) or \"ngc\" (NVIDIA's)");
-      }
+    static constexpr std::array<std::string_view, 2> kMeanings{"the framework's own images",
+                                                               "NVIDIA's"};
+    if (auto source = read_one_of(reader, value["source"], "framework.source",
+                                  SpecWords::framework_source, "image source", kMeanings)) {
+      choice.source = static_cast<FrameworkSource>(*source);
     }
   }
   spec.framework = choice;
@@ -736,9 +730,8 @@ void read_build(SpecReader& reader, const json& value, JobSpec& spec) {
     for (auto& variable : variables.env) build.env.push_back(std::move(variable));
   }
   if (value.contains("network")) {
-    static constexpr std::array<std::string_view, 3> kNetworks{"default", "host", "none"};
-    if (auto index =
-            read_one_of(reader, value["network"], "build.network", kNetworks, "build network")) {
+    if (auto index = read_one_of(reader, value["network"], "build.network",
+                                 SpecWords::build_network, "build network")) {
       build.network = static_cast<BuildNetwork>(*index);
     }
   }

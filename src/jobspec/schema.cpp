@@ -208,16 +208,30 @@ const nlohmann::ordered_json& schema() {
   return parsed;
 }
 
-// The keys an object of the schema may have, as the reader checks them.
-class FieldNames {
+// Names the schema lists, kept for the life of the process: an object's keys, or an enum's
+// words.
+class SchemaNames {
  public:
-  explicit FieldNames(const nlohmann::ordered_json& object_schema) {
-    for (const auto& [key, value] : object_schema.at("properties").items()) names_.push_back(key);
-    for (const auto& name : names_) views_.push_back(name);
+  static SchemaNames keys_of(const nlohmann::ordered_json& object_schema) {
+    SchemaNames names;
+    for (const auto& [key, value] : object_schema.at("properties").items())
+      names.names_.push_back(key);
+    names.index();
+    return names;
+  }
+  static SchemaNames words_of(const nlohmann::ordered_json& field_schema) {
+    SchemaNames names;
+    for (const auto& word : field_schema.at("enum"))
+      names.names_.push_back(word.get<std::string>());
+    names.index();
+    return names;
   }
   std::span<const std::string_view> views() const { return views_; }
 
  private:
+  void index() {
+    for (const auto& name : names_) views_.push_back(name);
+  }
   std::vector<std::string> names_;
   std::vector<std::string_view> views_;
 };
@@ -231,14 +245,14 @@ std::string_view spec_schema() {
 std::span<const std::string_view> spec_fields(SpecObject object) {
   const nlohmann::ordered_json& properties = schema().at("properties");
   const nlohmann::ordered_json& definitions = schema().at("definitions");
-  static const FieldNames top(schema());
-  static const FieldNames resources(properties.at("resources"));
-  static const FieldNames framework(properties.at("framework"));
-  static const FieldNames mount(definitions.at("mount"));
-  static const FieldNames registry_auth(properties.at("registry_auth"));
-  static const FieldNames from_env(definitions.at("fromEnv"));
-  static const FieldNames build(properties.at("build"));
-  static const FieldNames distributed(properties.at("distributed"));
+  static const auto top = SchemaNames::keys_of(schema());
+  static const auto resources = SchemaNames::keys_of(properties.at("resources"));
+  static const auto framework = SchemaNames::keys_of(properties.at("framework"));
+  static const auto mount = SchemaNames::keys_of(definitions.at("mount"));
+  static const auto registry_auth = SchemaNames::keys_of(properties.at("registry_auth"));
+  static const auto from_env = SchemaNames::keys_of(definitions.at("fromEnv"));
+  static const auto build = SchemaNames::keys_of(properties.at("build"));
+  static const auto distributed = SchemaNames::keys_of(properties.at("distributed"));
   switch (object) {
     case SpecObject::top_level:
       return top.views();
@@ -258,6 +272,37 @@ std::span<const std::string_view> spec_fields(SpecObject object) {
       return distributed.views();
   }
   return top.views();
+}
+
+std::span<const std::string_view> spec_words(SpecWords field) {
+  const nlohmann::ordered_json& properties = schema().at("properties");
+  const nlohmann::ordered_json& framework = properties.at("framework").at("properties");
+  static const auto framework_name = SchemaNames::words_of(framework.at("name"));
+  static const auto framework_variant = SchemaNames::words_of(framework.at("variant"));
+  static const auto framework_source = SchemaNames::words_of(framework.at("source"));
+  static const auto mount_type =
+      SchemaNames::words_of(schema().at("definitions").at("mount").at("properties").at("type"));
+  static const auto network = SchemaNames::words_of(properties.at("network"));
+  static const auto pull = SchemaNames::words_of(properties.at("pull"));
+  static const auto build_network =
+      SchemaNames::words_of(properties.at("build").at("properties").at("network"));
+  switch (field) {
+    case SpecWords::framework_name:
+      return framework_name.views();
+    case SpecWords::framework_variant:
+      return framework_variant.views();
+    case SpecWords::framework_source:
+      return framework_source.views();
+    case SpecWords::mount_type:
+      return mount_type.views();
+    case SpecWords::network:
+      return network.views();
+    case SpecWords::pull:
+      return pull.views();
+    case SpecWords::build_network:
+      return build_network.views();
+  }
+  return framework_name.views();
 }
 
 }  // namespace dlrun::jobspec

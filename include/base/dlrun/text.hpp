@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,9 @@ std::string joined(const std::vector<std::string>& words, std::string_view separ
 
 // The parts of `text` between each `separator`, empty ones included.
 std::vector<std::string> split(std::string_view text, char separator);
+
+// "1.5 GB", "512.0 MB", "900 B": decimal units, as registries and `docker images` show sizes.
+std::string format_bytes(std::int64_t bytes);
 
 // std::visit with one lambda per alternative.
 template <class... Ts>

@@ -5,6 +5,8 @@
 #include <array>
 #include <cmath>
 
+#include "dlrun/text.hpp"
+
 namespace dlrun::run {
 namespace {
 
@@ -137,21 +139,6 @@ class QuietDisplay final : public PullDisplay {
 };
 
 }  // namespace
-
-std::string format_bytes(std::int64_t bytes) {
-  static constexpr std::array<const char*, 4> kUnits{"kB", "MB", "GB", "TB"};
-  if (bytes < 1000) return std::to_string(bytes) + " B";
-  double value = static_cast<double>(bytes);
-  std::size_t unit = 0;
-  value /= 1000;
-  while (value >= 1000 && unit + 1 < kUnits.size()) {
-    value /= 1000;
-    ++unit;
-  }
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f %s", value, kUnits[unit]);
-  return text;
-}
 
 std::unique_ptr<PullDisplay> make_pull_display(PullDisplayMode mode, std::FILE* out,
                                                SteadyClock clock) {

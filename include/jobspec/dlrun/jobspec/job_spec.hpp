@@ -102,10 +102,6 @@ struct RegistryAuth {
 enum class FrameworkVariant { runtime, devel };
 enum class FrameworkSource { official, ngc };
 
-// The frameworks a spec (and `dlrun images --framework`) can name.
-inline constexpr std::array<std::string_view, 4> kFrameworkNames{"pytorch", "tensorflow", "jax",
-                                                                 "cuda"};
-
 // A framework to resolve an image from (dlrun resolve), when no explicit `image` is given.
 struct FrameworkChoice {
   std::string name;                          // pytorch, tensorflow, jax, cuda

@@ -24,4 +24,19 @@ enum class SpecObject {
 // The keys `object` may have, in the schema's order.
 std::span<const std::string_view> spec_fields(SpecObject object);
 
+// The fields whose value is one of a few words, the schema's "enum"s. Their words are in the
+// order of the matching C++ enum (MountKind, NetworkMode, …), so a word's index is its value.
+enum class SpecWords {
+  framework_name,
+  framework_variant,  // FrameworkVariant
+  framework_source,   // FrameworkSource
+  mount_type,         // MountKind
+  network,            // NetworkMode
+  pull,               // PullPolicy
+  build_network,      // BuildNetwork
+};
+
+// The words `field` may take, as the schema lists them.
+std::span<const std::string_view> spec_words(SpecWords field);
+
 }  // namespace dlrun::jobspec

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "dlrun/text.hpp"
+
 namespace dlrun::run {
 namespace {
 

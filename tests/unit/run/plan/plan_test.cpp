@@ -218,7 +218,7 @@ TEST_CASE("a plan is refused before any pull where no engine would run it", "[ru
   CHECK(make_plan(foreign));
 }
 
-TEST_CASE("a refused default is left to the daemon; the user's own value is not", "[run][plan]") {
+TEST_CASE("a refused default is left to the daemon, the user's own value is not", "[run][plan]") {
   PlanInputs inputs{.spec = spec_of(""), .host = host_with({}), .refused = {"memlock", "init"}};
   auto plan = make_plan(inputs);
   REQUIRE(plan);

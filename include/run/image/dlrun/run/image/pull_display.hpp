@@ -33,7 +33,4 @@ std::unique_ptr<PullDisplay> make_pull_display(PullDisplayMode mode, std::FILE* 
 // terminal when `out` is a terminal, else plain; quiet wins.
 PullDisplayMode pull_display_mode_for(std::FILE* out, bool quiet);
 
-// "1.5 GB", "512.0 MB", "900 B": decimal units, as registries and `docker images` show sizes.
-std::string format_bytes(std::int64_t bytes);
-
 }  // namespace dlrun::run
