@@ -78,6 +78,29 @@ std::unexpected<Error> unexpected_answer(std::string_view what, const json::exce
               "exchange");
 }
 
+// The body of a call that succeeded, as JSON.
+Result<json> json_answer(const Result<Response>& answer, std::string_view what) {
+  if (!answer) return std::unexpected(answer.error());
+  return parse_json(*answer, what);
+}
+
+// A call whose answer says nothing but that it succeeded.
+Result<void> succeeded(const Result<Response>& answer) {
+  if (!answer) return std::unexpected(answer.error());
+  return {};
+}
+
+// The strings of an array field of the daemon's answer; others, and their absence, are none.
+std::vector<std::string> strings_of(const json& object, const char* key) {
+  std::vector<std::string> values;
+  const auto found = object.is_object() ? object.find(key) : object.end();
+  if (found == object.end() || !found->is_array()) return values;
+  for (const auto& item : *found) {
+    if (item.is_string()) values.push_back(item.get<std::string>());
+  }
+  return values;
+}
+
 // An integer field of the daemon's answer; of another type (a float such as 1e300 would
 // overflow the conversion), or absent, it is 0.
 template <typename Integer>
@@ -275,6 +298,28 @@ std::string EngineClient::path(std::string_view api_path) const {
   return "/v" + version_.to_string() + std::string(api_path);
 }
 
+Result<Response> EngineClient::call(const Request& request, std::initializer_list<long> accepted,
+                                    std::string_view action) {
+  auto response = transport_->send(request);
+  return accepted_answer(std::move(response), accepted, action);
+}
+
+Result<Response> EngineClient::stream_call(const Request& request, StreamSink& sink,
+                                           std::initializer_list<long> accepted,
+                                           std::string_view action) {
+  auto response = transport_->stream(request, sink);
+  return accepted_answer(std::move(response), accepted, action);
+}
+
+Result<Response> EngineClient::accepted_answer(Result<Response> response,
+                                               std::initializer_list<long> accepted,
+                                               std::string_view action) const {
+  if (!response) return response;
+  if (std::find(accepted.begin(), accepted.end(), response->status) == accepted.end())
+    return std::unexpected(daemon_error(action, *response));
+  return response;
+}
+
 Error EngineClient::daemon_error(std::string_view action, const Response& response) const {
   const std::string message = daemon_message(response);
   const std::string what = "the Docker daemon could not " + std::string(action) + ": " + message;
@@ -335,13 +380,11 @@ Error EngineClient::daemon_error(std::string_view action, const Response& respon
 
 Result<std::string> EngineClient::create_container(const std::string& name,
                                                    const std::string& body) {
-  auto response = transport_->send({.method = "POST",
-                                    .target = path("/containers/create?name=" + url_encode(name)),
-                                    .body = body});
-  if (!response) return std::unexpected(response.error());
-  if (response->status != 201)
-    return std::unexpected(daemon_error("create the container", *response));
-  auto parsed = parse_json(*response, "create");
+  auto parsed = json_answer(call({.method = "POST",
+                                  .target = path("/containers/create?name=" + url_encode(name)),
+                                  .body = body},
+                                 {201}, "create the container"),
+                            "create");
   if (!parsed) return std::unexpected(parsed.error());
   if (!parsed->contains("Id") || !(*parsed)["Id"].is_string()) {
     return fail(ErrorKind::engine, "the daemon created a container but did not say its id",
@@ -356,71 +399,46 @@ Result<std::string> EngineClient::create_container(const std::string& name,
 }
 
 Result<void> EngineClient::start_container(const std::string& id) {
-  auto response =
-      transport_->send({.method = "POST", .target = path("/containers/" + id + "/start")});
-  if (!response) return std::unexpected(response.error());
-  if (response->status != 204 && response->status != 304) {
-    return std::unexpected(daemon_error("start the container", *response));
-  }
-  return {};
+  return succeeded(call({.method = "POST", .target = path("/containers/" + id + "/start")},
+                        {204, 304}, "start the container"));
 }
 
 Result<void> EngineClient::stop_container(const std::string& id, int grace_seconds) {
-  auto response = transport_->send(
-      {.method = "POST",
-       .target = path("/containers/" + id + "/stop?t=" + std::to_string(grace_seconds)),
-       .timeout = std::chrono::seconds(grace_seconds + 60)});
-  if (!response) return std::unexpected(response.error());
-  if (response->status != 204 && response->status != 304 && response->status != 404) {
-    return std::unexpected(daemon_error("stop the container", *response));
-  }
-  return {};
+  return succeeded(
+      call({.method = "POST",
+            .target = path("/containers/" + id + "/stop?t=" + std::to_string(grace_seconds)),
+            .timeout = std::chrono::seconds(grace_seconds + 60)},
+           {204, 304, 404}, "stop the container"));
 }
 
 Result<void> EngineClient::kill_container(const std::string& id, std::string_view signal) {
-  auto response = transport_->send(
-      {.method = "POST",
-       .target = path("/containers/" + id + "/kill?signal=" + std::string(signal))});
-  if (!response) return std::unexpected(response.error());
   // 409: it already stopped, which is what we wanted.
-  if (response->status != 204 && response->status != 409 && response->status != 404) {
-    return std::unexpected(daemon_error("signal the container", *response));
-  }
-  return {};
+  return succeeded(
+      call({.method = "POST",
+            .target = path("/containers/" + id + "/kill?signal=" + std::string(signal))},
+           {204, 409, 404}, "signal the container"));
 }
 
 Result<void> EngineClient::remove_container(const std::string& id) {
-  auto response =
-      transport_->send({.method = "DELETE", .target = path("/containers/" + id + "?force=1&v=1")});
-  if (!response) return std::unexpected(response.error());
-  if (response->status != 204 && response->status != 404) {
-    return std::unexpected(daemon_error("remove the container", *response));
-  }
-  return {};
+  return succeeded(call({.method = "DELETE", .target = path("/containers/" + id + "?force=1&v=1")},
+                        {204, 404}, "remove the container"));
 }
 
 Result<void> EngineClient::rename_container(const std::string& id, const std::string& new_name) {
-  auto response = transport_->send(
-      {.method = "POST",
-       .target = path("/containers/" + id + "/rename?name=" + url_encode(new_name))});
-  if (!response) return std::unexpected(response.error());
-  if (response->status != 204)
-    return std::unexpected(daemon_error("rename the container", *response));
-  return {};
+  return succeeded(
+      call({.method = "POST",
+            .target = path("/containers/" + id + "/rename?name=" + url_encode(new_name))},
+           {204}, "rename the container"));
 }
 
 Result<void> EngineClient::put_archive(const std::string& id, const std::string& directory,
                                        const std::string& tar) {
-  auto response = transport_->send(
-      {.method = "PUT",
-       .target = path("/containers/" + id + "/archive?path=" + url_encode(directory)),
-       .body = tar,
-       .content_type = "application/x-tar"});
-  if (!response) return std::unexpected(response.error());
-  if (response->status != 200) {
-    return std::unexpected(daemon_error("copy files into the container", *response));
-  }
-  return {};
+  return succeeded(
+      call({.method = "PUT",
+            .target = path("/containers/" + id + "/archive?path=" + url_encode(directory)),
+            .body = tar,
+            .content_type = "application/x-tar"},
+           {200}, "copy files into the container"));
 }
 
 Result<std::int64_t> EngineClient::exec_in_container(const std::string& id,
@@ -429,30 +447,23 @@ Result<std::int64_t> EngineClient::exec_in_container(const std::string& id,
                                                      StreamSink& sink) try {
   const json request = {{"Cmd", command},       {"Env", env},           {"User", "root"},
                         {"AttachStdout", true}, {"AttachStderr", true}, {"Tty", false}};
-  auto created = transport_->send(
-      {.method = "POST", .target = path("/containers/" + id + "/exec"), .body = request.dump()});
-  if (!created) return std::unexpected(created.error());
-  if (created->status != 201) return std::unexpected(daemon_error("start a command", *created));
-  auto parsed = parse_json(*created, "exec");
+  auto parsed = json_answer(
+      call(
+          {.method = "POST", .target = path("/containers/" + id + "/exec"), .body = request.dump()},
+          {201}, "start a command"),
+      "exec");
   if (!parsed) return std::unexpected(parsed.error());
   const std::string exec_id = parsed->value("Id", "");
   // As with attach: no Upgrade header, and the daemon streams the output as the body.
-  auto streamed = transport_->stream({.method = "POST",
-                                      .target = path("/exec/" + exec_id + "/start"),
-                                      .body = R"({"Detach":false,"Tty":false})",
-                                      .bulk = true},
-                                     sink);
+  auto streamed = stream_call({.method = "POST",
+                               .target = path("/exec/" + exec_id + "/start"),
+                               .body = R"({"Detach":false,"Tty":false})",
+                               .bulk = true},
+                              sink, {200, 101}, "run a command");
   if (!streamed) return std::unexpected(streamed.error());
-  if (streamed->status != 200 && streamed->status != 101) {
-    return std::unexpected(daemon_error("run a command", *streamed));
-  }
-  auto inspected =
-      transport_->send({.method = "GET", .target = path("/exec/" + exec_id + "/json")});
-  if (!inspected) return std::unexpected(inspected.error());
-  if (inspected->status != 200) {
-    return std::unexpected(daemon_error("read a command's exit code", *inspected));
-  }
-  auto state = parse_json(*inspected, "exec inspect");
+  auto state = json_answer(call({.method = "GET", .target = path("/exec/" + exec_id + "/json")},
+                                {200}, "read a command's exit code"),
+                           "exec inspect");
   if (!state) return std::unexpected(state.error());
   if (state->value("Running", false) || !(*state)["ExitCode"].is_number_integer()) {
     return fail(ErrorKind::engine, "the daemon ended a command's output before the command",
@@ -471,17 +482,13 @@ Result<std::string> EngineClient::commit_container(const std::string& id, const 
     query +=
         "&repo=" + url_encode(tag.substr(0, colon)) + "&tag=" + url_encode(tag.substr(colon + 1));
   }
-  auto response =
-      // Writing a layer of gigabytes (a pip install of a framework) takes minutes.
-      transport_->send({.method = "POST",
-                        .target = path("/commit?" + query),
-                        .body = config,
-                        .timeout = std::chrono::hours(1)});
-  if (!response) return std::unexpected(response.error());
-  if (response->status != 201) {
-    return std::unexpected(daemon_error("save the container as an image", *response));
-  }
-  auto parsed = parse_json(*response, "commit");
+  // Writing a layer of gigabytes (a pip install of a framework) takes minutes.
+  auto parsed = json_answer(call({.method = "POST",
+                                  .target = path("/commit?" + query),
+                                  .body = config,
+                                  .timeout = std::chrono::hours(1)},
+                                 {201}, "save the container as an image"),
+                            "commit");
   if (!parsed) return std::unexpected(parsed.error());
   std::string image = parsed->value("Id", "");
   if (image.empty()) {
@@ -491,11 +498,10 @@ Result<std::string> EngineClient::commit_container(const std::string& id, const 
 }
 
 Result<std::optional<std::string>> EngineClient::find_image_with_label(const std::string& label) {
-  auto response = transport_->send(
-      {.method = "GET", .target = path("/images/json?all=1&" + label_filter(label))});
-  if (!response) return std::unexpected(response.error());
-  if (response->status != 200) return std::unexpected(daemon_error("list images", *response));
-  auto parsed = parse_json(*response, "list images");
+  auto parsed = json_answer(
+      call({.method = "GET", .target = path("/images/json?all=1&" + label_filter(label))}, {200},
+           "list images"),
+      "list images");
   if (!parsed) return std::unexpected(parsed.error());
   if (!parsed->is_array() || parsed->empty() || !(*parsed)[0].contains("Id") ||
       !(*parsed)[0]["Id"].is_string()) {
@@ -505,12 +511,9 @@ Result<std::optional<std::string>> EngineClient::find_image_with_label(const std
 }
 
 Result<ContainerState> EngineClient::inspect_container(const std::string& id) try {
-  auto response =
-      transport_->send({.method = "GET", .target = path("/containers/" + id + "/json")});
-  if (!response) return std::unexpected(response.error());
-  if (response->status != 200)
-    return std::unexpected(daemon_error("inspect the container", *response));
-  auto parsed = parse_json(*response, "inspect");
+  auto parsed = json_answer(call({.method = "GET", .target = path("/containers/" + id + "/json")},
+                                 {200}, "inspect the container"),
+                            "inspect");
   if (!parsed) return std::unexpected(parsed.error());
   const json state = parsed->value("State", json::object());
   ContainerState result;
@@ -532,11 +535,10 @@ Result<ContainerState> EngineClient::inspect_container(const std::string& id) tr
 
 Result<std::vector<ContainerSummary>> EngineClient::list_containers_with_label(
     const std::string& label) try {
-  auto response = transport_->send(
-      {.method = "GET", .target = path("/containers/json?all=1&" + label_filter(label))});
-  if (!response) return std::unexpected(response.error());
-  if (response->status != 200) return std::unexpected(daemon_error("list containers", *response));
-  auto parsed = parse_json(*response, "list containers");
+  auto parsed = json_answer(
+      call({.method = "GET", .target = path("/containers/json?all=1&" + label_filter(label))},
+           {200}, "list containers"),
+      "list containers");
   if (!parsed) return std::unexpected(parsed.error());
   std::vector<ContainerSummary> containers;
   for (const auto& item : *parsed) {
@@ -567,20 +569,18 @@ Result<bool> EngineClient::container_had_oom_event(const std::string& id, std::i
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
   // With `until` the daemon sends what it has and ends the response.
-  auto response = transport_->send({.method = "GET",
-                                    .target = path("/events?since=" + std::to_string(since) +
-                                                   "&until=" + std::to_string(now + 1) +
-                                                   "&filters=" + url_encode(filters.dump()))});
+  auto response =
+      call({.method = "GET",
+            .target = path("/events?since=" + std::to_string(since) + "&until=" +
+                           std::to_string(now + 1) + "&filters=" + url_encode(filters.dump()))},
+           {200}, "read its events");
   if (!response) return std::unexpected(response.error());
-  if (response->status != 200) return std::unexpected(daemon_error("read its events", *response));
   return response->body.find("\"oom\"") != std::string::npos;
 }
 
 Result<EngineInfo> EngineClient::info() try {
-  auto response = transport_->send({.method = "GET", .target = path("/info")});
-  if (!response) return std::unexpected(response.error());
-  if (response->status != 200) return std::unexpected(daemon_error("describe itself", *response));
-  auto parsed = parse_json(*response, "info");
+  auto parsed = json_answer(
+      call({.method = "GET", .target = path("/info")}, {200}, "describe itself"), "info");
   if (!parsed) return std::unexpected(parsed.error());
   EngineInfo info;
   info.server_version = parsed->value("ServerVersion", "");
@@ -597,16 +597,40 @@ Result<EngineInfo> EngineClient::info() try {
   if (parsed->contains("Runtimes") && (*parsed)["Runtimes"].is_object()) {
     for (const auto& [name, runtime] : (*parsed)["Runtimes"].items()) info.runtimes.push_back(name);
   }
+  info.cgroup_driver = parsed->value("CgroupDriver", "");
+  info.cgroup_version = parsed->value("CgroupVersion", "");
+  info.init_binary = parsed->value("InitBinary", "");
+  info.log_drivers = strings_of(parsed->value("Plugins", json::object()), "Log");
+  info.cdi_spec_dirs_listed = parsed->contains("CDISpecDirs");
+  info.cdi_spec_dirs = strings_of(*parsed, "CDISpecDirs");
   return info;
 } catch (const json::exception& error) {
   return unexpected_answer("info", error);
 }
 
+Result<EngineVersion> EngineClient::version() try {
+  auto parsed = json_answer(
+      call({.method = "GET", .target = path("/version")}, {200}, "say its version"), "version");
+  if (!parsed) return std::unexpected(parsed.error());
+  EngineVersion version;
+  version.version = parsed->value("Version", "");
+  version.api_version = parsed->value("ApiVersion", "");
+  version.architecture = parsed->value("Arch", "");
+  const json components = parsed->value("Components", json::array());
+  if (components.is_array() && !components.empty() && components[0].is_object()) {
+    version.product = components[0].value("Name", "");
+    // Podman's own version is its component's; the top-level one is the API's Docker version.
+    if (const std::string own = components[0].value("Version", ""); !own.empty())
+      version.version = own;
+  }
+  return version;
+} catch (const json::exception& error) {
+  return unexpected_answer("version", error);
+}
+
 Result<std::optional<std::string>> EngineClient::any_image() {
-  auto response = transport_->send({.method = "GET", .target = path("/images/json")});
-  if (!response) return std::unexpected(response.error());
-  if (response->status != 200) return std::unexpected(daemon_error("list images", *response));
-  auto parsed = parse_json(*response, "list images");
+  auto parsed = json_answer(
+      call({.method = "GET", .target = path("/images/json")}, {200}, "list images"), "list images");
   if (!parsed) return std::unexpected(parsed.error());
   for (const auto& image : *parsed) {
     if (image.contains("Id") && image["Id"].is_string())
@@ -616,12 +640,10 @@ Result<std::optional<std::string>> EngineClient::any_image() {
 }
 
 Result<std::optional<ImageDetails>> EngineClient::inspect_image(const std::string& reference) try {
-  auto response =
-      transport_->send({.method = "GET", .target = path("/images/" + reference + "/json")});
-  if (!response) return std::unexpected(response.error());
-  if (response->status == 404) return std::optional<ImageDetails>();
-  if (response->status != 200) return std::unexpected(daemon_error("inspect the image", *response));
-  auto parsed = parse_json(*response, "image inspect");
+  auto response = call({.method = "GET", .target = path("/images/" + reference + "/json")},
+                       {200, 404}, "inspect the image");
+  if (response && response->status == 404) return std::optional<ImageDetails>();
+  auto parsed = json_answer(response, "image inspect");
   if (!parsed) return std::unexpected(parsed.error());
   ImageDetails details;
   const json config = parsed->value("Config", json::object());
@@ -658,10 +680,8 @@ Result<std::optional<ImageDetails>> EngineClient::inspect_image(const std::strin
 }
 
 Result<std::set<std::string>> EngineClient::local_image_tags() {
-  auto response = transport_->send({.method = "GET", .target = path("/images/json")});
-  if (!response) return std::unexpected(response.error());
-  if (response->status != 200) return std::unexpected(daemon_error("list images", *response));
-  auto parsed = parse_json(*response, "list images");
+  auto parsed = json_answer(
+      call({.method = "GET", .target = path("/images/json")}, {200}, "list images"), "list images");
   if (!parsed) return std::unexpected(parsed.error());
   std::set<std::string> tags;
   for (const auto& image : *parsed) {
@@ -772,29 +792,19 @@ Result<void> EngineClient::container_logs(const std::string& id, const LogsQuery
   if (wanted.follow == LogsFollow::follow) query += "&follow=1";
   if (wanted.tail) query += "&tail=" + std::to_string(*wanted.tail);
   if (wanted.since) query += "&since=" + std::to_string(*wanted.since);
-  auto response = transport_->stream(
-      {.method = "GET", .target = path("/containers/" + id + "/logs?" + query), .bulk = true},
-      sink);
-  if (!response) return std::unexpected(response.error());
-  if (response->status != 200) {
-    return std::unexpected(daemon_error("read the container's log", *response));
-  }
-  return {};
+  return succeeded(stream_call(
+      {.method = "GET", .target = path("/containers/" + id + "/logs?" + query), .bulk = true}, sink,
+      {200}, "read the container's log"));
 }
 
 Result<void> EngineClient::attach_container(const std::string& id, StreamSink& sink) {
   // No Upgrade header: dockerd then answers 200 and streams until the container's output closes,
   // which libcurl reads as an ordinary body.
-  auto response = transport_->stream(
-      {.method = "POST",
-       .target = path("/containers/" + id + "/attach?stream=1&stdout=1&stderr=1"),
-       .bulk = true},
-      sink);
-  if (!response) return std::unexpected(response.error());
-  if (response->status != 200 && response->status != 101) {
-    return std::unexpected(daemon_error("attach to the container", *response));
-  }
-  return {};
+  return succeeded(
+      stream_call({.method = "POST",
+                   .target = path("/containers/" + id + "/attach?stream=1&stdout=1&stderr=1"),
+                   .bulk = true},
+                  sink, {200, 101}, "attach to the container"));
 }
 
 }  // namespace dlrun::engine

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -51,7 +52,21 @@ struct EngineInfo {
   std::vector<std::string> runtimes;          // "runc", "nvidia", …
   int cpus = 0;
   std::int64_t memory_bytes = 0;
-  std::string architecture;  // as uname -m says it: x86_64, aarch64
+  std::string architecture;                // x86_64, aarch64 (Docker); amd64, arm64 (Podman)
+  std::string cgroup_driver;               // "systemd", "cgroupfs"
+  std::string cgroup_version;              // "1", "2"
+  std::vector<std::string> log_drivers;    // Plugins.Log: "local", "json-file", "k8s-file", …
+  std::vector<std::string> cdi_spec_dirs;  // CDISpecDirs (Docker 25+): where CDI specs are read
+  bool cdi_spec_dirs_listed = false;       // the answer has the field at all
+  std::string init_binary;                 // InitBinary: "docker-init", "catatonit", ""
+};
+
+// What GET /version says the engine is: "Docker Engine" or "Podman Engine", and its versions.
+struct EngineVersion {
+  std::string product;  // the first component's name: "Engine" (Docker), "Podman Engine"
+  std::string version;  // "20.10.24", "4.3.1"
+  std::string api_version;
+  std::string architecture;
 };
 
 struct ImageDetails {
@@ -158,6 +173,7 @@ class EngineClient {
   // Every repository:tag the engine holds, as it names them ("pytorch/pytorch:2.3.1-…").
   Result<std::set<std::string>> local_image_tags();
   Result<EngineInfo> info();
+  Result<EngineVersion> version();
   // Some image present on the engine, for probes that need one; nullopt when there is none.
   Result<std::optional<std::string>> any_image();
 
@@ -195,6 +211,14 @@ class EngineClient {
 
   std::string path(std::string_view api_path) const;
   Error daemon_error(std::string_view action, const Response& response) const;
+  // Every typed call goes through these: the daemon's answer when its status is one of
+  // `accepted`; any other is the daemon's error, worded as failing to `action`.
+  Result<Response> call(const Request& request, std::initializer_list<long> accepted,
+                        std::string_view action);
+  Result<Response> stream_call(const Request& request, StreamSink& sink,
+                               std::initializer_list<long> accepted, std::string_view action);
+  Result<Response> accepted_answer(Result<Response> response, std::initializer_list<long> accepted,
+                                   std::string_view action) const;
 
   std::shared_ptr<Transport> transport_;
   ApiVersion version_;
