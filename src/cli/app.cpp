@@ -1,11 +1,17 @@
 #include "dlrun/cli/app.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <array>
+#include <optional>
+#include <string_view>
+#include <vector>
 
 #include "build.hpp"
 #include "clean.hpp"
 #include "common.hpp"
 #include "completion.hpp"
+#include "dlrun/jobspec/suggest.hpp"
 #include "dlrun/version.hpp"
 #include "doctor.hpp"
 #include "images.hpp"
@@ -19,6 +25,38 @@
 namespace dlrun::cli {
 
 namespace {
+
+// The first word that is neither an option nor an option's value: the command the user named.
+std::optional<std::string_view> named_command(int argc, char** argv) {
+  // The global options that take a value as the next word.
+  static constexpr std::array<std::string_view, 4> kWithValue{"-H", "--host", "--context",
+                                                              "--log-level"};
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view word = argv[i];
+    if (word == "--") return std::nullopt;
+    if (!word.starts_with('-')) return word;
+    if (std::find(kWithValue.begin(), kWithValue.end(), word) != kWithValue.end()) ++i;
+  }
+  return std::nullopt;
+}
+
+// A word that names no command is a mistake, --help or not: CLI11 would ask for a command
+// (`dlrun trian spec.json`) or print the top-level help and succeed (`dlrun pull --help`).
+std::optional<Error> unknown_command(const CLI::App& app, int argc, char** argv) {
+  const auto named = named_command(argc, argv);
+  if (!named) return std::nullopt;
+  std::vector<std::string> names;
+  for (const CLI::App* command : app.get_subcommands({})) {
+    if (command->check_name(std::string(*named))) return std::nullopt;
+    if (!command->get_group().empty()) names.push_back(command->get_name());
+  }
+  const std::vector<std::string_view> views(names.begin(), names.end());
+  const auto suggestion = jobspec::closest_match(*named, views);
+  return Error{ErrorKind::usage, "unknown command '" + std::string(*named) + "'",
+               (suggestion ? "did you mean '" + std::string(*suggestion) + "'? " : std::string()) +
+                   "dlrun --help lists the commands"};
+}
+
 constexpr const char* kAppHelp = R"(Examples:
   dlrun validate train.json       check a job spec
   dlrun train train.json          run it on the local Docker engine, GPUs included
@@ -75,6 +113,7 @@ int run(int argc, char** argv) {
   add_completion_commands(app, global, exit_status);  // these two describe the others
   add_manual_command(app, exit_status);
 
+  if (auto unknown = unknown_command(app, argc, argv)) return report(*unknown);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
