@@ -6,16 +6,19 @@
 #include <set>
 
 #include "dlrun/engine/client.hpp"
+#include "dlrun/jobspec/schema.hpp"
 #include "dlrun/resolve/catalog.hpp"
 #include "dlrun/resolve/resolver.hpp"
 #include "dlrun/run/commands/train.hpp"
 #include "dlrun/run/host/daemon_memory.hpp"
 #include "dlrun/run/host/docker_host.hpp"
+#include "dlrun/run/host/engine_profile.hpp"
 #include "dlrun/run/image/image_choice.hpp"
 #include "dlrun/run/image/pull_display.hpp"
 #include "dlrun/run/job/orphans.hpp"
 #include "dlrun/run/plan/create_request.hpp"
 #include "dlrun/run/plan/defaults.hpp"
+#include "dlrun/text.hpp"
 
 namespace dlrun::doctor {
 namespace {
@@ -126,7 +129,7 @@ CheckResult disk_check(const engine::EngineInfo& info, bool local) {
   }
   const auto free_bytes =
       static_cast<std::int64_t>(stats.f_bavail) * static_cast<std::int64_t>(stats.f_frsize);
-  check.detail = run::format_bytes(free_bytes) + " free under " + info.docker_root_dir;
+  check.detail = format_bytes(free_bytes) + " free under " + info.docker_root_dir;
   if (free_bytes < kDiskFailBytes) {
     check.status = CheckStatus::fail;
     check.fix =
@@ -165,10 +168,10 @@ std::vector<CheckResult> image_checks(const resolve::HostFacts& facts,
                                       const resolve::Catalog& catalog,
                                       const std::set<std::string>& on_engine) {
   std::vector<CheckResult> checks;
-  for (const char* framework : {"pytorch", "tensorflow", "jax", "cuda"}) {
+  for (const std::string_view framework : jobspec::spec_words(jobspec::SpecWords::framework_name)) {
     CheckResult check{std::string(framework) + " image", CheckStatus::ok, "", ""};
     auto resolved = resolve::resolve_image(
-        resolve::FrameworkRequest{.name = framework}, facts, catalog,
+        resolve::FrameworkRequest{.name = std::string(framework)}, facts, catalog,
         [&](const resolve::ImageEntry& image) { return on_engine.contains(image.reference); });
     if (resolved) {
       check.detail = resolved->chosen->reference +
@@ -238,7 +241,7 @@ std::vector<CheckResult> host_checks(const run::Surroundings& surroundings,
     if (gpu.compute_capability) {
       gpus.detail += " (sm_" + std::to_string(gpu.compute_capability->major()) +
                      std::to_string(gpu.compute_capability->minor());
-      if (gpu.memory_bytes > 0) gpus.detail += ", " + run::format_bytes(gpu.memory_bytes);
+      if (gpu.memory_bytes > 0) gpus.detail += ", " + format_bytes(gpu.memory_bytes);
       // The brand decides whether CUDA forward compatibility applies (data-center GPUs only).
       if (!gpu.brand.empty()) gpus.detail += ", brand " + gpu.brand;
       gpus.detail += ")";
@@ -279,29 +282,29 @@ Report examine(const run::Surroundings& surroundings, const resolve::HostFactsOv
         {"engine", CheckStatus::fail, client.error().message, client.error().hint});
   } else {
     auto info = client->info();
-    if (!info) {
-      report.checks.push_back(
-          {"engine", CheckStatus::fail, info.error().message, info.error().hint});
+    auto version = info ? client->version() : Result<engine::EngineVersion>();
+    if (!info || !version) {
+      const Error& error = info ? version.error() : info.error();
+      report.checks.push_back({"engine", CheckStatus::fail, error.message, error.hint});
     } else {
+      const run::EngineProfile profile = run::engine_profile(*version, *info);
       report.checks.push_back({"engine", CheckStatus::ok,
-                               "Docker " + info->server_version + " (API " +
-                                   client->api_version().to_string() + ") at " + endpoint.display,
+                               profile.name() + " (API " + client->api_version().to_string() +
+                                   ") at " + endpoint.display,
                                ""});
       // The probes need an image to name; any will do, since nothing runs.
       auto listed = client->any_image();
       const auto image = listed ? *listed : std::nullopt;
       report.checks.push_back(probe_device_driver(*client, image));
       if (image) report.checks.push_back(probe_training_defaults(*client, *image, surroundings));
-      const bool rootless = std::any_of(
-          info->security_options.begin(), info->security_options.end(),
-          [](const std::string& option) { return option.find("rootless") != std::string::npos; });
-      if (rootless) {
+      if (profile.rootless) {
         report.checks.push_back(
-            {"rootless", CheckStatus::warn, "the daemon runs rootless",
-             "rootless Docker cannot grant unlimited locked memory (jobs get its own limit), and "
-             "needs CDI for GPUs"});
+            {"rootless", CheckStatus::warn, profile.name() + " runs rootless",
+             "a rootless engine cannot grant unlimited locked memory (jobs get its own limit), "
+             "and gives GPUs only through CDI"});
       } else {
-        report.checks.push_back({"rootless", CheckStatus::ok, "the daemon runs as root", ""});
+        report.checks.push_back(
+            {"rootless", CheckStatus::ok, profile.name() + " runs as root", ""});
       }
       report.checks.push_back(
           disk_check(*info, endpoint.kind == engine::EndpointKind::unix_socket));

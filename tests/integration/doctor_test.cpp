@@ -27,6 +27,9 @@ TEST_CASE("doctor: a GPU-ready engine and host pass", "[engine][doctor]") {
   const auto report = nlohmann::json::parse(result.out);
   CHECK(report["ok"] == true);
   CHECK(check_named(report, "engine")["status"] == "ok");
+  // The engine as it is: its product and version from /version, not "Docker" whatever it is.
+  CHECK(check_named(report, "engine")["detail"].get<std::string>().starts_with("Docker 20.10."));
+  CHECK(check_named(report, "rootless")["detail"].get<std::string>().ends_with(" runs as root"));
   CHECK(check_named(report, "nvidia device driver")["status"] == "ok");
   CHECK(check_named(report, "host driver")["detail"] == "550.54.14, supports CUDA 12.4 (NVML)");
   CHECK(check_named(report, "gpus")["detail"] ==

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "dlrun/engine/registry_auth.hpp"
+#include "dlrun/jobspec/exec_limits.hpp"
 #include "dlrun/jobspec/parse.hpp"
 #include "dlrun/jobspec/units.hpp"
 #include "dlrun/jobspec/user_config.hpp"
@@ -11,6 +12,7 @@
 #include "dlrun/resolve/resolver.hpp"
 #include "dlrun/run/host/daemon_memory.hpp"
 #include "dlrun/run/host/docker_host.hpp"
+#include "dlrun/run/host/engine_profile.hpp"
 #include "dlrun/run/image/gpu_preflight.hpp"
 #include "dlrun/run/image/image_build.hpp"
 #include "dlrun/run/image/image_choice.hpp"
@@ -39,6 +41,10 @@ Result<Job> load_job(const std::filesystem::path& spec_file, const jobspec::Over
   if (!loaded) return std::unexpected(loaded.error());
   if (auto applied = jobspec::apply_overrides(loaded->spec, overrides); !applied) {
     return std::unexpected(applied.error());
+  }
+  // The command and variables as the container gets them, flags included.
+  if (auto fits = jobspec::check_exec_sizes(loaded->spec); !fits) {
+    return std::unexpected(fits.error());
   }
   return Job{std::move(loaded->spec), std::move(loaded->digest)};
 }
@@ -144,12 +150,22 @@ Result<PreparedJob> prepare_job(const TrainRequest& request, const Surroundings&
                      std::move(*catalog), std::move(*facts),     std::move(mirrors)};
 }
 
+// What the engine is: remembered, or learned now and remembered.
+Result<EngineProfile> known_engine(engine::EngineClient& client, DaemonMemory& memory,
+                                   const std::string& address) {
+  if (auto known = memory.profile(address, client.server_version())) return *known;
+  auto learned = learn_engine(client);
+  if (!learned) return std::unexpected(learned.error());
+  memory.remember_profile(address, client.server_version(), *learned);
+  return learned;
+}
+
 // Stage 3: the image; stage 4: what the plan depends on, gathered, and the plan made once.
 // `client`: the engine, where it answers (it ranks the images it holds first, and says its
 // machine for a job with a timeout). Nothing is pulled here: every check that needs no pull is
 // made before it.
 Result<TrainPlan> plan_job(PreparedJob prepared, const TrainRequest& request,
-                           const Surroundings& surroundings, const DaemonMemory& memory,
+                           const Surroundings& surroundings, DaemonMemory& memory,
                            engine::EngineClient* client) {
   const jobspec::JobSpec& spec = prepared.job.spec;
   auto image = choose_job_image(spec, prepared.facts, prepared.catalog, prepared.mirrors, client);
@@ -168,12 +184,13 @@ Result<TrainPlan> plan_job(PreparedJob prepared, const TrainRequest& request,
     spdlog::debug("inside Slurm: a stop gives the job {}s before SIGKILL",
                   inputs.stop_grace_seconds);
   }
-  if (spec.timeout && client != nullptr) {
-    auto info = client->info();
-    if (!info) return std::unexpected(info.error());
-    inputs.engine_architecture = info->architecture;
-  }
   const std::string& address = surroundings.endpoint.display;
+  // The deadline's program must suit the engine's machine.
+  if (spec.timeout && client != nullptr) {
+    auto engine = known_engine(*client, memory, address);
+    if (!engine) return std::unexpected(engine.error());
+    inputs.engine_architecture = engine->architecture;
+  }
   const auto known = memory.recall(address, client ? client->server_version() : "");
   if (known) inputs.refused = known->refused;
   auto plan = make_plan(inputs);
@@ -209,8 +226,8 @@ Result<TrainPlan> plan_train(const TrainRequest& request, const Surroundings& su
   auto client = connect(surroundings);
   engine::EngineClient* engine = client ? &*client : nullptr;
   const bool builds = prepared->job.spec.build.has_value();
-  auto planned = plan_job(std::move(*prepared), request, surroundings,
-                          DaemonMemory::load(surroundings.env), engine);
+  DaemonMemory memory = DaemonMemory::load(surroundings.env);
+  auto planned = plan_job(std::move(*prepared), request, surroundings, memory, engine);
   if (!planned) return std::unexpected(planned.error());
   if (!client) {
     planned->engine_unanswered = client.error();
@@ -302,8 +319,8 @@ Result<BuildResult> build(const TrainRequest& request, const Surroundings& surro
   SignalWatcher signals;
   auto client = connect(surroundings);
   if (!client) return std::unexpected(client.error());
-  auto planned = plan_job(std::move(*prepared), request, surroundings,
-                          DaemonMemory::load(surroundings.env), &*client);
+  DaemonMemory memory = DaemonMemory::load(surroundings.env);
+  auto planned = plan_job(std::move(*prepared), request, surroundings, memory, &*client);
   if (!planned) return std::unexpected(planned.error());
   bool built = false;
   auto supplied = supply_job_image(*client, *planned, request, surroundings, signals, &built);

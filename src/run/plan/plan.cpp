@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "dlrun/jobspec/exec_limits.hpp"
+#include "dlrun/run/host/engine_profile.hpp"
 #include "dlrun/run/plan/labels.hpp"
 #include "dlrun/run/plan/timeout_program.hpp"
 #include "dlrun/text.hpp"
@@ -23,14 +25,6 @@ std::vector<PlannedUlimit> default_ulimits() {
 }
 
 namespace {
-
-// The same machine in the words of uname -m (x86_64, aarch64) and of Go (amd64, arm64), which
-// Podman's /info uses.
-std::string_view machine_name(std::string_view architecture) {
-  if (architecture == "amd64") return "x86_64";
-  if (architecture == "arm64") return "aarch64";
-  return architecture;
-}
 
 // What no engine would run, found before anything is pulled or built.
 Result<void> check_runnable(const PlanInputs& inputs) {
@@ -110,6 +104,11 @@ Result<ContainerPlan> make_plan(const PlanInputs& inputs) {
                       ", which is not set",
                   "export " + from.host_variable +
                       " before running dlrun (it is passed to the job, never printed)");
+    }
+    if (auto fits =
+            jobspec::check_exec_string("env." + var.name, "variable", var.name + "=" + *value);
+        !fits) {
+      return std::unexpected(fits.error());
     }
     plan.env.push_back({var.name, *value, from.host_variable});
   }

@@ -41,6 +41,7 @@ std::string replace_all(std::string text, const std::string& from, const std::st
 std::shared_ptr<testing::FakeTransport> engine_with_the_images() {
   auto engine = std::make_shared<testing::FakeTransport>(testing::FakeTransport::Order::any_order);
   engine->always("GET /_ping", 200, "OK", {{"api-version", "1.41"}});
+  engine->always("GET /v1.41/version", 200, R"({"Version":"20.10.24","ApiVersion":"1.41"})");
   engine->always("GET /v1.41/info", 200,
                  nlohmann::json{{"Architecture", timeout_program_architecture()}}.dump());
   engine->always("GET /v1.41/images/json", 200, "[]");

@@ -417,6 +417,7 @@ TEST_CASE("a dry run prints the very body that train sends, the deadline's entry
   const std::string image_config =
       R"({"Config":{"Env":["PATH=/bin"],"Entrypoint":["/entry.sh"],"Cmd":["train.sh","--fast"]}})";
   auto& daemon = *harness.daemon;
+  daemon.expect("GET /v1.41/version", 200, R"({"Version":"20.10.24","ApiVersion":"1.41"})");
   daemon.expect("GET /v1.41/info", 200, R"({"Architecture":"x86_64"})");
   daemon.expect("GET /v1.41/images/docker.io/library/busybox:1.36/json", 200, image_config);
   expect_job(daemon, "c0ffee", 204);
@@ -427,8 +428,8 @@ TEST_CASE("a dry run prints the very body that train sends, the deadline's entry
 
   // The dry run, on the same engine with the image there.
   harness.daemon = std::make_shared<FakeTransport>(FakeTransport::Order::any_order);
+  // The engine is remembered from the run: its machine is not asked again.
   harness.daemon->expect(std::string(kPing), 200, "OK", {{"api-version", "1.41"}});
-  harness.daemon->expect("GET /v1.41/info", 200, R"({"Architecture":"x86_64"})");
   harness.daemon->expect("GET /v1.41/images/docker.io/library/busybox:1.36/json", 200,
                          image_config);
   auto planned = plan_train(harness.request_for(spec), harness.surroundings());
@@ -456,14 +457,17 @@ TEST_CASE("what no engine would run is refused before anything is pulled", "[run
   }
   SECTION("a timeout on an engine of another machine") {
     TrainHarness harness;
+    harness.daemon->expect("GET /v1.41/version", 200,
+                           R"({"Version":"26.1.5","ApiVersion":"1.45"})");
     harness.daemon->expect("GET /v1.41/info", 200, R"({"Architecture":"riscv64"})");
     const auto status =
         harness.train(R"({"version": 1, "image": "busybox:1.36", "timeout": "1h"})");
     REQUIRE_FALSE(status.has_value());
     CHECK(status.error().message.ends_with("but the engine runs on riscv64"));
     const auto lines = harness.daemon->lines();
-    REQUIRE(lines.size() == 3);
-    CHECK(lines[2] == "GET /v1.41/info");
+    REQUIRE(lines.size() == 4);
+    CHECK(lines[2] == "GET /v1.41/version");
+    CHECK(lines[3] == "GET /v1.41/info");
     for (const auto& line : lines) CHECK(line.find("/images/") == std::string::npos);
   }
 }
