@@ -51,6 +51,7 @@ Result<JobListing> list_all_jobs(JobAddresses& addresses, JobUsers users, JobSta
   JobListing listing;
   if (auto records = addresses.all_submitted(); !records.empty()) {
     std::vector<SubmittedJob> jobs;
+    jobs.reserve(records.size());
     for (const auto& record : records) jobs.push_back(record.job);
     auto statuses = slurm_job_statuses(records.front().dir, jobs);
     if (!statuses) {
@@ -203,6 +204,7 @@ Result<void> remove_jobs(JobAddresses& addresses, const std::vector<std::string>
     }
     if (auto records = addresses.all_submitted(); !records.empty()) {
       std::vector<SubmittedJob> records_jobs;
+      records_jobs.reserve(records.size());
       for (const auto& record : records) records_jobs.push_back(record.job);
       if (auto statuses = slurm_job_statuses(records.front().dir, records_jobs); statuses) {
         for (auto& record : records) {

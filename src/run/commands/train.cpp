@@ -195,9 +195,11 @@ Result<TrainPlan> plan_job(PreparedJob prepared, const TrainRequest& request,
   if (known) inputs.refused = known->refused;
   auto plan = make_plan(inputs);
   if (!plan) return std::unexpected(plan.error());
-  for (const auto& setting : plan->left_to_daemon) {
-    // Warned in full when it was found out; a reminder will do now (hidden by -q).
-    spdlog::info("{}", gave_way_warning(setting, address, "on " + format_day(known->learned)));
+  if (known) {
+    for (const auto& setting : plan->left_to_daemon) {
+      // Warned in full when it was found out; a reminder will do now (hidden by -q).
+      spdlog::info("{}", gave_way_warning(setting, address, "on " + format_day(known->learned)));
+    }
   }
   return TrainPlan{.inputs = std::move(inputs),
                    .image = std::move(image->image),
@@ -238,11 +240,10 @@ Result<TrainPlan> plan_train(const TrainRequest& request, const Surroundings& su
   if (builds) return planned;
   auto details = client->inspect_image(planned->image.full());
   if (!details) return std::unexpected(details.error());
-  if (!*details) return planned;
-  planned->inputs.supplied = SuppliedImage{.name = planned->plan.image,
-                                           .base = {},
-                                           .entrypoint = (*details)->entrypoint,
-                                           .cmd = (*details)->cmd};
+  const std::optional<engine::ImageDetails>& held = *details;
+  if (!held) return planned;
+  planned->inputs.supplied = SuppliedImage{
+      .name = planned->plan.image, .base = {}, .entrypoint = held->entrypoint, .cmd = held->cmd};
   auto plan = make_plan(planned->inputs);
   if (!plan) return std::unexpected(plan.error());
   planned->plan = std::move(*plan);
@@ -272,7 +273,7 @@ Result<SuppliedImage> supply_job_image(engine::EngineClient& client, const Train
   const auto docker_config = engine::docker_config_from_environment(surroundings.env);
   auto supplied_base = supply_image(client, planned.image, supply, docker_config, signals);
   if (!supplied_base) return std::unexpected(supplied_base.error());
-  engine::ImageDetails& supplied = supplied_base->details;
+  const engine::ImageDetails& supplied = supplied_base->details;
   // The base decides what CUDA the job gets: checked before any build, which cannot change it.
   if (!std::holds_alternative<jobspec::GpuNone>(job.gpus) && planned.facts.driver) {
     if (auto fits = check_image_fits_host(image, supplied.env, select_gpus(planned.facts, job.gpus),
@@ -330,8 +331,9 @@ Result<BuildResult> build(const TrainRequest& request, const Surroundings& surro
 
 Result<std::string> build_dockerfile(const TrainPlan& planned, const EnvLookup& env) {
   const auto& job = planned.job();
-  if (auto has = require_build_section(job, "there is no Dockerfile"); !has)
-    return std::unexpected(has.error());
+  if (!job.build) {
+    return std::unexpected(require_build_section(job, "there is no Dockerfile").error());
+  }
   auto recipe = make_build_recipe(
       *job.build, job.name, {.reference = planned.plan.image, .id = planned.plan.image, .user = {}},
       env);
