@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <map>
+
 #include "dlrun/run/job/job.hpp"
 
 namespace dlrun::run {
@@ -47,20 +49,30 @@ Result<std::variant<SubmittedRecord, JobRecord>> JobAddresses::find(std::string_
   return *job;
 }
 
+namespace {
+
+// Slurm's status of each record, asked at once.
+Result<std::map<std::string, SlurmJobStatus>> statuses_of(
+    const std::vector<SubmittedRecord>& records) {
+  std::vector<SubmittedJob> jobs;
+  jobs.reserve(records.size());
+  for (const auto& record : records) jobs.push_back(record.job);
+  return slurm_job_statuses(records.front().dir, jobs);
+}
+
+}  // namespace
+
 Result<JobListing> list_all_jobs(JobAddresses& addresses, JobUsers users, JobStates states) {
   JobListing listing;
   if (auto records = addresses.all_submitted(); !records.empty()) {
-    std::vector<SubmittedJob> jobs;
-    jobs.reserve(records.size());
-    for (const auto& record : records) jobs.push_back(record.job);
-    auto statuses = slurm_job_statuses(records.front().dir, jobs);
+    auto statuses = statuses_of(records);
     if (!statuses) {
       spdlog::warn("cannot ask Slurm about your submitted jobs: {}", statuses.error().message);
     } else {
-      for (auto& job : jobs) {
-        auto status = statuses->at(job.id);
+      for (auto& record : records) {
+        auto status = statuses->at(record.job.id);
         if (states == JobStates::active && slurm_job_over(status)) continue;
-        listing.submitted.push_back({std::move(job), std::move(status)});
+        listing.submitted.push_back({std::move(record.job), std::move(status)});
       }
     }
   }
@@ -203,10 +215,7 @@ Result<void> remove_jobs(JobAddresses& addresses, const std::vector<std::string>
       if (job.state == "exited" || job.state == "dead") jobs.push_back(std::move(job));
     }
     if (auto records = addresses.all_submitted(); !records.empty()) {
-      std::vector<SubmittedJob> records_jobs;
-      records_jobs.reserve(records.size());
-      for (const auto& record : records) records_jobs.push_back(record.job);
-      if (auto statuses = slurm_job_statuses(records.front().dir, records_jobs); statuses) {
+      if (auto statuses = statuses_of(records); statuses) {
         for (auto& record : records) {
           if (slurm_job_over(statuses->at(record.job.id))) submitted.push_back(std::move(record));
         }

@@ -48,19 +48,24 @@ Result<void> check_runnable(const PlanInputs& inputs) {
   return {};
 }
 
+bool is_dlrun_ulimit(const PlannedUlimit& limit, std::string_view setting) {
+  return limit.name == setting && limit.chosen_by == ChosenBy::dlrun;
+}
+
 // dlrun's choice of `setting` left to the daemon; false where the plan holds no such choice.
 bool leave_to_daemon(ContainerPlan& plan, std::string_view setting) {
   if (setting == "init") return std::exchange(plan.init, false);
   return std::erase_if(plan.ulimits, [&](const PlannedUlimit& limit) {
-           return limit.name == setting && limit.chosen_by == ChosenBy::dlrun;
+           return is_dlrun_ulimit(limit, setting);
          }) > 0;
 }
 
 }  // namespace
 
 bool dlrun_default(const ContainerPlan& plan, std::string_view setting) {
-  ContainerPlan copy = plan;
-  return leave_to_daemon(copy, setting);
+  if (setting == "init") return plan.init;  // the init process is always dlrun's choice
+  return std::any_of(plan.ulimits.begin(), plan.ulimits.end(),
+                     [&](const PlannedUlimit& limit) { return is_dlrun_ulimit(limit, setting); });
 }
 
 Result<ContainerPlan> make_plan(const PlanInputs& inputs) {
