@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 
 #include "dlrun/run/plan/plan.hpp"
 
@@ -63,9 +64,15 @@ std::optional<SlurmAllocation> slurm_allocation(const EnvLookup& env) {
     allocation.node_id = static_cast<int>(*id);
   }
   constexpr std::int64_t kMebibyte = 1 << 20;
-  if (auto per_node = whole_number(env("SLURM_MEM_PER_NODE"))) {
+  // Mebibytes past what bytes can count are no limit dlrun can pass on (found by tests/fuzz).
+  constexpr std::int64_t kMostMebibytes = std::numeric_limits<std::int64_t>::max() / kMebibyte;
+  if (auto per_node = whole_number(env("SLURM_MEM_PER_NODE"));
+      per_node && *per_node <= kMostMebibytes) {
     allocation.memory_bytes = *per_node * kMebibyte;
-  } else if (auto per_cpu = whole_number(env("SLURM_MEM_PER_CPU")); per_cpu && allocation.cpus) {
+  } else if (auto per_cpu = whole_number(env("SLURM_MEM_PER_CPU"));
+             per_cpu && allocation.cpus &&
+             static_cast<double>(*per_cpu) * *allocation.cpus <=
+                 static_cast<double>(kMostMebibytes)) {
     allocation.memory_bytes = *per_cpu * kMebibyte * static_cast<std::int64_t>(*allocation.cpus);
   }
   return allocation;
