@@ -4,7 +4,7 @@
 # busybox-static root filesystem, so nothing needs a registry.
 #
 #   private-engine.sh start DIR [--image NAME] [--nvidia-hook-double] [--tls-port PORT] [--netns FILE]
-#                               [--restricted] [--buildkit]
+#                               [--restricted] [--buildkit] [--podman]
 #   private-engine.sh stop DIR
 #   private-engine.sh import-image NAME     (into the engine DOCKER_HOST names)
 #
@@ -31,6 +31,13 @@
 # shims, containers) and with them its mounts; then DIR is removed. DIR/dockerd.pid holds
 # dockerd's pid as the host sees it (a test kills dockerd by it).
 #
+# --podman runs Podman's Docker-compatible service (`podman system service`, Debian's podman and
+# conmon) instead, in the same namespaces, its socket DIR/podman.sock: its storage, run root,
+# configuration (containers.conf, storage.conf, registries.conf) and network state are under DIR,
+# and it sees a /var/lib of its own (without the host's containers/ and cni/), so that nothing
+# of the host's Podman is read or written. Its containers' cgroups are under /libpod_parent
+# (Podman's, for the cgroupfs manager), removed on stop unless the host had it before.
+#
 # --nvidia-hook-double puts a stand-in for NVIDIA's nvidia-container-runtime-hook on dockerd's
 # PATH: dockerd then registers its NVIDIA device driver and honours GPU requests, and the
 # stand-in records each call under DIR/hook-calls (and fails as the real one does for a
@@ -41,7 +48,7 @@
 set -euo pipefail
 
 usage() {
-  echo "usage: private-engine.sh start DIR [--image NAME] [--nvidia-hook-double] [--tls-port PORT] [--netns FILE] [--restricted] | stop DIR | import-image NAME" >&2
+  echo "usage: private-engine.sh start DIR [--image NAME] [--nvidia-hook-double] [--tls-port PORT] [--netns FILE] [--restricted] [--buildkit] [--podman] | stop DIR | import-image NAME" >&2
   exit 2
 }
 action=${1:-}; dir=${2:-}
@@ -52,6 +59,7 @@ if [ "$action" = start ] || [ "$action" = stop ] || [ "$action" = in-namespace ]
 fi
 
 socket="$dir/docker.sock"
+[ -f "$dir/podman" ] && socket="$dir/podman.sock"
 # The cgroup parent of the engine's containers: its own, so that nothing of it mixes with the
 # host's Docker (/docker) and stop can remove it. Named after DIR (/ as -), and a hash of it.
 cgroup_parent="dlrun-engine${dir//\//-}-$(printf '%s' "$dir" | sha256sum | cut -c1-8)"
@@ -103,18 +111,64 @@ record_dockerd_pid() {
   done
 }
 
-# Removes the cgroups the engine's containers had, in every cgroup hierarchy.
+# Removes the cgroups the engine's containers had (under $1, the engine's parent), in every
+# cgroup hierarchy.
 remove_cgroups() {
-  local root
+  local root parent=${1:-$cgroup_parent}
   findmnt -rn -t cgroup,cgroup2 -o TARGET | while read -r root; do
-    [ -d "$root/$cgroup_parent" ] || continue
+    [ -d "$root/$parent" ] || continue
     for _ in $(seq 1 50); do
-      find "$root/$cgroup_parent" -depth -type d -exec rmdir {} + 2>/dev/null || true
-      [ -d "$root/$cgroup_parent" ] || break
+      find "$root/$parent" -depth -type d -exec rmdir {} + 2>/dev/null || true
+      [ -d "$root/$parent" ] || break
       sleep 0.1
     done
-    [ ! -d "$root/$cgroup_parent" ] || echo "private-engine.sh: could not remove $root/$cgroup_parent" >&2
+    [ ! -d "$root/$parent" ] || echo "private-engine.sh: could not remove $root/$parent" >&2
   done
+}
+
+# Podman's configuration, all of it pointing under DIR. cgroupfs: no systemd to ask.
+write_podman_config() {
+  mkdir -p "$dir/podman-root" "$dir/podman-run" "$dir/podman-tmp" "$dir/cni" "$dir/volumes"
+  cat > "$dir/storage.conf" <<CONFIG
+[storage]
+driver = "overlay"
+graphroot = "$dir/podman-root"
+runroot = "$dir/podman-run"
+CONFIG
+  cat > "$dir/containers.conf" <<CONFIG
+[containers]
+init_path = "/usr/bin/catatonit"
+
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$dir/events.log"
+tmp_dir = "$dir/podman-tmp"
+volume_path = "$dir/volumes"
+image_copy_tmp_dir = "$dir/podman-tmp"
+
+[network]
+network_backend = "cni"
+network_config_dir = "$dir/cni"
+CONFIG
+  # Short names are Docker Hub's, as the Docker API's clients expect; the test registry is HTTP.
+  cat > "$dir/registries.conf" <<CONFIG
+unqualified-search-registries = ["docker.io"]
+short-name-mode = "disabled"
+CONFIG
+  # DIR/podman marks the engine as Podman's, and says whether the host had Podman's cgroup
+  # parent before (stop leaves it then).
+  local root
+  : > "$dir/podman"
+  for root in $(findmnt -rn -t cgroup,cgroup2 -o TARGET); do
+    if [ -d "$root/libpod_parent" ]; then echo "libpod_parent existed" > "$dir/podman"; break; fi
+  done
+}
+
+# Podman's /var/lib: the host's, but for its containers/ and cni/ state, which start empty.
+private_var_lib() {
+  private_dir /var/lib containers cni
+  mkdir -p /var/lib/containers /var/lib/cni
 }
 
 stop() {
@@ -137,6 +191,9 @@ stop() {
     wait_gone "$launcher" 100 || true
   fi
   remove_cgroups
+  if [ -f "$dir/podman" ] && ! grep -q 'libpod_parent existed' "$dir/podman"; then
+    remove_cgroups libpod_parent
+  fi
   if [ -d "$dir" ]; then
     # The engine's mounts were in its own mount namespace; anything under DIR in this one (a
     # namespace file bound there by a caller) would make DIR impossible to remove.
@@ -232,20 +289,28 @@ CONFIG
 # sockets, always under /run/containerd/s, stay private) and D-Bus (so that dockerd never asks
 # the host's firewalld or systemd for anything).
 private_run() {
-  local host_run="$dir/namespace/host-run" entry name
-  mkdir -p "$host_run"
-  mount -n --rbind /run "$host_run"
-  mount -n -t tmpfs -o mode=755 tmpfs /run
-  for entry in "$host_run"/* "$host_run"/.[!.]*; do
+  private_dir /run docker docker.sock docker.pid containerd dbus
+}
+
+# Makes directory $1 the engine's own: a tmpfs holding the host's entries, bound back, but for
+# those named after it, which the engine does not see.
+private_dir() {
+  local target=$1 entry name
+  shift
+  local host_copy="$dir/namespace/host${target//\//-}"
+  mkdir -p "$host_copy"
+  mount -n --rbind "$target" "$host_copy"
+  mount -n -t tmpfs -o mode=755 tmpfs "$target"
+  for entry in "$host_copy"/* "$host_copy"/.[!.]*; do
     [ -e "$entry" ] || [ -L "$entry" ] || continue
     name=${entry##*/}
-    case "$name" in docker | docker.sock | docker.pid | containerd | dbus) continue ;; esac
+    case " $* " in *" $name "*) continue ;; esac
     if [ -L "$entry" ]; then
-      cp -P "$entry" "/run/$name"
+      cp -P "$entry" "$target/$name"
     elif [ -d "$entry" ]; then
-      mkdir "/run/$name" && mount -n --rbind "$entry" "/run/$name"
+      mkdir "$target/$name" && mount -n --rbind "$entry" "$target/$name"
     else
-      touch "/run/$name" && mount -n --bind "$entry" "/run/$name"
+      touch "$target/$name" && mount -n --bind "$entry" "$target/$name"
     fi
   done
 }
@@ -261,6 +326,14 @@ in_namespace() {
   mount -n -t proc proc /proc
   private_run
   ip link set lo up
+  if [ "$1" = podman ]; then
+    private_var_lib
+    "$@" &
+    dockerd_pid=$!
+    trap 'kill -TERM "$dockerd_pid" 2>/dev/null || true' TERM INT
+    while kill -0 "$dockerd_pid" 2>/dev/null; do wait "$dockerd_pid" || true; done
+    return 0
+  fi
   containerd --config "$dir/containerd/config.toml" > "$dir/containerd.log" 2>&1 &
   containerd_pid=$!
   for _ in $(seq 1 100); do [ -S "$dir/containerd/containerd.sock" ] && break; sleep 0.1; done
@@ -272,8 +345,34 @@ in_namespace() {
   while kill -0 "$containerd_pid" 2>/dev/null; do wait "$containerd_pid" || true; done
 }
 
+# Podman's service in the engine's namespaces (start's options as set there).
+start_podman() {
+  write_podman_config
+  socket="$dir/podman.sock"
+  local enter=() new_netns=(--net)
+  if [ -n "$netns" ]; then enter=(nsenter "--net=$netns" --); new_netns=(); fi
+  env -u NOTIFY_SOCKET -u DBUS_SYSTEM_BUS_ADDRESS -u XDG_RUNTIME_DIR \
+    CONTAINERS_CONF="$dir/containers.conf" CONTAINERS_STORAGE_CONF="$dir/storage.conf" \
+    CONTAINERS_REGISTRIES_CONF="$dir/registries.conf" \
+    "${enter[@]}" "${restricted[@]}" unshare "${new_netns[@]}" --mount --propagation slave --pid --fork --kill-child \
+    "$(realpath "$0")" in-namespace "$dir" podman system service --time=0 "unix://$socket" \
+    > "$dir/podman.log" 2>&1 < /dev/null &
+  echo "$! $(start_time $!)" > "$dir/launcher.pid"
+  for _ in $(seq 1 150); do
+    if docker -H "unix://$socket" version >/dev/null 2>&1; then
+      [ -z "$image" ] || import_busybox "unix://$socket" "$image"
+      return 0
+    fi
+    recorded_pid "$dir/launcher.pid" >/dev/null || break
+    sleep 0.2
+  done
+  tail -20 "$dir/podman.log" >&2
+  echo "private-engine.sh: podman system service did not come up; its log is above" >&2
+  exit 1
+}
+
 start() {
-  local image="" hook_double=false tls_port="" netns="" restricted=() buildkit=false
+  local image="" hook_double=false tls_port="" netns="" restricted=() buildkit=false podman=false
   while [ $# -gt 0 ]; do
     case "$1" in
       --image) image=${2:?--image needs a name}; shift 2 ;;
@@ -282,12 +381,14 @@ start() {
       --netns) netns=${2:?--netns needs a file}; shift 2 ;;
       --restricted) restricted=(setpriv --bounding-set=-sys_resource prlimit --memlock=8388608:8388608 --); shift ;;
       --buildkit) buildkit=true; shift ;;
+      --podman) podman=true; shift ;;
       *) usage ;;
     esac
   done
   [ "$(id -u)" = 0 ] || { echo "private-engine.sh: dockerd needs root" >&2; exit 77; }
-  local tool
-  for tool in dockerd docker containerd unshare nsenter findmnt ip; do
+  local tool daemons=(dockerd containerd)
+  $podman && daemons=(podman conmon catatonit)
+  for tool in "${daemons[@]}" docker unshare nsenter findmnt ip; do
     command -v "$tool" >/dev/null \
       || { echo "private-engine.sh: $tool is missing: scripts/setup.sh installs it" >&2; exit 77; }
   done
@@ -296,6 +397,10 @@ start() {
   fi
   stop
   mkdir -p "$dir/data" "$dir/exec"
+  if $podman; then
+    start_podman
+    return
+  fi
   local path_prefix="" tls_args=()
   if $hook_double; then write_hook_double; path_prefix="$dir/hookbin:"; fi
   if [ -n "$tls_port" ]; then

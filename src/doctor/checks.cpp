@@ -51,10 +51,34 @@ CheckResult probe_device_driver(engine::EngineClient& client,
     check.fix = "pull any image (or run a job once), then run dlrun doctor again";
     return check;
   }
-  auto probed = start_probe(client, run::gpu_probe_request_body(*image));
+  auto created = client.create_container("dlrun-doctor-probe-" + std::to_string(::getpid()),
+                                         run::gpu_probe_request_body(*image));
+  if (!created) {
+    check.status = CheckStatus::warn;
+    check.detail = "not probed: " + created.error().message;
+    return check;
+  }
+  // An engine may take the request and drop it (Podman's Docker API): then nothing after it
+  // is evidence of a GPU path.
+  auto kept = client.inspect_container(*created);
+  ProbeResult probed = kept ? ProbeResult(client.start_container(*created))
+                            : ProbeResult(std::unexpected(kept.error()));
+  (void)client.remove_container(*created);
   if (!probed) {
     check.status = CheckStatus::warn;
     check.detail = "not probed: " + probed.error().message;
+    return check;
+  }
+  if (kept->device_requests == 0) {
+    const engine::EngineIdentity engine = client.identity();
+    check.status = CheckStatus::fail;
+    check.detail = engine.words() +
+                   " dropped the probe's GPU request: it passes no GPUs through the Docker API's "
+                   "device requests";
+    check.fix = engine.podman() ? "Podman's Docker API passes GPUs only as CDI devices (Podman "
+                                  "5.4 and later); run GPU jobs on Docker Engine with the NVIDIA "
+                                  "Container Toolkit"
+                                : "check the engine's GPU support";
     return check;
   }
   const Result<void>& started = *probed;
@@ -94,11 +118,18 @@ CheckResult probe_training_defaults(engine::EngineClient& client, const std::str
     }
     const Result<void>& started = *probed;
     if (started || started.error().kind != ErrorKind::setting_refused) break;
-    const std::string setting = started.error().subject;
-    const bool gave_way =
+    std::string setting = started.error().subject;
+    bool gave_way =
         setting == "init"
             ? std::exchange(init, false)
             : std::erase_if(asked, [&](const run::PlannedUlimit& l) { return l.name == setting; });
+    // A limit not asked for is one the engine adds to any request with limits (Podman): asking
+    // for none is the way round it, as train's plan gives way (run::default_to_give_way).
+    if (!gave_way && setting != "init" && !asked.empty()) {
+      asked.clear();
+      setting = "ulimits";
+      gave_way = true;
+    }
     if (!gave_way) break;
     refused.push_back(setting);
   }
@@ -110,7 +141,8 @@ CheckResult probe_training_defaults(engine::EngineClient& client, const std::str
   check.status = CheckStatus::warn;
   for (const auto& setting : refused) {
     memory.remember_refusal(address, client.server_version(), setting);
-    check.detail += (check.detail.empty() ? "" : "; ") + run::gave_way_warning(setting, address);
+    check.detail += (check.detail.empty() ? "" : "; ") +
+                    run::gave_way_warning(setting, client.identity(), address);
   }
   check.fix = "jobs still run, with the daemon's own limits; the fix is the daemon's (above)";
   return check;

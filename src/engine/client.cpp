@@ -322,32 +322,43 @@ Result<Response> EngineClient::accepted_answer(Result<Response> response,
 
 Error EngineClient::daemon_error(std::string_view action, const Response& response) const {
   const std::string message = daemon_message(response);
-  const std::string what = "the Docker daemon could not " + std::string(action) + ": " + message;
+  const EngineIdentity engine = identity();
+  const std::string what = engine.words() + " could not " + std::string(action) + ": " + message;
   if (message.find("could not select device driver") != std::string::npos) {
     return Error{ErrorKind::no_gpu_driver,
-                 "the Docker daemon at " + endpoint_display_ + " has no NVIDIA device driver (" +
+                 engine.words() + " at " + endpoint_display_ + " has no NVIDIA device driver (" +
                      message + ")",
                  std::string(kToolkitInstallHint)};
   }
   if (auto limit = refused_rlimit(message)) {
+    // Podman sets open-file and process limits of its own beside any the request asks for.
+    const std::string fix =
+        engine.podman()
+            ? "give the Podman service " + std::string(limit->systemd) +
+                  "=infinity in its systemd unit (podman.service), or default_ulimits in "
+                  "containers.conf (rootless: the user's hard limit, /etc/security/limits.conf)"
+            : "run dockerd with " + std::string(limit->systemd) +
+                  "=infinity (systemd) or --default-ulimit " + std::string(limit->name) +
+                  "=-1:-1 (rootless daemons cannot)";
     return Error{ErrorKind::setting_refused,
-                 "the Docker daemon may not raise the container's " + std::string(limit->what) +
+                 engine.words() + " may not raise the container's " + std::string(limit->what) +
                      " limit (" + std::string(limit->name) +
                      "), which needs CAP_SYS_RESOURCE: " + message,
-                 "run dockerd with " + std::string(limit->systemd) +
-                     "=infinity (systemd) or --default-ulimit " + std::string(limit->name) +
-                     "=-1:-1 (rootless daemons cannot)",
-                 std::string(limit->name)};
+                 fix, std::string(limit->name)};
   }
-  // dockerd mounts its docker-init at /sbin/docker-init, or cannot find one at all.
+  // dockerd mounts its docker-init at /sbin/docker-init, or cannot find one at all; Podman
+  // looks for catatonit.
   if (message.find("\"/sbin/docker-init\"") != std::string::npos ||
-      message.find("\"docker-init\": executable file not found") != std::string::npos) {
-    return Error{
-        ErrorKind::setting_refused,
-        "the Docker daemon has no init process to give the container (docker-init): " + message,
-        "install the daemon's docker-init (tini), or point \"init-path\" in its "
-        "daemon.json at one",
-        "init"};
+      message.find("\"docker-init\": executable file not found") != std::string::npos ||
+      message.find("container-init binary not found") != std::string::npos) {
+    return Error{ErrorKind::setting_refused,
+                 engine.words() + " has no init process to give the container (" +
+                     (engine.podman() ? "catatonit" : "docker-init") + "): " + message,
+                 engine.podman() ? "install catatonit on the Podman host, or point init_path in "
+                                   "containers.conf at one"
+                                 : "install the daemon's docker-init (tini), or point "
+                                   "\"init-path\" in its daemon.json at one",
+                 "init"};
   }
   if (message.find("unsatisfied condition: cuda") != std::string::npos) {
     return Error{ErrorKind::gpu_unavailable,
@@ -528,6 +539,10 @@ Result<ContainerState> EngineClient::inspect_container(const std::string& id) tr
   result.image = parsed->value("Config", json::object()).value("Image", "");
   const json host_config = parsed->value("HostConfig", json::object());
   result.memory_bytes = integer_field<std::int64_t>(host_config, "Memory");
+  if (const auto requests = host_config.find("DeviceRequests");
+      requests != host_config.end() && requests->is_array()) {
+    result.device_requests = requests->size();
+  }
   return result;
 } catch (const json::exception& error) {
   return unexpected_answer("inspect", error);

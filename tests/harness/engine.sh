@@ -6,6 +6,8 @@
 #            on tcp://127.0.0.1:PORT+1 with TLS and client certificates (DIR/plain/tls/client)
 # both holding the test image dlrun-test/busybox:1 (the GPU engine also dlrun-test/cuda12.4:1,
 # which requires CUDA 12.4 the way nvidia/cuda images do), and
+#   DIR/podman - Podman 4.3's Docker-compatible service (podman system service), holding
+#            dlrun-test/busybox:1, for the core job tests that run on every engine
 #   DIR/registry - Debian's docker-registry on 127.0.0.1:PORT with htpasswd auth, holding
 #            dlrun-test/busybox:1 and dlrun-test/payload:1 (a 64 MB random layer the engines
 #            lack); its address, user and password are in DIR/registry/{address,user,password}
@@ -83,6 +85,7 @@ stop_all() {
   fi
   "$engine" stop "$dir/gpu"
   "$engine" stop "$dir/plain"
+  "$engine" stop "$dir/podman"
   stop_netns
   rm -rf "$dir"
 }
@@ -90,7 +93,7 @@ stop_all() {
 start_one() {
   local status=0
   "$engine" start "$dir/$1" --netns "$netns" --image dlrun-test/busybox:1 "${@:2}" || status=$?
-  [ "$status" = 77 ] && unavailable "cannot start a private dockerd here (root, docker.io and busybox-static are needed)"
+  [ "$status" = 77 ] && unavailable "cannot start a private engine here (root, docker.io, podman, catatonit and busybox-static are needed)"
   [ "$status" = 0 ] || exit "$status"
 }
 
@@ -319,6 +322,7 @@ case "$action" in
     # Both as restricted as rootless Docker: dlrun's memlock default must give way on them.
     start_one gpu --nvidia-hook-double --restricted
     start_one plain --tls-port $((port + 1)) --restricted --buildkit
+    start_one podman --podman --restricted
     # An image that states its CUDA needs as nvidia/cuda images do.
     gpu="unix://$dir/gpu/docker.sock"
     docker -H "$gpu" create --name cuda-base dlrun-test/busybox:1 true >/dev/null
@@ -333,9 +337,9 @@ case "$action" in
     start_sshd $((port + 2))
     start_packages "$port" "${4:-$dir.cache}"
     start_slurm "$port"
-    # The ownership test runs dlrun as an unprivileged uid against the GPU engine.
-    chmod 666 "$dir/gpu/docker.sock"
-    echo "engine.sh: engines up: $dir/gpu/docker.sock (NVIDIA hook stand-in), $dir/plain/docker.sock;"
+    # The ownership tests run dlrun as an unprivileged uid against the GPU engine and Podman.
+    chmod 666 "$dir/gpu/docker.sock" "$dir/podman/podman.sock"
+    echo "engine.sh: engines up: $dir/gpu/docker.sock (NVIDIA hook stand-in), $dir/plain/docker.sock, $dir/podman/podman.sock;"
     echo "engine.sh: registry at $(cat "$dir/registry/address")"
     ;;
   stop) stop_all ;;

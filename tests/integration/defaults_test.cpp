@@ -46,10 +46,13 @@ TEST_CASE("a spec without tuning runs where the daemon refuses unlimited memlock
   INFO(second.err);
   CHECK(second.exit_code == 0);
   CHECK(count(second.err, kCreate) == 1);
-  // Warned when found out; now a reminder at info level, which -q hides.
+  // Warned when found out; now a reminder only for those who ask (debug).
   CHECK(count(second.err, "dlrun: warning: ") == 0);
-  CHECK(second.err.find("dlrun: info: the Docker daemon at ") != std::string::npos);
+  CHECK(second.err.find("dlrun: debug: the Docker daemon at ") != std::string::npos);
   CHECK(second.err.find("(memlock; found out on ") != std::string::npos);
+  const auto third = job.dlrun({"train", spec}, fresh_cache(job));
+  CHECK(third.exit_code == 0);
+  CHECK(third.err.find("memlock") == std::string::npos);
 
   // And a dry run shows what would be asked for.
   const auto dry = job.dlrun({"train", "--dry-run", spec}, fresh_cache(job));
@@ -57,13 +60,43 @@ TEST_CASE("a spec without tuning runs where the daemon refuses unlimited memlock
   CHECK(dry.out.find("--ulimit stack=67108864") != std::string::npos);
   // Its Dockerfile too, for a spec with a build, planned once: one reminder.
   const auto dry_build = job.dlrun(
-      {"train", "--dry-run",
+      {"train", "--dry-run", "--log-level", "debug",
        job.write_spec({{"command", "true"}, {"build", {{"run", {"true"}}}}}, "built.json")},
       fresh_cache(job));
   INFO(dry_build.err);
   CHECK(dry_build.exit_code == 0);
   CHECK(dry_build.out.find("\nRUN true\n") != std::string::npos);
   CHECK(count(dry_build.err, "(memlock; found out on ") == 1);
+}
+
+TEST_CASE("a spec without tuning runs on Podman, with one line about each default it gave way on",
+          "[engine][defaults]") {
+  JobFixture job;
+  const auto spec = job.write_spec({{"command", {"sh", "-c", "ulimit -l; cat /proc/1/comm"}}});
+  const auto first = job.dlrun({"train", spec}, fresh_cache(job), job.engine().podman_host());
+  INFO(first.err);
+  CHECK(first.exit_code == 0);
+  // Its own limits (8 MiB locked), and its init (catatonit, as /run/podman-init).
+  CHECK(first.out == "8192\npodman-init\n");
+  // Restricted, it may not raise the open-file and process limits it adds to any container that
+  // asks for a limit: dlrun asks for none, and says so once.
+  CHECK(count(first.err, "dlrun: warning: ") == 1);
+  CHECK(first.err.find("dlrun: warning: Podman 4.3.1 at " + job.engine().podman_host() +
+                       " may not grant unlimited locked memory and a 64 MB stack (ulimits)") !=
+        std::string::npos);
+  CHECK(first.err.find("in podman.service") != std::string::npos);
+  // Its logs are kept by the driver it has.
+  CHECK(first.err.find("has no \"local\" log driver: jobs' output is kept by its k8s-file "
+                       "driver") != std::string::npos);
+  CHECK(job.leftover_containers().empty());
+
+  // Learned once: the second run has none of that.
+  const auto second = job.dlrun({"train", spec}, fresh_cache(job), job.engine().podman_host());
+  INFO(second.err);
+  CHECK(second.exit_code == 0);
+  CHECK(second.out == first.out);
+  CHECK(second.err.find("Podman") == std::string::npos);
+  CHECK(count(second.err, "dlrun: warning: ") == 0);
 }
 
 TEST_CASE("a memlock the spec asks for is refused with the fix, never lowered",

@@ -86,6 +86,30 @@ TEST_CASE("doctor: an engine without the NVIDIA toolkit fails with the fix", "[e
         std::string::npos);
 }
 
+TEST_CASE("doctor: Podman is named as it is, and each claim about it is probed",
+          "[engine][doctor]") {
+  JobFixture job;
+  const auto result = job.dlrun({"doctor", "--output", "json"}, {}, job.engine().podman_host());
+  INFO(result.err);
+  const auto report = nlohmann::json::parse(result.out);
+  CHECK(check_named(report, "engine")["detail"].get<std::string>().starts_with("Podman 4.3.1 "));
+  CHECK(check_named(report, "rootless")["detail"] == "Podman 4.3.1 runs as root");
+  // It takes the GPU request and drops it: no GPU path, whatever the failed start says.
+  const auto gpus = check_named(report, "nvidia device driver");
+  CHECK(gpus["status"] == "fail");
+  CHECK(gpus["detail"] ==
+        "Podman 4.3.1 dropped the probe's GPU request: it passes no GPUs "
+        "through the Docker API's device requests");
+  // Restricted, it may not raise the limits it adds itself: the defaults give way on every limit.
+  const auto defaults = check_named(report, "training defaults");
+  CHECK(defaults["status"] == "warn");
+  CHECK(defaults["detail"].get<std::string>().starts_with(
+      "Podman 4.3.1 at " + job.engine().podman_host() +
+      " may not grant unlimited locked memory and a 64 MB stack (ulimits)"));
+  CHECK(report["ok"] == false);
+  CHECK(job.leftover_containers().empty());
+}
+
 TEST_CASE("doctor: an unreachable engine fails, and the host is still examined",
           "[engine][doctor]") {
   JobFixture job;

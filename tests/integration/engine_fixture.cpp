@@ -19,7 +19,8 @@ const TestEngine* TestEngine::find() {
   static const TestEngine* found = []() -> const TestEngine* {
     const char* dir = std::getenv("DLRUN_TEST_ENGINE_DIR");
     if (dir == nullptr || !fs::exists(fs::path(dir) / "gpu/docker.sock") ||
-        !fs::exists(fs::path(dir) / "plain/docker.sock")) {
+        !fs::exists(fs::path(dir) / "plain/docker.sock") ||
+        !fs::exists(fs::path(dir) / "podman/podman.sock")) {
       return nullptr;
     }
     return new TestEngine{dir};
@@ -68,6 +69,16 @@ JobFixture::JobFixture() : engine_(TestEngine::find()) {
   run_label_ = "t" + std::to_string(random()) + std::to_string(random());
 }
 
+std::vector<EngineUnderTest> engines_under_test() {
+  const TestEngine* engine = TestEngine::find();
+  if (engine == nullptr) return {{"none", ""}};  // the test's REQUIRE then says so
+  return {{"docker-hook", engine->gpu_host()}, {"podman", engine->podman_host()}};
+}
+
+JobFixture::JobFixture(EngineUnderTest on) : JobFixture() {
+  host_ = std::move(on.host);
+}
+
 JobFixture::~JobFixture() {
   std::error_code ec;
   fs::remove_all(dir_, ec);
@@ -89,7 +100,7 @@ ProcessResult JobFixture::dlrun(std::vector<std::string> args, Invocation extra,
                                 const std::string& host) const {
   extra.args = {DLRUN_BINARY};
   extra.args.insert(extra.args.end(), args.begin(), args.end());
-  extra.env["DOCKER_HOST"] = host.empty() ? engine_->gpu_host() : host;
+  extra.env["DOCKER_HOST"] = !host.empty() ? host : !host_.empty() ? host_ : engine_->gpu_host();
   // What dlrun learns about the test engines stays with them, not in the user's ~/.cache.
   extra.env.try_emplace("XDG_CACHE_HOME", (engine_->dir / "cache").string());
   return run_process(extra);
@@ -97,7 +108,7 @@ ProcessResult JobFixture::dlrun(std::vector<std::string> args, Invocation extra,
 
 std::vector<std::string> JobFixture::leftover_containers() const {
   std::vector<std::string> names;
-  for (const auto& host : {engine_->gpu_host(), engine_->plain_host()}) {
+  for (const auto& host : {engine_->gpu_host(), engine_->plain_host(), engine_->podman_host()}) {
     auto endpoint = engine::parse_docker_host(host);
     REQUIRE(endpoint);
     auto client =

@@ -14,6 +14,8 @@ struct TestEngine {
   std::filesystem::path dir;
   std::string gpu_host() const { return "unix://" + (dir / "gpu/docker.sock").string(); }
   std::string plain_host() const { return "unix://" + (dir / "plain/docker.sock").string(); }
+  // Podman 4.3's Docker-compatible service, as restricted as the others.
+  std::string podman_host() const { return "unix://" + (dir / "podman/podman.sock").string(); }
   std::filesystem::path hook_calls() const { return dir / "gpu/hook-calls"; }
   // The plain engine on TCP with TLS and client certificates, and a DOCKER_CERT_PATH for it.
   std::string tls_host() const;
@@ -37,6 +39,15 @@ struct TestEngine {
   static const TestEngine* find();
 };
 
+// An engine the core job tests run on: each such test runs once on every one (Catch2's
+// GENERATE), and says which failed.
+struct EngineUnderTest {
+  std::string name;  // "docker-hook", "podman"
+  std::string host;  // its DOCKER_HOST
+};
+// Docker 20.10 with the NVIDIA hook's stand-in, and Podman 4.3.
+std::vector<EngineUnderTest> engines_under_test();
+
 inline constexpr const char* kTestImage = "dlrun-test/busybox:1";
 // Debian bookworm with apt and python3-pip, on the GPU engine, for the build tests.
 inline constexpr const char* kDebianImage = "dlrun-test/debian:1";
@@ -46,6 +57,8 @@ inline constexpr const char* kDebianImage = "dlrun-test/debian:1";
 class JobFixture {
  public:
   JobFixture();
+  // A test of one engine of the table: dlrun() runs against it unless told otherwise.
+  explicit JobFixture(EngineUnderTest on);
   ~JobFixture();
   JobFixture(const JobFixture&) = delete;
   JobFixture& operator=(const JobFixture&) = delete;
@@ -58,17 +71,18 @@ class JobFixture {
   // over it, and nothing tuned. Returns its path.
   std::string write_spec(const nlohmann::json& fields, const std::string& file = "job.json") const;
 
-  // Runs dlrun against `host` (the GPU engine unless told otherwise).
+  // Runs dlrun against `host` (the engine under test, or the GPU engine, unless told otherwise).
   ProcessResult dlrun(std::vector<std::string> args, Invocation extra = {},
                       const std::string& host = "") const;
 
-  // Containers carrying this test's label, on both engines: must be none after every run.
+  // Containers carrying this test's label, on every engine: must be none after every run.
   std::vector<std::string> leftover_containers() const;
 
  private:
   const TestEngine* engine_;
   std::filesystem::path dir_;
   std::string run_label_;
+  std::string host_;  // the engine under test; empty: the GPU engine
 };
 
 // Sends `signo` to dlrun once the job has printed "started"; again `times - 1` times after dlrun

@@ -93,6 +93,23 @@ TEST_CASE("a daemon without the NVIDIA driver gets a clear error and no containe
   CHECK(job.leftover_containers().empty());
 }
 
+TEST_CASE("an engine that drops GPU requests (Podman) refuses the job, never runs it on the CPU",
+          "[engine][gpu]") {
+  JobFixture job;
+  // Podman's Docker API takes the request, creates the container and leaves the GPUs out.
+  const auto result =
+      job.dlrun({"train", job.write_spec({{"gpus", 1}, {"command", {"echo", "ran"}}})}, {},
+                job.engine().podman_host());
+  CHECK(result.exit_code == 125);
+  CHECK(result.out.empty());
+  CHECK(result.err.find("dlrun: error: the job asks for GPUs, but Podman 4.3.1 dropped the "
+                        "request: it passes no GPUs through the Docker API's device requests") !=
+        std::string::npos);
+  CHECK(result.err.find("hint: Podman's Docker API passes GPUs only as CDI devices") !=
+        std::string::npos);
+  CHECK(job.leftover_containers().empty());
+}
+
 TEST_CASE("a failing NVIDIA hook (driver not loaded) is reported with its own words",
           "[engine][gpu]") {
   JobFixture job;

@@ -12,8 +12,10 @@ namespace dlrun::testing {
 
 using nlohmann::json;
 
-TEST_CASE("Ctrl-C stops the job, removes it and exits 130", "[engine][signals]") {
-  JobFixture job;
+TEST_CASE("Ctrl-C stops the job, removes it and exits 130", "[engine][signals][every-engine]") {
+  const EngineUnderTest on = GENERATE(from_range(engines_under_test()));
+  INFO("engine: " << on.name);
+  JobFixture job(on);
   const auto result = job.dlrun({"train", job.write_spec({{"command", "echo started; sleep 300"}})},
                                 signal_when_started(SIGINT));
   INFO(result.err);
@@ -23,8 +25,10 @@ TEST_CASE("Ctrl-C stops the job, removes it and exits 130", "[engine][signals]")
   CHECK(job.leftover_containers().empty());
 }
 
-TEST_CASE("SIGTERM does the same and exits 143", "[engine][signals]") {
-  JobFixture job;
+TEST_CASE("SIGTERM does the same and exits 143", "[engine][signals][every-engine]") {
+  const EngineUnderTest on = GENERATE(from_range(engines_under_test()));
+  INFO("engine: " << on.name);
+  JobFixture job(on);
   const auto result = job.dlrun({"train", job.write_spec({{"command", "echo started; sleep 300"}})},
                                 signal_when_started(SIGTERM));
   CHECK(result.exit_code == 143);
@@ -45,8 +49,10 @@ TEST_CASE("a second Ctrl-C kills a job that ignores SIGTERM at once", "[engine][
   CHECK(job.leftover_containers().empty());
 }
 
-TEST_CASE("a job past its timeout is stopped and exits 124", "[engine][signals]") {
-  JobFixture job;
+TEST_CASE("a job past its timeout is stopped and exits 124", "[engine][signals][every-engine]") {
+  const EngineUnderTest on = GENERATE(from_range(engines_under_test()));
+  INFO("engine: " << on.name);
+  JobFixture job(on);
   const auto result =
       job.dlrun({"train", job.write_spec({{"timeout", "2s"}, {"command", "sleep 300"}})});
   CHECK(result.exit_code == 124);

@@ -152,11 +152,12 @@ Result<PreparedJob> prepare_job(const TrainRequest& request, const Surroundings&
 
 // What the engine is: remembered, or learned now and remembered.
 Result<EngineProfile> known_engine(engine::EngineClient& client, DaemonMemory& memory,
-                                   const std::string& address) {
+                                   const std::string& address, bool* learned_now) {
   if (auto known = memory.profile(address, client.server_version())) return *known;
   auto learned = learn_engine(client);
   if (!learned) return std::unexpected(learned.error());
   memory.remember_profile(address, client.server_version(), *learned);
+  *learned_now = true;
   return learned;
 }
 
@@ -185,20 +186,29 @@ Result<TrainPlan> plan_job(PreparedJob prepared, const TrainRequest& request,
                   inputs.stop_grace_seconds);
   }
   const std::string& address = surroundings.endpoint.display;
-  // The deadline's program must suit the engine's machine.
-  if (spec.timeout && client != nullptr) {
-    auto engine = known_engine(*client, memory, address);
+  // What the engine is decides the plan's log driver and whether the deadline's program suits
+  // its machine: asked once a week, remembered between.
+  bool learned_now = false;
+  if (client != nullptr) {
+    auto engine = known_engine(*client, memory, address, &learned_now);
     if (!engine) return std::unexpected(engine.error());
-    inputs.engine_architecture = engine->architecture;
+    inputs.engine = std::move(*engine);
   }
   const auto known = memory.recall(address, client ? client->server_version() : "");
   if (known) inputs.refused = known->refused;
   auto plan = make_plan(inputs);
   if (!plan) return std::unexpected(plan.error());
+  if (learned_now && plan->log.driver != "local" && plan->log.driver != "none") {
+    spdlog::info(
+        "{} at {} has no \"local\" log driver: jobs' output is kept by its {} driver, "
+        "at most resources.log_size of it",
+        inputs.engine->name(), address, plan->log.driver);
+  }
   if (known) {
     for (const auto& setting : plan->left_to_daemon) {
-      // Warned in full when it was found out; a reminder will do now (hidden by -q).
-      spdlog::info("{}", gave_way_warning(setting, address, "on " + format_day(known->learned)));
+      // Warned in full when it was found out; shown again only to those who ask (-v).
+      spdlog::debug("{}", gave_way_warning(setting, client->identity(), address,
+                                           "on " + format_day(known->learned)));
     }
   }
   return TrainPlan{.inputs = std::move(inputs),
@@ -238,7 +248,7 @@ Result<TrainPlan> plan_train(const TrainRequest& request, const Surroundings& su
   // The image as the engine has it: its entrypoint and command are what a deadline wraps. A
   // built image is known only once built.
   if (builds) return planned;
-  auto details = client->inspect_image(planned->image.full());
+  auto details = client->inspect_image(planned->plan.image);
   if (!details) return std::unexpected(details.error());
   const std::optional<engine::ImageDetails>& held = *details;
   if (!held) return planned;
@@ -412,10 +422,11 @@ Result<TrainResult> train(const TrainRequest& request, const Surroundings& surro
   // A default of dlrun's that the daemon refuses gives way to the daemon's own value: a new plan
   // from the same inputs plus the refusal, once; the daemon is remembered so that later runs ask
   // for its value at once. The user's own value is refused, with the fix.
+  std::optional<std::string> giving_way;
   while (!status && status.error().kind == ErrorKind::setting_refused &&
-         dlrun_default(*job_plan, status.error().subject)) {
-    const std::string setting = status.error().subject;
-    spdlog::warn("{}", gave_way_warning(setting, surroundings.endpoint.display));
+         (giving_way = default_to_give_way(*job_plan, status.error().subject))) {
+    const std::string& setting = *giving_way;
+    spdlog::warn("{}", gave_way_warning(setting, client.identity(), surroundings.endpoint.display));
     memory.remember_refusal(surroundings.endpoint.display, client.server_version(), setting);
     inputs.refused.push_back(setting);
     job_plan = make_plan(inputs);

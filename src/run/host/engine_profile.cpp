@@ -11,7 +11,7 @@ std::string machine_name(std::string_view architecture) {
 }
 
 std::string EngineProfile::name() const {
-  return (product == EngineProduct::podman ? "Podman " : "Docker ") + version;
+  return identity().name();
 }
 
 bool EngineProfile::has_log_driver(std::string_view driver) const {

@@ -94,7 +94,9 @@ Result<SuppliedBase> supply_image(engine::EngineClient& client, const engine::Im
                                   const ImageSupplyOptions& options,
                                   const engine::DockerConfigSource& docker_config,
                                   SignalWatcher& signals) {
-  const std::string reference = ref.full();
+  // Looked up by the name the container request will give (Podman resolves a short name to its
+  // localhost/ images as well as docker.io's; Docker reads both the same), pulled by the full one.
+  const std::string reference = ref.familiar();
   if (options.policy != jobspec::PullPolicy::always) {
     auto present = client.inspect_image(reference);
     if (!present) return std::unexpected(present.error());

@@ -438,11 +438,42 @@ Result<JobExit> job_exit(engine::EngineClient& client, const std::string& id, in
   return JobExit{status, ending};
 }
 
+namespace {
+
+// An engine that takes a GPU request and drops it (Podman's Docker API does) would run the job
+// on the CPU without a word: the container as created must still ask for the GPUs.
+Result<void> check_gpus_kept(engine::EngineClient& client, const ContainerPlan& plan,
+                             const std::string& id) {
+  if (std::holds_alternative<jobspec::GpuNone>(plan.gpus)) return {};
+  auto created = client.inspect_container(id);
+  if (!created) return std::unexpected(created.error());
+  if (created->device_requests > 0) return {};
+  const engine::EngineIdentity engine = client.identity();
+  return fail(ErrorKind::no_gpu_driver,
+              "the job asks for GPUs, but " + engine.words() +
+                  " dropped the request: it passes no GPUs through the Docker API's device "
+                  "requests, so the job would run without them",
+              engine.podman()
+                  ? "Podman's Docker API passes GPUs only as CDI devices (Podman 5.4 and "
+                    "later); run GPU jobs on Docker Engine with the NVIDIA Container Toolkit "
+                    "(dlrun doctor checks it)"
+                  : "check the engine's GPU support with dlrun doctor");
+}
+
+// What a created container needs before it starts: its GPUs checked, its deadline installed.
+Result<void> ready_to_start(engine::EngineClient& client, const ContainerPlan& plan,
+                            const std::string& id) {
+  if (auto kept = check_gpus_kept(client, plan, id); !kept) return kept;
+  return install_deadline(client, plan, id);
+}
+
+}  // namespace
+
 Result<std::string> start_detached(engine::EngineClient& client, const ContainerPlan& plan,
                                    const std::string& create_body) {
   auto created = client.create_container(plan.container_name, create_body);
   if (!created) return std::unexpected(in_job_terms(created.error()));
-  if (auto installed = install_deadline(client, plan, *created); !installed) {
+  if (auto installed = ready_to_start(client, plan, *created); !installed) {
     (void)client.remove_container(*created);
     return std::unexpected(installed.error());
   }
@@ -461,7 +492,7 @@ Result<JobExit> run_job(engine::EngineClient& client, const ContainerPlan& plan,
   const std::string& id = *created;
   ContainerGuard guard(client, id, options.keep);
   spdlog::debug("created container {} ({})", plan.container_name, id);
-  if (auto installed = install_deadline(client, plan, id); !installed) {
+  if (auto installed = ready_to_start(client, plan, id); !installed) {
     return guard.finish(Result<JobExit>(std::unexpected(installed.error())));
   }
   auto end = follow_job(client, id, plan, options, signals);

@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "dlrun/engine/engine_time.hpp"
+#include "dlrun/engine/image_ref.hpp"
 #include "dlrun/run/job/job.hpp"
 #include "dlrun/run/job/output.hpp"
 #include "dlrun/run/plan/labels.hpp"
@@ -22,13 +23,21 @@ std::string label_of(const engine::ContainerSummary& container, std::string_view
   return found == container.labels.end() ? std::string() : found->second;
 }
 
+// As people write it, whatever the engine's words: Podman lists docker.io/dlrun/job:1 where
+// Docker lists dlrun/job:1. (An image id, where the image is gone, stays as it is.)
+std::string familiar_image(const std::string& image) {
+  if (image.starts_with("sha256:")) return image;
+  const auto ref = engine::parse_image_ref(image);
+  return ref ? ref->familiar() : image;
+}
+
 JobRecord record_of(const engine::ContainerSummary& container) {
   JobRecord job{.id = container.id,
                 .container = container.name,
                 .name = label_of(container, kJobLabel),
                 .state = container.state,
                 .status = container.status,
-                .image = container.image,
+                .image = familiar_image(container.image),
                 .base_image = label_of(container, kBaseImageLabel),
                 .created = container.created,
                 .user = label_of(container, kUserLabel),

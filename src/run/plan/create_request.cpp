@@ -101,14 +101,7 @@ std::string create_request_body(const ContainerPlan& plan, Secrets secrets, int 
       {"SecurityOpt", {"no-new-privileges"}},
       {"NetworkMode", network_name(plan.network)},
       {"Mounts", mounts},
-      {"LogConfig",
-       plan.resources.log_bytes > 0
-           ? ordered_json{{"Type", "local"},
-                          {"Config",
-                           {{"max-size", std::to_string(plan.resources.log_bytes / kLogFiles)},
-                            {"max-file", std::to_string(kLogFiles)},
-                            {"compress", "false"}}}}
-           : ordered_json{{"Type", "none"}, {"Config", ordered_json::object()}}},
+      {"LogConfig", {{"Type", plan.log.driver}, {"Config", plan.log.options}}},
       {"AutoRemove", false},  // dlrun removes it after reading the exit status
   };
   if (!plan.devices.empty()) {

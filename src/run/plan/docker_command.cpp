@@ -48,14 +48,8 @@ std::string docker_run_command(const ContainerPlan& plan) {
                     : plan.network == jobspec::NetworkMode::none ? "none"
                                                                  : "host");
   for (const auto& device : plan.devices) flag("--device", device);
-  if (plan.resources.log_bytes > 0) {
-    flag("--log-driver", "local");
-    flag("--log-opt", "max-size=" + std::to_string(plan.resources.log_bytes / kLogFiles));
-    flag("--log-opt", "max-file=" + std::to_string(kLogFiles));
-    flag("--log-opt", "compress=false");
-  } else {
-    flag("--log-driver", "none");
-  }
+  flag("--log-driver", plan.log.driver);
+  for (const auto& [option, value] : plan.log.options) flag("--log-opt", option + "=" + value);
   flag("--stop-timeout", std::to_string(plan.stop_grace_seconds));
   if (plan.resources.memory_bytes) {
     flag("--memory", jobspec::format_size(*plan.resources.memory_bytes));

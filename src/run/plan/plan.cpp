@@ -37,15 +37,46 @@ Result<void> check_runnable(const PlanInputs& inputs) {
                 "foreground");
   }
   // The timeout is kept inside the container, by dlrun's own program, built for this machine.
-  if (spec.timeout && !inputs.engine_architecture.empty() &&
-      machine_name(inputs.engine_architecture) != timeout_program_architecture()) {
+  const std::string engine_machine = inputs.engine ? inputs.engine->architecture : "";
+  if (spec.timeout && !engine_machine.empty() &&
+      machine_name(engine_machine) != timeout_program_architecture()) {
     return fail(ErrorKind::usage,
                 "the job's timeout is kept inside its container by a program built for " +
                     std::string(timeout_program_architecture()) + ", but the engine runs on " +
-                    inputs.engine_architecture,
+                    engine_machine,
                 "run dlrun on a machine like the engine's, or drop \"timeout\" from the spec");
   }
+  if (spec.resources.log_bytes > 0 && inputs.engine && !inputs.engine->log_drivers.empty() &&
+      !inputs.engine->has_log_driver("local") && !inputs.engine->has_log_driver("json-file") &&
+      !inputs.engine->has_log_driver("k8s-file")) {
+    return fail(ErrorKind::engine,
+                inputs.engine->name() +
+                    " has no log driver that keeps a job's output in files of a capped size "
+                    "(local, json-file or k8s-file); it has " +
+                    joined(inputs.engine->log_drivers, ", "),
+                "run the job in the foreground with resources.log_size \"none\"");
+  }
   return {};
+}
+
+// The engine keeps at most `bytes` of the job's output, in the first of its drivers that can.
+PlannedLog log_keeping(std::int64_t bytes, const std::optional<EngineProfile>& engine) {
+  if (bytes == 0) return {"none", {}};
+  // Docker's `local` and `json-file` rotate among files; two halves keep the newest output
+  // whatever the moment.
+  constexpr std::int64_t kLogFiles = 2;
+  const auto rotated = [&](std::string driver) {
+    PlannedLog log{
+        std::move(driver),
+        {{"max-size", std::to_string(bytes / kLogFiles)}, {"max-file", std::to_string(kLogFiles)}}};
+    if (log.driver == "local") log.options["compress"] = "false";
+    return log;
+  };
+  if (!engine || engine->log_drivers.empty() || engine->has_log_driver("local")) {
+    return rotated("local");
+  }
+  if (engine->has_log_driver("json-file")) return rotated("json-file");
+  return {"k8s-file", {{"max-size", std::to_string(bytes)}}};
 }
 
 bool is_dlrun_ulimit(const PlannedUlimit& limit, std::string_view setting) {
@@ -55,6 +86,11 @@ bool is_dlrun_ulimit(const PlannedUlimit& limit, std::string_view setting) {
 // dlrun's choice of `setting` left to the daemon; false where the plan holds no such choice.
 bool leave_to_daemon(ContainerPlan& plan, std::string_view setting) {
   if (setting == "init") return std::exchange(plan.init, false);
+  if (setting == "ulimits") {
+    return std::erase_if(plan.ulimits, [](const PlannedUlimit& limit) {
+             return limit.chosen_by == ChosenBy::dlrun;
+           }) > 0;
+  }
   return std::erase_if(plan.ulimits, [&](const PlannedUlimit& limit) {
            return is_dlrun_ulimit(limit, setting);
          }) > 0;
@@ -68,6 +104,24 @@ bool dlrun_default(const ContainerPlan& plan, std::string_view setting) {
                      [&](const PlannedUlimit& limit) { return is_dlrun_ulimit(limit, setting); });
 }
 
+std::optional<std::string> default_to_give_way(const ContainerPlan& plan,
+                                               std::string_view refused) {
+  if (dlrun_default(plan, refused)) return std::string(refused);
+  if (refused == "init") return std::nullopt;
+  const bool asked_for_it =
+      std::any_of(plan.ulimits.begin(), plan.ulimits.end(),
+                  [&](const PlannedUlimit& limit) { return limit.name == refused; });
+  const bool dlrun_asks =
+      std::any_of(plan.ulimits.begin(), plan.ulimits.end(),
+                  [](const PlannedUlimit& limit) { return limit.chosen_by == ChosenBy::dlrun; });
+  const bool user_asks =
+      std::any_of(plan.ulimits.begin(), plan.ulimits.end(),
+                  [](const PlannedUlimit& limit) { return limit.chosen_by == ChosenBy::user; });
+  // With the user's own limits asked for too, the engine's would come back: no way round it.
+  if (!asked_for_it && dlrun_asks && !user_asks) return "ulimits";
+  return std::nullopt;
+}
+
 Result<ContainerPlan> make_plan(const PlanInputs& inputs) {
   if (auto runnable = check_runnable(inputs); !runnable) return std::unexpected(runnable.error());
   const jobspec::JobSpec& spec = inputs.spec;
@@ -79,6 +133,7 @@ Result<ContainerPlan> make_plan(const PlanInputs& inputs) {
                                       : inputs.image;
   plan.workdir = spec.workdir;
   plan.resources = spec.resources;
+  plan.log = log_keeping(spec.resources.log_bytes, inputs.engine);
   plan.gpus = spec.gpus;
   plan.network = spec.network;
   plan.cap_add = spec.cap_add;

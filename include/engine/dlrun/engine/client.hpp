@@ -13,6 +13,7 @@
 
 #include "dlrun/engine/api_version.hpp"
 #include "dlrun/engine/build_stream.hpp"
+#include "dlrun/engine/engine_identity.hpp"
 #include "dlrun/engine/image_ref.hpp"
 #include "dlrun/engine/pull_stream.hpp"
 #include "dlrun/engine/transport.hpp"
@@ -32,6 +33,8 @@ struct ContainerState {
   std::string started_at;
   std::string finished_at;  // likewise; "0001-01-01T00:00:00Z" while it runs
   std::string image;        // Config.Image: as it was asked for
+  // HostConfig.DeviceRequests as the engine kept them (Podman's Docker API drops them).
+  std::size_t device_requests = 0;
 };
 
 struct ContainerSummary {
@@ -138,6 +141,8 @@ class EngineClient {
 
   ApiVersion api_version() const { return version_; }
   const std::string& server_version() const { return server_version_; }
+  // Docker or Podman, and its version, as its /_ping said.
+  EngineIdentity identity() const { return identify_engine(server_version_); }
 
   // Returns the new container's id. `body` is the exact JSON of POST /containers/create.
   Result<std::string> create_container(const std::string& name, const std::string& body);

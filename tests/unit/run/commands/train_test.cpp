@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dlrun/process.hpp"
+#include "dlrun/run/host/daemon_memory.hpp"
 #include "dlrun/run/plan/create_request.hpp"
 #include "fake_transport.hpp"
 
@@ -24,6 +25,8 @@ namespace fs = std::filesystem;
 using testing::FakeTransport;
 
 constexpr std::string_view kPing = "GET /_ping";
+const std::map<std::string, std::string> kDockerHeaders = {{"api-version", "1.41"},
+                                                           {"server", "Docker/20.10.24 (linux)"}};
 constexpr std::string_view kSweep = "GET /v1.41/containers/json?all=1&filters=";
 
 // One stdout frame of the attach stream.
@@ -47,8 +50,16 @@ struct TrainHarness {
   TrainHarness() {
     fs::create_directories(dir);
     pthread_sigmask(SIG_SETMASK, nullptr, &mask_before);
-    daemon->expect(std::string(kPing), 200, "OK", {{"api-version", "1.41"}});
+    daemon->expect(std::string(kPing), 200, "OK", kDockerHeaders);
     daemon->expect(std::string(kSweep), 200, "[]");
+    // What the engine is: Docker 20.10 on this machine, asked once a week (the memory is in
+    // `dir`).
+    engine_is(*daemon);
+  }
+  static void engine_is(FakeTransport& engine) {
+    engine.always("GET /v1.41/version", 200, R"({"Version":"20.10.24","ApiVersion":"1.41"})");
+    engine.always("GET /v1.41/info", 200,
+                  R"({"Architecture":"x86_64","Plugins":{"Log":["json-file","local"]}})");
   }
   ~TrainHarness() {
     close(out);
@@ -106,15 +117,14 @@ TEST_CASE("train pulls a missing image, then creates, attaches, starts, waits an
           "[run][train]") {
   TrainHarness harness;
   auto& daemon = *harness.daemon;
-  daemon.expect("GET /v1.41/images/docker.io/library/busybox:1.36/json", 404,
+  daemon.expect("GET /v1.41/images/busybox:1.36/json", 404,
                 R"({"message":"No such image: busybox:1.36"})");
   daemon.expect("POST /v1.41/images/create?fromImage=docker.io%2Flibrary%2Fbusybox&tag=1.36", 200,
                 R"({"status":"Pulling from library/busybox","id":"1.36"})"
                 "\n"
                 R"({"status":"Status: Downloaded newer image for busybox:1.36"})"
                 "\n");
-  daemon.expect("GET /v1.41/images/docker.io/library/busybox:1.36/json", 200,
-                R"({"Config":{"Env":["PATH=/bin"]}})");
+  daemon.expect("GET /v1.41/images/busybox:1.36/json", 200, R"({"Config":{"Env":["PATH=/bin"]}})");
   daemon.expect("POST /v1.41/containers/create?name=dlrun-job-", 201, R"({"Id":"c0ffee"})");
   daemon.expect("POST /v1.41/containers/c0ffee/wait?condition=next-exit", 200,
                 R"({"StatusCode":0})");
@@ -131,15 +141,18 @@ TEST_CASE("train pulls a missing image, then creates, attaches, starts, waits an
   CHECK(daemon.unanswered() == 0);
 
   auto lines = daemon.lines();
-  REQUIRE(lines.size() == 10);
+  REQUIRE(lines.size() == 12);
   // Wait and attach go in from two threads before the start; their order is the scheduler's.
-  std::sort(lines.begin() + 6, lines.begin() + 8);
+  std::sort(lines.begin() + 8, lines.begin() + 10);
   const std::vector<std::string> expected_prefixes = {
       "GET /_ping",
       "GET /v1.41/containers/json?all=1&filters=",
-      "GET /v1.41/images/docker.io/library/busybox:1.36/json",
+      // What the engine is, the first time: its machine, its log drivers.
+      "GET /v1.41/version",
+      "GET /v1.41/info",
+      "GET /v1.41/images/busybox:1.36/json",
       "POST /v1.41/images/create?fromImage=docker.io%2Flibrary%2Fbusybox&tag=1.36",
-      "GET /v1.41/images/docker.io/library/busybox:1.36/json",
+      "GET /v1.41/images/busybox:1.36/json",
       "POST /v1.41/containers/create?name=dlrun-job-",
       "POST /v1.41/containers/c0ffee/attach",
       "POST /v1.41/containers/c0ffee/wait",
@@ -162,7 +175,13 @@ TEST_CASE("train pulls a missing image, then creates, attaches, starts, waits an
   CHECK(body["HostConfig"]["Ulimits"] == nlohmann::json::parse(R"([
       {"Name": "memlock", "Soft": -1, "Hard": -1},
       {"Name": "stack", "Soft": 67108864, "Hard": 67108864}])"));
-  CHECK_FALSE(fs::exists(harness.dir / "cache/dlrun/daemons.json"));
+  // Remembered: what the engine is, and no refusal.
+  const auto remembered = DaemonMemory::load(harness.surroundings().env)
+                              .recall("unix:///fake/docker.sock", "Docker/20.10.24 (linux)");
+  REQUIRE(remembered);
+  CHECK(remembered->refused.empty());
+  REQUIRE(remembered->profile);
+  CHECK(remembered->profile->name() == "Docker 20.10.24");
 }
 
 // What a daemon without CAP_SYS_RESOURCE answers when asked to start a job with memlock raised.
@@ -199,8 +218,7 @@ TEST_CASE("a default the daemon refuses gives way to the daemon's own, once, and
   TrainHarness harness;
   auto& daemon = *harness.daemon;
   const std::string spec = R"({"version": 1, "image": "busybox:1.36", "command": ["train"]})";
-  daemon.expect("GET /v1.41/images/docker.io/library/busybox:1.36/json", 200,
-                R"({"Config":{"Env":[]}})");
+  daemon.expect("GET /v1.41/images/busybox:1.36/json", 200, R"({"Config":{"Env":[]}})");
   expect_job(daemon, "first", 500, kMemlockRefusal);
   daemon.expect("DELETE /v1.41/containers/first?force=1&v=1", 404, "{}");
   expect_job(daemon, "second", 204);
@@ -218,10 +236,9 @@ TEST_CASE("a default the daemon refuses gives way to the daemon's own, once, and
 
   // The next run asks for the daemon's value at once: one create, no retry.
   harness.daemon = std::make_shared<FakeTransport>(FakeTransport::Order::any_order);
-  harness.daemon->expect(std::string(kPing), 200, "OK", {{"api-version", "1.41"}});
+  harness.daemon->expect(std::string(kPing), 200, "OK", kDockerHeaders);
   harness.daemon->expect(std::string(kSweep), 200, "[]");
-  harness.daemon->expect("GET /v1.41/images/docker.io/library/busybox:1.36/json", 200,
-                         R"({"Config":{"Env":[]}})");
+  harness.daemon->expect("GET /v1.41/images/busybox:1.36/json", 200, R"({"Config":{"Env":[]}})");
   expect_job(*harness.daemon, "third", 204);
   status = harness.train(spec);
   REQUIRE(status.has_value());
@@ -235,8 +252,7 @@ TEST_CASE("a daemon without docker-init runs the job without an init process, an
           "[run][train][defaults]") {
   TrainHarness harness;
   auto& daemon = *harness.daemon;
-  daemon.expect("GET /v1.41/images/docker.io/library/busybox:1.36/json", 200,
-                R"({"Config":{"Env":[]}})");
+  daemon.expect("GET /v1.41/images/busybox:1.36/json", 200, R"({"Config":{"Env":[]}})");
   expect_job(
       daemon, "first", 500,
       R"({"message":"failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error mounting \"/usr/bin/docker-init\" to rootfs at \"/sbin/docker-init\": stat /usr/bin/docker-init: no such file or directory: unknown"})");
@@ -258,8 +274,7 @@ TEST_CASE("a value the user asked for is refused with the fix, never lowered",
           "[run][train][defaults]") {
   TrainHarness harness;
   auto& daemon = *harness.daemon;
-  daemon.expect("GET /v1.41/images/docker.io/library/busybox:1.36/json", 200,
-                R"({"Config":{"Env":[]}})");
+  daemon.expect("GET /v1.41/images/busybox:1.36/json", 200, R"({"Config":{"Env":[]}})");
   expect_job(daemon, "first", 500, kMemlockRefusal);
   daemon.expect("DELETE /v1.41/containers/first?force=1&v=1", 404, "{}");
 
@@ -275,16 +290,21 @@ TEST_CASE("a value the user asked for is refused with the fix, never lowered",
         "daemon), or run dockerd with LimitMEMLOCK=infinity (systemd) or --default-ulimit "
         "memlock=-1:-1 (rootless daemons cannot)");
   CHECK(create_bodies(daemon).size() == 1);
-  CHECK_FALSE(fs::exists(harness.dir / "cache/dlrun/daemons.json"));
+  // Nothing of the user's is remembered as the daemon's refusal.
+  const auto remembered = DaemonMemory::load(harness.surroundings().env)
+                              .recall("unix:///fake/docker.sock", "Docker/20.10.24 (linux)");
+  CHECK((!remembered || remembered->refused.empty()));
 }
 
 TEST_CASE("train refuses a daemon without an NVIDIA driver and leaves no container",
           "[run][train]") {
   TrainHarness harness;
   auto& daemon = *harness.daemon;
-  daemon.expect("GET /v1.41/images/docker.io/library/busybox:1.36/json", 200,
-                R"({"Config":{"Env":[]}})");
+  daemon.expect("GET /v1.41/images/busybox:1.36/json", 200, R"({"Config":{"Env":[]}})");
   daemon.expect("POST /v1.41/containers/create?name=dlrun-job-", 201, R"({"Id":"c0ffee"})");
+  // The request is kept (Docker keeps it; the daemon finds it has no driver only at the start).
+  daemon.expect("GET /v1.41/containers/c0ffee/json", 200,
+                R"({"State":{},"HostConfig":{"DeviceRequests":[{"Driver":"","Count":1}]}})");
   daemon.expect("POST /v1.41/containers/c0ffee/wait", 200, R"({"StatusCode":0})");
   daemon.expect("POST /v1.41/containers/c0ffee/attach", 200, "");
   daemon.expect("POST /v1.41/containers/c0ffee/start", 500,
@@ -314,12 +334,37 @@ TEST_CASE("train refuses a daemon without an NVIDIA driver and leaves no contain
   CHECK(daemon.unanswered() <= 1);  // the guard's second removal may find nothing to do
 }
 
+TEST_CASE("an engine that drops the GPU request gets the job refused before it starts",
+          "[run][train]") {
+  TrainHarness harness;
+  auto& daemon = *harness.daemon;
+  daemon.expect("GET /v1.41/images/busybox:1.36/json", 200, R"({"Config":{"Env":[]}})");
+  daemon.expect("POST /v1.41/containers/create?name=dlrun-job-", 201, R"({"Id":"c0ffee"})");
+  // As Podman 4.3 answers: the request is gone (integration/gpu_test.cpp runs the real one).
+  daemon.expect("GET /v1.41/containers/c0ffee/json", 200,
+                R"({"State":{},"HostConfig":{"DeviceRequests":null}})");
+  daemon.expect("DELETE /v1.41/containers/c0ffee?force=1&v=1", 204);
+  daemon.expect("DELETE /v1.41/containers/c0ffee?force=1&v=1", 404, "{}");
+  const auto status =
+      harness.train(R"({"version": 1, "image": "busybox:1.36", "command": ["train"], "gpus": 1})");
+  REQUIRE_FALSE(status.has_value());
+  CHECK(status.error().kind == ErrorKind::no_gpu_driver);
+  CHECK(status.error().message ==
+        "the job asks for GPUs, but the Docker daemon dropped the request: it passes no GPUs "
+        "through the Docker API's device requests, so the job would run without them");
+  const auto lines = daemon.lines();
+  CHECK(std::find_if(lines.begin(), lines.end(), [](const std::string& line) {
+          return line.find("/start") != std::string::npos;
+        }) == lines.end());
+  CHECK(std::find(lines.begin(), lines.end(), "DELETE /v1.41/containers/c0ffee?force=1&v=1") !=
+        lines.end());
+}
+
 TEST_CASE("a Ctrl-C before the start removes the container and ends every stream",
           "[run][train][signals]") {
   TrainHarness harness;
   auto& daemon = *harness.daemon;
-  daemon.expect("GET /v1.41/images/docker.io/library/busybox:1.36/json", 200,
-                R"({"Config":{"Env":[]}})");
+  daemon.expect("GET /v1.41/images/busybox:1.36/json", 200, R"({"Config":{"Env":[]}})");
   daemon.expect("POST /v1.41/containers/create?name=dlrun-job-", 201, R"({"Id":"c0ffee"})");
   // The daemon ends neither stream for a container removed before its start.
   daemon.expect_hanging_stream("POST /v1.41/containers/c0ffee/wait");
@@ -355,8 +400,7 @@ TEST_CASE("a wait the daemon never answers: the exit status is read from the con
           "[run][train][faults]") {
   TrainHarness harness;
   auto& daemon = *harness.daemon;
-  daemon.expect("GET /v1.41/images/docker.io/library/busybox:1.36/json", 200,
-                R"({"Config":{"Env":[]}})");
+  daemon.expect("GET /v1.41/images/busybox:1.36/json", 200, R"({"Config":{"Env":[]}})");
   daemon.expect("POST /v1.41/containers/create?name=dlrun-job-", 201, R"({"Id":"c0ffee"})");
   daemon.expect_hanging_stream("POST /v1.41/containers/c0ffee/wait");
   daemon.expect("POST /v1.41/containers/c0ffee/attach", 200, stdout_frame("epoch 1/1\n"));
@@ -382,8 +426,7 @@ TEST_CASE("an output stream the daemon never ends does not hold the run after th
           "[run][train][faults]") {
   TrainHarness harness;
   auto& daemon = *harness.daemon;
-  daemon.expect("GET /v1.41/images/docker.io/library/busybox:1.36/json", 200,
-                R"({"Config":{"Env":[]}})");
+  daemon.expect("GET /v1.41/images/busybox:1.36/json", 200, R"({"Config":{"Env":[]}})");
   daemon.expect("POST /v1.41/containers/create?name=dlrun-job-", 201, R"({"Id":"c0ffee"})");
   daemon.expect("POST /v1.41/containers/c0ffee/wait", 200, R"({"StatusCode":0})");
   daemon.expect_hanging_stream("POST /v1.41/containers/c0ffee/attach");
@@ -417,9 +460,7 @@ TEST_CASE("a dry run prints the very body that train sends, the deadline's entry
   const std::string image_config =
       R"({"Config":{"Env":["PATH=/bin"],"Entrypoint":["/entry.sh"],"Cmd":["train.sh","--fast"]}})";
   auto& daemon = *harness.daemon;
-  daemon.expect("GET /v1.41/version", 200, R"({"Version":"20.10.24","ApiVersion":"1.41"})");
-  daemon.expect("GET /v1.41/info", 200, R"({"Architecture":"x86_64"})");
-  daemon.expect("GET /v1.41/images/docker.io/library/busybox:1.36/json", 200, image_config);
+  daemon.expect("GET /v1.41/images/busybox:1.36/json", 200, image_config);
   expect_job(daemon, "c0ffee", 204);
   daemon.expect("PUT /v1.41/containers/c0ffee/archive?path=%2F", 200);
   REQUIRE(harness.train(spec) == 0);
@@ -429,9 +470,8 @@ TEST_CASE("a dry run prints the very body that train sends, the deadline's entry
   // The dry run, on the same engine with the image there.
   harness.daemon = std::make_shared<FakeTransport>(FakeTransport::Order::any_order);
   // The engine is remembered from the run: its machine is not asked again.
-  harness.daemon->expect(std::string(kPing), 200, "OK", {{"api-version", "1.41"}});
-  harness.daemon->expect("GET /v1.41/images/docker.io/library/busybox:1.36/json", 200,
-                         image_config);
+  harness.daemon->expect(std::string(kPing), 200, "OK", kDockerHeaders);
+  harness.daemon->expect("GET /v1.41/images/busybox:1.36/json", 200, image_config);
   auto planned = plan_train(harness.request_for(spec), harness.surroundings());
   REQUIRE(planned.has_value());
   CHECK(harness.daemon->unanswered() == 0);
@@ -451,9 +491,12 @@ TEST_CASE("what no engine would run is refused before anything is pulled", "[run
     REQUIRE_FALSE(status.has_value());
     CHECK(status.error().message.starts_with("a detached job needs its output kept"));
     const auto lines = harness.daemon->lines();
-    REQUIRE(lines.size() == 2);  // the engine is only pinged and swept
+    // The engine is only pinged, swept and asked what it is.
+    REQUIRE(lines.size() == 4);
     CHECK(lines[0] == kPing);
     CHECK(lines[1].starts_with(kSweep));
+    CHECK(lines[2] == "GET /v1.41/version");
+    CHECK(lines[3] == "GET /v1.41/info");
   }
   SECTION("a timeout on an engine of another machine") {
     TrainHarness harness;

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "dlrun/engine/engine_time.hpp"
+#include "fake_transport.hpp"
 
 namespace dlrun::run {
 
@@ -53,6 +54,31 @@ TEST_CASE("status words and times the daemon never writes are read without overf
   CHECK_FALSE(parse_exited_status("Exited (2) -5 minutes ago")->ago_seconds);
   CHECK_FALSE(engine::parse_engine_time("4-2147483648--2T3:9:6"));
   CHECK_FALSE(engine::parse_engine_time("20260-11-30T03:00:00Z"));
+}
+
+}  // namespace dlrun::run
+
+namespace dlrun::run {
+
+TEST_CASE("a job's image is named as people write it, whatever the engine's words", "[jobs]") {
+  auto transport = std::make_shared<testing::FakeTransport>();
+  transport->expect("GET /_ping", 200, "OK", {{"api-version", "1.41"}});
+  // Podman lists images by their full names; an id stands where the image is gone.
+  transport->expect("GET /v1.41/containers/json", 200, R"([
+      {"Id": "a", "Names": ["/dlrun-a"], "State": "running", "Image": "docker.io/dlrun/job:1",
+       "Labels": {"dlrun.managed": "true", "dlrun.user": "1000"}},
+      {"Id": "b", "Names": ["/dlrun-b"], "State": "running", "Image": "localhost/mine:2",
+       "Labels": {"dlrun.managed": "true", "dlrun.user": "1000"}},
+      {"Id": "c", "Names": ["/dlrun-c"], "State": "running", "Image": "sha256:0123abcd",
+       "Labels": {"dlrun.managed": "true", "dlrun.user": "1000"}}])");
+  auto client = engine::EngineClient::connect(transport, "unix:///test.sock");
+  REQUIRE(client);
+  auto jobs = list_jobs(*client, JobUsers::mine, JobStates::all, "1000");
+  REQUIRE(jobs);
+  REQUIRE(jobs->size() == 3);
+  CHECK((*jobs)[0].image == "dlrun/job:1");
+  CHECK((*jobs)[1].image == "localhost/mine:2");
+  CHECK((*jobs)[2].image == "sha256:0123abcd");
 }
 
 }  // namespace dlrun::run

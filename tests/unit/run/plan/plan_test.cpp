@@ -208,14 +208,57 @@ TEST_CASE("a plan is refused before any pull where no engine would run it", "[ru
 
   PlanInputs foreign{.spec = spec_of(R"(, "timeout": "1h")"),
                      .host = host_with({}),
-                     .engine_architecture = "s390x"};
+                     .engine = EngineProfile{.architecture = "s390x"}};
   auto refused = make_plan(foreign);
   REQUIRE_FALSE(refused);
   CHECK(refused.error().message.ends_with("but the engine runs on s390x"));
   // Podman says amd64 where Docker says x86_64: the same machine.
-  foreign.engine_architecture =
+  foreign.engine->architecture =
       std::string(timeout_program_architecture()) == "x86_64" ? "amd64" : "arm64";
   CHECK(make_plan(foreign));
+
+  // Only journald (say) to keep the output in: nothing dlrun logs or attach could read back.
+  PlanInputs journal{.spec = spec_of(""),
+                     .host = host_with({}),
+                     .engine = EngineProfile{.product = EngineProduct::podman,
+                                             .version = "4.3.1",
+                                             .log_drivers = {"journald", "none"}}};
+  auto unkeepable = make_plan(journal);
+  REQUIRE_FALSE(unkeepable);
+  CHECK(unkeepable.error().message ==
+        "Podman 4.3.1 has no log driver that keeps a job's output in files of a capped size "
+        "(local, json-file or k8s-file); it has journald, none");
+  journal.spec = spec_of(R"(, "resources": {"log_size": "none"})");
+  CHECK(make_plan(journal));
+}
+
+TEST_CASE("the job's output is kept by the engine's own driver, at most log_size of it",
+          "[run][plan]") {
+  const auto log_of = [](std::vector<std::string> drivers) {
+    PlanInputs inputs{.spec = spec_of(""),
+                      .host = host_with({}),
+                      .engine = EngineProfile{.log_drivers = std::move(drivers)}};
+    return make_plan(inputs)->log;
+  };
+  // Docker: its `local` driver in two rotated files.
+  const PlannedLog docker = log_of({"awslogs", "json-file", "local", "syslog"});
+  CHECK(docker.driver == "local");
+  CHECK(docker.options == std::map<std::string, std::string>{
+                              {"compress", "false"}, {"max-file", "2"}, {"max-size", "52428800"}});
+  // An engine not asked (a dry run without one) is planned as Docker.
+  CHECK(log_of({}).driver == "local");
+  CHECK(log_of({"json-file", "syslog"}).driver == "json-file");
+  // Podman's conmon writes one file, truncated at its cap.
+  const PlannedLog podman = log_of({"k8s-file", "none", "passthrough", "journald"});
+  CHECK(podman.driver == "k8s-file");
+  CHECK(podman.options == std::map<std::string, std::string>{{"max-size", "104857600"}});
+  const auto body = nlohmann::json::parse(
+      create_request_body(*make_plan({.spec = spec_of(""),
+                                      .host = host_with({}),
+                                      .engine = EngineProfile{.log_drivers = {"k8s-file"}}}),
+                          Secrets::revealed));
+  CHECK(body["HostConfig"]["LogConfig"] ==
+        nlohmann::json::parse(R"({"Type":"k8s-file","Config":{"max-size":"104857600"}})"));
 }
 
 TEST_CASE("a refused default is left to the daemon, the user's own value is not", "[run][plan]") {
@@ -235,6 +278,34 @@ TEST_CASE("a refused default is left to the daemon, the user's own value is not"
   CHECK(asked->left_to_daemon == std::vector<std::string>{"init"});
   CHECK(asked->ulimits.front().name == "memlock");
   CHECK_FALSE(dlrun_default(*asked, "memlock"));
+}
+
+TEST_CASE("a limit refused that the plan never asked for gives way on all of dlrun's limits",
+          "[run][plan]") {
+  // Podman adds open-file and process limits to a container that asks for any limit; where it
+  // may not raise them, asking for none is the way round.
+  PlanInputs inputs{.spec = spec_of(""), .host = host_with({})};
+  auto plan = make_plan(inputs);
+  REQUIRE(plan);
+  CHECK(default_to_give_way(*plan, "memlock") == "memlock");
+  CHECK(default_to_give_way(*plan, "nofile") == "ulimits");
+  inputs.refused = {"ulimits"};
+  auto without = make_plan(inputs);
+  REQUIRE(without);
+  CHECK(without->ulimits.empty());
+  CHECK(without->init);
+  CHECK(without->left_to_daemon == std::vector<std::string>{"ulimits"});
+  CHECK(nlohmann::json::parse(create_request_body(
+            *without, Secrets::revealed))["HostConfig"]["Ulimits"] == nlohmann::json::array());
+  CHECK(default_to_give_way(*without, "nofile") == std::nullopt);
+
+  // The user's own limit would bring the engine's back: refused, with the fix.
+  inputs.refused = {};
+  inputs.spec = spec_of(R"(, "resources": {"memlock": "unlimited"})");
+  auto asked = make_plan(inputs);
+  REQUIRE(asked);
+  CHECK(default_to_give_way(*asked, "nofile") == std::nullopt);
+  CHECK(default_to_give_way(*asked, "init") == "init");
 }
 
 TEST_CASE("what the stages learned is in the plan: owner, Slurm job, the built image's base",

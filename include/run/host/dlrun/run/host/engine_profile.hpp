@@ -11,7 +11,7 @@
 // and the messages read it here, never the product's name.
 namespace dlrun::run {
 
-enum class EngineProduct { docker, podman };
+using engine::EngineProduct;
 
 struct EngineProfile {
   EngineProduct product = EngineProduct::docker;
@@ -30,6 +30,7 @@ struct EngineProfile {
 
   // "Docker 20.10.24", "Podman 4.3.1": how messages name it.
   std::string name() const;
+  engine::EngineIdentity identity() const { return {product, version}; }
   bool has_log_driver(std::string_view driver) const;
 };
 

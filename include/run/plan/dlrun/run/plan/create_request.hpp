@@ -10,11 +10,6 @@ enum class Secrets { revealed, masked };
 
 inline constexpr std::string_view kMaskedSecret = "********";
 
-// The engine keeps every job's output (for dlrun logs and attach, after a detach) in its `local`
-// driver's files, rotated so that at most resources.log_size is kept: that many files of the
-// size divided among them.
-inline constexpr int kLogFiles = 2;
-
 // The exact JSON body of POST /containers/create for `plan`, pretty-printed when `indent` >= 0.
 // The only place that knows the Engine API's container config.
 std::string create_request_body(const ContainerPlan& plan, Secrets secrets, int indent = -1);

@@ -11,6 +11,7 @@
 
 #include "dlrun/error.hpp"
 #include "dlrun/jobspec/job_spec.hpp"
+#include "dlrun/run/host/engine_profile.hpp"
 #include "dlrun/run/host/host_context.hpp"
 #include "dlrun/user_files.hpp"
 
@@ -55,6 +56,14 @@ inline constexpr std::int64_t kStackBytes = 67108864;
 // Between SIGTERM and SIGKILL, unless Slurm's KillWait is shorter (slurm_allocation.hpp).
 inline constexpr int kStopGraceSeconds = 10;
 
+// How the engine keeps the job's output (for dlrun logs and attach, after a detach), at most
+// resources.log_size of it: Docker's `local` driver in files rotated among them; where the engine
+// has no `local` (Podman), one file capped at the size (`k8s-file`, whose cap truncates it).
+struct PlannedLog {
+  std::string driver;                          // "local", "json-file", "k8s-file", "none"
+  std::map<std::string, std::string> options;  // the driver's --log-opt settings
+};
+
 struct ContainerPlan {
   std::string container_name;
   std::string image;
@@ -69,6 +78,7 @@ struct ContainerPlan {
   std::vector<PlannedMount> mounts;
   std::map<std::string, std::string> labels;
   jobspec::Resources resources;
+  PlannedLog log;
   std::vector<PlannedUlimit> ulimits;  // absent from the list: the daemon's own
   // tini as PID 1, so SIGTERM reaches the training process and zombies are reaped. dlrun's
   // choice: false only where the daemon has no init to give.
@@ -81,8 +91,8 @@ struct ContainerPlan {
   jobspec::PullPolicy pull = jobspec::PullPolicy::missing;
   // Between SIGTERM and SIGKILL when the job is stopped: by the engine, by dlrun-timeout, by dlrun.
   int stop_grace_seconds = kStopGraceSeconds;
-  // dlrun's defaults ("memlock", "stack", "init") this plan leaves to the daemon, which refuses
-  // them.
+  // dlrun's defaults ("memlock", "stack", "init"; "ulimits" for every limit) this plan leaves
+  // to the daemon, which refuses them.
   std::vector<std::string> left_to_daemon;
 };
 
@@ -115,9 +125,9 @@ struct PlanInputs {
   std::string image;  // as the engine will know it (resolved, mirrored); empty: the spec's
   // nullopt: not on the engine yet, so its entrypoint and command are not known.
   std::optional<SuppliedImage> supplied;
-  // The daemon's machine (its /info Architecture), asked for a job whose deadline dlrun's own
-  // program keeps; empty: not known.
-  std::string engine_architecture;
+  // What the engine is and can do (its machine, its log drivers); nullopt: not known (a dry run
+  // without an engine), and planned as for Docker.
+  std::optional<EngineProfile> engine;
   std::vector<std::string> refused;  // dlrun's defaults the daemon is known to refuse
   std::vector<std::string> devices;  // host devices passed in as they are (RDMA, distributed jobs)
   std::string slurm_job;             // the Slurm job (and step) this run is a part of
@@ -133,6 +143,12 @@ Result<ContainerPlan> make_plan(const PlanInputs& inputs);
 // Whether `plan` holds dlrun's own choice of `setting` ("memlock", "stack", "init"), which a
 // daemon that refuses it may have instead: false for a value the user asked for.
 bool dlrun_default(const ContainerPlan& plan, std::string_view setting);
+
+// Which of dlrun's defaults gives way when the daemon refuses `refused` (the setting its error
+// names): that default itself; or, for a limit the plan never asked for (Podman adds open-file
+// and process limits of its own to any request that sets one), all of dlrun's limits
+// ("ulimits"); nullopt where the refusal is of nothing dlrun chose.
+std::optional<std::string> default_to_give_way(const ContainerPlan& plan, std::string_view refused);
 
 // The job's GPUs as the dlrun.gpus label records them: "all", "2", "0,3"; empty for none.
 std::string gpus_label(const jobspec::GpuRequest& gpus);
