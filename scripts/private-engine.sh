@@ -126,8 +126,14 @@ remove_cgroups() {
   done
 }
 
-# Podman's configuration, all of it pointing under DIR. cgroupfs: no systemd to ask.
+# Podman's configuration, all of it pointing under DIR. cgroupfs: no systemd to ask; runc:
+# Debian 13's crun refuses a host with cgroup v1 and v2 mixed, as these machines have them.
 write_podman_config() {
+  # Podman 5 (a --root's) has only netavark; Debian 12's 4.3 has CNI's plugins installed.
+  local network_backend=cni
+  # netavark's default firewall is nftables, which the root need not have; iptables it has.
+  local firewall_line=""
+  if [ -n "$root" ]; then network_backend=netavark; firewall_line='firewall_driver = "iptables"'; fi
   mkdir -p "$dir/podman-root" "$dir/podman-run" "$dir/podman-tmp" "$dir/cni" "$dir/volumes"
   cat > "$dir/storage.conf" <<CONFIG
 [storage]
@@ -141,6 +147,7 @@ init_path = "/usr/bin/catatonit"
 
 [engine]
 cgroup_manager = "cgroupfs"
+runtime = "runc"
 events_logger = "file"
 events_logfile_path = "$dir/events.log"
 tmp_dir = "$dir/podman-tmp"
@@ -148,7 +155,8 @@ volume_path = "$dir/volumes"
 image_copy_tmp_dir = "$dir/podman-tmp"
 
 [network]
-network_backend = "cni"
+network_backend = "$network_backend"
+$firewall_line
 network_config_dir = "$dir/cni"
 CONFIG
   # Short names are Docker Hub's, as the Docker API's clients expect; the test registry is HTTP.
@@ -315,6 +323,19 @@ private_dir() {
   done
 }
 
+# Readies root filesystem $1 (--root) for the engine to run in: the namespace's /proc, /sys, /dev
+# and /tmp (where DIR is), a /run of its own, and a /var/lib whose engine state starts empty, so
+# that nothing is written into the root itself.
+enter_root() {
+  local root=$1 name
+  # A mount of its own: dockerd makes / private for its chroot'd image unpacking.
+  mount -n --bind "$root" "$root"
+  for name in proc sys dev tmp; do mount -n --rbind "/$name" "$root/$name"; done
+  mount -n -t tmpfs -o mode=755 tmpfs "$root/run"
+  private_dir "$root/var/lib" containers cni docker containerd
+  mkdir -p "$root/var/lib/containers" "$root/var/lib/cni"
+}
+
 # PID 1 of the engine's namespaces, given dockerd's command line: runs containerd and dockerd
 # and, on SIGTERM, stops dockerd and then containerd. When it ends, the kernel ends every other
 # process of the namespace (shims, containers) and the mount namespace goes with them.
@@ -326,18 +347,31 @@ in_namespace() {
   mount -n -t proc proc /proc
   private_run
   ip link set lo up
+  local in_root=()
+  if [ -f "$dir/root" ]; then
+    enter_root "$(cat "$dir/root")"
+    in_root=(chroot "$(cat "$dir/root")")
+  fi
   if [ "$1" = podman ]; then
-    private_var_lib
-    "$@" &
+    [ ${#in_root[@]} -gt 0 ] || private_var_lib
+    # Podman's service reads CDI specs from /etc/cdi and /var/run/cdi (containers.conf's
+    # cdi_spec_dirs does not reach it): --cdi's directory is its /var/run/cdi.
+    if [ -f "$dir/cdi-dir" ]; then
+      local run_dir=/run
+      [ ${#in_root[@]} -eq 0 ] || run_dir="$(cat "$dir/root")/run"
+      mkdir -p "$run_dir/cdi"
+      mount -n --bind "$(cat "$dir/cdi-dir")" "$run_dir/cdi"
+    fi
+    "${in_root[@]}" "$@" &
     dockerd_pid=$!
     trap 'kill -TERM "$dockerd_pid" 2>/dev/null || true' TERM INT
     while kill -0 "$dockerd_pid" 2>/dev/null; do wait "$dockerd_pid" || true; done
     return 0
   fi
-  containerd --config "$dir/containerd/config.toml" > "$dir/containerd.log" 2>&1 &
+  "${in_root[@]}" containerd --config "$dir/containerd/config.toml" > "$dir/containerd.log" 2>&1 &
   containerd_pid=$!
   for _ in $(seq 1 100); do [ -S "$dir/containerd/containerd.sock" ] && break; sleep 0.1; done
-  "$@" &
+  "${in_root[@]}" "$@" &
   dockerd_pid=$!
   trap 'kill -TERM "$dockerd_pid" 2>/dev/null || true' TERM INT
   while kill -0 "$dockerd_pid" 2>/dev/null; do wait "$dockerd_pid" || true; done
@@ -373,6 +407,7 @@ start_podman() {
 
 start() {
   local image="" hook_double=false tls_port="" netns="" restricted=() buildkit=false podman=false
+  local root="" cdi=""
   while [ $# -gt 0 ]; do
     case "$1" in
       --image) image=${2:?--image needs a name}; shift 2 ;;
@@ -382,12 +417,22 @@ start() {
       --restricted) restricted=(setpriv --bounding-set=-sys_resource prlimit --memlock=8388608:8388608 --); shift ;;
       --buildkit) buildkit=true; shift ;;
       --podman) podman=true; shift ;;
+      --root) root=$(realpath "${2:?--root needs a directory}"); shift 2 ;;
+      --cdi) cdi=$(realpath -m "${2:?--cdi needs a directory}"); shift 2 ;;
       *) usage ;;
     esac
   done
   [ "$(id -u)" = 0 ] || { echo "private-engine.sh: dockerd needs root" >&2; exit 77; }
   local tool daemons=(dockerd containerd)
   $podman && daemons=(podman conmon catatonit)
+  if [ -n "$root" ]; then
+    case "$dir" in /tmp/*) ;; *) echo "private-engine.sh: --root needs DIR under /tmp" >&2; exit 2 ;; esac
+    for tool in "${daemons[@]}"; do
+      [ -x "$root/usr/bin/$tool" ] || [ -x "$root/usr/sbin/$tool" ] \
+        || { echo "private-engine.sh: $root has no $tool" >&2; exit 77; }
+    done
+    daemons=()
+  fi
   for tool in "${daemons[@]}" docker unshare nsenter findmnt ip; do
     command -v "$tool" >/dev/null \
       || { echo "private-engine.sh: $tool is missing: scripts/setup.sh installs it" >&2; exit 77; }
@@ -397,6 +442,8 @@ start() {
   fi
   stop
   mkdir -p "$dir/data" "$dir/exec"
+  [ -z "$root" ] || echo "$root" > "$dir/root"
+  [ -z "$cdi" ] || echo "$cdi" > "$dir/cdi-dir"
   if $podman; then
     start_podman
     return
@@ -412,9 +459,15 @@ start() {
   write_containerd_config
   # The key dockerd 20.10 would otherwise create as /etc/docker/key.json has no flag.
   # --buildkit: BuildKit as the daemon's builder (Docker 23 and later have it by default).
-  local features=""
-  $buildkit && features=', "features": {"buildkit": true}'
-  printf '{"deprecated-key-path": "%s/key.json"%s}\n' "$dir" "$features" > "$dir/daemon.json"
+  # --cdi: CDI on (Docker 25 to 28.1 have it behind this feature), its specs read from there.
+  local features=() extra=""
+  $buildkit && features+=('"buildkit": true')
+  if [ -n "$cdi" ]; then
+    features+=('"cdi": true')
+    extra=", \"cdi-spec-dirs\": [\"$cdi\"]"
+  fi
+  [ ${#features[@]} -eq 0 ] || extra="$extra, \"features\": {$(IFS=,; echo "${features[*]}")}"
+  printf '{"deprecated-key-path": "%s/key.json"%s}\n' "$dir" "$extra" > "$dir/daemon.json"
   # In its own network namespace the engine keeps its default bridge (jobs with "network":
   # "bridge" work) and IP forwarding (a sysctl of that namespace alone; without it dockerd warns
   # on every such job). No iptables: the namespace has no way out to masquerade to, and without

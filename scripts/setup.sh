@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake make pkg-config clang-format
-  libcli11-dev nlohmann-json3-dev libcurl4-openssl-dev libspdlog-dev libssl-dev catch2
+  libcli11-dev nlohmann-json3-dev libcurl4-openssl-dev libspdlog-dev libssl-dev libyaml-cpp-dev catch2
   docker.io podman catatonit busybox-static docker-registry apache2-utils curl openssl openssh-server openssh-client
   iproute2 util-linux
   hyperfine gnuplot-nox python3

@@ -14,6 +14,8 @@ namespace {
 constexpr const char* kTrainHelp = R"(Examples:
   dlrun train train.json                     run the job the spec describes
   dlrun train train.json --gpus 0,2          on GPUs 0 and 2 only
+  dlrun train train.json --gpu-path cdi      GPUs as CDI devices (Docker 25+ with CDI, Podman
+                                             5.4+), nvidia.com/gpu=0 …
   dlrun train train.json --env EPOCHS=1 -- --lr 3e-4
                                              override a variable, append arguments
   dlrun train train.json --dry-run           print the create request train would send and an
@@ -94,6 +96,11 @@ void print_dry_run(const run::TrainPlan& planned, const std::string& engine) {
   std::printf("image: %s", plan.image.c_str());
   if (planned.mirrored) std::printf(" (for %s, through the registry mirror)", job.image.c_str());
   std::printf("\npull: %s\n", std::string(jobspec::pull_policy_name(job.pull)).c_str());
+  if (plan.gpu_path.delivery != run::GpuDelivery::none) {
+    std::printf("gpus: %s by %s: %s\n", run::gpus_label(plan.gpus).c_str(),
+                std::string(run::gpu_delivery_name(plan.gpu_path.delivery)).c_str(),
+                plan.gpu_path.reason.c_str());
+  }
   if (job.registry_auth) {
     std::printf("registry auth: user %s, password from $%s\n",
                 job.registry_auth->username_env ? ("$" + *job.registry_auth->username_env).c_str()
@@ -120,7 +127,14 @@ void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
   train->add_option("args", options->overrides.extra_args,
                     "Arguments after -- are appended to the spec's command");
   train->add_option("--gpus", options->overrides.gpus,
-                    "GPUs: all, a count (2), or indexes/UUIDs (0,2)");
+                    "GPUs: all, a count (2), or indexes/UUIDs/MIG devices (0,2 or 0:1)");
+  train
+      ->add_option("--gpu-path", options->overrides.gpu_path,
+                   "How the GPUs reach the container: auto (default: CDI where the engine has it "
+                   "and NVIDIA's CDI spec lists the GPUs), cdi, legacy (NVIDIA's hook)")
+      ->type_name("{" + std::string(jobspec::gpu_path_name(jobspec::GpuPath::automatic)) + "," +
+                  std::string(jobspec::gpu_path_name(jobspec::GpuPath::cdi)) + "," +
+                  std::string(jobspec::gpu_path_name(jobspec::GpuPath::legacy)) + "}");
   train->add_option("-e,--env", options->overrides.env, "Set a variable, KEY=VALUE (repeatable)")
       ->allow_extra_args(false);
   train->add_option("--name", options->overrides.name,

@@ -10,6 +10,7 @@
 #include "dlrun/resolve/catalog.hpp"
 #include "dlrun/resolve/resolver.hpp"
 #include "dlrun/run/commands/train.hpp"
+#include "dlrun/run/host/cdi_specs.hpp"
 #include "dlrun/run/host/daemon_memory.hpp"
 #include "dlrun/run/host/docker_host.hpp"
 #include "dlrun/run/host/engine_profile.hpp"
@@ -39,23 +40,27 @@ ProbeResult start_probe(engine::EngineClient& client, const std::string& body) {
   return started;
 }
 
-// The only sure test of the daemon's GPU path: a container with a GPU request, started. Its
-// program does not exist, so nothing runs; the daemon picks a device driver (and runs NVIDIA's
-// hook) before it gets that far.
-CheckResult probe_device_driver(engine::EngineClient& client,
-                                const std::optional<std::string>& image) {
-  CheckResult check{"nvidia device driver", CheckStatus::ok, "", ""};
+// The only sure test of the engine's GPU path: a container asking for every GPU the way a job
+// would (`path`: NVIDIA's hook or CDI devices), started. Its program does not exist, so nothing
+// runs; the engine picks a device driver (and runs NVIDIA's hook, or injects the CDI devices)
+// before it gets that far.
+CheckResult probe_gpu_path(engine::EngineClient& client, const std::optional<std::string>& image,
+                           const run::PlannedGpus& path) {
+  CheckResult check{"gpu path", CheckStatus::ok, "", ""};
+  const std::string way = path.delivery == run::GpuDelivery::cdi
+                              ? "CDI (" + joined(path.cdi_devices, ", ") + ")"
+                              : "NVIDIA's hook";
   if (!image) {
     check.status = CheckStatus::warn;
-    check.detail = "not probed: the engine has no image to probe with";
+    check.detail = way + ", not probed: the engine has no image to probe with";
     check.fix = "pull any image (or run a job once), then run dlrun doctor again";
     return check;
   }
   auto created = client.create_container("dlrun-doctor-probe-" + std::to_string(::getpid()),
-                                         run::gpu_probe_request_body(*image));
+                                         run::gpu_probe_request_body(*image, path));
   if (!created) {
     check.status = CheckStatus::warn;
-    check.detail = "not probed: " + created.error().message;
+    check.detail = way + ", not probed: " + created.error().message;
     return check;
   }
   // An engine may take the request and drop it (Podman's Docker API): then nothing after it
@@ -66,10 +71,10 @@ CheckResult probe_device_driver(engine::EngineClient& client,
   (void)client.remove_container(*created);
   if (!probed) {
     check.status = CheckStatus::warn;
-    check.detail = "not probed: " + probed.error().message;
+    check.detail = way + ", not probed: " + probed.error().message;
     return check;
   }
-  if (kept->device_requests == 0) {
+  if (path.delivery != run::GpuDelivery::cdi && kept->device_requests == 0) {
     const engine::EngineIdentity engine = client.identity();
     check.status = CheckStatus::fail;
     check.detail = engine.words() +
@@ -82,19 +87,20 @@ CheckResult probe_device_driver(engine::EngineClient& client,
     return check;
   }
   const Result<void>& started = *probed;
-  if (started) {
-    check.detail = "GPU requests are accepted";
-    return check;
-  }
-  const Error& error = started.error();
-  if (error.kind == ErrorKind::no_gpu_driver || error.kind == ErrorKind::gpu_unavailable) {
+  if (!started && (started.error().kind == ErrorKind::no_gpu_driver ||
+                   started.error().kind == ErrorKind::gpu_unavailable)) {
     check.status = CheckStatus::fail;
-    check.detail = error.message;
-    check.fix = error.hint;
+    check.detail = started.error().message;
+    check.fix = started.error().hint;
     return check;
   }
   // Failing at our missing program means the GPU path got through.
-  check.detail = "GPU requests are accepted (the daemon selected its NVIDIA driver)";
+  check.detail = way + ": " +
+                 (path.delivery == run::GpuDelivery::cdi
+                      ? std::string("the engine injected the devices")
+                      : std::string("GPU requests are accepted (the daemon selected its NVIDIA "
+                                    "driver)")) +
+                 "; " + path.reason;
   return check;
 }
 
@@ -327,7 +333,20 @@ Report examine(const run::Surroundings& surroundings, const resolve::HostFactsOv
       // The probes need an image to name; any will do, since nothing runs.
       auto listed = client->any_image();
       const auto image = listed ? *listed : std::nullopt;
-      report.checks.push_back(probe_device_driver(*client, image));
+      // The path a job asking for every GPU would take, probed.
+      jobspec::JobSpec every_gpu;
+      every_gpu.gpus = jobspec::GpuAll{};
+      const auto cdi_gpus = run::engine_cdi_devices(
+          run::kNvidiaCdiKind, profile, endpoint.kind == engine::EndpointKind::unix_socket);
+      auto path = run::choose_gpu_path(every_gpu, profile, cdi_gpus);
+      CheckResult gpu_check = probe_gpu_path(
+          *client, image, path ? *path : run::PlannedGpus{run::GpuDelivery::legacy_hook, {}, ""});
+      if (!path && gpu_check.status != CheckStatus::fail) {
+        gpu_check.status = CheckStatus::fail;
+        gpu_check.detail = path.error().message;
+      }
+      if (!path) gpu_check.fix = path.error().hint;
+      report.checks.push_back(std::move(gpu_check));
       if (image) report.checks.push_back(probe_training_defaults(*client, *image, surroundings));
       if (profile.rootless) {
         report.checks.push_back(

@@ -324,6 +324,22 @@ Error EngineClient::daemon_error(std::string_view action, const Response& respon
   const std::string message = daemon_message(response);
   const EngineIdentity engine = identity();
   const std::string what = engine.words() + " could not " + std::string(action) + ": " + message;
+  // Docker 25+ with CDI off has no "cdi" device driver.
+  if (message.find("could not select device driver \"cdi\"") != std::string::npos) {
+    return Error{ErrorKind::no_gpu_driver,
+                 engine.words() + " at " + endpoint_display_ + " has CDI off (" + message + ")",
+                 "set \"features\": {\"cdi\": true} in its daemon.json and restart it, or ask "
+                 "for NVIDIA's hook: \"gpu_path\": \"legacy\""};
+  }
+  // The engine's CDI registry lacks a device the request names (Docker: "unresolvable CDI
+  // devices"; Podman: the same words).
+  if (message.find("unresolvable CDI devices") != std::string::npos) {
+    return Error{ErrorKind::gpu_unavailable,
+                 engine.words() + " found no CDI spec for the job's GPUs: " + message,
+                 "generate NVIDIA's CDI spec on the engine's host: nvidia-ctk cdi generate "
+                 "--output=/var/run/cdi/nvidia.yaml (or NVIDIA's nvidia-cdi-refresh service); "
+                 "nvidia-ctk cdi list shows the devices it names"};
+  }
   if (message.find("could not select device driver") != std::string::npos) {
     return Error{ErrorKind::no_gpu_driver,
                  engine.words() + " at " + endpoint_display_ + " has no NVIDIA device driver (" +

@@ -167,15 +167,35 @@ std::string_view pull_policy_name(PullPolicy policy) {
   return spec_words(SpecWords::pull)[static_cast<std::size_t>(policy)];
 }
 
-std::expected<PullPolicy, FieldProblem> read_pull_policy(std::string_view text) {
-  const auto policies = spec_words(SpecWords::pull);
-  const auto found = std::find(policies.begin(), policies.end(), text);
-  if (found != policies.end()) return static_cast<PullPolicy>(found - policies.begin());
-  const auto suggestion = closest_match(text, policies);
+namespace {
+
+// `text` as the C++ enum `Word` whose values are `field`'s words in order; else an unknown
+// `what`, with the closest word and all of them.
+template <typename Word>
+std::expected<Word, FieldProblem> read_word(std::string_view text, SpecWords field,
+                                            std::string_view what) {
+  const auto words = spec_words(field);
+  const auto found = std::find(words.begin(), words.end(), text);
+  if (found != words.end()) return static_cast<Word>(found - words.begin());
+  const auto suggestion = closest_match(text, words);
   return std::unexpected(FieldProblem{
-      "unknown pull policy " + quoted(text),
+      "unknown " + std::string(what) + " " + quoted(text),
       (suggestion ? "did you mean \"" + std::string(*suggestion) + "\"? " : std::string{}) +
-          "use one of: " + join_names(policies)});
+          "use one of: " + join_names(words)});
+}
+
+}  // namespace
+
+std::expected<PullPolicy, FieldProblem> read_pull_policy(std::string_view text) {
+  return read_word<PullPolicy>(text, SpecWords::pull, "pull policy");
+}
+
+std::string_view gpu_path_name(GpuPath path) {
+  return spec_words(SpecWords::gpu_path)[static_cast<std::size_t>(path)];
+}
+
+std::expected<GpuPath, FieldProblem> parse_gpu_path(std::string_view text) {
+  return read_word<GpuPath>(text, SpecWords::gpu_path, "GPU path");
 }
 
 }  // namespace dlrun::jobspec

@@ -52,6 +52,11 @@ Result<void> apply_overrides(JobSpec& spec, const Overrides& overrides) {
     std::erase_if(spec.env, [&](const EnvVar& var) { return var.name == name; });
     spec.env.push_back({name, LiteralValue{assignment.substr(equals + 1)}});
   }
+  if (overrides.gpu_path) {
+    auto path = parse_gpu_path(*overrides.gpu_path);
+    if (!path) return refused("--gpu-path", path.error());
+    spec.gpu_path = *path;
+  }
   if (overrides.pull) {
     auto pull = read_pull_policy(*overrides.pull);
     if (!pull) return refused("--pull", pull.error());

@@ -492,6 +492,17 @@ void read_network(SpecReader& reader, const json& value, JobSpec& spec) {
   }
 }
 
+void read_gpu_path(SpecReader& reader, const json& value, JobSpec& spec) {
+  // In the order of GpuPath.
+  static constexpr std::string_view kMeanings[] = {
+      "CDI where the engine has it and the host's CDI spec lists the GPUs, else NVIDIA's hook",
+      "CDI devices, nvidia.com/gpu=…", "NVIDIA's hook, as docker run --gpus"};
+  if (auto path =
+          read_one_of(reader, value, "gpu_path", SpecWords::gpu_path, "GPU path", kMeanings)) {
+    spec.gpu_path = static_cast<GpuPath>(*path);
+  }
+}
+
 void read_timeout(SpecReader& reader, const json& value, JobSpec& spec) {
   if (value.is_number_integer() && value.get<std::int64_t>() > 0) {
     spec.timeout = std::chrono::seconds(value.get<std::int64_t>());
@@ -848,8 +859,11 @@ bool is_gpu_id(std::string_view id) {
   const bool index = !id.empty() && id.size() <= 4 && std::all_of(id.begin(), id.end(), [](char c) {
     return std::isdigit(static_cast<unsigned char>(c));
   });
+  // A MIG device by its GPU's index and its own ("0:1"), or by UUID.
+  static const std::regex kMigIndex("[0-9]{1,4}:[0-9]{1,4}");
   static const std::regex kUuid("(GPU|MIG)-[A-Za-z0-9/-]+");
-  return index || std::regex_match(id.begin(), id.end(), kUuid);
+  return index || std::regex_match(id.begin(), id.end(), kMigIndex) ||
+         std::regex_match(id.begin(), id.end(), kUuid);
 }
 
 std::expected<GpuRequest, std::string> parse_gpu_flag(std::string_view text) {
@@ -977,6 +991,7 @@ std::expected<JobSpec, SpecProblems> parse_job_spec(std::string_view text,
     }
   }
   if (document.contains("gpus")) read_gpus(reader, document["gpus"], spec);
+  if (document.contains("gpu_path")) read_gpu_path(reader, document["gpu_path"], spec);
   if (document.contains("resources")) read_resources(reader, document["resources"], spec);
   if (document.contains("user")) read_user(reader, document["user"], spec);
   if (document.contains("network")) read_network(reader, document["network"], spec);

@@ -103,7 +103,7 @@ constexpr std::string_view kSchema = R"json({
     "mounts": {"type": "array", "items": {"$ref": "#/definitions/mount"}},
     "outputs": {"type": "string", "minLength": 1, "description": "A host directory, mounted at /outputs."},
     "gpus": {
-      "description": "\"all\", a count, or a list of indexes/UUIDs. Default: none.",
+      "description": "\"all\", a count, or a list of indexes, UUIDs or MIG devices (\"0:1\"). Default: none.",
       "oneOf": [
         {"const": "all"},
         {"type": "integer", "minimum": 0},
@@ -113,11 +113,15 @@ constexpr std::string_view kSchema = R"json({
           "items": {
             "oneOf": [
               {"type": "integer", "minimum": 0},
-              {"type": "string", "pattern": "^([0-9]+|(GPU|MIG)-[A-Za-z0-9/-]+)$"}
+              {"type": "string", "pattern": "^([0-9]+|[0-9]+:[0-9]+|(GPU|MIG)-[A-Za-z0-9/-]+)$"}
             ]
           }
         }
       ]
+    },
+    "gpu_path": {
+      "enum": ["auto", "cdi", "legacy"],
+      "description": "How the GPUs reach the container: CDI devices, or NVIDIA's hook (legacy). Default auto: CDI where the engine has it and NVIDIA's CDI spec lists the GPUs."
     },
     "resources": {
       "type": "object",
@@ -284,6 +288,7 @@ std::span<const std::string_view> spec_words(SpecWords field) {
       SchemaNames::words_of(schema().at("definitions").at("mount").at("properties").at("type"));
   static const auto network = SchemaNames::words_of(properties.at("network"));
   static const auto pull = SchemaNames::words_of(properties.at("pull"));
+  static const auto gpu_path = SchemaNames::words_of(properties.at("gpu_path"));
   static const auto build_network =
       SchemaNames::words_of(properties.at("build").at("properties").at("network"));
   switch (field) {
@@ -301,6 +306,8 @@ std::span<const std::string_view> spec_words(SpecWords field) {
       return pull.views();
     case SpecWords::build_network:
       return build_network.views();
+    case SpecWords::gpu_path:
+      return gpu_path.views();
   }
   return framework_name.views();
 }

@@ -8,6 +8,11 @@
 # which requires CUDA 12.4 the way nvidia/cuda images do), and
 #   DIR/podman - Podman 4.3's Docker-compatible service (podman system service), holding
 #            dlrun-test/busybox:1, for the core job tests that run on every engine
+#   DIR/cdi    - Docker 26 from Debian 13 (trixie) with CDI on, and
+#   DIR/podman5 - Podman 5 from trixie, both run from a trixie root made with mmdebstrap
+#            (cached in CACHE), both reading DIR/cdi-specs: a CDI spec of fake NVIDIA GPUs
+#            (nvidia.com/gpu 0, 1, a UUID, MIG 0:1, all) whose edits a container shows: a
+#            variable, a device node and a mount per GPU (write_fake_cdi_spec)
 #   DIR/registry - Debian's docker-registry on 127.0.0.1:PORT with htpasswd auth, holding
 #            dlrun-test/busybox:1 and dlrun-test/payload:1 (a 64 MB random layer the engines
 #            lack); its address, user and password are in DIR/registry/{address,user,password}
@@ -23,7 +28,7 @@
 #   DIR/packages - the build tests' Debian image, archive proxy and pip index (start_packages)
 #   DIR/slurm  - a one-node Slurm cluster with four fake GPUs (start_slurm); DIR/slurm/slurm.conf
 #
-# usage: engine.sh start DIR PORT [CACHE] | stop DIR
+# usage: engine.sh start DIR PORT [CACHE] | stop DIR | prefetch CACHE
 # Exits 77 (ctest: skipped) when this machine cannot run them, except under CI=true, where
 # that is a failure.
 set -euo pipefail
@@ -86,6 +91,8 @@ stop_all() {
   "$engine" stop "$dir/gpu"
   "$engine" stop "$dir/plain"
   "$engine" stop "$dir/podman"
+  "$engine" stop "$dir/cdi"
+  "$engine" stop "$dir/podman5"
   stop_netns
   rm -rf "$dir"
 }
@@ -213,17 +220,9 @@ start_packages() {
   command -v mmdebstrap >/dev/null || unavailable "mmdebstrap is missing: apt-get install mmdebstrap"
   command -v socat >/dev/null || unavailable "socat is missing: apt-get install socat"
   mkdir -p "$packages" "$cache"
-  local mirror
+  local mirror rootfs
   mirror=$(mirror_url)
-  local rootfs="$cache/debian-bookworm-$(echo "$mirror" | sha256sum | cut -c1-12).tar"
-  if [ ! -s "$rootfs" ]; then
-    mmdebstrap --quiet --format=tar --variant=minbase --include=python3-pip \
-      --aptopt='Acquire::Languages "none"' --dpkgopt='path-exclude=/usr/share/doc/*' \
-      --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
-      bookworm "$rootfs.partial" "$mirror" > "$packages/mmdebstrap.log" 2>&1 \
-      || unavailable "mmdebstrap could not make the Debian test image from $mirror (see $packages/mmdebstrap.log)"
-    mv "$rootfs.partial" "$rootfs"
-  fi
+  rootfs=$(bookworm_rootfs "$cache")
   local engine
   for engine in gpu plain; do
     docker -H "unix://$dir/$engine/docker.sock" import "$rootfs" dlrun-test/debian:1 >/dev/null
@@ -305,6 +304,81 @@ CONF
   unavailable "the test Slurm node did not come up within 30 s (see $slurm/slurmctld.log, $slurm/slurmd.log)"
 }
 
+# The build tests' Debian bookworm (minbase, python3-pip) as a tar, made with mmdebstrap from
+# this machine's mirror and kept in CACHE between runs; prints its path.
+bookworm_rootfs() {
+  local cache=$1 mirror rootfs
+  command -v mmdebstrap >/dev/null || unavailable "mmdebstrap is missing: apt-get install mmdebstrap"
+  mirror=$(mirror_url)
+  rootfs="$cache/debian-bookworm-$(echo "$mirror" | sha256sum | cut -c1-12).tar"
+  if [ ! -s "$rootfs" ]; then
+    mkdir -p "$cache"
+    mmdebstrap --quiet --format=tar --variant=minbase --include=python3-pip \
+      --aptopt='Acquire::Languages "none"' --dpkgopt='path-exclude=/usr/share/doc/*' \
+      --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
+      bookworm "$rootfs.partial" "$mirror" > "$cache/bookworm-mmdebstrap.log" 2>&1 \
+      || unavailable "mmdebstrap could not make the Debian test image from $mirror (see $cache/bookworm-mmdebstrap.log)"
+    mv "$rootfs.partial" "$rootfs"
+  fi
+  echo "$rootfs"
+}
+
+# Debian 13's engines (docker.io 26 with CDI, podman 5): a root filesystem made with
+# mmdebstrap from this machine's mirror, kept in CACHE between runs; prints its directory.
+trixie_root() {
+  local cache=$1 mirror root
+  command -v mmdebstrap >/dev/null || unavailable "mmdebstrap is missing: apt-get install mmdebstrap"
+  mirror=$(mirror_url)
+  root="$cache/debian-trixie-engines-$(echo "$mirror" | sha256sum | cut -c1-12)"
+  if [ ! -x "$root/usr/sbin/dockerd" ] && [ ! -x "$root/usr/bin/dockerd" ]; then
+    rm -rf "$root" "$root.partial"
+    mkdir -p "$cache"
+    mmdebstrap --quiet --variant=minbase \
+      --include=docker.io,containerd,runc,iptables,podman,conmon,catatonit,crun,netavark,aardvark-dns \
+      --aptopt='Acquire::Languages "none"' --dpkgopt='path-exclude=/usr/share/doc/*' \
+      --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
+      trixie "$root.partial" "$mirror" > "$cache/trixie-mmdebstrap.log" 2>&1 \
+      || unavailable "mmdebstrap could not make the trixie engines' root from $mirror (see $cache/trixie-mmdebstrap.log)"
+    mv "$root.partial" "$root"
+  fi
+  echo "$root"
+}
+
+# A CDI spec of fake NVIDIA GPUs in $1, as nvidia-ctk names them (indexes, a UUID, a MIG device,
+# all), each device's edits visible in a container: a variable, a device node (the host's
+# /dev/null numbers, made with mknod) and a read-only mount of a file naming it.
+write_fake_cdi_spec() {
+  local specs=$1 devices="$dir/cdi-devices" gpu
+  mkdir -p "$specs" "$devices"
+  for gpu in 0 1 mig-0-1; do
+    mknod "$devices/$gpu" c 1 3
+    echo "$gpu" > "$devices/$gpu.name"
+  done
+  edits() {  # name-in-paths variable
+    cat <<EDITS
+    env: ["DLRUN_FAKE_GPU_$2=1"]
+    deviceNodes: [{path: /dev/dlrun-gpu-$1, hostPath: $devices/$1}]
+    mounts: [{hostPath: $devices/$1.name, containerPath: /run/dlrun-gpu-$1, options: [ro, bind]}]
+EDITS
+  }
+  {
+    echo 'cdiVersion: "0.5.0"'
+    echo 'kind: nvidia.com/gpu'
+    echo 'devices:'
+    echo '- name: "0"'; echo '  containerEdits:'; edits 0 0
+    echo '- name: "1"'; echo '  containerEdits:'; edits 1 1
+    echo '- name: GPU-11111111-2222-3333-4444-555555555555'; echo '  containerEdits:'; edits 1 1
+    echo '- name: "0:1"'; echo '  containerEdits:'; edits mig-0-1 MIG_0_1
+    echo '- name: all'
+    echo '  containerEdits:'
+    echo '    env: ["DLRUN_FAKE_GPU_0=1", "DLRUN_FAKE_GPU_1=1"]'
+    echo "    deviceNodes: [{path: /dev/dlrun-gpu-0, hostPath: $devices/0}, {path: /dev/dlrun-gpu-1, hostPath: $devices/1}]"
+    echo "    mounts: [{hostPath: $devices/0.name, containerPath: /run/dlrun-gpu-0, options: [ro, bind]}, {hostPath: $devices/1.name, containerPath: /run/dlrun-gpu-1, options: [ro, bind]}]"
+    echo 'containerEdits:'
+    echo '  env: ["NVIDIA_VISIBLE_DEVICES=void"]'
+  } > "$specs/fake-nvidia.yaml"
+}
+
 # The first Debian archive this machine's apt uses.
 mirror_url() {
   local url
@@ -323,6 +397,11 @@ case "$action" in
     start_one gpu --nvidia-hook-double --restricted
     start_one plain --tls-port $((port + 1)) --restricted --buildkit
     start_one podman --podman --restricted
+    # Debian 13's engines, GPUs through CDI (fake ones).
+    write_fake_cdi_spec "$dir/cdi-specs"
+    trixie=$(trixie_root "${4:-$dir.cache}")
+    start_one cdi --root "$trixie" --cdi "$dir/cdi-specs" --restricted
+    start_one podman5 --podman --root "$trixie" --cdi "$dir/cdi-specs" --restricted
     # An image that states its CUDA needs as nvidia/cuda images do.
     gpu="unix://$dir/gpu/docker.sock"
     docker -H "$gpu" create --name cuda-base dlrun-test/busybox:1 true >/dev/null
@@ -338,11 +417,17 @@ case "$action" in
     start_packages "$port" "${4:-$dir.cache}"
     start_slurm "$port"
     # The ownership tests run dlrun as an unprivileged uid against the GPU engine and Podman.
-    chmod 666 "$dir/gpu/docker.sock" "$dir/podman/podman.sock"
+    chmod 666 "$dir/gpu/docker.sock" "$dir/podman/podman.sock" "$dir/cdi/docker.sock" \
+      "$dir/podman5/podman.sock"
     echo "engine.sh: engines up: $dir/gpu/docker.sock (NVIDIA hook stand-in), $dir/plain/docker.sock, $dir/podman/podman.sock;"
     echo "engine.sh: registry at $(cat "$dir/registry/address")"
     ;;
   stop) stop_all ;;
+  # What start would download, made ahead (scripts/test.sh runs it beside the build): both roots.
+  prefetch)
+    bookworm_rootfs "$dir" >/dev/null
+    trixie_root "$dir" >/dev/null
+    ;;
   *)
     echo "usage: engine.sh start|stop DIR" >&2
     exit 2

@@ -1,6 +1,7 @@
 // dlrun doctor against the private engines: one with NVIDIA's hook (stand-in), one without.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "engine_fixture.hpp"
 
@@ -30,7 +31,14 @@ TEST_CASE("doctor: a GPU-ready engine and host pass", "[engine][doctor]") {
   // The engine as it is: its product and version from /version, not "Docker" whatever it is.
   CHECK(check_named(report, "engine")["detail"].get<std::string>().starts_with("Docker 20.10."));
   CHECK(check_named(report, "rootless")["detail"].get<std::string>().ends_with(" runs as root"));
-  CHECK(check_named(report, "nvidia device driver")["status"] == "ok");
+  const auto gpus = check_named(report, "gpu path");
+  CHECK(gpus["status"] == "ok");
+  // Docker 20.10 has no CDI: NVIDIA's hook, probed.
+  const auto detail = gpus["detail"].get<std::string>();
+  CHECK(
+      detail.starts_with("NVIDIA's hook: GPU requests are accepted (the daemon selected its "
+                         "NVIDIA driver); Docker 20.10."));
+  CHECK(detail.ends_with(" takes no CDI device requests: NVIDIA's hook"));
   CHECK(check_named(report, "host driver")["detail"] == "550.54.14, supports CUDA 12.4 (NVML)");
   CHECK(check_named(report, "gpus")["detail"] ==
         "0: NVIDIA H100 80GB HBM3 (sm_90, 85.9 GB, brand tesla); 1: NVIDIA GeForce RTX 4090 "
@@ -78,7 +86,7 @@ TEST_CASE("doctor: an engine without the NVIDIA toolkit fails with the fix", "[e
   no_driver.env["DLRUN_NVML_LIBRARY"] = "/nonexistent/libnvidia-ml.so.1";
   const auto result = job.dlrun({"doctor"}, no_driver, job.engine().plain_host());
   CHECK(result.exit_code == 1);
-  CHECK(result.out.find("fail  nvidia device driver   the Docker daemon at " +
+  CHECK(result.out.find("fail  gpu path               the Docker daemon at " +
                         job.engine().plain_host() + " has no NVIDIA device driver") !=
         std::string::npos);
   CHECK(result.out.find("fix: install the NVIDIA Container Toolkit") != std::string::npos);
@@ -95,7 +103,7 @@ TEST_CASE("doctor: Podman is named as it is, and each claim about it is probed",
   CHECK(check_named(report, "engine")["detail"].get<std::string>().starts_with("Podman 4.3.1 "));
   CHECK(check_named(report, "rootless")["detail"] == "Podman 4.3.1 runs as root");
   // It takes the GPU request and drops it: no GPU path, whatever the failed start says.
-  const auto gpus = check_named(report, "nvidia device driver");
+  const auto gpus = check_named(report, "gpu path");
   CHECK(gpus["status"] == "fail");
   CHECK(gpus["detail"] ==
         "Podman 4.3.1 dropped the probe's GPU request: it passes no GPUs "
@@ -107,6 +115,28 @@ TEST_CASE("doctor: Podman is named as it is, and each claim about it is probed",
       "Podman 4.3.1 at " + job.engine().podman_host() +
       " may not grant unlimited locked memory and a 64 MB stack (ulimits)"));
   CHECK(report["ok"] == false);
+  CHECK(job.leftover_containers().empty());
+}
+
+TEST_CASE("doctor: a CDI engine's GPU path is CDI, probed with every GPU",
+          "[engine][doctor][cdi]") {
+  JobFixture job;
+  for (const auto& [host, engine, why] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {job.engine().cdi_host(), "Docker 26.",
+            " has CDI, and NVIDIA's CDI spec lists the GPUs"},
+           {job.engine().podman5_host(), "Podman 5.", " passes GPUs only as CDI devices"}}) {
+    const auto result = job.dlrun({"doctor", "--output", "json"}, {}, host);
+    INFO(result.err);
+    const auto report = nlohmann::json::parse(result.out);
+    CHECK(check_named(report, "engine")["detail"].get<std::string>().starts_with(engine));
+    const auto gpus = check_named(report, "gpu path");
+    CHECK(gpus["status"] == "ok");
+    const auto detail = gpus["detail"].get<std::string>();
+    CHECK(
+        detail.starts_with("CDI (nvidia.com/gpu=all): the engine injected the devices; " + engine));
+    CHECK(detail.ends_with(why));
+  }
   CHECK(job.leftover_containers().empty());
 }
 

@@ -20,7 +20,9 @@ const TestEngine* TestEngine::find() {
     const char* dir = std::getenv("DLRUN_TEST_ENGINE_DIR");
     if (dir == nullptr || !fs::exists(fs::path(dir) / "gpu/docker.sock") ||
         !fs::exists(fs::path(dir) / "plain/docker.sock") ||
-        !fs::exists(fs::path(dir) / "podman/podman.sock")) {
+        !fs::exists(fs::path(dir) / "podman/podman.sock") ||
+        !fs::exists(fs::path(dir) / "cdi/docker.sock") ||
+        !fs::exists(fs::path(dir) / "podman5/podman.sock")) {
       return nullptr;
     }
     return new TestEngine{dir};
@@ -72,7 +74,9 @@ JobFixture::JobFixture() : engine_(TestEngine::find()) {
 std::vector<EngineUnderTest> engines_under_test() {
   const TestEngine* engine = TestEngine::find();
   if (engine == nullptr) return {{"none", ""}};  // the test's REQUIRE then says so
-  return {{"docker-hook", engine->gpu_host()}, {"podman", engine->podman_host()}};
+  return {{"docker-hook", engine->gpu_host()},
+          {"docker-cdi", engine->cdi_host()},
+          {"podman", engine->podman_host()}};
 }
 
 JobFixture::JobFixture(EngineUnderTest on) : JobFixture() {
@@ -108,7 +112,8 @@ ProcessResult JobFixture::dlrun(std::vector<std::string> args, Invocation extra,
 
 std::vector<std::string> JobFixture::leftover_containers() const {
   std::vector<std::string> names;
-  for (const auto& host : {engine_->gpu_host(), engine_->plain_host(), engine_->podman_host()}) {
+  for (const auto& host : {engine_->gpu_host(), engine_->plain_host(), engine_->podman_host(),
+                           engine_->cdi_host(), engine_->podman5_host()}) {
     auto endpoint = engine::parse_docker_host(host);
     REQUIRE(endpoint);
     auto client =

@@ -16,6 +16,11 @@ struct TestEngine {
   std::string plain_host() const { return "unix://" + (dir / "plain/docker.sock").string(); }
   // Podman 4.3's Docker-compatible service, as restricted as the others.
   std::string podman_host() const { return "unix://" + (dir / "podman/podman.sock").string(); }
+  // Debian 13's Docker 26 with CDI on, and Podman 5: both read the fake NVIDIA GPUs' CDI spec
+  // in cdi_specs().
+  std::string cdi_host() const { return "unix://" + (dir / "cdi/docker.sock").string(); }
+  std::string podman5_host() const { return "unix://" + (dir / "podman5/podman.sock").string(); }
+  std::filesystem::path cdi_specs() const { return dir / "cdi-specs"; }
   std::filesystem::path hook_calls() const { return dir / "gpu/hook-calls"; }
   // The plain engine on TCP with TLS and client certificates, and a DOCKER_CERT_PATH for it.
   std::string tls_host() const;
@@ -42,10 +47,10 @@ struct TestEngine {
 // An engine the core job tests run on: each such test runs once on every one (Catch2's
 // GENERATE), and says which failed.
 struct EngineUnderTest {
-  std::string name;  // "docker-hook", "podman"
+  std::string name;  // "docker-hook", "docker-cdi", "podman"
   std::string host;  // its DOCKER_HOST
 };
-// Docker 20.10 with the NVIDIA hook's stand-in, and Podman 4.3.
+// Docker 20.10 with the NVIDIA hook's stand-in, Docker 26 with CDI, and Podman 4.3.
 std::vector<EngineUnderTest> engines_under_test();
 
 inline constexpr const char* kTestImage = "dlrun-test/busybox:1";

@@ -93,21 +93,83 @@ TEST_CASE("a daemon without the NVIDIA driver gets a clear error and no containe
   CHECK(job.leftover_containers().empty());
 }
 
-TEST_CASE("an engine that drops GPU requests (Podman) refuses the job, never runs it on the CPU",
+TEST_CASE("Podman 4.3 gets no GPU job: refused before the pull, or when it drops the request",
           "[engine][gpu]") {
   JobFixture job;
-  // Podman's Docker API takes the request, creates the container and leaves the GPUs out.
+  // Its Docker API takes no CDI device requests: refused before anything is pulled.
   const auto result =
       job.dlrun({"train", job.write_spec({{"gpus", 1}, {"command", {"echo", "ran"}}})}, {},
                 job.engine().podman_host());
   CHECK(result.exit_code == 125);
   CHECK(result.out.empty());
-  CHECK(result.err.find("dlrun: error: the job asks for GPUs, but Podman 4.3.1 dropped the "
+  CHECK(result.err.find("dlrun: error: the job asks for GPUs, but Podman 4.3.1 takes no CDI "
+                        "device requests through its Docker API (Podman 5.4 and later do)") !=
+        std::string::npos);
+  CHECK(result.err.find("hint: upgrade Podman to 5.4 or later") != std::string::npos);
+  // Asked for NVIDIA's hook, it takes the request, creates the container and leaves the GPUs
+  // out: dlrun sees that before the start.
+  const auto legacy = job.dlrun({"train", "--gpu-path", "legacy",
+                                 job.write_spec({{"gpus", 1}, {"command", {"echo", "ran"}}})},
+                                {}, job.engine().podman_host());
+  CHECK(legacy.exit_code == 125);
+  CHECK(legacy.out.empty());
+  CHECK(legacy.err.find("dlrun: error: the job asks for GPUs, but Podman 4.3.1 dropped the "
                         "request: it passes no GPUs through the Docker API's device requests") !=
         std::string::npos);
-  CHECK(result.err.find("hint: Podman's Docker API passes GPUs only as CDI devices") !=
+  CHECK(job.leftover_containers().empty());
+}
+
+TEST_CASE("GPUs as CDI devices: exactly the asked-for devices' edits arrive in the container",
+          "[engine][gpu][cdi]") {
+  JobFixture job;
+  // What of the fake GPUs' edits the container has: variables, device nodes, mounts.
+  const std::string show =
+      "env | grep ^DLRUN_FAKE_ | sort; ls /dev | grep dlrun-gpu; cat /run/dlrun-gpu-*";
+  struct Case {
+    nlohmann::json gpus;
+    std::string seen;
+  };
+  const std::vector<Case> cases = {
+      {"all", "DLRUN_FAKE_GPU_0=1\nDLRUN_FAKE_GPU_1=1\ndlrun-gpu-0\ndlrun-gpu-1\n0\n1\n"},
+      {2, "DLRUN_FAKE_GPU_0=1\nDLRUN_FAKE_GPU_1=1\ndlrun-gpu-0\ndlrun-gpu-1\n0\n1\n"},
+      {nlohmann::json::array({1}), "DLRUN_FAKE_GPU_1=1\ndlrun-gpu-1\n1\n"},
+      {nlohmann::json::array({"GPU-11111111-2222-3333-4444-555555555555"}),
+       "DLRUN_FAKE_GPU_1=1\ndlrun-gpu-1\n1\n"},
+      {nlohmann::json::array({"0:1"}), "DLRUN_FAKE_GPU_MIG_0_1=1\ndlrun-gpu-mig-0-1\nmig-0-1\n"},
+  };
+  for (const auto& [engine, host] : std::vector<std::pair<std::string, std::string>>{
+           {"docker-cdi", job.engine().cdi_host()}, {"podman5", job.engine().podman5_host()}}) {
+    for (const auto& [gpus, seen] : cases) {
+      INFO(engine << ", gpus " << gpus.dump());
+      const auto result =
+          job.dlrun({"train", "-q", job.write_spec({{"gpus", gpus}, {"command", show}})}, {}, host);
+      INFO(result.err);
+      CHECK(result.exit_code == 0);
+      CHECK(result.out == seen);
+    }
+    // The dry run says which path and why.
+    const auto dry = job.dlrun({"train", "--dry-run", job.write_spec({{"gpus", 1}})}, {}, host);
+    INFO(dry.err);
+    CHECK(dry.out.find("gpus: 1 by CDI: ") != std::string::npos);
+    CHECK(dry.out.find("--device nvidia.com/gpu=0") != std::string::npos);
+  }
+  CHECK(job.leftover_containers().empty());
+}
+
+TEST_CASE("a CDI device the host's spec does not list is refused with those it does",
+          "[engine][gpu][cdi]") {
+  JobFixture job;
+  const auto result = job.dlrun({"train", job.write_spec({{"gpus", {"7"}}, {"command", {"true"}}})},
+                                {}, job.engine().cdi_host());
+  CHECK(result.exit_code == 125);
+  CHECK(result.err.find("dlrun: error: gpus: NVIDIA's CDI spec has no device \"7\"; it lists 0, "
+                        "1, GPU-11111111-2222-3333-4444-555555555555, 0:1, all") !=
         std::string::npos);
   CHECK(job.leftover_containers().empty());
+  // On the hook's engine the same spec still asks the hook, by device request.
+  const auto legacy = job.dlrun({"train", "--dry-run", job.write_spec({{"gpus", {"1"}}})});
+  CHECK(legacy.out.find("gpus: 1 by legacy hook: ") != std::string::npos);
+  CHECK(legacy.out.find("--gpus '\"device=1\"'") != std::string::npos);
 }
 
 TEST_CASE("a failing NVIDIA hook (driver not loaded) is reported with its own words",

@@ -10,6 +10,7 @@
 #include "dlrun/jobspec/user_config.hpp"
 #include "dlrun/resolve/catalog.hpp"
 #include "dlrun/resolve/resolver.hpp"
+#include "dlrun/run/host/cdi_specs.hpp"
 #include "dlrun/run/host/daemon_memory.hpp"
 #include "dlrun/run/host/docker_host.hpp"
 #include "dlrun/run/host/engine_profile.hpp"
@@ -193,6 +194,10 @@ Result<TrainPlan> plan_job(PreparedJob prepared, const TrainRequest& request,
     auto engine = known_engine(*client, memory, address, &learned_now);
     if (!engine) return std::unexpected(engine.error());
     inputs.engine = std::move(*engine);
+  }
+  // Which GPUs NVIDIA's CDI spec names, where the engine's host is this one.
+  if (!std::holds_alternative<jobspec::GpuNone>(spec.gpus) && inputs.engine) {
+    inputs.cdi_gpus = engine_cdi_devices(kNvidiaCdiKind, *inputs.engine, prepared.daemon.local);
   }
   const auto known = memory.recall(address, client ? client->server_version() : "");
   if (known) inputs.refused = known->refused;

@@ -440,11 +440,13 @@ Result<JobExit> job_exit(engine::EngineClient& client, const std::string& id, in
 
 namespace {
 
-// An engine that takes a GPU request and drops it (Podman's Docker API does) would run the job
-// on the CPU without a word: the container as created must still ask for the GPUs.
+// An engine that takes the hook's GPU request and drops it (Podman's Docker API does) would run
+// the job on the CPU without a word: the container as created must still ask for the GPUs. (A
+// CDI request an engine cannot honour fails at the start, loudly; Podman 5.4 honours it
+// without showing it in its inspect.)
 Result<void> check_gpus_kept(engine::EngineClient& client, const ContainerPlan& plan,
                              const std::string& id) {
-  if (std::holds_alternative<jobspec::GpuNone>(plan.gpus)) return {};
+  if (plan.gpu_path.delivery != GpuDelivery::legacy_hook) return {};
   auto created = client.inspect_container(id);
   if (!created) return std::unexpected(created.error());
   if (created->device_requests > 0) return {};

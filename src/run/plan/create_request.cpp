@@ -11,7 +11,12 @@ namespace {
 
 using nlohmann::ordered_json;
 
-ordered_json device_requests(const jobspec::GpuRequest& gpus) {
+// NVIDIA's hook: the request its `nvidia` device driver takes (the gpu capability); CDI: the
+// named devices for the engine's `cdi` driver, as `docker run --device nvidia.com/gpu=0` sends.
+ordered_json device_requests(const jobspec::GpuRequest& gpus, const PlannedGpus& path) {
+  if (path.delivery == GpuDelivery::cdi) {
+    return ordered_json::array({{{"Driver", "cdi"}, {"DeviceIDs", path.cdi_devices}}});
+  }
   ordered_json request = {{"Driver", ""}};
   const bool any = std::visit(Overloaded{
                                   [](jobspec::GpuNone) { return false; },
@@ -89,7 +94,7 @@ std::string create_request_body(const ContainerPlan& plan, Secrets secrets, int 
   for (const auto& mount : plan.mounts) mounts.push_back(mount_json(mount));
 
   ordered_json host_config = {
-      {"DeviceRequests", device_requests(plan.gpus)},
+      {"DeviceRequests", device_requests(plan.gpus, plan.gpu_path)},
       {"Init", plan.init},
       {"IpcMode", "private"},
       {"ShmSize", plan.resources.shm_bytes},
@@ -157,9 +162,9 @@ std::string limits_probe_request_body(std::string_view image,
   return probe_request_body(image, {{"Init", init}, {"Ulimits", ulimits_json(ulimits)}});
 }
 
-std::string gpu_probe_request_body(std::string_view image) {
+std::string gpu_probe_request_body(std::string_view image, const PlannedGpus& path) {
   return probe_request_body(
-      image, {{"DeviceRequests", device_requests(jobspec::GpuRequest{jobspec::GpuAll{}})}});
+      image, {{"DeviceRequests", device_requests(jobspec::GpuRequest{jobspec::GpuAll{}}, path)}});
 }
 
 }  // namespace dlrun::run

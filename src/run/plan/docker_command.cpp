@@ -33,7 +33,11 @@ std::string docker_run_command(const ContainerPlan& plan) {
     args.push_back(std::move(value));
   };
   for (const auto& [key, value] : plan.labels) flag("--label", key + "=" + value);
-  if (const auto gpus = gpus_flag(plan.gpus); !gpus.empty()) flag("--gpus", gpus);
+  if (plan.gpu_path.delivery == GpuDelivery::cdi) {
+    for (const auto& device : plan.gpu_path.cdi_devices) flag("--device", device);
+  } else if (const auto gpus = gpus_flag(plan.gpus); !gpus.empty()) {
+    flag("--gpus", gpus);
+  }
   if (plan.init) args.push_back("--init");
   flag("--ipc", "private");
   flag("--shm-size", jobspec::format_size(plan.resources.shm_bytes));

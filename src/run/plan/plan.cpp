@@ -135,6 +135,9 @@ Result<ContainerPlan> make_plan(const PlanInputs& inputs) {
   plan.resources = spec.resources;
   plan.log = log_keeping(spec.resources.log_bytes, inputs.engine);
   plan.gpus = spec.gpus;
+  auto gpu_path = choose_gpu_path(spec, inputs.engine, inputs.cdi_gpus);
+  if (!gpu_path) return std::unexpected(gpu_path.error());
+  plan.gpu_path = std::move(*gpu_path);
   plan.network = spec.network;
   plan.cap_add = spec.cap_add;
   plan.pull = spec.pull;

@@ -23,6 +23,7 @@ TEST_CASE("command-line values win over the spec", "[spec][overrides]") {
   overrides.name = "other";
   overrides.image = "busybox:2";
   overrides.gpus = "0,2";
+  overrides.gpu_path = "cdi";
   overrides.timeout = "90s";
   overrides.env = {"A=2", "B=x=y"};
   overrides.extra_args = {"--lr", "3e-4"};
@@ -30,6 +31,7 @@ TEST_CASE("command-line values win over the spec", "[spec][overrides]") {
   CHECK(spec.name == "other");
   CHECK(spec.image == "busybox:2");
   CHECK(std::get<GpuList>(spec.gpus).ids == std::vector<std::string>{"0", "2"});
+  CHECK(spec.gpu_path == GpuPath::cdi);
   CHECK(spec.timeout == std::chrono::seconds(90));
   REQUIRE(spec.env.size() == 2);
   CHECK(std::get<LiteralValue>(spec.env[0].value).value == "2");
@@ -55,6 +57,9 @@ TEST_CASE("bad overrides are usage errors with hints", "[spec][overrides]") {
   REQUIRE_FALSE(gpus);
   CHECK(gpus.error().kind == ErrorKind::usage);
   CHECK(gpus.error().message == "--gpus: \"two\" is not a GPU index or UUID");
+  auto path = apply_overrides(spec, {.gpu_path = "hook"});
+  REQUIRE_FALSE(path);
+  CHECK(path.error().message == "--gpu-path unknown GPU path \"hook\"");
 
   auto env = apply_overrides(spec, {.env = {"NOVALUE"}});
   REQUIRE_FALSE(env);

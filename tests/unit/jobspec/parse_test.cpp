@@ -90,7 +90,7 @@ TEST_CASE("every bad input is reported with its path, message and hint", "[spec]
       {with(R"("colour": "blue")"),
        {"colour", "unknown field",
         "known fields here: version, name, image, framework, command, workdir, env, mounts, "
-        "outputs, gpus, "
+        "outputs, gpus, gpu_path, "
         "resources, user, network, timeout, labels, cap_add, pull, registry_mirror, "
         "registry_auth, build, distributed, $schema"}},
       // 14-17: name, image type, command
@@ -473,6 +473,25 @@ TEST_CASE("JSON the reader cannot take is a problem, in printable text", "[spec]
   REQUIRE(overflow.size() == 1);
   CHECK(overflow[0] == SpecProblem{"", "invalid JSON: number overflow parsing '1e309'",
                                    "numbers must fit in a double, e.g. 8 or 0.5"});
+}
+
+}  // namespace dlrun::jobspec
+
+namespace dlrun::jobspec {
+
+TEST_CASE("gpu_path says how the GPUs arrive, and MIG devices are named by index", "[spec][gpu]") {
+  CHECK(parse_ok(with("")).gpu_path == GpuPath::automatic);
+  CHECK(parse_ok(with(R"("gpus": 1, "gpu_path": "cdi")")).gpu_path == GpuPath::cdi);
+  CHECK(parse_ok(with(R"("gpus": 1, "gpu_path": "legacy")")).gpu_path == GpuPath::legacy);
+  const auto problems = problems_of(with(R"("gpu_path": "cdl")"));
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].path == "gpu_path");
+  CHECK(problems[0].message == "unknown GPU path \"cdl\"");
+  CHECK(problems[0].hint.starts_with("did you mean \"cdi\"? use \"auto\" (CDI where the engine"));
+
+  const auto mig = parse_ok(with(R"("gpus": ["0:1", "MIG-5e3c", 2])"));
+  CHECK(std::get<GpuList>(mig.gpus).ids == std::vector<std::string>{"0:1", "MIG-5e3c", "2"});
+  CHECK(problems_of(with(R"("gpus": ["0:"])"))[0].path == "gpus[0]");
 }
 
 }  // namespace dlrun::jobspec

@@ -12,7 +12,7 @@ namespace dlrun::doctor {
 enum class CheckStatus { ok, warn, fail };
 
 struct CheckResult {
-  std::string name;  // "engine", "nvidia device driver", …
+  std::string name;  // "engine", "gpu path", …
   CheckStatus status = CheckStatus::ok;
   std::string detail;  // what was found
   std::string fix;     // what to do, for warn and fail

@@ -40,6 +40,8 @@ bool is_build_proxy_variable(std::string_view name);
 std::expected<std::chrono::seconds, FieldProblem> read_duration(std::string_view text);
 std::expected<PullPolicy, FieldProblem> read_pull_policy(std::string_view text);
 std::string_view pull_policy_name(PullPolicy policy);
+std::expected<GpuPath, FieldProblem> parse_gpu_path(std::string_view text);
+std::string_view gpu_path_name(GpuPath path);
 
 // The names a job and its container may have.
 bool is_valid_job_name(std::string_view name);

@@ -51,6 +51,10 @@ struct GpuList {
 };
 using GpuRequest = std::variant<GpuNone, GpuAll, GpuCount, GpuList>;
 
+// How the GPUs reach the container (the spec's "gpu_path"; its words in this order): CDI devices
+// where the engine has CDI and the host's CDI spec lists the GPUs, else NVIDIA's hook.
+enum class GpuPath { automatic, cdi, legacy };
+
 inline constexpr std::int64_t kDefaultShmBytes = 8LL << 30;
 inline constexpr std::int64_t kDefaultPidsLimit = 16384;
 // The engine keeps every job's output up to this size (the newest part), for dlrun logs.
@@ -147,6 +151,7 @@ struct JobSpec {
   std::vector<Mount> mounts;
   std::optional<std::filesystem::path> outputs;  // host dir, mounted at /outputs
   GpuRequest gpus = GpuNone{};
+  GpuPath gpu_path = GpuPath::automatic;
   Resources resources;
   UserChoice user = UserHost{};
   NetworkMode network = NetworkMode::bridge;

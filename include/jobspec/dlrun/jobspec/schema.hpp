@@ -34,6 +34,7 @@ enum class SpecWords {
   network,            // NetworkMode
   pull,               // PullPolicy
   build_network,      // BuildNetwork
+  gpu_path,           // GpuPath
 };
 
 // The words `field` may take, as the schema lists them.

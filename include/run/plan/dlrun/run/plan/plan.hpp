@@ -13,6 +13,7 @@
 #include "dlrun/jobspec/job_spec.hpp"
 #include "dlrun/run/host/engine_profile.hpp"
 #include "dlrun/run/host/host_context.hpp"
+#include "dlrun/run/plan/gpu_path.hpp"
 #include "dlrun/user_files.hpp"
 
 // A job spec made concrete for one run on one host: every default applied, every host value
@@ -84,6 +85,7 @@ struct ContainerPlan {
   // choice: false only where the daemon has no init to give.
   bool init = true;
   jobspec::GpuRequest gpus;
+  PlannedGpus gpu_path;  // how they reach the container, and why that way
   jobspec::NetworkMode network = jobspec::NetworkMode::bridge;
   // Host devices passed in as they are (a distributed job's /dev/infiniband/*).
   std::vector<std::string> devices;
@@ -128,6 +130,9 @@ struct PlanInputs {
   // What the engine is and can do (its machine, its log drivers); nullopt: not known (a dry run
   // without an engine), and planned as for Docker.
   std::optional<EngineProfile> engine;
+  // The devices NVIDIA's CDI spec names on the engine's host ("0", "GPU-…", "all"), read where
+  // dlrun can (a local engine); nullopt: out of sight.
+  std::optional<std::vector<std::string>> cdi_gpus;
   std::vector<std::string> refused;  // dlrun's defaults the daemon is known to refuse
   std::vector<std::string> devices;  // host devices passed in as they are (RDMA, distributed jobs)
   std::string slurm_job;             // the Slurm job (and step) this run is a part of
