@@ -206,6 +206,14 @@ void print_train_result(const std::string& spec_file, const Result<run::TrainRes
     out["id"] =
         result->id.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(result->id);
     out["image"] = result->image;
+    out["engine"] = result->engine;
+    const run::PlannedGpus& gpus = result->gpus;
+    out["gpus"] = gpus.delivery == run::GpuDelivery::none
+                      ? nlohmann::ordered_json(nullptr)
+                      : nlohmann::ordered_json{
+                            {"path", gpus.delivery == run::GpuDelivery::cdi ? "cdi" : "legacy"},
+                            {"devices", gpus.cdi_devices},
+                            {"reason", gpus.reason}};
     out["exit_code"] = result->exit.exit_code;
     out["reason"] = result->exit.detached && result->exit.exit_code != 0 ? std::string("detached")
                     : result->exit.detached                              ? std::string("started")

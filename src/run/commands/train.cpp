@@ -387,6 +387,8 @@ Result<TrainResult> train(const TrainRequest& request, const Surroundings& surro
   TrainResult result{.job = job.name,
                      .container = job_plan->container_name,
                      .image = job_plan->image,
+                     .engine = inputs.engine ? inputs.engine->name() : client.identity().name(),
+                     .gpus = job_plan->gpu_path,
                      .base_image = inputs.supplied->base,
                      .built = built};
   result.pull_seconds = seconds_since(supply_began);

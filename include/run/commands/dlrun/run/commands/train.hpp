@@ -79,6 +79,8 @@ struct TrainResult {
   std::string container;    // the container's name
   std::string id;           // the container's id, when started detached
   std::string image;        // as the engine ran it
+  std::string engine;       // what ran it: "Docker 26.1.5", "Podman 4.3.1"
+  PlannedGpus gpus;         // how the job's GPUs reached it, and why (delivery none: no GPUs)
   std::string base_image;   // what `image` was built from, for a spec with "build"
   bool built = false;       // the image was built by this run
   double pull_seconds = 0;  // making the image present (an inspect when it was there)
