@@ -173,10 +173,12 @@ CONFIG
   done
 }
 
-# Podman's /var/lib: the host's, but for its containers/ and cni/ state, which start empty.
+# The engine's /var/lib (under root $1, if given): the host's (or the root's), but for the
+# engines' own state (containers/, cni/, docker/, containerd/), which starts empty.
 private_var_lib() {
-  private_dir /var/lib containers cni
-  mkdir -p /var/lib/containers /var/lib/cni
+  local var_lib=${1:-}/var/lib
+  private_dir "$var_lib" containers cni docker containerd
+  mkdir -p "$var_lib/containers" "$var_lib/cni"
 }
 
 stop() {
@@ -332,8 +334,7 @@ enter_root() {
   mount -n --bind "$root" "$root"
   for name in proc sys dev tmp; do mount -n --rbind "/$name" "$root/$name"; done
   mount -n -t tmpfs -o mode=755 tmpfs "$root/run"
-  private_dir "$root/var/lib" containers cni docker containerd
-  mkdir -p "$root/var/lib/containers" "$root/var/lib/cni"
+  private_var_lib "$root"
 }
 
 # PID 1 of the engine's namespaces, given dockerd's command line: runs containerd and dockerd
@@ -379,6 +380,22 @@ in_namespace() {
   while kill -0 "$containerd_pid" 2>/dev/null; do wait "$containerd_pid" || true; done
 }
 
+# Waits up to 30 s for the engine's socket to answer, then imports --image into it; or shows
+# the tail of log $1, says $2 and fails, once the launcher is gone or the time is up.
+await_engine() {
+  for _ in $(seq 1 150); do
+    if docker -H "unix://$socket" version >/dev/null 2>&1; then
+      [ -z "$image" ] || import_busybox "unix://$socket" "$image"
+      return 0
+    fi
+    recorded_pid "$dir/launcher.pid" >/dev/null || break
+    sleep 0.2
+  done
+  tail -20 "$1" >&2
+  echo "private-engine.sh: $2" >&2
+  exit 1
+}
+
 # Podman's service in the engine's namespaces (start's options as set there).
 start_podman() {
   write_podman_config
@@ -392,17 +409,7 @@ start_podman() {
     "$(realpath "$0")" in-namespace "$dir" podman system service --time=0 "unix://$socket" \
     > "$dir/podman.log" 2>&1 < /dev/null &
   echo "$! $(start_time $!)" > "$dir/launcher.pid"
-  for _ in $(seq 1 150); do
-    if docker -H "unix://$socket" version >/dev/null 2>&1; then
-      [ -z "$image" ] || import_busybox "unix://$socket" "$image"
-      return 0
-    fi
-    recorded_pid "$dir/launcher.pid" >/dev/null || break
-    sleep 0.2
-  done
-  tail -20 "$dir/podman.log" >&2
-  echo "private-engine.sh: podman system service did not come up; its log is above" >&2
-  exit 1
+  await_engine "$dir/podman.log" "podman system service did not come up; its log is above"
 }
 
 start() {
@@ -485,18 +492,9 @@ start() {
     "${enter[@]}" "${restricted[@]}" unshare "${new_netns[@]}" --mount --propagation slave --pid --fork --kill-child \
     "$(realpath "$0")" in-namespace "$dir" "${dockerd_args[@]}" > "$dir/dockerd.log" 2>&1 < /dev/null &
   echo "$! $(start_time $!)" > "$dir/launcher.pid"
-  for _ in $(seq 1 150); do
-    if docker -H "unix://$socket" version >/dev/null 2>&1; then
-      record_dockerd_pid
-      [ -z "$image" ] || import_busybox "unix://$socket" "$image"
-      return 0
-    fi
-    recorded_pid "$dir/launcher.pid" >/dev/null || break
-    sleep 0.2
-  done
-  tail -20 "$dir/dockerd.log" >&2
-  echo "private-engine.sh: dockerd did not come up; its log is above (containerd's: $dir/containerd.log)" >&2
-  exit 1
+  await_engine "$dir/dockerd.log" \
+    "dockerd did not come up; its log is above (containerd's: $dir/containerd.log)"
+  record_dockerd_pid
 }
 
 case "$action" in

@@ -304,44 +304,37 @@ CONF
   unavailable "the test Slurm node did not come up within 30 s (see $slurm/slurmctld.log, $slurm/slurmd.log)"
 }
 
-# The build tests' Debian bookworm (minbase, python3-pip) as a tar, made with mmdebstrap from
-# this machine's mirror and kept in CACHE between runs; prints its path.
-bookworm_rootfs() {
-  local cache=$1 mirror rootfs
+# A Debian root made with mmdebstrap from this machine's mirror, kept in CACHE between runs:
+# debian_root CACHE NAME SUITE FORMAT PACKAGES prints the path of CACHE/NAME-HASH[.tar] (the
+# mirror's HASH), made unless it is there.
+debian_root() {
+  local cache=$1 name=$2 suite=$3 format=$4 packages=$5 mirror root
   command -v mmdebstrap >/dev/null || unavailable "mmdebstrap is missing: apt-get install mmdebstrap"
   mirror=$(mirror_url)
-  rootfs="$cache/debian-bookworm-$(echo "$mirror" | sha256sum | cut -c1-12).tar"
-  if [ ! -s "$rootfs" ]; then
+  root="$cache/$name-$(echo "$mirror" | sha256sum | cut -c1-12)"
+  [ "$format" = tar ] && root="$root.tar"
+  if [ ! -e "$root" ]; then
+    rm -rf "$root.partial"
     mkdir -p "$cache"
-    mmdebstrap --quiet --format=tar --variant=minbase --include=python3-pip \
+    mmdebstrap --quiet --format="$format" --variant=minbase --include="$packages" \
       --aptopt='Acquire::Languages "none"' --dpkgopt='path-exclude=/usr/share/doc/*' \
       --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
-      bookworm "$rootfs.partial" "$mirror" > "$cache/bookworm-mmdebstrap.log" 2>&1 \
-      || unavailable "mmdebstrap could not make the Debian test image from $mirror (see $cache/bookworm-mmdebstrap.log)"
-    mv "$rootfs.partial" "$rootfs"
-  fi
-  echo "$rootfs"
-}
-
-# Debian 13's engines (docker.io 26 with CDI, podman 5): a root filesystem made with
-# mmdebstrap from this machine's mirror, kept in CACHE between runs; prints its directory.
-trixie_root() {
-  local cache=$1 mirror root
-  command -v mmdebstrap >/dev/null || unavailable "mmdebstrap is missing: apt-get install mmdebstrap"
-  mirror=$(mirror_url)
-  root="$cache/debian-trixie-engines-$(echo "$mirror" | sha256sum | cut -c1-12)"
-  if [ ! -x "$root/usr/sbin/dockerd" ] && [ ! -x "$root/usr/bin/dockerd" ]; then
-    rm -rf "$root" "$root.partial"
-    mkdir -p "$cache"
-    mmdebstrap --quiet --variant=minbase \
-      --include=docker.io,containerd,runc,iptables,podman,conmon,catatonit,crun,netavark,aardvark-dns \
-      --aptopt='Acquire::Languages "none"' --dpkgopt='path-exclude=/usr/share/doc/*' \
-      --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
-      trixie "$root.partial" "$mirror" > "$cache/trixie-mmdebstrap.log" 2>&1 \
-      || unavailable "mmdebstrap could not make the trixie engines' root from $mirror (see $cache/trixie-mmdebstrap.log)"
+      "$suite" "$root.partial" "$mirror" > "$cache/$name-mmdebstrap.log" 2>&1 \
+      || unavailable "mmdebstrap could not make $name from $mirror (see $cache/$name-mmdebstrap.log)"
     mv "$root.partial" "$root"
   fi
   echo "$root"
+}
+
+# The build tests' Debian bookworm (minbase, python3-pip), as a tar.
+bookworm_rootfs() {
+  debian_root "$1" debian-bookworm bookworm tar python3-pip
+}
+
+# Debian 13's engines (docker.io 26 with CDI, podman 5), as a directory to run them from.
+trixie_root() {
+  debian_root "$1" debian-trixie-engines trixie directory \
+    docker.io,containerd,runc,iptables,podman,conmon,catatonit,crun,netavark,aardvark-dns
 }
 
 # A CDI spec of fake NVIDIA GPUs in $1, as nvidia-ctk names them (indexes, a UUID, a MIG device,
