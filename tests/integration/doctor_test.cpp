@@ -22,6 +22,10 @@ TEST_CASE("doctor: a GPU-ready engine and host pass", "[engine][doctor]") {
   JobFixture job;
   Invocation with_gpus;
   with_gpus.env["DLRUN_NVML_LIBRARY"] = DLRUN_FAKE_NVML;
+  pid_t doctor_pid = 0;
+  with_gpus.on_output = [&](pid_t pid, const std::string&, const std::string&) {
+    doctor_pid = pid;
+  };
   const auto result = job.dlrun({"doctor", "--output", "json"}, with_gpus);
   INFO(result.err);
   CHECK(result.exit_code == 0);
@@ -51,9 +55,13 @@ TEST_CASE("doctor: a GPU-ready engine and host pass", "[engine][doctor]") {
   CHECK(check_named(report, "cuda image")["detail"] ==
         "nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04");
   CHECK(check_named(report, "jax image")["detail"] == "nvcr.io/nvidia/jax:24.04-py3");
-  // The probe container is gone.
-  const auto listed = run_process({.args = {"/usr/bin/docker", "-H", job.engine().gpu_host(), "ps",
-                                            "-aq", "--filter", "label=dlrun.job=doctor-probe"}});
+  // Its probe containers are gone. Named by this doctor's pid: other tests' doctors probe the
+  // same engine at the same time.
+  REQUIRE(doctor_pid != 0);
+  const auto listed = run_process(
+      {.args = {"/usr/bin/docker", "-H", job.engine().gpu_host(), "ps", "-aq", "--filter",
+                "name=^/dlrun-doctor-probe-" + std::to_string(doctor_pid) + "$"}});
+  CHECK(listed.exit_code == 0);
   CHECK(listed.out.empty());
 }
 
