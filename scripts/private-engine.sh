@@ -4,7 +4,7 @@
 # busybox-static root filesystem, so nothing needs a registry.
 #
 #   private-engine.sh start DIR [--image NAME] [--nvidia-hook-double] [--tls-port PORT] [--netns FILE]
-#                               [--restricted] [--buildkit] [--podman]
+#                               [--restricted] [--buildkit] [--podman [--rootless UID]]
 #   private-engine.sh stop DIR
 #   private-engine.sh import-image NAME     (into the engine DOCKER_HOST names)
 #
@@ -37,6 +37,11 @@
 # and it sees a /var/lib of its own (without the host's containers/ and cni/), so that nothing
 # of the host's Podman is read or written. Its containers' cgroups are under /libpod_parent
 # (Podman's, for the cgroupfs manager), removed on stop unless the host had it before.
+# --rootless UID runs it as that ordinary user instead, as `systemctl --user start podman.socket`
+# does: the user (dlrun-rootless) and its subordinate ids (/etc/subuid, /etc/subgid) exist in
+# the engine's mount namespace alone, as do its XDG_RUNTIME_DIR (/run/user/UID) and a
+# /dev/net/tun that users may open (slirp4netns needs it; some sandboxes make it root's only).
+# DIR belongs to the user; its socket is DIR/podman.sock.
 #
 # --nvidia-hook-double puts a stand-in for NVIDIA's nvidia-container-runtime-hook on dockerd's
 # PATH: dockerd then registers its NVIDIA device driver and honours GPU requests, and the
@@ -48,7 +53,7 @@
 set -euo pipefail
 
 usage() {
-  echo "usage: private-engine.sh start DIR [--image NAME] [--nvidia-hook-double] [--tls-port PORT] [--netns FILE] [--restricted] [--buildkit] [--podman] | stop DIR | import-image NAME" >&2
+  echo "usage: private-engine.sh start DIR [--image NAME] [--nvidia-hook-double] [--tls-port PORT] [--netns FILE] [--restricted] [--buildkit] [--podman [--rootless UID]] | stop DIR | import-image NAME" >&2
   exit 2
 }
 action=${1:-}; dir=${2:-}
@@ -171,6 +176,11 @@ CONFIG
   for root in $(findmnt -rn -t cgroup,cgroup2 -o TARGET); do
     if [ -d "$root/libpod_parent" ]; then echo "libpod_parent existed" > "$dir/podman"; break; fi
   done
+  # Rootless: all of it the user's, where its socket and storage go.
+  if [ -f "$dir/rootless" ]; then
+    mkdir -p "$dir/home"
+    chown -R "$(cat "$dir/rootless"):$(cat "$dir/rootless")" "$dir"
+  fi
 }
 
 # The engine's /var/lib (under root $1, if given): the host's (or the root's), but for the
@@ -263,6 +273,8 @@ write_tls_material() {
 import_busybox() {
   local host=$1 name=$2 root
   root=$(mktemp -d)
+  # mktemp's 0700 would be the image's /: no user but root could reach /bin.
+  chmod 755 "$root"
   mkdir -p "$root/bin" "$root/tmp" "$root/etc" "$root/home"
   chmod 1777 "$root/tmp"
   cp /bin/busybox "$root/bin/busybox"
@@ -363,7 +375,15 @@ in_namespace() {
       mkdir -p "$run_dir/cdi"
       mount -n --bind "$(cat "$dir/cdi-dir")" "$run_dir/cdi"
     fi
-    "${in_root[@]}" "$@" &
+    local as_user=()
+    if [ -f "$dir/rootless" ]; then
+      local uid
+      uid=$(cat "$dir/rootless")
+      rootless_user "$uid"
+      as_user=(setpriv --reuid "$uid" --regid "$uid" --clear-groups
+        env HOME="$dir/home" XDG_RUNTIME_DIR="/run/user/$uid" USER=dlrun-rootless)
+    fi
+    "${in_root[@]}" "${as_user[@]}" "$@" &
     dockerd_pid=$!
     trap 'kill -TERM "$dockerd_pid" 2>/dev/null || true' TERM INT
     while kill -0 "$dockerd_pid" 2>/dev/null; do wait "$dockerd_pid" || true; done
@@ -378,6 +398,29 @@ in_namespace() {
   while kill -0 "$dockerd_pid" 2>/dev/null; do wait "$dockerd_pid" || true; done
   kill -TERM "$containerd_pid" 2>/dev/null || true
   while kill -0 "$containerd_pid" 2>/dev/null; do wait "$containerd_pid" || true; done
+}
+
+# --rootless's user $1, in the engine's mount namespace only: an account with subordinate ids,
+# its runtime directory, and a /dev/net/tun it may open.
+rootless_user() {
+  local uid=$1 file
+  mkdir -p "$dir/namespace/etc" "$dir/namespace/dev"
+  cp /etc/passwd /etc/group "$dir/namespace/etc/"
+  echo "dlrun-rootless:x:$uid:$uid:dlrun rootless engine:$dir/home:/bin/sh" >> "$dir/namespace/etc/passwd"
+  echo "dlrun-rootless:x:$uid:" >> "$dir/namespace/etc/group"
+  echo "dlrun-rootless:200000:65536" > "$dir/namespace/etc/subuid"
+  cp "$dir/namespace/etc/subuid" "$dir/namespace/etc/subgid"
+  for file in passwd group subuid subgid; do
+    [ -e "/etc/$file" ] || { echo "private-engine.sh: --rootless needs /etc/$file to bind over" >&2; exit 1; }
+    mount -n --bind "$dir/namespace/etc/$file" "/etc/$file"
+  done
+  mount -n -t tmpfs -o mode=755 tmpfs "$dir/namespace/dev"
+  mknod -m 666 "$dir/namespace/dev/tun" c 10 200
+  mount -n --bind "$dir/namespace/dev/tun" /dev/net/tun
+  mkdir -p /run/user
+  mount -n -t tmpfs -o mode=755 tmpfs /run/user
+  mkdir -m 700 "/run/user/$uid"
+  chown "$uid:$uid" "/run/user/$uid"
 }
 
 # Waits up to 30 s for the engine's socket to answer, then imports --image into it; or shows
@@ -414,7 +457,7 @@ start_podman() {
 
 start() {
   local image="" hook_double=false tls_port="" netns="" restricted=() buildkit=false podman=false
-  local root="" cdi=""
+  local root="" cdi="" rootless=""
   while [ $# -gt 0 ]; do
     case "$1" in
       --image) image=${2:?--image needs a name}; shift 2 ;;
@@ -426,12 +469,17 @@ start() {
       --podman) podman=true; shift ;;
       --root) root=$(realpath "${2:?--root needs a directory}"); shift 2 ;;
       --cdi) cdi=$(realpath -m "${2:?--cdi needs a directory}"); shift 2 ;;
+      --rootless) rootless=${2:?--rootless needs a uid}; shift 2 ;;
       *) usage ;;
     esac
   done
   [ "$(id -u)" = 0 ] || { echo "private-engine.sh: dockerd needs root" >&2; exit 77; }
   local tool daemons=(dockerd containerd)
   $podman && daemons=(podman conmon catatonit)
+  if [ -n "$rootless" ]; then
+    $podman && [ -z "$root" ] || { echo "private-engine.sh: --rootless is for Debian 12's --podman" >&2; exit 2; }
+    daemons+=(newuidmap newgidmap slirp4netns setpriv)
+  fi
   if [ -n "$root" ]; then
     case "$dir" in /tmp/*) ;; *) echo "private-engine.sh: --root needs DIR under /tmp" >&2; exit 2 ;; esac
     for tool in "${daemons[@]}"; do
@@ -451,6 +499,7 @@ start() {
   mkdir -p "$dir/data" "$dir/exec"
   [ -z "$root" ] || echo "$root" > "$dir/root"
   [ -z "$cdi" ] || echo "$cdi" > "$dir/cdi-dir"
+  [ -z "$rootless" ] || echo "$rootless" > "$dir/rootless"
   if $podman; then
     start_podman
     return

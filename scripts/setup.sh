@@ -8,6 +8,7 @@ packages=(
   g++ cmake make pkg-config clang-format
   libcli11-dev nlohmann-json3-dev libcurl4-openssl-dev libspdlog-dev libssl-dev libyaml-cpp-dev catch2
   docker.io podman catatonit busybox-static docker-registry apache2-utils curl openssl openssh-server openssh-client
+  uidmap slirp4netns  # rootless Podman: subordinate ids, and its network
   iproute2 util-linux
   hyperfine gnuplot-nox python3
   zsh fish groff-base python3-jsonschema  # to check completions, man pages and the schema

@@ -108,11 +108,16 @@ CheckResult probe_gpu_path(engine::EngineClient& client, const std::optional<std
 // daemon with a container that never runs. A refused one is what `dlrun train` would give way
 // on; the finding is remembered for train, and forgotten once the daemon grants everything.
 CheckResult probe_training_defaults(engine::EngineClient& client, const std::string& image,
-                                    const run::Surroundings& surroundings) {
+                                    const run::Surroundings& surroundings,
+                                    const run::EngineProfile& profile) {
   CheckResult check{"training defaults", CheckStatus::ok, "", ""};
   auto memory = run::DaemonMemory::load(surroundings.env);
   const std::string& address = surroundings.endpoint.display;
   std::vector<run::PlannedUlimit> asked = run::default_ulimits();
+  // An engine that drops the limits it is asked for would start the probe, and grant nothing:
+  // train's plan asks it for none, and so does the probe.
+  const bool unenforced = profile.drops_requested_limits() || !profile.enforces_resource_limits();
+  if (profile.drops_requested_limits()) asked.clear();
   bool init = true;
   std::vector<std::string> refused;
   for (std::size_t probe = 0; probe <= asked.size() + 1; ++probe) {
@@ -139,12 +144,13 @@ CheckResult probe_training_defaults(engine::EngineClient& client, const std::str
     if (!gave_way) break;
     refused.push_back(setting);
   }
-  if (refused.empty()) {
-    memory.forget(address);
+  if (refused.empty()) memory.forget(address);
+  if (refused.empty() && !unenforced) {
     check.detail = "granted: unlimited memlock, 64 MB stack, an init process";
     return check;
   }
   check.status = CheckStatus::warn;
+  if (unenforced) check.detail = run::unenforced_limits_warning(profile, address);
   for (const auto& setting : refused) {
     memory.remember_refusal(address, client.server_version(), setting);
     check.detail += (check.detail.empty() ? "" : "; ") +
@@ -347,10 +353,15 @@ Report examine(const run::Surroundings& surroundings, const resolve::HostFactsOv
       }
       if (!path) gpu_check.fix = path.error().hint;
       report.checks.push_back(std::move(gpu_check));
-      if (image) report.checks.push_back(probe_training_defaults(*client, *image, surroundings));
+      if (image)
+        report.checks.push_back(probe_training_defaults(*client, *image, surroundings, profile));
       if (profile.rootless) {
         report.checks.push_back(
-            {"rootless", CheckStatus::warn, profile.name() + " runs rootless",
+            {"rootless", CheckStatus::warn,
+             profile.name() + " runs rootless" +
+                 (profile.product == run::EngineProduct::podman
+                      ? ": jobs with \"user\": \"host\" run as you (--userns=keep-id)"
+                      : ": jobs with \"user\": \"host\" run as its root, which is you"),
              "a rootless engine cannot grant unlimited locked memory (jobs get its own limit), "
              "and gives GPUs only through CDI"});
       } else {

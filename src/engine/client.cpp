@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -634,6 +635,17 @@ Result<EngineInfo> EngineClient::info() try {
   info.log_drivers = strings_of(parsed->value("Plugins", json::object()), "Log");
   info.cdi_spec_dirs_listed = parsed->contains("CDISpecDirs");
   info.cdi_spec_dirs = strings_of(*parsed, "CDISpecDirs");
+  info.rootless = std::any_of(
+      info.security_options.begin(), info.security_options.end(),
+      [](const std::string& option) { return option.find("name=rootless") != std::string::npos; });
+  if (const EngineIdentity engine = identity(); engine.podman() && !engine.version.empty()) {
+    auto own = json_answer(call({.method = "GET", .target = "/v" + engine.version + "/libpod/info"},
+                                {200}, "describe itself"),
+                           "libpod info");
+    if (!own) return std::unexpected(own.error());
+    const json host = own->value("host", json::object());
+    info.rootless = host.value("security", json::object()).value("rootless", false);
+  }
   return info;
 } catch (const json::exception& error) {
   return unexpected_answer("info", error);

@@ -8,6 +8,7 @@
 # which requires CUDA 12.4 the way nvidia/cuda images do), and
 #   DIR/podman - Podman 4.3's Docker-compatible service (podman system service), holding
 #            dlrun-test/busybox:1, for the core job tests that run on every engine
+#   DIR/podman-rootless - the same, run by an ordinary user (uid 4600) as rootless Podman is
 #   DIR/cdi    - Docker 26 from Debian 13 (trixie) with CDI on, and
 #   DIR/podman5 - Podman 5 from trixie, both run from a trixie root made with mmdebstrap
 #            (cached in CACHE), both reading DIR/cdi-specs: a CDI spec of fake NVIDIA GPUs
@@ -91,6 +92,7 @@ stop_all() {
   "$engine" stop "$dir/gpu"
   "$engine" stop "$dir/plain"
   "$engine" stop "$dir/podman"
+  "$engine" stop "$dir/podman-rootless"
   "$engine" stop "$dir/cdi"
   "$engine" stop "$dir/podman5"
   stop_netns
@@ -390,6 +392,8 @@ case "$action" in
     start_one gpu --nvidia-hook-double --restricted
     start_one plain --tls-port $((port + 1)) --restricted --buildkit
     start_one podman --podman --restricted
+    # Podman as an ordinary user runs it (rootless), uid 4600: its socket is that user's alone.
+    start_one podman-rootless --podman --rootless 4600
     # Debian 13's engines, GPUs through CDI (fake ones).
     write_fake_cdi_spec "$dir/cdi-specs"
     trixie=$(trixie_root "${4:-$dir.cache}")

@@ -112,8 +112,9 @@ ProcessResult JobFixture::dlrun(std::vector<std::string> args, Invocation extra,
 
 std::vector<std::string> JobFixture::leftover_containers() const {
   std::vector<std::string> names;
-  for (const auto& host : {engine_->gpu_host(), engine_->plain_host(), engine_->podman_host(),
-                           engine_->cdi_host(), engine_->podman5_host()}) {
+  for (const auto& host :
+       {engine_->gpu_host(), engine_->plain_host(), engine_->podman_host(),
+        engine_->rootless_podman_host(), engine_->cdi_host(), engine_->podman5_host()}) {
     auto endpoint = engine::parse_docker_host(host);
     REQUIRE(endpoint);
     auto client =

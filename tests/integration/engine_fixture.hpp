@@ -16,6 +16,11 @@ struct TestEngine {
   std::string plain_host() const { return "unix://" + (dir / "plain/docker.sock").string(); }
   // Podman 4.3's Docker-compatible service, as restricted as the others.
   std::string podman_host() const { return "unix://" + (dir / "podman/podman.sock").string(); }
+  // The same Podman run by an ordinary user (kRootlessUser), rootless: dlrun talks to it as
+  // that user.
+  std::string rootless_podman_host() const {
+    return "unix://" + (dir / "podman-rootless/podman.sock").string();
+  }
   // Debian 13's Docker 26 with CDI on, and Podman 5: both read the fake NVIDIA GPUs' CDI spec
   // in cdi_specs().
   std::string cdi_host() const { return "unix://" + (dir / "cdi/docker.sock").string(); }
@@ -54,6 +59,8 @@ struct EngineUnderTest {
 std::vector<EngineUnderTest> engines_under_test();
 
 inline constexpr const char* kTestImage = "dlrun-test/busybox:1";
+// Who runs the rootless Podman (tests/harness/engine.sh).
+inline constexpr uid_t kRootlessUser = 4600;
 // Debian bookworm with apt and python3-pip, on the GPU engine, for the build tests.
 inline constexpr const char* kDebianImage = "dlrun-test/debian:1";
 

@@ -209,6 +209,8 @@ Result<TrainPlan> plan_job(PreparedJob prepared, const TrainRequest& request,
         "at most resources.log_size of it",
         inputs.engine->name(), address, plan->log.driver);
   }
+  if (learned_now && plan->limits_dropped)
+    spdlog::warn("{}", unenforced_limits_warning(*inputs.engine, address));
   if (known) {
     for (const auto& setting : plan->left_to_daemon) {
       // Warned in full when it was found out; shown again only to those who ask (-v).

@@ -14,6 +14,17 @@ std::string EngineProfile::name() const {
   return identity().name();
 }
 
+std::optional<Version> EngineProfile::version_number() const {
+  return Version::parse(
+      std::string_view(version).substr(0, version.find_first_not_of("0123456789.")));
+}
+
+bool EngineProfile::drops_requested_limits() const {
+  if (product != EngineProduct::podman || !rootless) return false;
+  const auto number = version_number();
+  return !number || *number < Version({5, 5});
+}
+
 bool EngineProfile::has_log_driver(std::string_view driver) const {
   return std::find(log_drivers.begin(), log_drivers.end(), driver) != log_drivers.end();
 }
@@ -26,9 +37,7 @@ EngineProfile engine_profile(const engine::EngineVersion& version, const engine:
   profile.api_version = version.api_version;
   profile.architecture =
       machine_name(info.architecture.empty() ? version.architecture : info.architecture);
-  profile.rootless = std::any_of(
-      info.security_options.begin(), info.security_options.end(),
-      [](const std::string& option) { return option.find("name=rootless") != std::string::npos; });
+  profile.rootless = info.rootless;
   profile.cgroup_driver = info.cgroup_driver;
   profile.cgroup_version = info.cgroup_version;
   profile.log_drivers = info.log_drivers;

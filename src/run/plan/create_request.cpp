@@ -109,6 +109,7 @@ std::string create_request_body(const ContainerPlan& plan, Secrets secrets, int 
       {"LogConfig", {{"Type", plan.log.driver}, {"Config", plan.log.options}}},
       {"AutoRemove", false},  // dlrun removes it after reading the exit status
   };
+  if (!plan.userns.empty()) host_config["UsernsMode"] = plan.userns;
   if (!plan.devices.empty()) {
     ordered_json devices = ordered_json::array();
     for (const auto& device : plan.devices) {

@@ -1,6 +1,9 @@
 #include "dlrun/run/plan/defaults.hpp"
 
 #include <algorithm>
+#include <vector>
+
+#include "dlrun/text.hpp"
 
 namespace dlrun::run {
 namespace {
@@ -56,6 +59,35 @@ std::string gave_way_warning(std::string_view setting, const engine::EngineIdent
          ")" + ", so the job runs with " + std::string(known->instead) + ": " +
          std::string(known->matters) + "; to fix the " + (engine.podman() ? "engine" : "daemon") +
          ", set " + std::string(engine.podman() ? known->podman_fix : known->docker_fix);
+}
+
+std::string unenforced_limits_warning(const EngineProfile& engine, std::string_view address) {
+  std::vector<std::string> without;
+  std::vector<std::string> why;
+  std::vector<std::string> fixes;
+  if (engine.drops_requested_limits()) {
+    without.emplace_back("unlimited locked memory and a 64 MB stack");
+    why.emplace_back(
+        "its Docker API drops the limits a container asks for (podman#25881, fixed "
+        "in Podman 5.5)");
+    fixes.emplace_back(
+        "raise your own hard limits in /etc/security/limits.conf, or upgrade "
+        "Podman to 5.5 or later");
+  }
+  if (!engine.enforces_resource_limits()) {
+    without.emplace_back("a process limit");
+    why.emplace_back(
+        "on cgroup v1 a rootless engine sets no container's memory, CPU or process "
+        "limit");
+    fixes.emplace_back("boot with cgroup v2 and delegate its controllers to users");
+  }
+  return engine.name() + " at " + std::string(address) + " runs rootless: the job runs without " +
+         joined(without, " or ") + ", with your own limits instead, because " +
+         joined(why, ", and ") +
+         (engine.drops_requested_limits() ? "; NCCL over InfiniBand/RDMA and pinned-memory data "
+                                            "loading may fail or slow down"
+                                          : "") +
+         "; to fix it, " + joined(fixes, "; ");
 }
 
 }  // namespace dlrun::run

@@ -61,6 +61,8 @@ std::string docker_run_command(const ContainerPlan& plan) {
   }
   if (plan.resources.cpus) flag("--cpus", format_cpus(*plan.resources.cpus));
   if (!plan.user.empty()) flag("--user", plan.user);
+  // Podman's flag (podman run, or docker where podman-docker provides it).
+  if (!plan.userns.empty()) flag("--userns", plan.userns);
   for (const auto& mount : plan.mounts) {
     switch (mount.type) {
       case MountType::bind:

@@ -13,12 +13,6 @@ constexpr std::string_view kGenerateSpec =
     "nvidia-ctk cdi generate --output=/var/run/cdi/nvidia.yaml (or NVIDIA's nvidia-cdi-refresh "
     "service, toolkit 1.18 and later)";
 
-// An engine's version by its numbers alone: Debian's "20.10.24+dfsg1" is 20.10.24.
-std::optional<Version> engine_version(std::string_view text) {
-  const auto end = text.find_first_not_of("0123456789.");
-  return Version::parse(text.substr(0, end));
-}
-
 std::string cdi_name(std::string_view device) {
   return std::string(kNvidiaCdiKind) + "=" + std::string(device);
 }
@@ -104,7 +98,7 @@ Error no_cdi(const EngineProfile& engine) {
             "do)",
         "upgrade Podman to 5.4 or later, with NVIDIA's CDI spec: " + std::string(kGenerateSpec)};
   }
-  const auto version = engine_version(engine.version);
+  const auto version = engine.version_number();
   if (version && *version < Version({25})) {
     return Error{ErrorKind::no_gpu_driver,
                  engine.name() + " has no CDI (Docker Engine 25 and later have it)",
@@ -128,7 +122,7 @@ PlannedGpus by_hook(std::string reason) {
 
 bool takes_cdi_requests(const EngineProfile& engine) {
   if (engine.product == EngineProduct::podman) {
-    const auto version = engine_version(engine.version);
+    const auto version = engine.version_number();
     return version && *version >= Version({5, 4});
   }
   // Docker lists where it reads CDI specs only while CDI is on (25 and later).

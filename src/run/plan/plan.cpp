@@ -184,9 +184,18 @@ Result<ContainerPlan> make_plan(const PlanInputs& inputs) {
     plan.env.push_back({"NVIDIA_DRIVER_CAPABILITIES", "compute,utility"});
   }
 
+  const bool rootless = inputs.engine && inputs.engine->rootless;
+  const bool podman = inputs.engine && inputs.engine->product == EngineProduct::podman;
   std::visit(Overloaded{
                  [&](jobspec::UserHost) {
                    plan.user = std::to_string(host.uid) + ":" + std::to_string(host.gid);
+                   // A rootless engine's uid 0 is the user who runs it; any other uid inside is
+                   // one of that user's subordinate ids, which owns nothing of theirs.
+                   if (rootless && podman) plan.userns = "keep-id";
+                   if (rootless && !podman) {
+                     plan.user = "0:0";
+                     return;
+                   }
                    if (!env_has(plan.env, "HOME")) {
                      plan.env.push_back({"HOME", std::string(kHostUserHome)});
                      plan.mounts.push_back({MountType::tmpfs, "", std::string(kHostUserHome), false,
@@ -218,6 +227,43 @@ Result<ContainerPlan> make_plan(const PlanInputs& inputs) {
   plan.ulimits = default_ulimits();
   if (spec.resources.memlock_bytes) {
     plan.ulimits.front() = {"memlock", *spec.resources.memlock_bytes, ChosenBy::user};
+  }
+  if (inputs.engine && inputs.engine->drops_requested_limits()) {
+    // A limit the spec asks for is a demand: refused rather than silently not had.
+    if (spec.resources.memlock_bytes) {
+      return std::unexpected(Error{
+          ErrorKind::setting_refused,
+          inputs.engine->name() +
+              " runs rootless, and its Docker API drops the limits a container asks for "
+              "(podman#25881, fixed in Podman 5.5): resources.memlock would not reach the job",
+          "remove resources.memlock (the job then has your own limit, `ulimit -Hl`, raised in "
+          "/etc/security/limits.conf), or upgrade Podman to 5.5 or later",
+          "memlock"});
+    }
+    plan.ulimits.clear();
+    plan.limits_dropped = true;
+  }
+  if (inputs.engine && !inputs.engine->enforces_resource_limits()) {
+    std::vector<std::string> asked;
+    if (spec.resources.memory_bytes) asked.emplace_back("resources.memory");
+    if (spec.resources.cpus) asked.emplace_back("resources.cpus");
+    if (spec.resources.pids_limit != jobspec::kDefaultPidsLimit)
+      asked.emplace_back("resources.pids");
+    if (!asked.empty()) {
+      return std::unexpected(
+          Error{ErrorKind::setting_refused,
+                inputs.engine->name() +
+                    " runs rootless on cgroup v1, where a container gets no memory, CPU or process "
+                    "limit: " +
+                    joined(asked, ", ") + " would not be enforced",
+                "run the job on a rootful engine, or boot the host with cgroup v2 "
+                "(systemd.unified_cgroup_hierarchy=1) and delegate its controllers to users "
+                "(Delegate=memory pids cpu cpuset in user@.service)",
+                asked.front().substr(std::string_view("resources.").size())});
+    }
+    // dlrun's own process limit is not had either: asked for, it would read as enforced.
+    plan.resources.pids_limit = 0;
+    plan.limits_dropped = true;
   }
 
   plan.labels = spec.labels;

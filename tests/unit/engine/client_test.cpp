@@ -153,6 +153,30 @@ TEST_CASE("label filters are sent URL-encoded", "[engine][client]") {
         "json?all=1&filters=%7B%22label%22%3A%7B%22dlrun.managed%3Dtrue%22%3Atrue%7D%7D");
 }
 
+TEST_CASE("a rootless engine says so: Docker among its security options, Podman in its own info",
+          "[engine][client]") {
+  auto transport = std::make_shared<FakeTransport>();
+  auto docker = connected(transport);
+  transport->expect("GET /v1.41/info", 200,
+                    R"({"SecurityOptions": ["name=seccomp,profile=default", "name=rootless"]})");
+  CHECK(docker.info()->rootless);
+
+  // Podman's Docker API lists no "name=rootless"; its /libpod/info, asked by its own version,
+  // does.
+  transport->expect("GET /_ping", 200, "OK",
+                    {{"api-version", "1.41"}, {"server", "Libpod/4.3.1 (linux)"}});
+  auto podman = EngineClient::connect(transport, "unix:///podman.sock");
+  REQUIRE(podman);
+  for (const bool rootless : {true, false}) {
+    transport->expect("GET /v1.41/info", 200,
+                      R"({"SecurityOptions": ["name=seccomp,profile=default"]})");
+    transport->expect("GET /v4.3.1/libpod/info", 200,
+                      nlohmann::json{{"host", {{"security", {{"rootless", rootless}}}}}}.dump());
+    CHECK(podman->info()->rootless == rootless);
+  }
+  CHECK(transport->unanswered() == 0);
+}
+
 // Found by tests/fuzz (engine_answers): a field of another type than the Engine API's threw out
 // of the client and aborted dlrun; a float where an integer belongs overflowed its conversion.
 TEST_CASE("daemon answers of other shapes than the Engine API's are errors, not aborts",

@@ -62,6 +62,9 @@ struct EngineInfo {
   std::vector<std::string> cdi_spec_dirs;  // CDISpecDirs (Docker 25+): where CDI specs are read
   bool cdi_spec_dirs_listed = false;       // the answer has the field at all
   std::string init_binary;                 // InitBinary: "docker-init", "catatonit", ""
+  // The engine runs as an ordinary user: Docker lists "name=rootless" among its security
+  // options; Podman's Docker API never says, its own /libpod/info does.
+  bool rootless = false;
 };
 
 // What GET /version says the engine is: "Docker Engine" or "Podman Engine", and its versions.

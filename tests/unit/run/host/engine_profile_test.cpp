@@ -35,7 +35,8 @@ TEST_CASE("the engine's profile names it as it is and speaks uname's machine wor
                                              .architecture = "amd64"};
   engine::EngineInfo podman_info;
   podman_info.architecture = "amd64";
-  podman_info.security_options = {"name=seccomp,profile=default", "name=rootless"};
+  podman_info.security_options = {"name=seccomp,profile=default"};
+  podman_info.rootless = true;
   podman_info.log_drivers = {"k8s-file", "journald", "none"};
   const EngineProfile podman = engine_profile(podman_version, podman_info);
   CHECK(podman.product == EngineProduct::podman);

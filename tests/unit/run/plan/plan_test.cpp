@@ -330,3 +330,79 @@ TEST_CASE("what the stages learned is in the plan: owner, Slurm job, the built i
 }
 
 }  // namespace dlrun::run
+
+namespace dlrun::run {
+
+TEST_CASE("on a rootless engine the invoking user is the user inside, not a subordinate id",
+          "[run][plan]") {
+  const auto plan_on = [](EngineProfile engine, const std::string& extra = "") {
+    engine.log_drivers = {"k8s-file", "local"};
+    auto plan =
+        make_plan({.spec = spec_of(extra), .host = host_with({}), .engine = std::move(engine)});
+    REQUIRE(plan);
+    return *plan;
+  };
+  // Rootless Podman maps the user to the same uid inside (keep-id).
+  const ContainerPlan podman =
+      plan_on({.product = EngineProduct::podman, .version = "5.6.0", .rootless = true});
+  CHECK(podman.user == "1234:99");
+  CHECK(podman.userns == "keep-id");
+  CHECK(body_of(podman)["HostConfig"]["UsernsMode"] == "keep-id");
+  CHECK(docker_run_command(podman).find(" --user 1234:99 --userns keep-id ") != std::string::npos);
+  // Rootless Docker has no such mapping: its root is the user.
+  const ContainerPlan docker = plan_on({.version = "28.2.2", .rootless = true});
+  CHECK(docker.user == "0:0");
+  CHECK(docker.userns.empty());
+  // Rootful: as before, and "root" or numeric ids are the spec's to say.
+  const ContainerPlan rootful = plan_on({.product = EngineProduct::podman, .version = "5.6.0"});
+  CHECK(rootful.user == "1234:99");
+  CHECK_FALSE(body_of(rootful)["HostConfig"].contains("UsernsMode"));
+  CHECK(plan_on({.product = EngineProduct::podman, .version = "5.6.0", .rootless = true},
+                R"(, "user": "root")")
+            .userns.empty());
+}
+
+TEST_CASE("limits a rootless Podman would not apply are not asked, and refused when demanded",
+          "[run][plan]") {
+  PlanInputs inputs{.spec = spec_of(""),
+                    .host = host_with({}),
+                    .engine = EngineProfile{.product = EngineProduct::podman,
+                                            .version = "4.3.1",
+                                            .rootless = true,
+                                            .cgroup_version = "2",
+                                            .log_drivers = {"k8s-file"}}};
+  // Before 5.5 its Docker API drops them (podman#25881).
+  auto dropped = make_plan(inputs);
+  REQUIRE(dropped);
+  CHECK(dropped->ulimits.empty());
+  CHECK(dropped->limits_dropped);
+  CHECK(dropped->resources.pids_limit == jobspec::kDefaultPidsLimit);
+  inputs.spec = spec_of(R"(, "resources": {"memlock": "1g"})");
+  auto memlock = make_plan(inputs);
+  REQUIRE_FALSE(memlock);
+  CHECK(memlock.error().kind == ErrorKind::setting_refused);
+  CHECK(memlock.error().subject == "memlock");
+  // 5.5 applies them.
+  inputs.engine->version = "5.5.0";
+  auto applied = make_plan(inputs);
+  REQUIRE(applied);
+  CHECK(applied->ulimits.front().name == "memlock");
+  CHECK_FALSE(applied->limits_dropped);
+
+  // On cgroup v1 no rootless engine sets memory, CPU or process limits.
+  inputs.engine->cgroup_version = "1";
+  inputs.spec = spec_of(R"(, "resources": {"memory": "16g", "cpus": 2})");
+  auto memory = make_plan(inputs);
+  REQUIRE_FALSE(memory);
+  CHECK(memory.error().message ==
+        "Podman 5.5.0 runs rootless on cgroup v1, where a container gets no memory, CPU or "
+        "process limit: resources.memory, resources.cpus would not be enforced");
+  inputs.spec = spec_of("");
+  auto unlimited = make_plan(inputs);
+  REQUIRE(unlimited);
+  CHECK(unlimited->resources.pids_limit == 0);
+  CHECK(unlimited->limits_dropped);
+  CHECK(unlimited->ulimits.size() == 2);  // 5.5 applies these
+}
+
+}  // namespace dlrun::run

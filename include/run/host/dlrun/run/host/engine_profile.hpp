@@ -6,6 +6,7 @@
 
 #include "dlrun/engine/client.hpp"
 #include "dlrun/error.hpp"
+#include "dlrun/version_number.hpp"
 
 // What the engine at the other end is and can do, in one place: the plan, the dry run, doctor
 // and the messages read it here, never the product's name.
@@ -31,6 +32,16 @@ struct EngineProfile {
   // "Docker 20.10.24", "Podman 4.3.1": how messages name it.
   std::string name() const;
   engine::EngineIdentity identity() const { return {product, version}; }
+  // Its version by the numbers alone (Debian's "20.10.24+dfsg1" is 20.10.24); nullopt: unsaid.
+  std::optional<Version> version_number() const;
+  // Whether the limits a container request asks for (HostConfig.Ulimits) reach the container:
+  // rootless Podman's Docker API drops them before 5.5 (podman#25881), so the job has the
+  // user's own limits whatever the request says.
+  bool drops_requested_limits() const;
+  // Whether a container's memory, CPU and process limits are enforced: a rootless engine on
+  // cgroup v1 has no cgroup of its own to set them in, and Podman then ignores them, silently
+  // through its Docker API.
+  bool enforces_resource_limits() const { return !(rootless && cgroup_version == "1"); }
   bool has_log_driver(std::string_view driver) const;
 };
 

@@ -76,11 +76,18 @@ struct ContainerPlan {
   std::optional<std::string> workdir;
   std::vector<PlannedEnv> env;
   std::string user;  // "uid:gid"; empty keeps the image's USER
+  // HostConfig.UsernsMode: "keep-id" where a rootless Podman maps the invoking user to the
+  // same uid inside (else its uid lands on a subordinate id and cannot write the outputs).
+  std::string userns;
   std::vector<PlannedMount> mounts;
   std::map<std::string, std::string> labels;
   jobspec::Resources resources;
   PlannedLog log;
   std::vector<PlannedUlimit> ulimits;  // absent from the list: the daemon's own
+  // The engine would not apply dlrun's limits (a rootless Podman: EngineProfile::
+  // drops_requested_limits, enforces_resource_limits): none are asked, and the job has the
+  // user's own. unenforced_limits_warning says which and why.
+  bool limits_dropped = false;
   // tini as PID 1, so SIGTERM reaches the training process and zombies are reaped. dlrun's
   // choice: false only where the daemon has no init to give.
   bool init = true;
