@@ -504,12 +504,14 @@ Result<std::int64_t> EngineClient::exec_in_container(const std::string& id,
 
 Result<std::string> EngineClient::commit_container(const std::string& id, const std::string& config,
                                                    const std::string& comment,
-                                                   const std::string& tag) {
+                                                   const std::string& tag,
+                                                   const std::vector<std::string>& changes) {
   std::string query = "container=" + url_encode(id) + "&comment=" + url_encode(comment);
   if (const auto colon = tag.rfind(':'); colon != std::string::npos) {
     query +=
         "&repo=" + url_encode(tag.substr(0, colon)) + "&tag=" + url_encode(tag.substr(colon + 1));
   }
+  for (const auto& change : changes) query += "&changes=" + url_encode(change);
   // Writing a layer of gigabytes (a pip install of a framework) takes minutes.
   auto parsed = json_answer(call({.method = "POST",
                                   .target = path("/commit?" + query),

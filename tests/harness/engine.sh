@@ -212,7 +212,7 @@ CONFIG
 }
 
 # The build tests' outside world, all on the fixture's 127.0.0.1:
-#   dlrun-test/debian:1 on both engines - Debian bookworm (minbase, python3-pip) from this
+#   dlrun-test/debian:1 on the gpu, plain and podman engines - Debian bookworm (minbase, python3-pip) from this
 #     machine's configured mirror, made with mmdebstrap (cached in CACHE between runs);
 #   DIR/packages/archive_proxy - an HTTP proxy that reaches that mirror (its containers have no
 #     other way out): a socat in the namespace, joined through a Unix socket to one outside;
@@ -225,9 +225,9 @@ start_packages() {
   local mirror rootfs
   mirror=$(mirror_url)
   rootfs=$(bookworm_rootfs "$cache")
-  local engine
-  for engine in gpu plain; do
-    docker -H "unix://$dir/$engine/docker.sock" import "$rootfs" dlrun-test/debian:1 >/dev/null
+  local socket
+  for socket in gpu/docker.sock plain/docker.sock podman/podman.sock; do
+    docker -H "unix://$dir/$socket" import "$rootfs" dlrun-test/debian:1 >/dev/null
   done
 
   local host_port

@@ -14,11 +14,14 @@
 namespace dlrun::testing {
 namespace {
 
+using namespace std::chrono_literals;
+
 ProcessResult slurm(const JobFixture& job, std::vector<std::string> args,
-                    std::chrono::seconds limit = std::chrono::seconds(120)) {
+                    std::chrono::seconds limit = std::chrono::seconds(120),
+                    const std::string& host = "") {
   Invocation as{.args = std::move(args)};
   as.env["SLURM_CONF"] = job.engine().slurm_conf().string();
-  as.env["DOCKER_HOST"] = job.engine().gpu_host();
+  as.env["DOCKER_HOST"] = host.empty() ? job.engine().gpu_host() : host;
   as.env["XDG_CACHE_HOME"] = (job.engine().dir / "cache").string();
   // dlrun submit's records and the jobs' output: this test's own.
   as.env["XDG_STATE_HOME"] = (job.dir() / "state").string();
@@ -109,23 +112,31 @@ TEST_CASE("srun --gres=gpu:2: the container sees exactly Slurm's two GPUs", "[en
   CHECK(job.leftover_containers().empty());
 }
 
+// Docker 20.10 (hook) and Podman 4.3: jobs without GPUs inside an allocation are the same on
+// both (Podman 4.3 takes no GPU request through its Docker API).
+std::string slurm_engine(const JobFixture& job) {
+  const std::string name = GENERATE(as<std::string>{}, "docker", "podman");
+  return name == "docker" ? job.engine().gpu_host() : job.engine().podman_host();
+}
+
 TEST_CASE("a job's container records its Slurm job and step", "[engine][slurm]") {
   JobFixture job;
+  const std::string host = slurm_engine(job);
+  INFO(host);
   const auto spec = job.write_spec({{"command", "sleep 60"}});
   const auto started =
-      slurm(job, {"/usr/bin/srun", DLRUN_BINARY, "train", "--detach", "--quiet", spec});
+      slurm(job, {"/usr/bin/srun", DLRUN_BINARY, "train", "--detach", "--quiet", spec}, 120s, host);
   INFO(started.err);
   REQUIRE(started.exit_code == 0);
   const std::string id = started.out.substr(0, started.out.find('\n'));
-  const auto labels =
-      run_process({.args = {"/usr/bin/docker", "-H", job.engine().gpu_host(), "inspect", "--format",
-                            "{{index .Config.Labels \"dlrun.slurm-job\"}} "
-                            "{{index .Config.Labels \"dlrun.slurm-step\"}}",
-                            id}});
+  const auto labels = run_process({.args = {"/usr/bin/docker", "-H", host, "inspect", "--format",
+                                            "{{index .Config.Labels \"dlrun.slurm-job\"}} "
+                                            "{{index .Config.Labels \"dlrun.slurm-step\"}}",
+                                            id}});
   CHECK(labels.exit_code == 0);
   CHECK(std::regex_match(labels.out, std::regex("[0-9]+ 0\n")));
-  CHECK(job.dlrun({"stop", "--time", "0", id}).exit_code == 0);
-  CHECK(job.dlrun({"rm", id}).exit_code == 0);
+  CHECK(job.dlrun({"stop", "--time", "0", id}, {}, host).exit_code == 0);
+  CHECK(job.dlrun({"rm", id}, {}, host).exit_code == 0);
 }
 
 }  // namespace dlrun::testing
@@ -134,11 +145,14 @@ namespace dlrun::testing {
 
 TEST_CASE("scancel mid-job stops and removes the container", "[engine][slurm]") {
   JobFixture job;
+  const std::string host = slurm_engine(job);
+  INFO(host);
   const auto spec = job.write_spec({{"command", "echo started; sleep 120"}});
   const std::string script = (job.dir() / "job.sh").string();
   std::ofstream(script) << "#!/bin/sh\nexec srun " << DLRUN_BINARY << " train " << spec << "\n";
   const auto submitted = slurm(
-      job, {"/usr/bin/sbatch", "--parsable", "--output", (job.dir() / "out.txt").string(), script});
+      job, {"/usr/bin/sbatch", "--parsable", "--output", (job.dir() / "out.txt").string(), script},
+      120s, host);
   INFO(submitted.err);
   REQUIRE(submitted.exit_code == 0);
   const std::string id = submitted.out.substr(0, submitted.out.find_first_of(";\n"));

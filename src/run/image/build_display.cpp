@@ -4,6 +4,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 
 namespace dlrun::run {
@@ -11,10 +12,21 @@ namespace {
 
 constexpr std::size_t kFailureLines = 20;
 
-// The builder's own bookkeeping lines: nothing the user needs.
+// The builder's own bookkeeping lines: nothing the user needs. Docker's classic builder
+// (" ---> 3b6a…", "Successfully built …") and Podman's buildah ("--> Using cache …",
+// "COMMIT name", and the image's id alone on the last line).
 bool is_builder_chatter(std::string_view line) {
+  const bool image_id = line.size() == 64 && std::all_of(line.begin(), line.end(), [](char c) {
+                          return std::isxdigit(static_cast<unsigned char>(c));
+                        });
   return line.starts_with(" ---> ") || line.starts_with("Removing intermediate container") ||
-         line.starts_with("Successfully built") || line.starts_with("Successfully tagged");
+         line.starts_with("Successfully built") || line.starts_with("Successfully tagged") ||
+         line.starts_with("--> ") || line.starts_with("COMMIT ") || image_id;
+}
+
+// "Step 3/5 : RUN …" (Docker) or "STEP 3/5: RUN …" (Podman's buildah) begins a step.
+bool is_step_line(std::string_view line) {
+  return line.starts_with("Step ") || line.starts_with("STEP ");
 }
 
 // The builder marks a step's stderr with colour codes (ESC[91m … ESC[0m): kept out of logs.
@@ -69,8 +81,8 @@ void BuildDisplay::take_line(std::string line) {
       redrawn != std::string::npos && redrawn + 1 < line.size()) {
     line.erase(0, redrawn + 1);
   }
-  // "Step 3/5 : RUN …" begins a step: what came before belongs to the steps that succeeded.
-  if (line.starts_with("Step ")) {
+  // A step begins: what came before belongs to the steps that succeeded.
+  if (is_step_line(line)) {
     clear_live_line();
     lines_.clear();
     step_ = describe_step(line);
@@ -91,13 +103,15 @@ void BuildDisplay::take_line(std::string line) {
   if (lines_.size() > kFailureLines) lines_.pop_front();
 }
 
-// "Step 4/7 : RUN command -v apt-get …" → "4/7: build.apt: apt-get install libsndfile1". The
-// instruction's text names the step: BuildKit's counter leaves out ARG, USER and LABEL.
+// "Step 4/7 : RUN command -v apt-get …" (or buildah's "STEP 4/7: RUN …") → "4/7: build.apt:
+// apt-get install libsndfile1". The instruction's text names the step: BuildKit's counter
+// leaves out ARG, USER and LABEL.
 std::string BuildDisplay::describe_step(const std::string& line) const {
-  const auto colon = line.find(" : ");
+  const bool spaced = line.find(" : ") != std::string::npos;
+  const auto colon = line.find(spaced ? " : " : ": ");
   if (colon == std::string::npos) return line.substr(5);
   const std::string counter = line.substr(5, colon - 5);
-  const std::string_view instruction = std::string_view(line).substr(colon + 3);
+  const std::string_view instruction = std::string_view(line).substr(colon + (spaced ? 3 : 2));
   for (const auto& step : steps_) {
     if (step.instruction == instruction) return counter + ": " + step.said;
   }

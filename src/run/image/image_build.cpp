@@ -14,9 +14,13 @@ namespace {
 
 // "The command '/bin/sh -c …' returned a non-zero code: 100" → " (exit code 100)".
 // BuildKit: "… did not complete successfully: exit code: 100" (20.10: "executor failed running
-// […]: exit code: 100").
-std::string step_exit(const std::string& builder_error) {
-  for (const std::string_view marker : {"returned a non-zero code: ", "exit code: "}) {
+// […]: exit code: 100"). Podman's buildah: "building at STEP \"RUN …\": while running runtime:
+// exit status 100".
+std::string step_exit(std::string builder_error) {
+  while (!builder_error.empty() && std::isspace(static_cast<unsigned char>(builder_error.back())))
+    builder_error.pop_back();
+  for (const std::string_view marker :
+       {"returned a non-zero code: ", "exit code: ", "exit status "}) {
     const auto at = builder_error.rfind(marker);
     if (at != std::string::npos) {
       return " (exit code " + builder_error.substr(at + marker.size()) + ")";

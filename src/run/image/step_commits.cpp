@@ -68,6 +68,18 @@ std::string committed_config(const BuildStep& step, const BuildRecipe& recipe, b
       .dump();
 }
 
+// The same as the commit's changes, for Podman, whose Docker API ignores the config and applies
+// only these: without them the image would keep the step's entrypoint, and none of the labels
+// by which the next run finds it. Podman takes a LABEL's value raw, after its first '='.
+std::vector<std::string> committed_changes(const std::string& config) {
+  const json parsed = json::parse(config);
+  std::vector<std::string> changes = {"ENTRYPOINT " + parsed["Entrypoint"].dump(),
+                                      "CMD " + parsed["Cmd"].dump()};
+  for (const auto& [key, value] : parsed["Labels"].items())
+    changes.push_back("LABEL " + key + "=" + value.get<std::string>());
+  return changes;
+}
+
 }  // namespace
 
 Result<engine::BuildOutcome> build_by_commits(engine::EngineClient& client,
@@ -135,8 +147,10 @@ Result<engine::BuildOutcome> build_by_commits(engine::EngineClient& client,
     }
     // A Ctrl-C during the step's copy or between polls: no image, and above all no tag.
     if (display.cancelled()) return engine::BuildOutcome{.end = End::cancelled};
-    auto committed = client.commit_container(*container, committed_config(step, recipe, last),
-                                             "dlrun " + step.said, last ? recipe.tag : "");
+    const std::string config = committed_config(step, recipe, last);
+    auto committed = client.commit_container(
+        *container, config, "dlrun " + step.said, last ? recipe.tag : "",
+        client.identity().podman() ? committed_changes(config) : std::vector<std::string>{});
     if (!committed) return std::unexpected(committed.error());
     image = *committed;
   }

@@ -294,6 +294,10 @@ TEST_CASE("a commit names the container, the step and, at the end, the tag",
                     R"({"Id":"sha256:2"})");
   CHECK(client.commit_container("c", "{}", "dlrun step", "") == "sha256:1");
   CHECK(client.commit_container("c", "{}", "last", "dlrun/job:abc") == "sha256:2");
+  transport->expect(
+      "POST /v1.41/commit?container=c&comment=x&changes=CMD%20%5B%5D&changes=LABEL%20a%3Db%20c",
+      201, R"({"Id":"sha256:3"})");
+  CHECK(client.commit_container("c", "{}", "x", "", {"CMD []", "LABEL a=b c"}) == "sha256:3");
   transport->expect("GET /v1.41/images/json?all=1&filters=", 200, "[]");
   const auto none = client.find_image_with_label("dlrun.build.step=k");
   REQUIRE(none.has_value());

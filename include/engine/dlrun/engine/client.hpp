@@ -167,8 +167,11 @@ class EngineClient {
                                          const std::vector<std::string>& env, StreamSink& sink);
   // Makes an image of the container's filesystem (the container paused meanwhile). `config`
   // (Config's JSON) takes precedence over the container's own; `tag` "repo:tag" or empty.
+  // `changes`: Dockerfile instructions applied on top ("CMD [...]", "LABEL k=v"), which
+  // Podman's Docker API honours where it ignores `config`.
   Result<std::string> commit_container(const std::string& id, const std::string& config,
-                                       const std::string& comment, const std::string& tag);
+                                       const std::string& comment, const std::string& tag,
+                                       const std::vector<std::string>& changes = {});
   // The id of an image carrying `label` ("key=value"), intermediate ones included.
   Result<std::optional<std::string>> find_image_with_label(const std::string& label);
 
