@@ -18,6 +18,9 @@ DOCKER = os.environ["DOCKER"]  # Debian's docker.io client (20.10)
 # have. Compared in the same run, alternating with the others.
 DOCKER_NEW = os.environ.get("DOCKER_NEW") or None
 CLIENTS = {"docker": DOCKER, **({"docker_new": DOCKER_NEW} if DOCKER_NEW else {})}
+# A Podman service (`podman system service`) to run the same jobs on, against `podman run`
+# (Podman's own CLI as that service's remote client): where a Podman user compares.
+PODMAN_HOST = os.environ.get("PODMAN_HOST") or None
 IMAGE = "dlrun-test/busybox:1"
 GIB = 1 << 30
 LINE = "2026-11-26T12:00:00 step=000123 loss=0.123456 lr=3e-4"  # 52 bytes with the newline
@@ -57,8 +60,13 @@ def with_client(argv, client):
 
 def compare(name, dlrun_argv, docker_argv, runs, warmup=False, measure=None):
     """Alternates dlrun and each docker CLI `runs` times each; returns medians."""
-    measure = measure or timed
     commands = {"dlrun": dlrun_argv, **{c: with_client(docker_argv, c) for c in CLIENTS}}
+    return alternate(name, commands, runs, warmup, measure)
+
+
+def alternate(name, commands, runs, warmup=False, measure=None):
+    """Runs each of `commands` (tool: argv) in turn, `runs` times; returns their medians."""
+    measure = measure or timed
     samples = {tool: [] for tool in commands}
     if warmup:  # warm the engine's caches for every client
         for argv in commands.values():
@@ -136,6 +144,46 @@ def built_against_plain(work, runs):
             **medians}
 
 
+def podman_cases(work, smoke):
+    """dlrun against `podman run` on the same Podman service: a no-op job and 1 GiB of output."""
+    dlrun = [DLRUN, "--host", PODMAN_HOST, "train", "-q"]
+    podman_run = ["podman", "--url", PODMAN_HOST, "run", "--rm", "--network", "none", IMAGE]
+    stdout_bytes = 64 << 20 if smoke else GIB
+    noop = spec_file(work, "podman-noop", ["true"])
+    stdout = spec_file(work, "podman-stdout", ["head", "-c", str(stdout_bytes), "/dev/zero"])
+    return {
+        "podman_noop": alternate("no-op job on Podman",
+                                 {"dlrun": dlrun + [noop], "podman": podman_run + ["true"]},
+                                 1 if smoke else 15, warmup=True),
+        "podman_stdout": alternate(
+            f"{stdout_bytes >> 20} MiB to stdout on Podman",
+            {"dlrun": dlrun + [stdout],
+             "podman": podman_run + ["head", "-c", str(stdout_bytes), "/dev/zero"]},
+            1 if smoke else 3),
+    }
+
+
+def podman_table(results, targets):
+    """The Podman cases' section of the report."""
+    engine = version_of(["podman", "--url", PODMAN_HOST, "version", "--format",
+                         "{{.Server.Version}}"])
+    lines = ["", f"dlrun against `podman run` (Podman's CLI, {version_of(['podman', '--version'])}, "
+             f"as the remote client of the same `podman system service`, Podman {engine}, run "
+             "as root in namespaces of its own); the same jobs, alternating:", "",
+             "| case | runs | dlrun | podman run | ratio | target | met |",
+             "|---|---|---|---|---|---|---|"]
+    for case, key, target in targets:
+        result = results[case]
+        scale, unit = (1 / 1024, "MiB") if key == "rss_kib" else (1, "s")
+        fmt = (lambda v: f"{v * scale:.1f} MiB") if unit == "MiB" else (lambda v: f"{v:.3f} s")
+        r = result["dlrun"][key] / result["podman"][key]
+        met = "" if target is None else ("yes" if r <= target else "**no**")
+        lines.append(f"| {result['name']} ({key}) | {result['runs']} | {fmt(result['dlrun'][key])} | "
+                     f"{fmt(result['podman'][key])} | {r:.2f}× | "
+                     f"{'' if target is None else f'≤ {target}×'} | {met} |")
+    return lines
+
+
 def version_of(argv):
     return subprocess.run(argv, capture_output=True, text=True).stdout.strip().splitlines()[0]
 
@@ -156,7 +204,7 @@ def ratio(result, key):
     return result["dlrun"][key] / result["docker"][key]
 
 
-def write_report(path, chart, results, targets):
+def write_report(path, chart, results, targets, podman_targets=()):
     engine = version_of([DOCKER, "version", "--format", "{{.Server.Version}}"])
     clients = "; ".join(version_of([cli, "--version"]) for cli in CLIENTS.values())
     newest = "docker_new" if DOCKER_NEW else "docker"
@@ -209,6 +257,8 @@ def write_report(path, chart, results, targets):
               f"| {built['name']} | {built['runs']} | {built['built']:.3f} s | "
               f"{built['plain']:.3f} s | {built['built'] / built['plain']:.2f}× | ≤ 1.10× | "
               f"{'yes' if built['built'] / built['plain'] <= 1.10 else '**no**'} |"]
+    if podman_targets:
+        lines += podman_table(results, podman_targets)
     lines += ["", f"![throughput per case]({os.path.basename(chart)})", ""]
     # The hand-written analysis below the marker survives regeneration.
     try:
@@ -294,6 +344,8 @@ def main():
             "validate": hyperfine("validate", f"{DLRUN} validate {noop}", f"{DOCKER} --version", 10 if smoke else 50),
         }
         results["built"] = built_against_plain(work, 1 if smoke else 15)
+        if PODMAN_HOST:
+            results.update(podman_cases(work, smoke))
         # ps among 200 jobs: dlrun's one request against docker ps with the same filter.
         jobs = dlrun_jobs_on_engine(20 if smoke else 200)
         try:
@@ -319,8 +371,15 @@ def main():
         ("validate", "wall", "ms", None),
         ("ps", "wall", "ms", ("ratio", 0.5)),
     ]
+    podman_targets = [
+        ("podman_noop", "wall", 1.0),
+        ("podman_noop", "cpu", 0.5),
+        ("podman_stdout", "wall", 1.0),
+        ("podman_stdout", "cpu", 0.5),
+        ("podman_stdout", "rss_kib", None),
+    ] if PODMAN_HOST else []
     write_chart(args.chart, results)
-    write_report(args.report, args.chart, results, targets)
+    write_report(args.report, args.chart, results, targets, podman_targets)
     with open(os.path.splitext(args.report)[0] + ".json", "w") as out:
         json.dump(results, out, indent=2)
 

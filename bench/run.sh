@@ -32,11 +32,15 @@ if [ -z "$dlrun" ]; then
 fi
 
 engine_dir=/tmp/dlrun-bench
+podman_dir=/tmp/dlrun-bench-podman
+trap 'scripts/private-engine.sh stop "$engine_dir"; scripts/private-engine.sh stop "$podman_dir"' EXIT
 scripts/private-engine.sh start "$engine_dir" --image dlrun-test/busybox:1
-trap 'scripts/private-engine.sh stop "$engine_dir"' EXIT
+# The same jobs on Podman's service, against podman run.
+scripts/private-engine.sh start "$podman_dir" --podman --image dlrun-test/busybox:1
 
 # The newest docker CLI first on PATH, when it is not Debian's: what Docker CE users have.
 newest=$(command -v docker || true)
 [ "$(realpath "$newest" 2>/dev/null)" = "$(realpath /usr/bin/docker)" ] && newest=""
 DLRUN="$dlrun" DOCKER=/usr/bin/docker DOCKER_NEW="$newest" DOCKER_HOST="unix://$engine_dir/docker.sock" \
+  PODMAN_HOST="unix://$podman_dir/podman.sock" \
   python3 bench/bench.py --mode "$mode" "${only[@]}" --report docs/performance.md --chart docs/performance.png
