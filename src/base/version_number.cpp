@@ -9,17 +9,30 @@ namespace dlrun {
 std::optional<Version> Version::parse(std::string_view text) {
   const std::string_view original = text;
   std::vector<int> parts;
-  while (true) {
+  std::optional<int> post;
+  const auto number = [&]() -> std::optional<int> {
     int value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc{} || end == text.data() || value < 0) return std::nullopt;
-    parts.push_back(value);
     text.remove_prefix(static_cast<std::size_t>(end - text.data()));
+    return value;
+  };
+  while (true) {
+    if (!parts.empty() && text.starts_with("post")) {
+      text.remove_prefix(4);
+      post = number();
+      if (!post || !text.empty()) return std::nullopt;
+      break;
+    }
+    const auto value = number();
+    if (!value) return std::nullopt;
+    parts.push_back(*value);
     if (text.empty()) break;
     if (text.front() != '.') return std::nullopt;
     text.remove_prefix(1);
   }
   Version version(std::move(parts));
+  version.post_ = post;
   version.text_ = std::string(original);
   return version;
 }
@@ -31,7 +44,8 @@ std::strong_ordering Version::operator<=>(const Version& other) const {
     const int theirs = i < other.parts_.size() ? other.parts_[i] : 0;
     if (mine != theirs) return mine <=> theirs;
   }
-  return std::strong_ordering::equal;
+  // The release, then its post-releases in order.
+  return post_.value_or(-1) <=> other.post_.value_or(-1);
 }
 
 Version Version::prefix(std::size_t count) const {
@@ -45,6 +59,7 @@ std::string Version::to_string() const {
   std::string out;
   for (std::size_t i = 0; i < parts_.size(); ++i)
     out += (i == 0 ? "" : ".") + std::to_string(parts_[i]);
+  if (post_) out += ".post" + std::to_string(*post_);
   return out;
 }
 
@@ -76,21 +91,22 @@ std::optional<VersionConstraint> VersionConstraint::parse(std::string_view text)
 bool VersionConstraint::allows(const Version& version) const {
   for (const auto& bound : bounds_) {
     const auto& wanted = bound.version;
+    // A post-release counts as its release (a rebuild of it), unless one is asked for by name:
+    // <=2.15.0 takes in 2.15.0.post1, >2.15.0 does not.
+    const Version compared = wanted.post() ? version : version.prefix(version.components());
     bool ok = true;
     if (bound.op == "=") {
-      // As many components as were written: 2.3 allows 2.3.1, 2.3.1 allows only itself.
-      const std::string wanted_text = wanted.to_string();
-      const auto written =
-          static_cast<std::size_t>(std::count(wanted_text.begin(), wanted_text.end(), '.')) + 1;
-      ok = version.prefix(written) == wanted;
+      // As many components as were written: 2.3 allows 2.3.1, 2.3.1 allows only itself (and
+      // its rebuilds), 2.3.1.post1 only itself.
+      ok = wanted.post() ? version == wanted : compared.prefix(wanted.components()) == wanted;
     } else if (bound.op == ">=") {
-      ok = version >= wanted;
+      ok = compared >= wanted;
     } else if (bound.op == "<=") {
-      ok = version <= wanted;
+      ok = compared <= wanted;
     } else if (bound.op == ">") {
-      ok = version > wanted;
+      ok = compared > wanted;
     } else {
-      ok = version < wanted;
+      ok = compared < wanted;
     }
     if (!ok) return false;
   }

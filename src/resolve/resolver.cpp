@@ -496,8 +496,23 @@ Result<Resolution> resolve_image(const FrameworkRequest& request, const HostFact
   }
   std::string message;
   std::string hint;
+  // An image this driver runs whose framework cannot use a GPU at all (gpu_unusable): that is
+  // why the request fails on this host, said first, so that no one upgrades a driver that is
+  // fine for it; the driver the others need comes after.
+  const auto broken = std::find_if(matching.begin(), matching.end(), [](const Verdict& v) {
+    return std::none_of(v.rejections.begin(), v.rejections.end(),
+                        [](const Rejection& reason) { return is_driver_rule(reason.rule); }) &&
+           std::any_of(v.rejections.begin(), v.rejections.end(), [](const Rejection& reason) {
+             return reason.rule == RejectionRule::gpu_stack_broken;
+           });
+  });
+  std::string decisive;
+  if (!driver_fixable.empty() && broken != matching.end()) {
+    decisive = gpu_unusable_message(*broken->image) + " (" + broken->image->reference +
+               "); the other " + describe_request(request) + " images need ";
+  }
   if (!driver_fixable.empty()) {
-    message = describe_request(request) + " images need ";
+    message = decisive.empty() ? describe_request(request) + " images need " : decisive;
     // The best image's floor, then each lower one (a higher floor fixes nothing the first does
     // not); three are enough to choose from.
     std::vector<std::string> floors;
@@ -513,6 +528,7 @@ Result<Resolution> resolve_image(const FrameworkRequest& request, const HostFact
     message +=
         "; this host has " + (host.driver ? host.driver->to_string() : std::string("no driver"));
     hint = "upgrade the driver";
+    if (!decisive.empty()) hint += " (for " + driver_fixable.front()->image->reference + ")";
     if (newest_fitting)
       hint += ", or use " + title + " <= " + newest_fitting->prefix(2).to_string();
     for (const Verdict* verdict : driver_fixable) {

@@ -9,7 +9,9 @@
 namespace dlrun {
 
 // A dotted numeric version ("12.4", "550.54.14"). Trailing zero components do not count:
-// 12.4 == 12.4.0, as NVIDIA's toolkit compares them.
+// 12.4 == 12.4.0, as NVIDIA's toolkit compares them. A post-release (PEP 440's ".postN", as in
+// TensorFlow's 2.15.0.post1 rebuild) orders after its release and is one of it: its prefix and
+// an exact "2.15.0" take it in.
 class Version {
  public:
   static std::optional<Version> parse(std::string_view text);
@@ -20,6 +22,10 @@ class Version {
   bool operator==(const Version& other) const { return (*this <=> other) == 0; }
 
   int major() const { return parts_.empty() ? 0 : parts_[0]; }
+  // N of ".postN"; nullopt for a release itself.
+  std::optional<int> post() const { return post_; }
+  // How many numeric components it was written with: 3 for "2.15.0" and "2.15.0.post1".
+  std::size_t components() const { return parts_.size(); }
   int minor() const { return parts_.size() < 2 ? 0 : parts_[1]; }
   // The first `count` components: Version("12.4.1").prefix(2) is 12.4.
   Version prefix(std::size_t count) const;
@@ -28,6 +34,7 @@ class Version {
 
  private:
   std::vector<int> parts_;
+  std::optional<int> post_;
   std::string text_;
 };
 

@@ -217,7 +217,8 @@ TEST_CASE("every TensorFlow -gpu tag has its release's tested CUDA and build arc
       const ImageEntry* image = image_named(reference);
       REQUIRE(image != nullptr);
       CHECK(image->version.prefix(2).to_string() == version);
-      CHECK(image->cuda.to_string() == release["cuda"].get<std::string>());
+      // A rebuild may have its own CUDA (2.15.0.post1's base image is newer than 2.15.0's).
+      CHECK(image->cuda.to_string() == tag.value("cuda", release["cuda"].get<std::string>()));
       CHECK(image->cudnn == release["cudnn"].get<std::string>());
       CHECK(image->python == Version::parse(release["image_python"].get<std::string>()));
       CHECK(image->sass == sass);
@@ -389,6 +390,32 @@ TEST_CASE("versions compare as NVIDIA's toolkit compares them", "[resolve][versi
   CHECK_FALSE(Version::parse("12.").has_value());
   CHECK_FALSE(Version::parse("v12").has_value());
   CHECK_FALSE(Version::parse("").has_value());
+}
+
+TEST_CASE("a post-release (.postN) is a rebuild of its release, after it", "[resolve][version]") {
+  const auto v = [](const char* text) { return *Version::parse(text); };
+  CHECK(v("2.15.0.post1") > v("2.15.0"));
+  CHECK(v("2.15.0.post1") < v("2.15.1"));
+  CHECK(v("2.15.0.post2") > v("2.15.0.post1"));
+  CHECK(v("2.15.0.post0") > v("2.15.0"));
+  CHECK(v("2.15.0.post1").prefix(2) == v("2.15"));
+  CHECK(v("2.15.0.post1").to_string() == "2.15.0.post1");
+  CHECK(v("2.15.0.post1").post() == 1);
+  CHECK_FALSE(Version::parse("2.15.0.post").has_value());
+  CHECK_FALSE(Version::parse("2.15.0.post1.1").has_value());
+  CHECK_FALSE(Version::parse("post1").has_value());
+  // "2.15" and "2.15.0" take the rebuild in; "2.15.0.post1" takes only itself.
+  const auto allows = [&](const char* constraint, const char* version) {
+    return VersionConstraint::parse(constraint)->allows(v(version));
+  };
+  CHECK(allows("2.15", "2.15.0.post1"));
+  CHECK(allows("2.15.0", "2.15.0.post1"));
+  CHECK(allows("2.15.0.post1", "2.15.0.post1"));
+  CHECK_FALSE(allows("2.15.0.post1", "2.15.0"));
+  CHECK(allows("<=2.15.0", "2.15.0.post1"));
+  CHECK_FALSE(allows(">2.15.0", "2.15.0.post1"));
+  CHECK(allows(">2.15.0", "2.15.1"));
+  CHECK(allows(">=2.15.0.post1", "2.15.0.post2"));
 }
 
 }  // namespace dlrun::resolve

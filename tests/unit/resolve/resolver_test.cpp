@@ -226,6 +226,14 @@ TEST_CASE("the resolver picks the image that runs on this host", "[resolve][reso
        "error: TensorFlow in this image cannot use a GPU: its system cuDNN is 8.9"},
       {"tensorflow 2.12", "550.54.14 sm_120", "", "tensorflow/tensorflow:2.12.0-gpu"},
       {"tensorflow 2.10", "550.54.14 sm_90", "", "error: the catalog has no TensorFlow 2.10 image"},
+      // 2.15.0's image finds no GPU; its rebuild, 2.15.0.post1 (CUDA 12.3), is the 2.15 to run.
+      {"tensorflow 2.15", "550.54.14 sm_90", "", "tensorflow/tensorflow:2.15.0.post1-gpu"},
+      {"tensorflow 2.15.0", "550.54.14 sm_80", "", "tensorflow/tensorflow:2.15.0.post1-gpu"},
+      {"tensorflow 2.15", "535.54.03 sm_80", "",
+       "error: TensorFlow in this image cannot use a GPU: it finds no GPU in the published "
+       "2.15.0-gpu image (the 2.14 image works on the same host) "
+       "(tensorflow/tensorflow:2.15.0-gpu); "
+       "the other TensorFlow 2.15 images need driver >= 545.23.06 (CUDA 12.3)"},
       // JAX (NGC).
       {"jax", "560.35.03 sm_90", "", "nvcr.io/nvidia/jax:24.10-py3"},
       {"jax", "575.51.03 sm_90", "", "nvcr.io/nvidia/jax:25.04-py3"},
@@ -262,7 +270,7 @@ TEST_CASE("the resolver picks the image that runs on this host", "[resolve][reso
       {"cuda", "595.45.04 sm_35", "", "nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04"},
       {"cuda", "- sm_90", "", "nvidia/cuda:13.1.1-cudnn-runtime-ubuntu24.04"},
   };
-  STATIC_REQUIRE(sizeof(cases) / sizeof(cases[0]) >= 60);
+  STATIC_REQUIRE(sizeof(cases) / sizeof(cases[0]) >= 63);
   for (const auto& c : cases) {
     INFO(c.request << " on " << c.host << (*c.local ? " with " : "") << c.local);
     const std::string result = run(c);
@@ -555,7 +563,9 @@ TEST_CASE("each build is chosen where only it fits, for every GPU generation",
       {"tensorflow 2.12", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.12.0-gpu"},
       {"tensorflow 2.13", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.13.0-gpu"},
       {"tensorflow 2.14", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.14.0-gpu"},
-      {"tensorflow 2.15", "595.45.04 sm_80", "", "nvcr.io/nvidia/tensorflow:24.03-tf2-py3"},
+      // 2.15.0's image finds no GPU: its rebuild, then NGC's.
+      {"tensorflow 2.15", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.15.0.post1-gpu"},
+      {"tensorflow 2.15 ngc", "595.45.04 sm_80", "", "nvcr.io/nvidia/tensorflow:24.03-tf2-py3"},
       {"tensorflow 2.16", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.16.2-gpu"},
       {"tensorflow 2.17", "595.45.04 sm_80", "", "tensorflow/tensorflow:2.17.0-gpu"},
       {"tensorflow 2.18", "595.45.04 sm_80", "",
@@ -567,7 +577,8 @@ TEST_CASE("each build is chosen where only it fits, for every GPU generation",
       {"tensorflow 2.21", "595.45.04 sm_80", "",
        "error: TensorFlow in this image cannot use a GPU: its system cuDNN is 8.9"},
       {"tensorflow 2.14", "595.45.04 sm_35", "", "tensorflow/tensorflow:2.14.0-gpu"},
-      {"tensorflow 2.15", "595.45.04 sm_35", "", "error: GPU 0 (sm_35) is not among the GPUs"},
+      {"tensorflow 2.15", "595.45.04 sm_35", "", "error: GPU 0 (sm_35) has no kernels in it"},
+      {"tensorflow 2.15 ngc", "595.45.04 sm_35", "", "error: GPU 0 (sm_35) is not among the GPUs"},
       {"tensorflow 2.17", "595.45.04 sm_50", "", "error: GPU 0 (sm_50) has no kernels in it"},
       {"tensorflow 2.16", "595.45.04 sm_50", "", "tensorflow/tensorflow:2.16.2-gpu"},
       {"tensorflow 2.17", "595.45.04 sm_89", "", "tensorflow/tensorflow:2.17.0-gpu"},
@@ -628,7 +639,7 @@ TEST_CASE("each build is chosen where only it fits, for every GPU generation",
        "6.0 to 9.0, partly inferred)"},
       {"jax", "595.45.04 sm_60", "", "nvcr.io/nvidia/jax:24.10-py3"},
   };
-  STATIC_REQUIRE(sizeof(cases) / sizeof(cases[0]) >= 140);
+  STATIC_REQUIRE(sizeof(cases) / sizeof(cases[0]) >= 142);
   for (const auto& c : cases) {
     INFO(c.request << " on " << c.host);
     const std::string result = run(c);
@@ -1086,6 +1097,27 @@ TEST_CASE("version constraints", "[resolve][resolver]") {
   CHECK(allows(">= 12.1", "12.9"));
   CHECK_FALSE(VersionConstraint::parse("latest").has_value());
   CHECK_FALSE(VersionConstraint::parse("").has_value());
+}
+
+}  // namespace dlrun::resolve
+
+namespace dlrun::resolve {
+
+// Issue 30: TensorFlow 2.15 on driver 535 was refused with "upgrade the driver", which NGC's 2.15
+// needs, when the image a user means (the official 2.15.0-gpu) cannot use a GPU on any driver.
+TEST_CASE("a refusal names the image it rejected for the decisive reason first",
+          "[resolve][resolver]") {
+  auto refused = resolve_image(parse_request("tensorflow 2.15"), parse_host("535.54.03 sm_80"),
+                               builtin_catalog(), [](const ImageEntry&) { return false; });
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message ==
+        "TensorFlow in this image cannot use a GPU: it finds no GPU in the published 2.15.0-gpu "
+        "image (the 2.14 image works on the same host) (tensorflow/tensorflow:2.15.0-gpu); the "
+        "other TensorFlow 2.15 images need driver >= 545.23.06 (CUDA 12.3); this host has "
+        "535.54.03");
+  CHECK(refused.error().hint ==
+        "upgrade the driver (for tensorflow/tensorflow:2.15.0.post1-gpu), or use TensorFlow <= "
+        "2.14");
 }
 
 }  // namespace dlrun::resolve
