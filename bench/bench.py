@@ -21,6 +21,9 @@ CLIENTS = {"docker": DOCKER, **({"docker_new": DOCKER_NEW} if DOCKER_NEW else {}
 # A Podman service (`podman system service`) to run the same jobs on, against `podman run`
 # (Podman's own CLI as that service's remote client): where a Podman user compares.
 PODMAN_HOST = os.environ.get("PODMAN_HOST") or None
+# The Docker engine behind ssh (a loopback sshd in a network namespace of its own), for dlrun
+# and the docker CLI over the same ssh: SSH_HOST is the DOCKER_HOST, SSH_PATH holds the ssh to use.
+SSH_HOST = os.environ.get("SSH_HOST") or None
 IMAGE = "dlrun-test/busybox:1"
 GIB = 1 << 30
 LINE = "2026-11-26T12:00:00 step=000123 loss=0.123456 lr=3e-4"  # 52 bytes with the newline
@@ -163,23 +166,74 @@ def podman_cases(work, smoke):
     }
 
 
-def podman_table(results, targets):
-    """The Podman cases' section of the report."""
+def ssh_cases(work, smoke):
+    """A no-op job over ssh: dlrun against the docker CLI, each with its ssh processes."""
+    enter = ["nsenter", f"--net={os.environ['SSH_NETNS']}", "--", "env",
+             f"PATH={os.environ['SSH_PATH']}:{os.environ['PATH']}"]
+    noop = spec_file(work, "ssh-noop", ["true"])
+    return {"ssh_noop": alternate(
+        "no-op job over ssh",
+        {"dlrun": enter + [DLRUN, "--host", SSH_HOST, "train", "-q", noop],
+         "docker": enter + [DOCKER, "-H", SSH_HOST, "run", "--rm", "--network", "none", IMAGE,
+                            "true"]},
+        1 if smoke else 10, warmup=True, measure=timed_with_children)}
+
+
+# Runs argv as a child subreaper: every process it starts, even one that detaches (an ssh
+# master with ControlPersist), is reaped here, so its CPU counts. Prints wall, CPU, peak RSS.
+_SUBREAPER = """
+import ctypes, os, resource, subprocess, sys, time
+ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+start = time.monotonic()
+code = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL)
+wall = time.monotonic() - start
+while True:
+    try:
+        os.wait()
+    except ChildProcessError:
+        break
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(wall, u.ru_utime + u.ru_stime, u.ru_maxrss)
+sys.exit(code)
+"""
+
+
+def timed_with_children(argv):
+    """timed(), with the CPU of every process argv starts (its ssh processes) counted."""
+    wrapped = [sys.executable, "-c", _SUBREAPER, *argv]
+    ran = subprocess.run(wrapped, capture_output=True, text=True)
+    if ran.returncode != 0:
+        sys.exit(f"bench: {' '.join(argv)} failed ({ran.returncode}):\n{ran.stderr}")
+    wall, cpu, rss = ran.stdout.split()
+    return float(wall), float(cpu), int(rss)
+
+
+def podman_intro():
     engine = version_of(["podman", "--url", PODMAN_HOST, "version", "--format",
                          "{{.Server.Version}}"])
-    lines = ["", f"dlrun against `podman run` (Podman's CLI, {version_of(['podman', '--version'])}, "
-             f"as the remote client of the same `podman system service`, Podman {engine}, run "
-             "as root in namespaces of its own); the same jobs, alternating:", "",
-             "| case | runs | dlrun | podman run | ratio | target | met |",
+    return (f"dlrun against `podman run` (Podman's CLI, {version_of(['podman', '--version'])}, "
+            f"as the remote client of the same `podman system service`, Podman {engine}, run "
+            "as root in namespaces of its own); the same jobs, alternating:")
+
+
+SSH_INTRO = ("dlrun against `docker run` over the same ssh (`DOCKER_HOST=ssh://root@127.0.0.1:PORT/…`, "
+             "Debian's sshd on a loopback of its own, a client config without ControlMaster); CPU "
+             "counts every process each started, its ssh processes with it:")
+
+
+def other_table(results, intro, other, column, targets):
+    """A section of the report: dlrun against one other client (`other` in the results)."""
+    lines = ["", intro, "",
+             f"| case | runs | dlrun | {column} | ratio | target | met |",
              "|---|---|---|---|---|---|---|"]
     for case, key, target in targets:
         result = results[case]
         scale, unit = (1 / 1024, "MiB") if key == "rss_kib" else (1, "s")
         fmt = (lambda v: f"{v * scale:.1f} MiB") if unit == "MiB" else (lambda v: f"{v:.3f} s")
-        r = result["dlrun"][key] / result["podman"][key]
+        r = result["dlrun"][key] / result[other][key]
         met = "" if target is None else ("yes" if r <= target else "**no**")
         lines.append(f"| {result['name']} ({key}) | {result['runs']} | {fmt(result['dlrun'][key])} | "
-                     f"{fmt(result['podman'][key])} | {r:.2f}× | "
+                     f"{fmt(result[other][key])} | {r:.2f}× | "
                      f"{'' if target is None else f'≤ {target}×'} | {met} |")
     return lines
 
@@ -204,7 +258,7 @@ def ratio(result, key):
     return result["dlrun"][key] / result["docker"][key]
 
 
-def write_report(path, chart, results, targets, podman_targets=()):
+def write_report(path, chart, results, targets, podman_targets=(), ssh_targets=()):
     engine = version_of([DOCKER, "version", "--format", "{{.Server.Version}}"])
     clients = "; ".join(version_of([cli, "--version"]) for cli in CLIENTS.values())
     newest = "docker_new" if DOCKER_NEW else "docker"
@@ -258,7 +312,9 @@ def write_report(path, chart, results, targets, podman_targets=()):
               f"{built['plain']:.3f} s | {built['built'] / built['plain']:.2f}× | ≤ 1.10× | "
               f"{'yes' if built['built'] / built['plain'] <= 1.10 else '**no**'} |"]
     if podman_targets:
-        lines += podman_table(results, podman_targets)
+        lines += other_table(results, podman_intro(), "podman", "podman run", podman_targets)
+    if ssh_targets:
+        lines += other_table(results, SSH_INTRO, "docker", "docker run", ssh_targets)
     lines += ["", f"![throughput per case]({os.path.basename(chart)})", ""]
     # The hand-written analysis below the marker survives regeneration.
     try:
@@ -300,7 +356,7 @@ def main():
     parser.add_argument("--mode", choices=["full", "smoke"], default="full")
     parser.add_argument("--report")
     parser.add_argument("--chart")
-    parser.add_argument("--only", choices=["built"], help="one case, printed; no report")
+    parser.add_argument("--only", choices=["built", "ssh"], help="one case, printed; no report")
     args = parser.parse_args()
     smoke = args.mode == "smoke"
     runs = 1 if smoke else 3
@@ -311,6 +367,14 @@ def main():
         with tempfile.TemporaryDirectory() as work:
             os.environ["XDG_CACHE_HOME"] = os.path.join(work, "cache")
             built_against_plain(work, 3 if smoke else 30)
+        return
+    if args.only == "ssh":
+        with tempfile.TemporaryDirectory() as work:
+            os.environ["XDG_CACHE_HOME"] = os.path.join(work, "cache")
+            result = ssh_cases(work, smoke)["ssh_noop"]
+        print(f"bench: over ssh, dlrun/docker: wall {result['dlrun']['wall'] / result['docker']['wall']:.2f}×, "
+              f"cpu {result['dlrun']['cpu'] / result['docker']['cpu']:.2f}× "
+              f"({result['dlrun']['cpu']:.3f}s / {result['docker']['cpu']:.3f}s)", file=sys.stderr)
         return
 
     with tempfile.TemporaryDirectory() as work:
@@ -346,6 +410,8 @@ def main():
         results["built"] = built_against_plain(work, 1 if smoke else 15)
         if PODMAN_HOST:
             results.update(podman_cases(work, smoke))
+        if SSH_HOST:
+            results.update(ssh_cases(work, smoke))
         # ps among 200 jobs: dlrun's one request against docker ps with the same filter.
         jobs = dlrun_jobs_on_engine(20 if smoke else 200)
         try:
@@ -378,8 +444,10 @@ def main():
         ("podman_stdout", "cpu", 0.5),
         ("podman_stdout", "rss_kib", None),
     ] if PODMAN_HOST else []
+    # Issue 30: a job over ssh costs no more than with the CLI.
+    ssh_targets = [("ssh_noop", "wall", 0.8), ("ssh_noop", "cpu", 1.0)] if SSH_HOST else []
     write_chart(args.chart, results)
-    write_report(args.report, args.chart, results, targets, podman_targets)
+    write_report(args.report, args.chart, results, targets, podman_targets, ssh_targets)
     with open(os.path.splitext(args.report)[0] + ".json", "w") as out:
         json.dump(results, out, indent=2)
 

@@ -185,7 +185,12 @@ struct CurlTransport::IdleHandles {
 CurlTransport::CurlTransport(Endpoint endpoint, std::chrono::milliseconds connect_timeout)
     : endpoint_(std::move(endpoint)),
       connect_timeout_(connect_timeout),
-      idle_(std::make_unique<IdleHandles>()) {}
+      idle_(std::make_unique<IdleHandles>()) {
+  if (endpoint_.kind == EndpointKind::ssh) {
+    multiplexer_ = SshMultiplexer::start(endpoint_.ssh);
+    if (multiplexer_) endpoint_.ssh.control_path = multiplexer_->control_path();
+  }
+}
 
 CurlTransport::~CurlTransport() = default;
 

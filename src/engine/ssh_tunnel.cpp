@@ -18,11 +18,25 @@ namespace dlrun::engine {
 
 namespace {
 
-// `ssh … host`, as the CLI's connhelper starts it; the remote command follows.
-std::vector<std::string> ssh_to(const SshTarget& target) {
+// How long a master dlrun started waits, idle, once dlrun has gone without ending it (killed).
+constexpr std::string_view kMasterIdleSeconds = "60";
+
+// `ssh -l user -p port`: who and where, before the options.
+std::vector<std::string> ssh_base(const SshTarget& target) {
   std::vector<std::string> command = {"ssh"};
   if (!target.user.empty()) command.insert(command.end(), {"-l", target.user});
   if (!target.port.empty()) command.insert(command.end(), {"-p", target.port});
+  return command;
+}
+
+// `ssh … host`, as the CLI's connhelper starts it; the remote command follows.
+std::vector<std::string> ssh_to(const SshTarget& target) {
+  std::vector<std::string> command = ssh_base(target);
+  if (!target.control_path.empty()) {
+    command.insert(command.end(),
+                   {"-o", "ControlMaster=auto", "-o", "ControlPath=" + target.control_path, "-o",
+                    "ControlPersist=" + std::string(kMasterIdleSeconds)});
+  }
   command.insert(command.end(), {"-o", "ConnectTimeout=30", "-T", "--", target.host});
   return command;
 }
@@ -50,6 +64,48 @@ SshRunResult ssh_run(const SshTarget& target, const std::vector<std::string>& re
   result.out = std::move(ran.out);
   result.err = std::move(ran.err);
   return result;
+}
+
+bool multiplexes_already(std::string_view effective_config) {
+  bool master = false;
+  bool path = false;
+  while (!effective_config.empty()) {
+    const auto end = effective_config.find('\n');
+    const std::string_view line = effective_config.substr(0, end);
+    if (line.starts_with("controlmaster ")) master = line.substr(14) != "false";
+    if (line.starts_with("controlpath ")) path = line.substr(12) != "none";
+    if (end == std::string_view::npos) break;
+    effective_config.remove_prefix(end + 1);
+  }
+  return master || path;
+}
+
+std::unique_ptr<SshMultiplexer> SshMultiplexer::start(const SshTarget& target) {
+  std::vector<std::string> query = ssh_base(target);
+  query.insert(query.end(), {"-G", "--", target.host});
+  const CapturedRun config = run_captured(query, ProcessGroup::own);
+  // An ssh that cannot say its configuration is left to fail as it will, on the connection.
+  if (config.exit_code != 0 || multiplexes_already(config.out)) return nullptr;
+  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+  std::string pattern =
+      std::string(runtime != nullptr && *runtime ? runtime : "/tmp") + "/dlrun-ssh-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) return nullptr;
+  return std::unique_ptr<SshMultiplexer>(new SshMultiplexer(target, pattern));
+}
+
+SshMultiplexer::SshMultiplexer(SshTarget target, std::filesystem::path directory)
+    : target_(std::move(target)),
+      directory_(std::move(directory)),
+      // %C: a hash of the connection's host, port and user, short enough for a socket's path.
+      control_path_((directory_ / "%C").string()) {}
+
+SshMultiplexer::~SshMultiplexer() {
+  // Without a master (no connection was made) ssh says so and exits: nothing to wait for.
+  std::vector<std::string> exit = ssh_base(target_);
+  exit.insert(exit.end(), {"-o", "ControlPath=" + control_path_, "-O", "exit", "--", target_.host});
+  (void)run_captured(exit, ProcessGroup::own);
+  std::error_code ignored;
+  std::filesystem::remove_all(directory_, ignored);
 }
 
 SshConnection::~SshConnection() {

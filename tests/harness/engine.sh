@@ -162,53 +162,10 @@ CONFIG
 }
 
 start_sshd() {
-  local port=$1 sshd="$dir/sshd"
-  [ -x /usr/sbin/sshd ] || unavailable "sshd is missing: apt-get install openssh-server"
-  command -v ssh-keygen >/dev/null || unavailable "ssh-keygen is missing: apt-get install openssh-client"
-  mkdir -p "$sshd/bin" "$sshd/remote-bin"
-  cat > "$sshd/remote-bin/nvidia-smi" <<'SMI'
-#!/bin/sh
-# Stand-in for nvidia-smi on the "remote" Docker host: what dlrun's query gets from two GPUs.
-printf '550.54.14, 0, GPU-11111111-2222-3333-4444-555555555555, NVIDIA H100 80GB HBM3, 81559, 9.0\n'
-printf '550.54.14, 1, GPU-66666666-7777-8888-9999-000000000000, NVIDIA GeForce RTX 4090, 24564, 8.9\n'
-SMI
-  chmod 755 "$sshd/remote-bin/nvidia-smi"
-  ssh-keygen -q -t ed25519 -N '' -f "$sshd/host_key"
-  ssh-keygen -q -t ed25519 -N '' -f "$sshd/id_ed25519"
-  cp "$sshd/id_ed25519.pub" "$sshd/authorized_keys"
-  cat > "$sshd/sshd_config" <<CONFIG
-Port $port
-ListenAddress 127.0.0.1
-HostKey $sshd/host_key
-AuthorizedKeysFile $sshd/authorized_keys
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-PidFile $sshd/sshd.pid
-SetEnv PATH=$sshd/remote-bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-CONFIG
-  cat > "$sshd/ssh_config" <<CONFIG
-Host *
-  IdentityFile $sshd/id_ed25519
-  IdentitiesOnly yes
-  StrictHostKeyChecking no
-  UserKnownHostsFile /dev/null
-  LogLevel ERROR
-  BatchMode yes
-CONFIG
-  printf '#!/bin/sh\nexec /usr/bin/ssh -F %s "$@"\n' "$sshd/ssh_config" > "$sshd/bin/ssh"
-  chmod 755 "$sshd/bin/ssh"
-  # sshd needs its privilege separation directory /run/sshd: in a /run of its own, not the host's.
-  in_netns unshare --mount --propagation slave \
-    sh -c 'mount -n -t tmpfs -o mode=755 tmpfs /run && mkdir /run/sshd && exec "$@"' sshd \
-    /usr/sbin/sshd -f "$sshd/sshd_config" -E "$sshd/sshd.log"
-  for _ in $(seq 1 50); do
-    in_netns "$sshd/bin/ssh" -p "$port" root@127.0.0.1 true 2>/dev/null && break
-    sleep 0.1
-  done
-  echo "127.0.0.1:$port" > "$sshd/address"
+  local status=0
+  "$(dirname "$0")/../../scripts/loopback-sshd.sh" start "$dir/sshd" "$1" "$netns" || status=$?
+  [ "$status" = 77 ] && unavailable "cannot start sshd (scripts/setup.sh installs openssh-server)"
+  [ "$status" = 0 ] || exit "$status"
 }
 
 # The build tests' outside world, all on the fixture's 127.0.0.1:

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 
@@ -107,11 +108,28 @@ TEST_CASE("a daemon behind ssh, as the docker CLI reaches it", "[engine][daemon]
   JobFixture job;
   Invocation through_ssh;
   through_ssh.env["PATH"] = job.engine().ssh_path().string() + ":" + std::getenv("PATH");
+  // Where dlrun keeps its ssh master's socket: this test's own, to see it gone after.
+  const auto runtime = job.dir() / "run";
+  std::filesystem::create_directory(runtime);
+  through_ssh.env["XDG_RUNTIME_DIR"] = runtime.string();
+  const auto sshd_log = job.engine().dir / "sshd/sshd.log";
+  const auto logins = [&] {
+    std::ifstream log(sshd_log);
+    std::size_t count = 0;
+    for (std::string line; std::getline(log, line);)
+      if (line.find("Accepted publickey") != std::string::npos) ++count;
+    return count;
+  };
+  const std::size_t logins_before = logins();
   const std::string spec = job.write_spec({{"command", {"echo", "over ssh"}}});
   const auto ran = job.dlrun({"train", "-q", spec}, through_ssh, job.engine().ssh_host());
   INFO(ran.err);
   CHECK(ran.exit_code == 0);
   CHECK(ran.out == "over ssh\n");
+  // One key exchange for the whole job, as the docker CLI makes (the user's ssh config has no
+  // ControlMaster: dlrun's own master carried every request), and the master is gone with dlrun.
+  CHECK(logins() - logins_before == 1);
+  CHECK(std::filesystem::is_empty(runtime));
 
   // Ctrl-C still stops and removes the job: the tunnels dlrun needs for that outlive it.
   Invocation interrupted = through_ssh;

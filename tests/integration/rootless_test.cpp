@@ -92,10 +92,62 @@ TEST_CASE("rootless Podman: a detached job is listed, read, waited for and remov
         std::string::npos);
   const auto waited = job.dlrun({"wait", id}, rootless.as_owner());
   CHECK(waited.exit_code == 3);
+  // Re-attached to a finished job: its output, its exit code.
+  const auto attached = job.dlrun({"attach", id}, rootless.as_owner());
+  CHECK(attached.exit_code == 3);
+  CHECK(attached.out == "first\nsecond\n");
   const auto logs = job.dlrun({"logs", id}, rootless.as_owner());
   CHECK(logs.exit_code == 0);
   CHECK(logs.out == "first\nsecond\n");
   CHECK(job.dlrun({"rm", id}, rootless.as_owner()).exit_code == 0);
+
+  // One stopped by its user: SIGTERM, then gone with rm.
+  const auto sleeper =
+      job.dlrun({"train", "-d", job.write_spec({{"command", "sleep 300"}}, "sleeper.json")},
+                rootless.as_owner());
+  REQUIRE(sleeper.exit_code == 0);
+  const std::string sleeping = sleeper.out.substr(0, sleeper.out.find('\n'));
+  CHECK(job.dlrun({"stop", sleeping}, rootless.as_owner()).exit_code == 0);
+  CHECK(job.dlrun({"rm", sleeping}, rootless.as_owner()).exit_code == 0);
+  CHECK(job.leftover_containers().empty());
+}
+
+TEST_CASE(
+    "rootless Podman: a build section builds, through its builder and, with a secret, by steps",
+    "[engine][rootless][build]") {
+  RootlessJob rootless;
+  const JobFixture& job = rootless.job;
+  // No package archive: the steps make a file, and the secret one says it saw its secret.
+  const bool secret = GENERATE(false, true);
+  INFO("secret: " << secret);
+  nlohmann::json build = {{"run", {"echo built > /built-by-dlrun"}}};
+  Invocation as = rootless.as_owner();
+  if (secret) {
+    build["env"] = {{"BUILD_TOKEN", {{"from_env", "BUILD_TOKEN"}}}};
+    build["run"].push_back("test -n \"$BUILD_TOKEN\" && echo token seen >> /built-by-dlrun");
+    as.env["BUILD_TOKEN"] = "t0ken-s3cret";
+  }
+  const std::string name = secret ? "rootless-secret" : "rootless-build";
+  const auto spec =
+      job.write_spec({{"name", name}, {"command", "cat /built-by-dlrun; id -u"}, {"build", build}});
+  const auto first = job.dlrun({"train", spec}, as);
+  INFO(first.err);
+  REQUIRE(first.exit_code == 0);
+  CHECK(first.out == (secret ? "built\ntoken seen\n4600\n" : "built\n4600\n"));
+  // Built once: found the second time.
+  const auto second = job.dlrun({"train", spec}, as);
+  INFO(second.err);
+  CHECK(second.exit_code == 0);
+  CHECK(second.err.find("build step") == std::string::npos);
+  const auto images =
+      run_process({.args = {"/usr/bin/docker", "-H", job.engine().rootless_podman_host(), "images",
+                            "--format", "{{.ID}}", "dlrun/" + name}});
+  REQUIRE_FALSE(images.out.empty());
+  const auto image =
+      run_process({.args = {"/usr/bin/docker", "-H", job.engine().rootless_podman_host(), "image",
+                            "inspect", images.out.substr(0, images.out.find('\n'))}});
+  CHECK(image.exit_code == 0);
+  CHECK(image.out.find("t0ken-s3cret") == std::string::npos);
   CHECK(job.leftover_containers().empty());
 }
 

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "dlrun/engine/endpoint.hpp"
+#include "dlrun/engine/ssh_tunnel.hpp"
 #include "dlrun/engine/transport.hpp"
 
 namespace dlrun::engine {
@@ -28,6 +29,9 @@ class CurlTransport final : public Transport {
 
   Result<Response> perform(const Request& request, StreamSink* sink);
 
+  // Over ssh: the command's one ssh master, where the user's config has none. Declared before
+  // the endpoint that names its socket, so that it ends after every connection has.
+  std::unique_ptr<SshMultiplexer> multiplexer_;
   Endpoint endpoint_;
   std::chrono::milliseconds connect_timeout_;
   std::unique_ptr<IdleHandles> idle_;

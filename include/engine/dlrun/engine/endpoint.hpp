@@ -18,6 +18,8 @@ struct SshTarget {
   std::string user;         // empty: ssh's own default (ssh_config, the local user)
   std::string port;         // empty: ssh's own default
   std::string socket_path;  // the remote daemon's socket; empty: the remote docker's default
+  // dlrun's own multiplexing socket for this command (SshMultiplexer); empty: none.
+  std::string control_path;
 
   bool operator==(const SshTarget&) const = default;
 };

@@ -4,7 +4,9 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dlrun/engine/endpoint.hpp"
@@ -15,6 +17,34 @@ namespace dlrun::engine {
 
 // The ssh command line for one connection, as the CLI's connhelper builds it.
 std::vector<std::string> ssh_command(const SshTarget& target);
+
+// Whether `ssh -G`'s effective configuration multiplexes already (ControlMaster or ControlPath
+// set): then the user's master is used, and dlrun starts none.
+bool multiplexes_already(std::string_view effective_config);
+
+// One ssh master for the life of a command, where the user has none configured. Every request
+// is a connection of its own (`ssh … docker system dial-stdio`); without a master each would
+// make its own key exchange, where the docker CLI makes one per command. The first connection
+// becomes the master (ControlMaster=auto; ControlPersist keeps it in the background, and ends
+// it on its own if dlrun is killed); the rest ride on it. Its socket is in a private directory.
+class SshMultiplexer {
+ public:
+  // nullptr where the user's ssh configuration multiplexes already, or no private directory
+  // could be made (then each connection authenticates, as before).
+  static std::unique_ptr<SshMultiplexer> start(const SshTarget& target);
+  ~SshMultiplexer();  // asks the master to exit, and removes its directory
+  SshMultiplexer(const SshMultiplexer&) = delete;
+  SshMultiplexer& operator=(const SshMultiplexer&) = delete;
+
+  const std::string& control_path() const { return control_path_; }
+
+ private:
+  SshMultiplexer(SshTarget target, std::filesystem::path directory);
+
+  SshTarget target_;
+  std::filesystem::path directory_;
+  std::string control_path_;
+};
 
 struct SshRunResult {
   int exit_code = -1;  // ssh's: the remote command's, or 255 when ssh itself failed
