@@ -8,12 +8,6 @@
 namespace dlrun::testing {
 namespace {
 
-std::size_t count(const std::string& text, std::string_view what) {
-  std::size_t found = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++found;
-  return found;
-}
-
 // A cache of its own, so that what this test learns is its alone.
 Invocation fresh_cache(const JobFixture& job, const std::string& name = "cache") {
   Invocation invocation;
@@ -34,20 +28,20 @@ TEST_CASE("a spec without tuning runs where the daemon refuses unlimited memlock
   CHECK(first.exit_code == 0);
   CHECK(first.out != "unlimited\n");  // the daemon's own limit
   CHECK_FALSE(first.out.empty());
-  CHECK(count(first.err, "dlrun: warning: ") == 1);
+  CHECK(occurrences(first.err, "dlrun: warning: ") == 1);
   CHECK(first.err.find("may not grant unlimited locked memory (memlock), so the job runs with "
                        "the daemon's own limit: NCCL over InfiniBand/RDMA") != std::string::npos);
   CHECK(first.err.find("LimitMEMLOCK=infinity") != std::string::npos);
-  CHECK(count(first.err, kCreate) == 2);  // one refused, one that ran
+  CHECK(occurrences(first.err, kCreate) == 2);  // one refused, one that ran
   CHECK(job.leftover_containers().empty());
 
   // Learned: the next run asks for the daemon's own value at once.
   const auto second = job.dlrun({"train", "--log-level", "debug", spec}, fresh_cache(job));
   INFO(second.err);
   CHECK(second.exit_code == 0);
-  CHECK(count(second.err, kCreate) == 1);
+  CHECK(occurrences(second.err, kCreate) == 1);
   // Warned when found out; now a reminder only for those who ask (debug).
-  CHECK(count(second.err, "dlrun: warning: ") == 0);
+  CHECK(occurrences(second.err, "dlrun: warning: ") == 0);
   CHECK(second.err.find("dlrun: debug: the Docker daemon at ") != std::string::npos);
   CHECK(second.err.find("(memlock; found out on ") != std::string::npos);
   const auto third = job.dlrun({"train", spec}, fresh_cache(job));
@@ -66,7 +60,7 @@ TEST_CASE("a spec without tuning runs where the daemon refuses unlimited memlock
   INFO(dry_build.err);
   CHECK(dry_build.exit_code == 0);
   CHECK(dry_build.out.find("\nRUN true\n") != std::string::npos);
-  CHECK(count(dry_build.err, "(memlock; found out on ") == 1);
+  CHECK(occurrences(dry_build.err, "(memlock; found out on ") == 1);
 }
 
 TEST_CASE("a spec without tuning runs on Podman, with one line about each default it gave way on",
@@ -80,7 +74,7 @@ TEST_CASE("a spec without tuning runs on Podman, with one line about each defaul
   CHECK(first.out == "8192\npodman-init\n");
   // Restricted, it may not raise the open-file and process limits it adds to any container that
   // asks for a limit: dlrun asks for none, and says so once.
-  CHECK(count(first.err, "dlrun: warning: ") == 1);
+  CHECK(occurrences(first.err, "dlrun: warning: ") == 1);
   CHECK(first.err.find("dlrun: warning: Podman 4.3.1 at " + job.engine().podman_host() +
                        " may not grant unlimited locked memory and a 64 MB stack (ulimits)") !=
         std::string::npos);
@@ -96,7 +90,7 @@ TEST_CASE("a spec without tuning runs on Podman, with one line about each defaul
   CHECK(second.exit_code == 0);
   CHECK(second.out == first.out);
   CHECK(second.err.find("Podman") == std::string::npos);
-  CHECK(count(second.err, "dlrun: warning: ") == 0);
+  CHECK(occurrences(second.err, "dlrun: warning: ") == 0);
 }
 
 TEST_CASE("a memlock the spec asks for is refused with the fix, never lowered",
@@ -136,7 +130,7 @@ TEST_CASE("doctor probes the training defaults, warns with the fix, and teaches 
   const auto trained = job.dlrun(
       {"train", "--log-level", "debug", job.write_spec({{"command", {"true"}}})}, fresh_cache(job));
   CHECK(trained.exit_code == 0);
-  CHECK(count(trained.err, kCreate) == 1);
+  CHECK(occurrences(trained.err, kCreate) == 1);
 }
 
 }  // namespace dlrun::testing

@@ -100,6 +100,12 @@ std::string JobFixture::write_spec(const nlohmann::json& fields, const std::stri
   return path.string();
 }
 
+std::size_t occurrences(const std::string& text, std::string_view what) {
+  std::size_t found = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++found;
+  return found;
+}
+
 ProcessResult JobFixture::dlrun(std::vector<std::string> args, Invocation extra,
                                 const std::string& host) const {
   extra.args = {DLRUN_BINARY};

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "process.hpp"
@@ -59,6 +60,9 @@ struct EngineUnderTest {
 std::vector<EngineUnderTest> engines_under_test();
 
 inline constexpr const char* kTestImage = "dlrun-test/busybox:1";
+
+// How many times `what` occurs in `text` (a warning said once, and no more).
+std::size_t occurrences(const std::string& text, std::string_view what);
 // Who runs the rootless Podman (tests/harness/engine.sh).
 inline constexpr uid_t kRootlessUser = 4600;
 // Debian bookworm with apt and python3-pip, on the GPU engine, for the build tests.

@@ -11,12 +11,6 @@
 namespace dlrun::testing {
 namespace {
 
-std::size_t count(const std::string& text, std::string_view what) {
-  std::size_t found = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++found;
-  return found;
-}
-
 // A test on the rootless Podman, in a directory its user may write.
 struct RootlessJob {
   JobFixture job{EngineUnderTest{"podman-rootless", TestEngine::find()->rootless_podman_host()}};
@@ -56,7 +50,7 @@ TEST_CASE(
   CHECK(owner_of(job.dir() / "results") == kRootlessUser);
   CHECK(owner_of(job.dir() / "results/model.pt") == kRootlessUser);
   // Its Docker API drops every limit a container asks for: said once, with the reason.
-  CHECK(count(first.err, "dlrun: warning: ") == 1);
+  CHECK(occurrences(first.err, "dlrun: warning: ") == 1);
   CHECK(first.err.find("dlrun: warning: Podman 4.3.1 at " + job.engine().rootless_podman_host() +
                        " runs rootless: the job runs without unlimited locked memory and a 64 MB "
                        "stack") != std::string::npos);
@@ -68,7 +62,7 @@ TEST_CASE(
   CHECK(second.exit_code == 0);
   CHECK(second.out == first.out);
   CHECK(second.err.find("Podman") == std::string::npos);
-  CHECK(count(second.err, "dlrun: warning: ") == 0);
+  CHECK(occurrences(second.err, "dlrun: warning: ") == 0);
 
   // The plan says how: the user namespace, and no limits asked that would not arrive.
   const auto planned = job.dlrun({"train", "--dry-run", spec}, rootless.as_owner());
