@@ -7,19 +7,22 @@
 #   DIR/address      127.0.0.1:PORT
 #   DIR/sshd.log     sshd's log (one "Accepted publickey" per authenticated connection)
 #   DIR/remote-bin   first on the sessions' PATH: a stand-in nvidia-smi (two GPUs, driver
-#                    550.54.14)
+#                    550.54.14), and a docker that notes each `docker system dial-stdio` (one
+#                    per HTTP connection a client makes) in DIR/dial-stdio.log and runs the real one
 # sshd runs with a /run of its own (its privilege separation directory), not the host's.
 # DOCKER_HOST, if given, is the sessions' own: the daemon that `docker system dial-stdio` reaches
-# there (the docker CLI's ssh:// takes no socket path).
+# there (the docker CLI's ssh:// takes no socket path). NO_FORWARDING_PORT, if given, is a second
+# port where sshd refuses to forward Unix sockets (AllowStreamLocalForwarding no, as hardened
+# servers set it); DIR/address-no-forwarding names it.
 #
-# usage: loopback-sshd.sh start DIR PORT NETNS [DOCKER_HOST] | stop DIR
+# usage: loopback-sshd.sh start DIR PORT NETNS [DOCKER_HOST [NO_FORWARDING_PORT]] | stop DIR
 set -euo pipefail
 
 action=${1:?usage: loopback-sshd.sh start DIR PORT NETNS | stop DIR}
 sshd=${2:?usage: loopback-sshd.sh start DIR PORT NETNS | stop DIR}
 
 start() {
-  local port=$1 netns=$2 remote_docker=${3:-}
+  local port=$1 netns=$2 remote_docker=${3:-} no_forwarding_port=${4:-}
   [ -x /usr/sbin/sshd ] || { echo "loopback-sshd.sh: sshd is missing: apt-get install openssh-server" >&2; exit 77; }
   command -v ssh-keygen >/dev/null || { echo "loopback-sshd.sh: ssh-keygen is missing: apt-get install openssh-client" >&2; exit 77; }
   mkdir -p "$sshd/bin" "$sshd/remote-bin"
@@ -29,7 +32,12 @@ start() {
 printf '550.54.14, 0, GPU-11111111-2222-3333-4444-555555555555, NVIDIA H100 80GB HBM3, 81559, 9.0\n'
 printf '550.54.14, 1, GPU-66666666-7777-8888-9999-000000000000, NVIDIA GeForce RTX 4090, 24564, 8.9\n'
 SMI
-  chmod 755 "$sshd/remote-bin/nvidia-smi"
+  cat > "$sshd/remote-bin/docker" <<DOCKER
+#!/bin/sh
+case "\$*" in *dial-stdio*) echo "\$\$" >> "$sshd/dial-stdio.log" ;; esac
+exec /usr/bin/docker "\$@"
+DOCKER
+  chmod 755 "$sshd/remote-bin/nvidia-smi" "$sshd/remote-bin/docker"
   ssh-keygen -q -t ed25519 -N '' -f "$sshd/host_key"
   ssh-keygen -q -t ed25519 -N '' -f "$sshd/id_ed25519"
   cp "$sshd/id_ed25519.pub" "$sshd/authorized_keys"
@@ -46,6 +54,11 @@ StrictModes no
 PidFile $sshd/sshd.pid
 SetEnv PATH=$sshd/remote-bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin${remote_docker:+ DOCKER_HOST=$remote_docker}
 CONFIG
+  if [ -n "$no_forwarding_port" ]; then
+    printf 'Port %s\nMatch LocalPort %s\n  AllowStreamLocalForwarding no\n' \
+      "$no_forwarding_port" "$no_forwarding_port" >> "$sshd/sshd_config"
+    echo "127.0.0.1:$no_forwarding_port" > "$sshd/address-no-forwarding"
+  fi
   cat > "$sshd/ssh_config" <<CONFIG
 Host *
   IdentityFile $sshd/id_ed25519
@@ -74,7 +87,7 @@ stop() {
 }
 
 case "$action" in
-  start) start "${3:?usage: loopback-sshd.sh start DIR PORT NETNS}" "${4:?usage: loopback-sshd.sh start DIR PORT NETNS}" "${5:-}" ;;
+  start) start "${3:?usage: loopback-sshd.sh start DIR PORT NETNS}" "${4:?usage: loopback-sshd.sh start DIR PORT NETNS}" "${5:-}" "${6:-}" ;;
   stop) stop ;;
   *) echo "usage: loopback-sshd.sh start DIR PORT NETNS | stop DIR" >&2; exit 2 ;;
 esac

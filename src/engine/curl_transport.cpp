@@ -89,8 +89,9 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
 }
 
 Error connection_error(const Endpoint& endpoint, CURLcode code, long os_errno, const char* detail) {
-  const std::string where =
-      endpoint.kind == EndpointKind::unix_socket ? endpoint.socket_path : endpoint.base_url;
+  const std::string where = endpoint.kind == EndpointKind::unix_socket ? endpoint.socket_path
+                            : endpoint.kind == EndpointKind::ssh       ? endpoint.display
+                                                                       : endpoint.base_url;
   if (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST) {
     if (os_errno == EACCES || os_errno == EPERM) {
       return Error{
@@ -156,27 +157,36 @@ void initialize_curl() {
 // More than the requests a run has in flight at once (attach, wait, and one more).
 constexpr std::size_t kMostIdleHandles = 4;
 
+// A handle and, over ssh, the connection it goes through (which libcurl closes when the handle
+// is cleaned up, so the handle goes first).
+struct PooledHandle {
+  std::unique_ptr<SshConnection> ssh;
+  std::unique_ptr<CURL, CurlHandleDeleter> curl;
+};
+
 struct CurlTransport::IdleHandles {
   std::mutex mutex;
-  std::vector<std::unique_ptr<CURL, CurlHandleDeleter>> handles;
+  std::vector<PooledHandle> handles;
 
-  // An idle handle with its connection; else a new one.
-  std::unique_ptr<CURL, CurlHandleDeleter> take() {
+  // An idle handle with its connection; else a new one. Over dial-stdio, with its ssh.
+  PooledHandle take(const Endpoint& endpoint, bool dial_stdio) {
+    PooledHandle handle;
     {
       const std::lock_guard lock(mutex);
       if (!handles.empty()) {
-        auto handle = std::move(handles.back());
+        handle = std::move(handles.back());
         handles.pop_back();
-        return handle;
       }
     }
-    return std::unique_ptr<CURL, CurlHandleDeleter>(curl_easy_init());
+    if (!handle.curl) handle.curl.reset(curl_easy_init());
+    if (dial_stdio && !handle.ssh) handle.ssh = std::make_unique<SshConnection>(endpoint.ssh);
+    return handle;
   }
 
   // Its options back to the defaults (none may point into the finished request's frame), its
   // connection kept.
-  void give_back(std::unique_ptr<CURL, CurlHandleDeleter> handle) {
-    curl_easy_reset(handle.get());
+  void give_back(PooledHandle handle) {
+    curl_easy_reset(handle.curl.get());
     const std::lock_guard lock(mutex);
     if (handles.size() < kMostIdleHandles) handles.push_back(std::move(handle));
   }
@@ -185,12 +195,7 @@ struct CurlTransport::IdleHandles {
 CurlTransport::CurlTransport(Endpoint endpoint, std::chrono::milliseconds connect_timeout)
     : endpoint_(std::move(endpoint)),
       connect_timeout_(connect_timeout),
-      idle_(std::make_unique<IdleHandles>()) {
-  if (endpoint_.kind == EndpointKind::ssh) {
-    multiplexer_ = SshMultiplexer::start(endpoint_.ssh);
-    if (multiplexer_) endpoint_.ssh.control_path = multiplexer_->control_path();
-  }
-}
+      idle_(std::make_unique<IdleHandles>()) {}
 
 CurlTransport::~CurlTransport() = default;
 
@@ -203,22 +208,61 @@ Result<Response> CurlTransport::stream(const Request& request, StreamSink& sink)
 }
 
 Result<Response> CurlTransport::perform(const Request& request, StreamSink* sink) {
-  // Declared before the handle, which may still close the connection when it is cleaned up.
-  std::optional<SshConnection> ssh;
-  // Over ssh each request has a tunnel of its own, and its connection ends with it.
-  auto handle = endpoint_.kind == EndpointKind::ssh
-                    ? std::unique_ptr<CURL, CurlHandleDeleter>(curl_easy_init())
-                    : idle_->take();
-  if (!handle) return fail(ErrorKind::internal, "libcurl could not create a handle");
-  CURL* curl = handle.get();
+  if (endpoint_.kind != EndpointKind::ssh) return exchange(request, sink, Route{});
+  const auto route = ssh_route(false);
+  if (!route) return std::unexpected(route.error());
+  CURLcode code = CURLE_OK;
+  auto response = exchange(request, sink, *route, &code);
+  if (response || route->forwarded_socket.empty()) return response;
+  if (code == CURLE_COULDNT_CONNECT) {
+    // The master has ended (idle past ControlPersist, or killed) and its forward with it;
+    // nothing was sent. Once more through a new one.
+    spdlog::debug("engine: the ssh master's forward is gone; starting a new master");
+    const auto renewed = ssh_route(true);
+    if (!renewed) return std::unexpected(renewed.error());
+    return exchange(request, sink, *renewed);
+  }
+  if (!forward_proven_.load() && request.method == "GET") {
+    // The first request (the ping) found no daemon at the end of the forward: sshd may refuse
+    // to forward sockets, or the socket is another than the one the remote CLI uses. The remote
+    // CLI is asked instead, which also says best why it cannot connect.
+    spdlog::debug("engine: no daemon through the ssh forward; using docker system dial-stdio");
+    multiplexer_->stop_forwarding();
+    return exchange(request, sink, Route{.dial_stdio = true});
+  }
+  return response;
+}
+
+Result<CurlTransport::Route> CurlTransport::ssh_route(bool again) {
+  const std::lock_guard lock(route_mutex_);
+  if (!started_) {
+    started_ = true;
+    multiplexer_ = SshMultiplexer::start(endpoint_.ssh);
+    if (multiplexer_) endpoint_.ssh.control_path = multiplexer_->control_path();
+  }
+  if (!multiplexer_) return Route{.dial_stdio = true};
+  const auto socket = multiplexer_->daemon_socket(again);
+  if (!socket) return std::unexpected(ssh_error(endpoint_, socket.error(), "ssh failed"));
+  if (const std::optional<std::string>& forwarded = *socket) {
+    return Route{.forwarded_socket = *forwarded};
+  }
+  return Route{.dial_stdio = true};
+}
+
+Result<Response> CurlTransport::exchange(const Request& request, StreamSink* sink,
+                                         const Route& route, CURLcode* failed_with) {
+  PooledHandle handle = idle_->take(endpoint_, route.dial_stdio);
+  if (!handle.curl) return fail(ErrorKind::internal, "libcurl could not create a handle");
+  CURL* curl = handle.curl.get();
 
   std::string url;
-  if (endpoint_.kind == EndpointKind::unix_socket) {
-    curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, endpoint_.socket_path.c_str());
+  if (endpoint_.kind == EndpointKind::unix_socket || !route.forwarded_socket.empty()) {
+    const std::string& socket =
+        route.forwarded_socket.empty() ? endpoint_.socket_path : route.forwarded_socket;
+    curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, socket.c_str());
     url = "http://docker" + request.target;  // the host part is ignored over a Unix socket
   } else if (endpoint_.kind == EndpointKind::ssh) {
-    ssh.emplace(endpoint_.ssh);
-    if (!ssh->set_on(curl)) {
+    if (!handle.ssh->set_on(curl)) {
       return fail(ErrorKind::internal,
                   std::string("cannot make a private socket for ssh: ") + std::strerror(errno),
                   "check that $XDG_RUNTIME_DIR (or /tmp) is writable");
@@ -296,15 +340,17 @@ Result<Response> CurlTransport::perform(const Request& request, StreamSink* sink
     const char* detail = error_text[0] != '\0' ? error_text : curl_easy_strerror(code);
     spdlog::debug("engine: {} {} failed: {} (errno {})", request.method, request.target, detail,
                   os_errno);
-    if (ssh) {
-      // The connection is closed by now; ssh has said why it failed, if it did.
-      handle.reset();
-      return std::unexpected(ssh_error(endpoint_, ssh->ssh_stderr(), detail));
+    if (failed_with != nullptr) *failed_with = code;
+    if (route.dial_stdio) {
+      // Closing the connection ends its ssh, which has said why it failed, if it did.
+      handle.curl.reset();
+      return std::unexpected(ssh_error(endpoint_, handle.ssh->ssh_stderr(), detail));
     }
     return std::unexpected(connection_error(endpoint_, code, os_errno, detail));
   }
   spdlog::debug("engine: {} {} -> {}", request.method, request.target, exchange.response.status);
-  if (!ssh) idle_->give_back(std::move(handle));
+  if (!route.forwarded_socket.empty()) forward_proven_ = true;
+  idle_->give_back(std::move(handle));
   return std::move(exchange.response);
 }
 

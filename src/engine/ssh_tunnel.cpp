@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "dlrun/engine/remote_daemon.hpp"
 #include "dlrun/process.hpp"
 
 namespace dlrun::engine {
@@ -52,7 +53,13 @@ std::vector<std::string> ssh_command(const SshTarget& target) {
 }
 
 SshRunResult ssh_run(const SshTarget& target, const std::vector<std::string>& remote_command) {
-  std::vector<std::string> command = ssh_to(target);
+  SshTarget through_master = target;
+  if (through_master.control_path.empty()) {
+    if (const auto master = SshMultiplexer::start(target)) {
+      through_master.control_path = master->control_path();
+    }
+  }
+  std::vector<std::string> command = ssh_to(through_master);
   command.insert(command.end(), remote_command.begin(), remote_command.end());
   CapturedRun ran = run_captured(command, ProcessGroup::own);
   SshRunResult result;
@@ -80,7 +87,25 @@ bool multiplexes_already(std::string_view effective_config) {
   return master || path;
 }
 
-std::unique_ptr<SshMultiplexer> SshMultiplexer::start(const SshTarget& target) {
+namespace {
+
+// The masters this process has started: every transport to a host and ssh_run share its one,
+// and it lives as long as the command (asked to exit when the process does).
+std::mutex masters_mutex;
+std::vector<std::shared_ptr<SshMultiplexer>> masters;
+
+bool same_login(const SshTarget& one, const SshTarget& other) {
+  return one.host == other.host && one.user == other.user && one.port == other.port &&
+         one.socket_path == other.socket_path;
+}
+
+}  // namespace
+
+std::shared_ptr<SshMultiplexer> SshMultiplexer::start(const SshTarget& target) {
+  const std::lock_guard lock(masters_mutex);
+  for (const auto& master : masters) {
+    if (same_login(master->target_, target)) return master;
+  }
   std::vector<std::string> query = ssh_base(target);
   query.insert(query.end(), {"-G", "--", target.host});
   const CapturedRun config = run_captured(query, ProcessGroup::own);
@@ -90,7 +115,9 @@ std::unique_ptr<SshMultiplexer> SshMultiplexer::start(const SshTarget& target) {
   std::string pattern =
       std::string(runtime != nullptr && *runtime ? runtime : "/tmp") + "/dlrun-ssh-XXXXXX";
   if (mkdtemp(pattern.data()) == nullptr) return nullptr;
-  return std::unique_ptr<SshMultiplexer>(new SshMultiplexer(target, pattern));
+  std::shared_ptr<SshMultiplexer> master(new SshMultiplexer(target, pattern));
+  masters.push_back(master);
+  return master;
 }
 
 SshMultiplexer::SshMultiplexer(SshTarget target, std::filesystem::path directory)
@@ -108,6 +135,57 @@ SshMultiplexer::~SshMultiplexer() {
   std::filesystem::remove_all(directory_, ignored);
 }
 
+std::expected<std::optional<std::string>, std::string> SshMultiplexer::daemon_socket(bool again) {
+  const std::lock_guard lock(mutex_);
+  if (!forwarding_) return std::nullopt;
+  if (local_socket_ && !again) return local_socket_;
+  return forward();
+}
+
+void SshMultiplexer::stop_forwarding() {
+  const std::lock_guard lock(mutex_);
+  forwarding_ = false;
+}
+
+std::expected<std::optional<std::string>, std::string> SshMultiplexer::forward() {
+  local_socket_.reset();
+  SshTarget through_master = target_;
+  through_master.control_path = control_path_;
+  // The first session starts the master; it also says where the remote CLI's daemon listens,
+  // which an ssh:// address with a socket path has said already.
+  std::vector<std::string> query = ssh_to(through_master);
+  query.push_back(remote_daemon_query());
+  const CapturedRun asked = run_captured(query, ProcessGroup::own);
+  if (asked.exit_code < 0)
+    return std::unexpected("cannot run ssh: " + std::string(std::strerror(asked.start_errno)));
+  if (asked.exit_code == 255) {
+    std::string said = asked.err;
+    while (!said.empty() && (said.back() == '\n' || said.back() == '\r')) said.pop_back();
+    return std::unexpected(said.empty() ? "ssh exited with 255" : said);
+  }
+  if (!target_.socket_path.empty()) {
+    remote_socket_ = target_.socket_path;
+  } else if (asked.exit_code == 0) {
+    remote_socket_ = remote_daemon_socket(asked.out);
+  }
+  if (!remote_socket_) {
+    forwarding_ = false;
+    return std::nullopt;
+  }
+  const std::string local = (directory_ / "docker.sock").string();
+  std::error_code ignored;
+  std::filesystem::remove(local, ignored);  // left by a master that has ended
+  std::vector<std::string> command = ssh_base(target_);
+  command.insert(command.end(), {"-o", "ControlPath=" + control_path_, "-O", "forward", "-L",
+                                 local + ":" + *remote_socket_, "--", target_.host});
+  if (run_captured(command, ProcessGroup::own).exit_code != 0) {
+    forwarding_ = false;
+    return std::nullopt;
+  }
+  local_socket_ = local;
+  return local_socket_;
+}
+
 SshConnection::~SshConnection() {
   stop_ssh();
   if (listener_ >= 0) close(listener_);
@@ -119,40 +197,39 @@ SshConnection::~SshConnection() {
 }
 
 bool SshConnection::set_on(CURL* curl) {
-  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
-  std::string pattern =
-      std::string(runtime != nullptr && *runtime ? runtime : "/tmp") + "/dlrun-ssh-XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) return false;
-  directory_ = pattern;
-  socket_path_ = (directory_ / "s").string();
-  listener_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  if (listener_ < 0 || socket_path_.size() >= sizeof address.sun_path) return false;
-  std::memcpy(address.sun_path, socket_path_.c_str(), socket_path_.size() + 1);
-  if (bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      listen(listener_, 1) != 0) {
-    return false;
+  if (listener_ < 0) {
+    const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+    std::string pattern =
+        std::string(runtime != nullptr && *runtime ? runtime : "/tmp") + "/dlrun-ssh-XXXXXX";
+    if (mkdtemp(pattern.data()) == nullptr) return false;
+    directory_ = pattern;
+    socket_path_ = (directory_ / "s").string();
+    listener_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    if (listener_ < 0 || socket_path_.size() >= sizeof address.sun_path) return false;
+    std::memcpy(address.sun_path, socket_path_.c_str(), socket_path_.size() + 1);
+    if (bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        listen(listener_, 1) != 0) {
+      return false;
+    }
   }
   curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, socket_path_.c_str());
   curl_easy_setopt(curl, CURLOPT_PREREQFUNCTION, start_ssh);
   curl_easy_setopt(curl, CURLOPT_PREREQDATA, this);
   curl_easy_setopt(curl, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
   curl_easy_setopt(curl, CURLOPT_CLOSESOCKETDATA, this);
-  // One transfer per connection: ssh's words belong to this request, and it ends with it.
-  curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
   return true;
 }
 
-// libcurl has connected to the private socket: accept it and give it to ssh.
+// libcurl is about to send a request: on a new connection to the private socket, accept it and
+// give it to a new ssh; on a kept one, its ssh carries on.
 int SshConnection::start_ssh(void* self_ptr, char*, char*, int, int) {
   auto& self = *static_cast<SshConnection*>(self_ptr);
+  if (self.pid_ > 0) return CURL_PREREQFUNC_OK;
   const int accepted = accept4(self.listener_, nullptr, nullptr, SOCK_CLOEXEC);
-  close(self.listener_);
-  self.listener_ = -1;
-  std::error_code ignored;
-  std::filesystem::remove(self.socket_path_, ignored);
   if (accepted < 0) return CURL_PREREQFUNC_ABORT;
+  if (self.stderr_fd_ >= 0) close(self.stderr_fd_);
   self.stderr_fd_ = memfd_create("dlrun-ssh-stderr", MFD_CLOEXEC);
   const auto pid =
       spawn_process(ssh_command(self.target_),

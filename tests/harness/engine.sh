@@ -20,7 +20,10 @@
 #   DIR/sshd   - Debian's sshd on 127.0.0.1:PORT+2 with a key for root, so that ssh:// daemons
 #            work end to end: DIR/sshd/bin/ssh is ssh with that key and config
 #            (put it first on PATH), DIR/sshd/address the host and port. Its sessions find
-#            a stand-in nvidia-smi (two GPUs, driver 550.54.14) first on their PATH.
+#            a stand-in nvidia-smi (two GPUs, driver 550.54.14) first on their PATH, and
+#            DOCKER_HOST naming the plain engine; each `dial-stdio` is noted in
+#            DIR/sshd/dial-stdio.log. On PORT+7 (DIR/sshd/address-no-forwarding) the same sshd
+#            refuses to forward Unix sockets.
 #   DIR/netns  - the network namespace all of them run in, so that they change nothing of the
 #            host's network: 127.0.0.1 above is its loopback. The unix sockets work from
 #            anywhere; a test that connects over TCP runs in it (tests/harness/in-engine-netns.sh,
@@ -163,7 +166,8 @@ CONFIG
 
 start_sshd() {
   local status=0
-  "$(dirname "$0")/../../scripts/loopback-sshd.sh" start "$dir/sshd" "$1" "$netns" || status=$?
+  "$(dirname "$0")/../../scripts/loopback-sshd.sh" start "$dir/sshd" "$1" "$netns" \
+    "unix://$dir/plain/docker.sock" "$2" || status=$?
   [ "$status" = 77 ] && unavailable "cannot start sshd (scripts/setup.sh installs openssh-server)"
   [ "$status" = 0 ] || exit "$status"
 }
@@ -367,7 +371,7 @@ case "$action" in
     # would need a pull (the content is busybox: what matters is the name).
     docker -H "$gpu" tag dlrun-test/busybox:1 pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime
     start_registry "$port"
-    start_sshd $((port + 2))
+    start_sshd $((port + 2)) $((port + 7))
     start_packages "$port" "${4:-$dir.cache}"
     start_slurm "$port"
     # The ownership tests run dlrun as an unprivileged uid against the GPU engine and Podman.

@@ -113,23 +113,43 @@ TEST_CASE("a daemon behind ssh, as the docker CLI reaches it", "[engine][daemon]
   std::filesystem::create_directory(runtime);
   through_ssh.env["XDG_RUNTIME_DIR"] = runtime.string();
   const auto sshd_log = job.engine().dir / "sshd/sshd.log";
-  const auto logins = [&] {
-    std::ifstream log(sshd_log);
+  const auto lines_with = [](const std::filesystem::path& file, std::string_view text) {
+    std::ifstream log(file);
     std::size_t count = 0;
     for (std::string line; std::getline(log, line);)
-      if (line.find("Accepted publickey") != std::string::npos) ++count;
+      if (line.find(text) != std::string::npos) ++count;
     return count;
   };
-  const std::size_t logins_before = logins();
+  const auto logins = [&] { return lines_with(sshd_log, "Accepted publickey"); };
+  const auto dial_stdios = [&] { return lines_with(job.engine().dial_stdio_log(), ""); };
   const std::string spec = job.write_spec({{"command", {"echo", "over ssh"}}});
-  const auto ran = job.dlrun({"train", "-q", spec}, through_ssh, job.engine().ssh_host());
-  INFO(ran.err);
-  CHECK(ran.exit_code == 0);
-  CHECK(ran.out == "over ssh\n");
-  // One key exchange for the whole job, as the docker CLI makes (the user's ssh config has no
-  // ControlMaster: dlrun's own master carried every request), and the master is gone with dlrun.
-  CHECK(logins() - logins_before == 1);
-  CHECK(std::filesystem::is_empty(runtime));
+  // An address with the socket; one without (the remote CLI's DOCKER_HOST is found there); and
+  // an sshd that refuses to forward sockets, where the remote CLI carries each connection.
+  for (const auto& [host, forwarded] :
+       {std::pair{job.engine().ssh_host(), true},
+        std::pair{job.engine().ssh_host_without_socket(), true},
+        std::pair{job.engine().ssh_host_refusing_forwards(), false}}) {
+    INFO(host);
+    const std::size_t logins_before = logins();
+    const std::size_t dial_stdios_before = dial_stdios();
+    const auto ran = job.dlrun({"--log-level", "debug", "train", spec}, through_ssh, host);
+    INFO(ran.err);
+    CHECK(ran.exit_code == 0);
+    CHECK(ran.out == "over ssh\n");
+    // One key exchange for the whole job (the user's ssh config has no ControlMaster: dlrun's
+    // own master carried every request), and the master is gone with dlrun.
+    CHECK(logins() - logins_before == 1);
+    CHECK(std::filesystem::is_empty(runtime));
+    // Through the master's forward no remote process starts per connection; without it,
+    // connections are kept open between requests (ping, create, start and remove share one).
+    const std::size_t requests = occurrences(ran.err, "-> ");
+    CHECK(requests >= 8);
+    if (forwarded) {
+      CHECK(dial_stdios() == dial_stdios_before);
+    } else {
+      CHECK((dial_stdios() - dial_stdios_before) * 2 <= requests);
+    }
+  }
 
   // Ctrl-C still stops and removes the job: the tunnels dlrun needs for that outlive it.
   Invocation interrupted = through_ssh;

@@ -55,6 +55,12 @@ std::string TestEngine::tls_host() const {
 std::string TestEngine::ssh_host() const {
   return "ssh://root@" + first_line(dir / "sshd/address") + (dir / "plain/docker.sock").string();
 }
+std::string TestEngine::ssh_host_without_socket() const {
+  return "ssh://root@" + first_line(dir / "sshd/address");
+}
+std::string TestEngine::ssh_host_refusing_forwards() const {
+  return "ssh://root@" + first_line(dir / "sshd/address-no-forwarding");
+}
 std::string TestEngine::registry_user() const {
   return first_line(dir / "registry/user");
 }

@@ -34,7 +34,13 @@ struct TestEngine {
   // The plain engine through the test sshd (ssh://root@127.0.0.1:PORT/socket); `ssh_path()`
   // holds an ssh with the test's key, to put first on PATH.
   std::string ssh_host() const;
+  // The same without a socket, as the docker CLI names it: the sessions' DOCKER_HOST names the
+  // plain engine; and on the sshd's port that refuses to forward Unix sockets.
+  std::string ssh_host_without_socket() const;
+  std::string ssh_host_refusing_forwards() const;
   std::filesystem::path ssh_path() const { return dir / "sshd/bin"; }
+  // One line per `docker system dial-stdio` run there (one per connection that needs it).
+  std::filesystem::path dial_stdio_log() const { return dir / "sshd/dial-stdio.log"; }
   // The test registry (htpasswd auth) and its one account.
   std::string registry() const;
   std::string registry_user() const;

@@ -1,7 +1,11 @@
 #pragma once
 
+#include <curl/curl.h>
+
+#include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 
 #include "dlrun/engine/endpoint.hpp"
 #include "dlrun/engine/ssh_tunnel.hpp"
@@ -26,14 +30,27 @@ class CurlTransport final : public Transport {
 
  private:
   struct IdleHandles;
+  // How a request reaches the daemon: directly (Unix socket, TCP), or over ssh through the
+  // master's forwarded socket or a `dial-stdio` connection of its own.
+  struct Route {
+    std::string forwarded_socket;
+    bool dial_stdio = false;
+  };
 
   Result<Response> perform(const Request& request, StreamSink* sink);
+  // Over ssh: starts the command's master on first use, and finds the daemon through it.
+  Result<Route> ssh_route(bool again);
+  Result<Response> exchange(const Request& request, StreamSink* sink, const Route& route,
+                            CURLcode* failed_with = nullptr);
 
-  // Over ssh: the command's one ssh master, where the user's config has none. Declared before
-  // the endpoint that names its socket, so that it ends after every connection has.
-  std::unique_ptr<SshMultiplexer> multiplexer_;
   Endpoint endpoint_;
   std::chrono::milliseconds connect_timeout_;
+  // Over ssh: the command's one ssh master, where the user's config has none. Declared before
+  // the connections, so that it ends after every one has.
+  std::mutex route_mutex_;
+  bool started_ = false;
+  std::shared_ptr<SshMultiplexer> multiplexer_;
+  std::atomic<bool> forward_proven_ = false;  // a request has had its answer through the forward
   std::unique_ptr<IdleHandles> idle_;
 };
 
