@@ -400,7 +400,10 @@ def main():
             "lines_unlogged": compare(
                 f"{line_count:,} lines, no engine log", [DLRUN, "train", "-q", unlogged],
                 [DOCKER, "run", "--rm", "--network", "none", "--log-driver", "none", IMAGE,
-                 "sh", "-c", f"yes '{LINE}' | head -n {line_count}"], runs),
+                 "sh", "-c", f"yes '{LINE}' | head -n {line_count}"],
+                # Bound by the engine's copy chain and noisy (the CLI's spread: 2.6-6.6 s in one
+                # series of 8): three runs cannot tell 0.9x from 1.1x.
+                1 if smoke else 9),
             "first_line": compare("first output line", [DLRUN, "train", "-q", first],
                                   docker_run + ["sh", "-c", "echo ready; sleep 1"],
                                   3 if smoke else 10, measure=first_line),
@@ -432,7 +435,8 @@ def main():
         ("stdout", "rss_kib", "MiB", ("ratio", 0.5)),
         ("lines", "wall", "s", ("ratio", 0.8)),
         ("lines", "cpu", "s", None),
-        ("lines_unlogged", "wall", "s", None),
+        ("lines_unlogged", "wall", "s", ("ratio", 1.0)),
+        ("lines_unlogged", "cpu", "s", None),
         ("version", "wall", "ms", None),
         ("validate", "wall", "ms", None),
         ("ps", "wall", "ms", ("ratio", 0.5)),
