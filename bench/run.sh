@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
 done
 
 for tool in hyperfine gnuplot python3; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/setup.sh installs it)" >&2; exit 1; }
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/setup.sh --test installs it)" >&2; exit 1; }
 done
 if [ -z "$dlrun" ]; then
   cmake --preset release >/dev/null

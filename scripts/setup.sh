@@ -1,22 +1,42 @@
 #!/usr/bin/env bash
-# Installs what dlrun needs to build, test and run on Debian 12: the toolchain, the libraries,
-# Docker Engine (docker.io) and busybox-static (for the locally built example and test images).
-# Installs only what is missing; safe to run again.
+# Installs what is missing on Debian 12, and only that; safe to run again.
+#   scripts/setup.sh          building and running dlrun: the toolchain and libraries, what
+#                             `cpack -G DEB` needs, busybox-static (the example image), and
+#                             docker.io where the machine has no Docker
+#   scripts/setup.sh --test   the above, and everything the test suite, benchmarks and checks
+#                             use (scripts/test.sh calls it): Podman, a registry, sshd, Slurm,
+#                             clang-19 for fuzzing, clang-tidy, lintian, …
+# Without --test nothing is installed that starts a system service, except Docker itself where
+# the machine has none (a job needs an engine).
 set -euo pipefail
 
 packages=(
-  g++ cmake make pkg-config clang-format
-  libcli11-dev nlohmann-json3-dev libcurl4-openssl-dev libspdlog-dev libssl-dev libyaml-cpp-dev catch2
-  docker.io podman catatonit busybox-static docker-registry apache2-utils curl openssl openssh-server openssh-client
-  uidmap slirp4netns  # rootless Podman: subordinate ids, and its network
-  iproute2 util-linux
-  hyperfine gnuplot-nox python3
-  zsh fish groff-base python3-jsonschema  # to check completions, man pages and the schema
-  mmdebstrap socat  # the build tests: a Debian image from the mirror, and a way to reach it
-  munge slurmctld slurmd slurm-client  # the Slurm tests: a one-node cluster of their own
-  clang-19 libclang-rt-19-dev llvm-19  # the fuzz tests (tests/fuzz): libFuzzer, its symbolizer
-  clang-tidy-19  # the tidy test: zero findings over src/ (.clang-tidy)
+  g++ cmake make ninja-build pkg-config
+  libcli11-dev nlohmann-json3-dev libcurl4-openssl-dev libspdlog-dev libssl-dev libyaml-cpp-dev
+  dpkg-dev file  # cpack -G DEB: dpkg-shlibdeps computes the package's Depends
+  busybox-static util-linux iproute2  # the example image, and a private engine's namespaces
 )
+# A GPU machine usually has Docker already (Docker CE's docker-ce conflicts with docker.io); the
+# quickstart's private engine needs a dockerd.
+command -v dockerd >/dev/null || packages+=(docker.io)
+
+if [ "${1:-}" = --test ]; then
+  packages+=(
+    docker.io catch2 clang-format
+    podman catatonit docker-registry apache2-utils curl openssl openssh-server openssh-client
+    uidmap slirp4netns  # rootless Podman: subordinate ids, and its network
+    hyperfine gnuplot-nox python3
+    zsh fish groff-base python3-jsonschema  # to check completions, man pages and the schema
+    mmdebstrap socat  # the build and package tests: Debian roots from the mirror
+    lintian  # the package test: Debian's checks of the .deb
+    munge slurmctld slurmd slurm-client  # the Slurm tests: a one-node cluster of their own
+    clang-19 libclang-rt-19-dev llvm-19  # the fuzz tests (tests/fuzz): libFuzzer, its symbolizer
+    clang-tidy-19  # the tidy test: zero findings over src/ (.clang-tidy)
+  )
+elif [ -n "${1:-}" ]; then
+  echo "usage: scripts/setup.sh [--test]" >&2
+  exit 2
+fi
 
 missing=()
 for package in "${packages[@]}"; do

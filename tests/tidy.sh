@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 files=${2:-src/.*\.cpp}
 
 if ! command -v run-clang-tidy-19 >/dev/null; then
-  echo "tidy: clang-tidy-19 is not installed (scripts/setup.sh installs it)" >&2
+  echo "tidy: clang-tidy-19 is not installed (scripts/setup.sh --test installs it)" >&2
   [ "${CI:-}" = true ] && exit 1
   exit 77  # skipped, and ctest says so
 fi

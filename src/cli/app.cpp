@@ -12,6 +12,7 @@
 #include "common.hpp"
 #include "completion.hpp"
 #include "dlrun/jobspec/suggest.hpp"
+#include "dlrun/source_commit.hpp"
 #include "dlrun/version.hpp"
 #include "doctor.hpp"
 #include "images.hpp"
@@ -83,7 +84,8 @@ Spec reference: docs/spec.md. Exit codes: docs/exit-codes.md.)";
 int run(int argc, char** argv) {
   CLI::App app("dlrun runs GPU deep-learning training jobs in sandboxed Docker containers.",
                "dlrun");
-  app.set_version_flag("--version", std::string("dlrun ") + kVersion);
+  app.set_version_flag("--version",
+                       std::string("dlrun ") + kVersion + " (commit " + kSourceCommit + ")");
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand: dlrun train spec.json -q
   app.footer(kAppHelp);

@@ -15,6 +15,12 @@
 #include "dlrun/text.hpp"
 
 namespace dlrun::engine {
+
+// Outside the anonymous namespace: the pooled handles (CurlTransport's) hold it.
+struct CurlHandleDeleter {
+  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
+};
+
 namespace {
 
 // Large enough that a 1 GiB log stream costs few callbacks; curl caps it at 10 MiB.
@@ -22,9 +28,6 @@ namespace {
 // buffers bought no speed in bench/ and cost resident memory.
 constexpr long kBulkBufferBytes = 128L * 1024;
 
-struct CurlHandleDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
 struct CurlListDeleter {
   void operator()(curl_slist* list) const { curl_slist_free_all(list); }
 };

@@ -6,7 +6,7 @@
 #   run.sh long SECONDS [TARGET…] each target (default: all) for SECONDS, one after the other,
 #                                 then a table of executions, coverage and corpus size
 #
-# Installs nothing: clang-19 and libclang-rt-19-dev come from scripts/setup.sh. One fuzzer runs
+# Installs nothing: clang-19 and libclang-rt-19-dev come from scripts/setup.sh --test. One fuzzer runs
 # at a time, on one core; prefix `nice -n 19` on a shared machine. Environment:
 #   DLRUN_FUZZ_BUILD_DIR  the build tree (build/fuzz); it also keeps what long runs found
 #                         (corpus/<target>; a smoke starts afresh each time), logs
@@ -34,12 +34,12 @@ esac
 
 if ! command -v clang++-19 >/dev/null || ! command -v clang-19 >/dev/null; then
   echo "run.sh: clang-19 is not installed; the fuzz targets need it and its libFuzzer runtime" >&2
-  echo "hint: run scripts/setup.sh as root (it installs clang-19 and libclang-rt-19-dev)" >&2
+  echo "hint: run scripts/setup.sh --test as root (it installs clang-19 and libclang-rt-19-dev)" >&2
   exit 1
 fi
 if ! compgen -G "$(clang++-19 -print-resource-dir)/lib/linux/libclang_rt.fuzzer-*.a" >/dev/null; then
   echo "run.sh: clang-19's libFuzzer runtime is not installed" >&2
-  echo "hint: run scripts/setup.sh as root (it installs libclang-rt-19-dev)" >&2
+  echo "hint: run scripts/setup.sh --test as root (it installs libclang-rt-19-dev)" >&2
   exit 1
 fi
 

@@ -49,6 +49,9 @@ unavailable() {
   exit 77
 }
 
+# mirror_url and debian_root: Debian roots from this machine's mirror, cached.
+. "$(dirname "$0")/debian-root.sh"
+
 # A network namespace of the fixture's own, bound at DIR/netns, with its loopback up.
 make_netns() {
   [ "$(id -u)" = 0 ] || unavailable "the private engines need root"
@@ -168,7 +171,7 @@ start_sshd() {
   local status=0
   "$(dirname "$0")/../../scripts/loopback-sshd.sh" start "$dir/sshd" "$1" "$netns" \
     "unix://$dir/plain/docker.sock" "$2" || status=$?
-  [ "$status" = 77 ] && unavailable "cannot start sshd (scripts/setup.sh installs openssh-server)"
+  [ "$status" = 77 ] && unavailable "cannot start sshd (scripts/setup.sh --test installs openssh-server)"
   [ "$status" = 0 ] || exit "$status"
 }
 
@@ -267,28 +270,6 @@ CONF
   unavailable "the test Slurm node did not come up within 30 s (see $slurm/slurmctld.log, $slurm/slurmd.log)"
 }
 
-# A Debian root made with mmdebstrap from this machine's mirror, kept in CACHE between runs:
-# debian_root CACHE NAME SUITE FORMAT PACKAGES prints the path of CACHE/NAME-HASH[.tar] (the
-# mirror's HASH), made unless it is there.
-debian_root() {
-  local cache=$1 name=$2 suite=$3 format=$4 packages=$5 mirror root
-  command -v mmdebstrap >/dev/null || unavailable "mmdebstrap is missing: apt-get install mmdebstrap"
-  mirror=$(mirror_url)
-  root="$cache/$name-$(echo "$mirror" | sha256sum | cut -c1-12)"
-  [ "$format" = tar ] && root="$root.tar"
-  if [ ! -e "$root" ]; then
-    rm -rf "$root.partial"
-    mkdir -p "$cache"
-    mmdebstrap --quiet --format="$format" --variant=minbase --include="$packages" \
-      --aptopt='Acquire::Languages "none"' --dpkgopt='path-exclude=/usr/share/doc/*' \
-      --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
-      "$suite" "$root.partial" "$mirror" > "$cache/$name-mmdebstrap.log" 2>&1 \
-      || unavailable "mmdebstrap could not make $name from $mirror (see $cache/$name-mmdebstrap.log)"
-    mv "$root.partial" "$root"
-  fi
-  echo "$root"
-}
-
 # The build tests' Debian bookworm (minbase, python3-pip), as a tar.
 bookworm_rootfs() {
   debian_root "$1" debian-bookworm bookworm tar python3-pip
@@ -336,12 +317,6 @@ EDITS
 }
 
 # The first Debian archive this machine's apt uses.
-mirror_url() {
-  local url
-  url=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | head -1 | awk '{print $2}')
-  [ -n "$url" ] || url=$(grep -hs '^deb ' /etc/apt/sources.list | head -1 | awk '{print $2}')
-  echo "${url:-http://deb.debian.org/debian}"
-}
 
 case "$action" in
   start)

@@ -81,7 +81,7 @@ TEST_CASE("the zsh and fish scripts are valid for their shells", "[completion]")
   for (const std::string shell : {"bash", "zsh", "fish"}) {
     INFO(shell);
     if (!shell_present(shell)) {
-      // CI installs both (scripts/setup.sh); elsewhere a missing shell cannot be checked.
+      // CI installs both (scripts/setup.sh --test); elsewhere a missing shell cannot be checked.
       CHECK(std::getenv("CI") == nullptr);
       continue;
     }
