@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "dlrun/engine/endpoint.hpp"
+#include "dlrun/run/job/gpu_failures.hpp"
 
 namespace dlrun::cli {
 
@@ -56,6 +57,12 @@ std::string invoking_uid() {
 CLI::Option* add_output_option(CLI::App& command, std::string& output, const std::string& json) {
   return command.add_option("--output", output, "text, or json: " + json)
       ->check(CLI::IsMember({"text", "json"}));
+}
+
+nlohmann::ordered_json gpu_failure_json(std::string_view id) {
+  const run::GpuFailure* failure = run::find_gpu_failure(id);
+  if (failure == nullptr) return nullptr;
+  return {{"id", failure->id}, {"what", failure->what}, {"fix", failure->fix}};
 }
 
 }  // namespace dlrun::cli

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "dlrun/error.hpp"
 #include "dlrun/json_text.hpp"
@@ -31,6 +33,10 @@ std::string invoking_uid();
 // --output text|json, with what the JSON holds in its description (shown by --help, offered by
 // completion).
 CLI::Option* add_output_option(CLI::App& command, std::string& output, const std::string& json);
+
+// A result's "gpu_failure": null, or {"id", "what", "fix"} of the failure with this id
+// (docs/gpu-failures.md), as train and wait print it.
+nlohmann::ordered_json gpu_failure_json(std::string_view id);
 
 // Prints `error` the one way dlrun prints errors and returns its exit code.
 int report(const Error& error);

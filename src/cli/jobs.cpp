@@ -280,6 +280,7 @@ Result<int> run_wait(const std::vector<std::string>& references, const std::stri
       result["finished"] = run->finished_at;
       result["duration_seconds"] = run->duration_seconds;
       result["image"] = run->image;
+      result["gpu_failure"] = gpu_failure_json(run->gpu_failure);
     }
     results.push_back(std::move(result));
   }
@@ -398,8 +399,10 @@ running, as train does.
 
 Exits with the (last) job's exit code as dlrun train would: its own, 124 when its timeout
 struck, 137 for an out-of-memory kill. --output json prints one array of
-{"id", "name", "exit_code", "reason", "started", "finished", "duration_seconds", "image"};
-reason is succeeded, failed, timed_out, out_of_memory, killed or stopped.
+{"id", "name", "exit_code", "reason", "started", "finished", "duration_seconds", "image",
+"gpu_failure"}; reason is succeeded, failed, timed_out, out_of_memory, killed or stopped;
+gpu_failure is null, or {"id", "what", "fix"} when the failed job's log ends with the signs of a
+GPU failure (docs/gpu-failures.md).
 )") + kJobHelp);
   wait_command->callback(
       [waited, wait_output, &global, finish] { finish(run_wait(*waited, *wait_output, global)); });

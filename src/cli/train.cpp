@@ -218,6 +218,7 @@ void print_train_result(const std::string& spec_file, const Result<run::TrainRes
     out["reason"] = result->exit.detached && result->exit.exit_code != 0 ? std::string("detached")
                     : result->exit.detached                              ? std::string("started")
                                             : std::string(ending_name(result->exit.ending));
+    out["gpu_failure"] = gpu_failure_json(result->exit.gpu_failure);
     out["durations"] = {{"pull_seconds", result->pull_seconds},
                         {"run_seconds", result->run_seconds}};
     out["error"] = nullptr;

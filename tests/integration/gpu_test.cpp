@@ -272,3 +272,80 @@ TEST_CASE("an image the catalog knows cannot use a GPU runs when named, with a w
 }
 
 }  // namespace dlrun::testing
+
+namespace dlrun::testing {
+
+TEST_CASE("a job whose last output shows a GPU failure is told the cause and the fix",
+          "[engine][gpu]") {
+  JobFixture job;
+  // A GPU job whose container lost its GPUs mid-run, as nvidia-smi says it there (exit 255).
+  const auto lost =
+      job.dlrun({"train", "--output", "json",
+                 job.write_spec({{"gpus", 1},
+                                 {"command",
+                                  "echo step 1200; echo 'Failed to initialize NVML: Unknown "
+                                  "Error'; exit 255"}})});
+  INFO(lost.err);
+  CHECK(lost.exit_code == 255);  // the job's own
+  CHECK(lost.err.find("dlrun: error: the job's output shows a GPU failure: the container lost "
+                      "its GPUs while the job ran. Likely cause: with the systemd cgroup driver, "
+                      "a `systemctl daemon-reload`") != std::string::npos);
+  CHECK(lost.err.find("hint: a new container has its GPUs again") != std::string::npos);
+  CHECK(lost.err.find("https://github.com/NVIDIA/nvidia-container-toolkit/issues/48") !=
+        std::string::npos);
+  const auto result = nlohmann::json::parse(lost.out);
+  CHECK(result["reason"] == "failed");
+  CHECK(result["gpu_failure"]["id"] == "nvml-lost");
+  CHECK(result["gpu_failure"]["fix"].get<std::string>().find("nvidia-ctk cdi generate") !=
+        std::string::npos);
+
+  // Detached: `dlrun wait` reads the end of the job's kept log.
+  const auto started = job.dlrun({"train", "-d",
+                                  job.write_spec({{"command",
+                                                   "echo 'Failed to initialize NVML: Unknown "
+                                                   "Error'; exit 255"}},
+                                                 "detached.json")});
+  REQUIRE(started.exit_code == 0);
+  const std::string id = started.out.substr(0, started.out.find('\n'));
+  const auto waited = job.dlrun({"wait", "--output", "json", id});
+  INFO(waited.err);
+  CHECK(waited.exit_code == 255);
+  CHECK(waited.err.find("a GPU failure: the container lost its GPUs") != std::string::npos);
+  CHECK(nlohmann::json::parse(waited.out)[0]["gpu_failure"]["id"] == "nvml-lost");
+  CHECK(job.dlrun({"rm", id}).exit_code == 0);
+
+  // On stderr, as PyTorch raises it, and after a SIGABRT (C++ frameworks abort on CUDA errors).
+  const auto crashed =
+      job.dlrun({"train", "-q",
+                 job.write_spec({{"command",
+                                  "echo 'RuntimeError: CUDA error: an illegal memory access was "
+                                  "encountered' >&2; kill -ABRT $$"}},
+                                "crashed.json")});
+  CHECK(crashed.exit_code == 134);
+  CHECK(crashed.err.find("a GPU failure: a kernel read or wrote GPU memory outside its own") !=
+        std::string::npos);
+
+  // Not told: a job that succeeds whatever it printed, one that fails for another reason, and
+  // words that scrolled out of the last 16 KiB.
+  const auto succeeded =
+      job.dlrun({"train", "-q",
+                 job.write_spec({{"command", "echo 'NCCL error: unhandled system error'; exit 0"}},
+                                "ok.json")});
+  CHECK(succeeded.exit_code == 0);
+  CHECK(succeeded.err.find("GPU failure") == std::string::npos);
+  const auto plain = job.dlrun(
+      {"train", "-q", job.write_spec({{"command", "echo 'KeyError: lr' >&2; exit 1"}}, "p.json")});
+  CHECK(plain.exit_code == 1);
+  CHECK(plain.err.find("GPU failure") == std::string::npos);
+  const auto scrolled =
+      job.dlrun({"train", "-q",
+                 job.write_spec({{"command",
+                                  "echo 'GPU is lost'; head -c 40000 /dev/zero | tr '\\0' x; "
+                                  "exit 1"}},
+                                "s.json")});
+  CHECK(scrolled.exit_code == 1);
+  CHECK(scrolled.err.find("GPU failure") == std::string::npos);
+  CHECK(job.leftover_containers().empty());
+}
+
+}  // namespace dlrun::testing

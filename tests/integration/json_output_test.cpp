@@ -21,6 +21,7 @@ TEST_CASE("train --output json: one result object, the job's stdout on stderr", 
   CHECK(result["image"] == kTestImage);
   CHECK(result["engine"].get<std::string>().starts_with("Docker 20.10."));
   CHECK(result["gpus"].is_null());
+  CHECK(result["gpu_failure"].is_null());  // nothing in its output said so
   CHECK(result["container"].get<std::string>().starts_with("dlrun-reported-"));
   CHECK(result["id"].get<std::string>().size() == 64);  // the container it ran in
   CHECK(result["durations"]["pull_seconds"].get<double>() >= 0.0);

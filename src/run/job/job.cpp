@@ -13,6 +13,7 @@
 
 #include "dlrun/engine/engine_time.hpp"
 #include "dlrun/jobspec/units.hpp"
+#include "dlrun/run/job/gpu_failures.hpp"
 #include "dlrun/run/job/output.hpp"
 #include "dlrun/run/plan/create_request.hpp"
 #include "dlrun/run/plan/labels.hpp"
@@ -377,7 +378,14 @@ Result<JobExit> follow_job(engine::EngineClient& client, const std::string& id,
     return JobExit{signal_outcome(*watch.stop_signal).exit_code(), Ending::stopped};
   }
   if (const auto& failure = output.failure()) return std::unexpected(*failure);
-  return job_exit(client, id, static_cast<int>(**wait_result), plan.timeout.has_value());
+  auto exit = job_exit(client, id, static_cast<int>(**wait_result), plan.timeout.has_value());
+  if (exit && (exit->ending == Ending::failed || exit->ending == Ending::killed)) {
+    if (const GpuFailure* failure = recognize_gpu_failure(output.last_output())) {
+      say_gpu_failure(*failure);
+      exit->gpu_failure = failure->id;
+    }
+  }
+  return exit;
 }
 
 // Copies dlrun-timeout into a job that has a deadline, before it starts.

@@ -11,6 +11,7 @@
 
 #include "dlrun/engine/engine_time.hpp"
 #include "dlrun/engine/image_ref.hpp"
+#include "dlrun/run/job/gpu_failures.hpp"
 #include "dlrun/run/job/job.hpp"
 #include "dlrun/run/job/output.hpp"
 #include "dlrun/run/plan/labels.hpp"
@@ -190,6 +191,17 @@ Result<JobResult> wait_for_job(engine::EngineClient& client, const JobRecord& jo
   if (started && finished) result.duration_seconds = std::max(0.0, *finished - *started);
   if (result.ending == Ending::timed_out) {
     spdlog::error("the job ran past its timeout and was stopped");
+  }
+  // A failed job's kept log is read back, its end only, as a followed job's output is.
+  if (result.ending == Ending::failed || result.ending == Ending::killed) {
+    constexpr int kLastLines = 200;
+    OutputTail tail;
+    if (client.container_logs(job.id, {.tail = kLastLines}, tail)) {
+      if (const GpuFailure* failure = recognize_gpu_failure(tail.text())) {
+        say_gpu_failure(*failure);
+        result.gpu_failure = failure->id;
+      }
+    }
   }
   return result;
 }

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace dlrun::run {
@@ -63,6 +64,11 @@ void OutputForwarder::on_payload(engine::StreamId stream, std::span<const char> 
   pending_.append(bytes.data(), bytes.size());
 }
 
+std::string_view OutputForwarder::last_output() const {
+  const std::string_view tail = tail_;
+  return tail.substr(tail.size() - std::min(tail.size(), kTailBytes));
+}
+
 void OutputForwarder::on_idle() {
   flush();
 }
@@ -79,6 +85,11 @@ void OutputForwarder::flush() {
   } else if (stdout_open_) {
     stdout_open_ = write_all(stdout_fd_, pending_);
   }
+  // The end of the output, kept for a post-mortem (a GPU failure's words); trimmed now and then
+  // rather than at every write.
+  const std::string_view written = pending_;
+  tail_.append(written.substr(written.size() - std::min(written.size(), kTailBytes)));
+  if (tail_.size() > 2 * kTailBytes) tail_.erase(0, tail_.size() - kTailBytes);
   pending_.clear();
   if (was_open && !(stdout_open_ && stderr_open_) && on_reader_gone_) on_reader_gone_();
 }

@@ -20,6 +20,7 @@ struct JobExit {
   bool detached = false;       // left running: exit_code is dlrun's (0 started, 129 terminal lost)
   std::string container_id;    // the container it ran in, where run_job made one
   bool never_started = false;  // a signal came before the start: nothing of the job ran
+  std::string gpu_failure;     // its last output showed a GPU failure: gpu_failures()'s id
 };
 
 struct RunOptions {

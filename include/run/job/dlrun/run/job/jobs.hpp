@@ -42,6 +42,7 @@ struct JobResult {
   std::string finished_at;  // RFC 3339
   double duration_seconds = 0;
   std::string image;
+  std::string gpu_failure;  // its log's end showed a GPU failure: gpu_failures()'s id
 };
 
 enum class JobUsers { mine, everyone };

@@ -4,6 +4,7 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <string_view>
 
 #include "dlrun/engine/demux.hpp"
 #include "dlrun/engine/transport.hpp"
@@ -33,6 +34,8 @@ class OutputForwarder final : public engine::StreamSink, private engine::FrameSi
 
   // Set when the stream was not what it should be (unknown frame type, a daemon error frame).
   const std::optional<Error>& failure() const { return failure_; }
+  // The last 16 KiB the job printed, both streams in the order written (once the stream ended).
+  std::string_view last_output() const;
   bool ended_mid_frame() const { return demux_.mid_frame(); }
 
  private:
@@ -40,6 +43,7 @@ class OutputForwarder final : public engine::StreamSink, private engine::FrameSi
   void flush();
 
   static constexpr std::size_t kFlushBytes = 256 * 1024;
+  static constexpr std::size_t kTailBytes = 16 * 1024;
 
   int stdout_fd_;
   int stderr_fd_;
@@ -49,10 +53,29 @@ class OutputForwarder final : public engine::StreamSink, private engine::FrameSi
   engine::Demultiplexer demux_;
   engine::StreamId pending_stream_ = engine::StreamId::stdout;
   std::string pending_;
+  std::string tail_;
   std::string system_error_;
   std::optional<Error> failure_;
   bool stdout_open_ = true;
   bool stderr_open_ = true;
+};
+
+// Keeps the end of a container's output (a log read with a tail), both streams in order, for a
+// post-mortem; writes nothing.
+class OutputTail final : public engine::StreamSink, private engine::FrameSink {
+ public:
+  OutputTail() : demux_(*this) {}
+  void on_headers(long) override {}
+  bool on_body(std::span<const char> bytes) override { return demux_.feed(bytes).has_value(); }
+  const std::string& text() const { return text_; }
+
+ private:
+  void on_payload(engine::StreamId stream, std::span<const char> bytes) override {
+    if (stream != engine::StreamId::system_error) text_.append(bytes.data(), bytes.size());
+  }
+
+  engine::Demultiplexer demux_;
+  std::string text_;
 };
 
 }  // namespace dlrun::run
