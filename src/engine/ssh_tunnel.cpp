@@ -22,6 +22,16 @@ namespace {
 // How long a master dlrun started waits, idle, once dlrun has gone without ending it (killed).
 constexpr std::string_view kMasterIdleSeconds = "60";
 
+// A new directory only this user can enter, under $XDG_RUNTIME_DIR (else /tmp), for the
+// sockets of ssh; empty when none could be made.
+std::filesystem::path make_private_directory() {
+  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+  std::string pattern =
+      std::string(runtime != nullptr && *runtime ? runtime : "/tmp") + "/dlrun-ssh-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) return {};
+  return pattern;
+}
+
 // `ssh -l user -p port`: who and where, before the options.
 std::vector<std::string> ssh_base(const SshTarget& target) {
   std::vector<std::string> command = {"ssh"};
@@ -111,11 +121,9 @@ std::shared_ptr<SshMultiplexer> SshMultiplexer::start(const SshTarget& target) {
   const CapturedRun config = run_captured(query, ProcessGroup::own);
   // An ssh that cannot say its configuration is left to fail as it will, on the connection.
   if (config.exit_code != 0 || multiplexes_already(config.out)) return nullptr;
-  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
-  std::string pattern =
-      std::string(runtime != nullptr && *runtime ? runtime : "/tmp") + "/dlrun-ssh-XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) return nullptr;
-  std::shared_ptr<SshMultiplexer> master(new SshMultiplexer(target, pattern));
+  std::filesystem::path directory = make_private_directory();
+  if (directory.empty()) return nullptr;
+  std::shared_ptr<SshMultiplexer> master(new SshMultiplexer(target, std::move(directory)));
   masters.push_back(master);
   return master;
 }
@@ -156,8 +164,9 @@ std::expected<std::optional<std::string>, std::string> SshMultiplexer::forward()
   std::vector<std::string> query = ssh_to(through_master);
   query.push_back(remote_daemon_query());
   const CapturedRun asked = run_captured(query, ProcessGroup::own);
-  if (asked.exit_code < 0)
+  if (asked.exit_code < 0) {
     return std::unexpected("cannot run ssh: " + std::string(std::strerror(asked.start_errno)));
+  }
   if (asked.exit_code == 255) {
     std::string said = asked.err;
     while (!said.empty() && (said.back() == '\n' || said.back() == '\r')) said.pop_back();
@@ -198,11 +207,8 @@ SshConnection::~SshConnection() {
 
 bool SshConnection::set_on(CURL* curl) {
   if (listener_ < 0) {
-    const char* runtime = std::getenv("XDG_RUNTIME_DIR");
-    std::string pattern =
-        std::string(runtime != nullptr && *runtime ? runtime : "/tmp") + "/dlrun-ssh-XXXXXX";
-    if (mkdtemp(pattern.data()) == nullptr) return false;
-    directory_ = pattern;
+    directory_ = make_private_directory();
+    if (directory_.empty()) return false;
     socket_path_ = (directory_ / "s").string();
     listener_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_un address{};
