@@ -5,6 +5,7 @@
 #
 #   private-engine.sh start DIR [--image NAME] [--nvidia-hook-double] [--tls-port PORT] [--netns FILE]
 #                               [--restricted] [--buildkit] [--podman [--rootless UID]]
+#                               [--root ROOT] [--cdi SPEC_DIR]
 #   private-engine.sh stop DIR
 #   private-engine.sh import-image NAME     (into the engine DOCKER_HOST names)
 #
@@ -43,6 +44,12 @@
 # /dev/net/tun that users may open (slirp4netns needs it; some sandboxes make it root's only).
 # DIR belongs to the user; its socket is DIR/podman.sock.
 #
+# --root ROOT runs the engine's daemons from a Debian root filesystem (made with mmdebstrap, as
+# the tests' trixie root and the quickstart's root on a machine without Docker are) instead of
+# the machine's; DIR must then be under /tmp, which the root sees. The root is only read: its
+# /run and its engines' state under /var/lib are the namespace's own. --cdi SPEC_DIR turns CDI
+# on, its specs read from SPEC_DIR.
+#
 # --nvidia-hook-double puts a stand-in for NVIDIA's nvidia-container-runtime-hook on dockerd's
 # PATH: dockerd then registers its NVIDIA device driver and honours GPU requests, and the
 # stand-in records each call under DIR/hook-calls (and fails as the real one does for a
@@ -53,7 +60,7 @@
 set -euo pipefail
 
 usage() {
-  echo "usage: private-engine.sh start DIR [--image NAME] [--nvidia-hook-double] [--tls-port PORT] [--netns FILE] [--restricted] [--buildkit] [--podman [--rootless UID]] | stop DIR | import-image NAME" >&2
+  echo "usage: private-engine.sh start DIR [--image NAME] [--nvidia-hook-double] [--tls-port PORT] [--netns FILE] [--restricted] [--buildkit] [--podman [--rootless UID]] [--root ROOT] [--cdi SPEC_DIR] | stop DIR | import-image NAME" >&2
   exit 2
 }
 action=${1:-}; dir=${2:-}
@@ -68,6 +75,19 @@ socket="$dir/docker.sock"
 # The cgroup parent of the engine's containers: its own, so that nothing of it mixes with the
 # host's Docker (/docker) and stop can remove it. Named after DIR (/ as -), and a hash of it.
 cgroup_parent="dlrun-engine${dir//\//-}-$(printf '%s' "$dir" | sha256sum | cut -c1-8)"
+
+# The docker CLI: the machine's, or else the --root's (a machine without Docker runs the
+# quickstart's engine from a root; its CLI needs no more than the machine's libc).
+docker() {
+  if type -P docker >/dev/null; then
+    command docker "$@"
+  elif [ -f "$dir/root" ]; then
+    "$(cat "$dir/root")/usr/bin/docker" "$@"
+  else
+    echo "private-engine.sh: docker (the CLI) is missing: apt-get install docker.io" >&2
+    return 127
+  fi
+}
 
 # Prints the start time (clock ticks after boot) of process $1, which tells it apart from a
 # later process that reuses its pid.
@@ -339,12 +359,24 @@ private_dir() {
 
 # Readies root filesystem $1 (--root) for the engine to run in: the namespace's /proc, /sys, /dev
 # and /tmp (where DIR is), a /run of its own, and a /var/lib whose engine state starts empty, so
-# that nothing is written into the root itself.
+# that nothing of the engine is written into the root itself. The machine's other top-level
+# directories (/home, /root, /srv, /work, …) are bound in, so that a job's mounts and outputs
+# name the machine's paths as with any engine; only the root's system (/usr, /etc, /var, …) is
+# its own. A directory the root lacks gets an empty mount point there.
 enter_root() {
-  local root=$1 name
+  local root=$1 name path
   # A mount of its own: dockerd makes / private for its chroot'd image unpacking.
   mount -n --bind "$root" "$root"
   for name in proc sys dev tmp; do mount -n --rbind "/$name" "$root/$name"; done
+  for path in /*/; do
+    name=${path//\//}
+    case "$name" in
+      proc | sys | dev | tmp | run | bin | sbin | lib | lib32 | lib64 | libx32 | usr | etc | var | boot | lost+found) continue ;;
+    esac
+    [ -L "/$name" ] && continue
+    mkdir -p "$root/$name"
+    mount -n --rbind "/$name" "$root/$name"
+  done
   mount -n -t tmpfs -o mode=755 tmpfs "$root/run"
   private_var_lib "$root"
 }
@@ -486,10 +518,13 @@ start() {
       [ -x "$root/usr/bin/$tool" ] || [ -x "$root/usr/sbin/$tool" ] \
         || { echo "private-engine.sh: $root has no $tool" >&2; exit 77; }
     done
+    [ -x "$root/usr/bin/docker" ] || type -P docker >/dev/null \
+      || { echo "private-engine.sh: neither this machine nor $root has docker (the CLI)" >&2; exit 77; }
     daemons=()
   fi
-  for tool in "${daemons[@]}" docker unshare nsenter findmnt ip; do
-    command -v "$tool" >/dev/null \
+  [ -n "$root" ] || type -P docker >/dev/null || daemons+=(docker)
+  for tool in "${daemons[@]}" unshare nsenter findmnt ip; do
+    type -P "$tool" >/dev/null \
       || { echo "private-engine.sh: $tool is missing: scripts/setup.sh installs it" >&2; exit 77; }
   done
   if [ -n "$image" ] && [ ! -x /bin/busybox ]; then

@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
 # From a fresh machine to a finished job: installs what is missing to build and run dlrun (not
-# what the tests need), builds dlrun alone (the release preset: no test binaries), makes sure a
-# Docker engine is reachable (starting a private one when none is), builds the example image
-# locally (no registry needed) and runs examples/hello.json with dlrun. Says each phase's time.
+# what the tests need, and nothing that starts a service), builds dlrun alone (the release
+# preset: no test binaries), makes sure a Docker engine is reachable (starting a private one when
+# none is), builds the example image locally (no registry needed) and runs examples/hello.json
+# with dlrun. Says each phase's time.
+#
+# The private engine is the machine's dockerd where it has one. Where it has none, the engine
+# runs from a Debian 12 root holding docker.io, made with mmdebstrap (while dlrun builds) and
+# kept in /var/cache/dlrun-quickstart: installing docker.io on the machine would start its
+# service, and a GPU machine's own Docker (Docker CE) conflicts with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/debian-root.sh
+unavailable() { echo "quickstart: $*" >&2; exit 1; }
 
 started=$SECONDS
 phase_started=$SECONDS
@@ -15,16 +23,36 @@ phase() {  # says how long the phase before took
 
 scripts/setup.sh
 phase "installing packages"
+
+engine=private
+if type -P docker >/dev/null && docker version >/dev/null 2>&1; then
+  engine=answering
+elif ! type -P dockerd >/dev/null; then
+  engine=from-root
+  root_cache=/var/cache/dlrun-quickstart
+  echo "quickstart: this machine has no Docker; making a Debian 12 root with docker.io in $root_cache, beside the build"
+  mkdir -p "$root_cache"
+  debian_root "$root_cache" debian-bookworm-engine bookworm directory docker.io,containerd,runc,iptables \
+    > "$root_cache/made" &
+  making_root=$!
+fi
+
 cmake --preset release >/dev/null
 cmake --build --preset release
 phase "building dlrun"
 
 dlrun=build/release/src/dlrun
 image=dlrun-example/busybox:1
-if ! docker version >/dev/null 2>&1; then
+if [ "$engine" != answering ]; then
   dir=/tmp/dlrun-quickstart
+  root_option=()
+  if [ "$engine" = from-root ]; then
+    wait "$making_root" || unavailable "no Debian root for the engine (see $root_cache/*-mmdebstrap.log)"
+    root_option=(--root "$(cat "$root_cache/made")")
+    phase "the rest of the Debian root"
+  fi
   echo "quickstart: no Docker engine answers at ${DOCKER_HOST:-/var/run/docker.sock}; starting a private one in $dir"
-  scripts/private-engine.sh start "$dir" --image "$image"
+  scripts/private-engine.sh start "$dir" --image "$image" "${root_option[@]}"
   export DOCKER_HOST="unix://$dir/docker.sock"
   echo "quickstart: it runs in namespaces of its own and leaves the host's network and Docker alone;"
   echo "quickstart: it keeps running; use it with: export DOCKER_HOST=$DOCKER_HOST"

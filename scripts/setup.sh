@@ -2,12 +2,12 @@
 # Installs what is missing on Debian 12, and only that; safe to run again.
 #   scripts/setup.sh          building and running dlrun: the toolchain and libraries, what
 #                             `cpack -G DEB` needs, busybox-static (the example image), and
-#                             docker.io where the machine has no Docker
+#                             mmdebstrap where the machine has no Docker (the quickstart runs
+#                             its engine from a Debian root then)
 #   scripts/setup.sh --test   the above, and everything the test suite, benchmarks and checks
 #                             use (scripts/test.sh calls it): Podman, a registry, sshd, Slurm,
 #                             clang-19 for fuzzing, clang-tidy, lintian, …
-# Without --test nothing is installed that starts a system service, except Docker itself where
-# the machine has none (a job needs an engine).
+# Without --test nothing is installed that starts a system service.
 set -euo pipefail
 
 packages=(
@@ -16,9 +16,10 @@ packages=(
   dpkg-dev file  # cpack -G DEB: dpkg-shlibdeps computes the package's Depends
   busybox-static util-linux iproute2  # the example image, and a private engine's namespaces
 )
-# A GPU machine usually has Docker already (Docker CE's docker-ce conflicts with docker.io); the
-# quickstart's private engine needs a dockerd.
-command -v dockerd >/dev/null || packages+=(docker.io)
+# A GPU machine usually has Docker already (Docker CE's docker-ce conflicts with docker.io).
+# Where there is none, the quickstart's engine runs from a Debian root that mmdebstrap makes:
+# docker.io installed here would start dockerd as a service.
+command -v dockerd >/dev/null || packages+=(mmdebstrap)
 
 if [ "${1:-}" = --test ]; then
   packages+=(

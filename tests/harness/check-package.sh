@@ -19,7 +19,7 @@ unavailable() {
   echo "check-package.sh: skipping (under CI=true this fails)" >&2
   exit 77
 }
-. "$(dirname "$0")/debian-root.sh"
+. "$(dirname "$0")/../../scripts/debian-root.sh"
 fail() { echo "check-package.sh: $*" >&2; exit 1; }
 
 # Debian 12 as a user's machine has it: minbase, man-db and bash-completion, documentation kept.

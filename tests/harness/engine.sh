@@ -50,7 +50,7 @@ unavailable() {
 }
 
 # mirror_url and debian_root: Debian roots from this machine's mirror, cached.
-. "$(dirname "$0")/debian-root.sh"
+. "$(dirname "$0")/../../scripts/debian-root.sh"
 
 # A network namespace of the fixture's own, bound at DIR/netns, with its loopback up.
 make_netns() {

@@ -1,6 +1,6 @@
-# Sourced by the test harness (engine.sh, check-package.sh): Debian roots made with mmdebstrap
-# from this machine's mirror, kept in a cache between runs. The sourcing script defines
-# `unavailable MESSAGE` (skip, or fail under CI).
+# Sourced by the quickstart and the test harness (engine.sh, check-package.sh): Debian roots
+# made with mmdebstrap from this machine's mirror, kept in a cache between runs. The sourcing
+# script defines `unavailable MESSAGE` (the harness skips, or fails under CI; the quickstart fails).
 
 # The mirror this machine's apt uses (deb822 sources first), else Debian's.
 mirror_url() {
