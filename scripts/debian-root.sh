@@ -35,3 +35,9 @@ debian_root() {
   echo "$root"
 }
 
+
+# Debian 12's engine (docker.io, containerd, runc), as a directory a private engine runs from
+# (private-engine.sh --root): the quickstart's engine on a machine without Docker.
+bookworm_engine_root() {
+  debian_root "$1" debian-bookworm-engine bookworm directory docker.io,containerd,runc,iptables
+}

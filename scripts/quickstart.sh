@@ -7,8 +7,9 @@
 #
 # The private engine is the machine's dockerd where it has one. Where it has none, the engine
 # runs from a Debian 12 root holding docker.io, made with mmdebstrap (while dlrun builds) and
-# kept in /var/cache/dlrun-quickstart: installing docker.io on the machine would start its
-# service, and a GPU machine's own Docker (Docker CE) conflicts with it.
+# kept in /var/cache/dlrun-quickstart (or $DLRUN_QUICKSTART_ROOT_CACHE): installing docker.io on
+# the machine would start its service, and a GPU machine's own Docker (Docker CE) conflicts
+# with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/debian-root.sh
@@ -29,11 +30,11 @@ if type -P docker >/dev/null && docker version >/dev/null 2>&1; then
   engine=answering
 elif ! type -P dockerd >/dev/null; then
   engine=from-root
-  root_cache=/var/cache/dlrun-quickstart
-  echo "quickstart: this machine has no Docker; making a Debian 12 root with docker.io in $root_cache, beside the build"
+  root_cache=${DLRUN_QUICKSTART_ROOT_CACHE:-/var/cache/dlrun-quickstart}
+  echo "quickstart: this machine has no Docker; its engine runs from a Debian 12 root with docker.io, in $root_cache (made beside the build unless there)"
   mkdir -p "$root_cache"
-  debian_root "$root_cache" debian-bookworm-engine bookworm directory docker.io,containerd,runc,iptables \
-    > "$root_cache/made" &
+  root_path=$(mktemp)
+  bookworm_engine_root "$root_cache" > "$root_path" &
   making_root=$!
 fi
 
@@ -48,7 +49,8 @@ if [ "$engine" != answering ]; then
   root_option=()
   if [ "$engine" = from-root ]; then
     wait "$making_root" || unavailable "no Debian root for the engine (see $root_cache/*-mmdebstrap.log)"
-    root_option=(--root "$(cat "$root_cache/made")")
+    root_option=(--root "$(cat "$root_path")")
+    rm -f "$root_path"
     phase "the rest of the Debian root"
   fi
   echo "quickstart: no Docker engine answers at ${DOCKER_HOST:-/var/run/docker.sock}; starting a private one in $dir"

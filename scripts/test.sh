@@ -6,9 +6,11 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 cmake --preset test
 # The test fixture's Debian roots (the build tests' image, Debian 13's engines, the package
-# test's Debian 12) download while dlrun builds; the tests make whatever this could not.
+# test's Debian 12, the quickstart test's engine root) download while dlrun builds; the tests
+# make whatever this could not.
 { tests/harness/engine.sh prefetch build/test/test-cache &&
-  tests/harness/check-package.sh --prefetch build/test/test-cache; } > build/test/prefetch.log 2>&1 &
+  tests/harness/check-package.sh --prefetch build/test/test-cache &&
+  tests/harness/check-quickstart.sh --prefetch build/test/test-cache; } > build/test/prefetch.log 2>&1 &
 prefetch=$!
 cmake --build --preset test
 wait "$prefetch" || echo "test.sh: prefetching the test roots failed (build/test/prefetch.log)" >&2
