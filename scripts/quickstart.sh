@@ -28,6 +28,8 @@ phase "installing packages"
 engine=private
 if type -P docker >/dev/null && docker version >/dev/null 2>&1; then
   engine=answering
+elif [ "$(id -u)" != 0 ]; then
+  unavailable "no Docker engine answers at ${DOCKER_HOST:-/var/run/docker.sock}, and starting a private one needs root: run sudo scripts/quickstart.sh, or start your Docker engine (and join its docker group) and run this again"
 elif ! type -P dockerd >/dev/null; then
   engine=from-root
   root_cache=${DLRUN_QUICKSTART_ROOT_CACHE:-/var/cache/dlrun-quickstart}
