@@ -1,11 +1,14 @@
 #include "dlrun/signals.hpp"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdint>
 
 namespace dlrun {
 
@@ -32,6 +35,19 @@ SignalWatcher::SignalWatcher() {
 
 SignalWatcher::~SignalWatcher() {
   if (fd_ >= 0) close(fd_);
+}
+
+std::optional<int> SignalWatcher::wait_for(std::chrono::milliseconds limit) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + limit;
+  while (true) {
+    if (auto signo = take()) return signo;
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    pollfd ready{.fd = fd_, .events = POLLIN, .revents = 0};
+    (void)poll(&ready, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 1000)));
+  }
 }
 
 std::optional<int> SignalWatcher::take() {

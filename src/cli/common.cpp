@@ -65,4 +65,22 @@ nlohmann::ordered_json gpu_failure_json(std::string_view id) {
   return {{"id", failure->id}, {"what", failure->what}, {"fix", failure->fix}};
 }
 
+nlohmann::ordered_json attempts_json(const std::vector<run::Attempt>& attempts) {
+  auto list = nlohmann::ordered_json::array();
+  for (const run::Attempt& attempt : attempts) {
+    const auto or_null = [](const std::string& text) {
+      return text.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(text);
+    };
+    list.push_back({{"attempt", attempt.number},
+                    {"container", attempt.container},
+                    {"exit_code", attempt.exit.exit_code},
+                    {"reason", ending_name(attempt.exit.ending)},
+                    {"gpu_failure", gpu_failure_json(attempt.exit.gpu_failure)},
+                    {"retried_for", or_null(attempt.retry_reason)},
+                    {"resume_from", or_null(attempt.resume_from)},
+                    {"seconds", attempt.seconds}});
+  }
+  return list;
+}
+
 }  // namespace dlrun::cli

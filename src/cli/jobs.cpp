@@ -133,6 +133,17 @@ void print_submitted_table(const std::vector<run::SubmittedRow>& rows) {
   }
 }
 
+// Part `which` (0: the attempt, 1: of how many) of a dlrun.attempt label ("2/3"); null without.
+nlohmann::ordered_json attempt_json(const std::string& label, int which) {
+  const auto slash = label.find('/');
+  if (slash == std::string::npos) return nullptr;
+  const std::string part = which == 0 ? label.substr(0, slash) : label.substr(slash + 1);
+  int number = 0;
+  const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), number);
+  if (ec != std::errc{} || end != part.data() + part.size()) return nullptr;
+  return number;
+}
+
 Result<int> run_ps(const PsOptions& options, const GlobalOptions& global) {
   auto addresses = job_addresses(global);
   auto listing = run::list_all_jobs(
@@ -154,6 +165,7 @@ Result<int> run_ps(const PsOptions& options, const GlobalOptions& global) {
       row.state = ending_words(*ending, job.exit_code);
       row.state_name = std::string(ending_name(*ending));
     }
+    if (!job.attempt.empty()) row.state += " (" + job.attempt + ")";
     rows.push_back(std::move(row));
   }
   if (options.output == "json") {
@@ -171,6 +183,8 @@ Result<int> run_ps(const PsOptions& options, const GlobalOptions& global) {
                                                  : nlohmann::ordered_json(job.base_image)},
            {"gpus",
             job.gpus.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(job.gpus)},
+           {"attempt", attempt_json(job.attempt, 0)},
+           {"attempts", attempt_json(job.attempt, 1)},
            {"created", job.created},
            {"duration_seconds",
             row.ran.seconds ? nlohmann::ordered_json(*row.ran.seconds) : nullptr},

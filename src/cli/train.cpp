@@ -142,6 +142,9 @@ void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
   train->add_option("--image", options->overrides.image, "Image to run instead of the spec's");
   train->add_option("--timeout", options->overrides.timeout,
                     "Stop the job after this long: 6h, 1h30m, 90s");
+  train->add_option("--attempts", options->overrides.attempts,
+                    "Attempts in all (the spec's retry.attempts; without a retry section: on "
+                    "GPU errors and engine restarts, docs/retries.md)");
   // The choices in the type name: shown by --help, offered by shell completion.
   train
       ->add_option("--pull", options->overrides.pull,
@@ -219,6 +222,7 @@ void print_train_result(const std::string& spec_file, const Result<run::TrainRes
                     : result->exit.detached                              ? std::string("started")
                                             : std::string(ending_name(result->exit.ending));
     out["gpu_failure"] = gpu_failure_json(result->exit.gpu_failure);
+    out["attempts"] = attempts_json(result->attempts);
     out["durations"] = {{"pull_seconds", result->pull_seconds},
                         {"run_seconds", result->run_seconds}};
     out["error"] = nullptr;

@@ -93,6 +93,11 @@ FieldCheck check_env_name(std::string_view name) {
                         "choose GPUs with \"gpus\" (or --gpus) instead, e.g. \"gpus\": [\"0\", "
                         "\"2\"]"};
   }
+  if (name == "DLRUN_ATTEMPT" || name == "DLRUN_RESUME_FROM") {
+    return FieldProblem{std::string(name) + " is set by dlrun for each attempt",
+                        "choose another name; \"retry\" and \"checkpoint\" decide its value "
+                        "(docs/retries.md)"};
+  }
   return std::nullopt;
 }
 

@@ -40,6 +40,16 @@ Result<void> apply_overrides(JobSpec& spec, const Overrides& overrides) {
     if (!timeout) return refused("--timeout", timeout.error());
     spec.timeout = *timeout;
   }
+  if (overrides.attempts) {
+    if (*overrides.attempts < 1 || *overrides.attempts > kMaxAttempts) {
+      return fail(
+          ErrorKind::usage,
+          "--attempts " + std::to_string(*overrides.attempts) + " is not a number of attempts",
+          "give 1 to 100 attempts in all, the first included, e.g. --attempts 3");
+    }
+    if (!spec.retry) spec.retry.emplace();
+    spec.retry->attempts = *overrides.attempts;
+  }
   for (const auto& assignment : overrides.env) {
     const auto equals = assignment.find('=');
     if (equals == std::string::npos || equals == 0) {

@@ -503,24 +503,129 @@ void read_gpu_path(SpecReader& reader, const json& value, JobSpec& spec) {
   }
 }
 
-void read_timeout(SpecReader& reader, const json& value, JobSpec& spec) {
-  if (value.is_number_integer() && value.get<std::int64_t>() > 0) {
-    spec.timeout = std::chrono::seconds(value.get<std::int64_t>());
-    return;
-  }
+// A duration as "timeout" takes it: seconds, or "1h30m".
+std::optional<std::chrono::seconds> read_duration_value(SpecReader& reader, const json& value,
+                                                        const std::string& path) {
+  if (value.is_number_integer() && value.get<std::int64_t>() > 0)
+    return std::chrono::seconds(value.get<std::int64_t>());
   if (value.is_string()) {
-    auto text = reader.string_value(value, "timeout");
-    if (!text) return;
-    if (auto duration = read_duration(*text)) {
-      spec.timeout = *duration;
-    } else {
-      reader.problem("timeout", duration.error().message, duration.error().hint);
-    }
-    return;
+    auto text = reader.string_value(value, path);
+    if (!text) return std::nullopt;
+    auto duration = read_duration(*text);
+    if (duration) return *duration;
+    reader.problem(path, duration.error().message, duration.error().hint);
+    return std::nullopt;
   }
-  reader.problem("timeout", describe_value(value) + " is not a duration",
+  reader.problem(path, describe_value(value) + " is not a duration",
                  "write a positive duration with units d, h, m, s, largest first, e.g. \"6h\", "
                  "\"1h30m\", \"90s\"");
+  return std::nullopt;
+}
+
+void read_retry_on(SpecReader& reader, const json& value, RetryPolicy& retry) {
+  if (!value.is_array()) {
+    reader.wrong_type("retry.on", "an array of endings", value,
+                      "e.g. [\"gpu-error\", \"oom\"]; exit codes go in \"exit_codes\"");
+    return;
+  }
+  // In the order of SpecWords::retry_on.
+  static constexpr std::string_view kMeanings[] = {
+      "any exit but 0", "the last output shows a GPU failure", "the OOM killer ended it",
+      "the engine went away under it"};
+  std::array<bool*, 4> flags{&retry.on_any_failure, &retry.on_gpu_error, &retry.on_oom,
+                             &retry.on_engine_restart};
+  for (bool* flag : flags) *flag = false;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (value[i].is_number()) {
+      reader.problem(
+          index_path("retry.on", i), "exit codes are not endings",
+          "list exit codes in \"exit_codes\", e.g. \"exit_codes\": [" + value[i].dump() + "]");
+      continue;
+    }
+    if (auto word = read_one_of(reader, value[i], index_path("retry.on", i), SpecWords::retry_on,
+                                "ending", kMeanings)) {
+      *flags.at(*word) = true;
+    }
+  }
+}
+
+void read_retry(SpecReader& reader, const json& value, JobSpec& spec) {
+  if (!value.is_object()) {
+    reader.wrong_type("retry", "an object", value,
+                      "e.g. {\"attempts\": 3, \"exit_codes\": [75], \"delay\": \"30s\"}");
+    return;
+  }
+  reader.reject_unknown_keys(value, "retry", spec_fields(SpecObject::retry));
+  RetryPolicy retry;
+  if (!value.contains("attempts")) {
+    reader.problem("retry.attempts", "required field is missing",
+                   "say how many attempts in all, the first included, e.g. \"attempts\": 3");
+  } else if (const json& attempts = value["attempts"];
+             !attempts.is_number_integer() || attempts.get<std::int64_t>() < 1 ||
+             attempts.get<std::int64_t>() > kMaxAttempts) {
+    reader.problem("retry.attempts", describe_value(attempts) + " is not a number of attempts",
+                   "give 1 to 100 attempts in all, the first included, e.g. 3");
+  } else {
+    retry.attempts = static_cast<int>(attempts.get<std::int64_t>());
+  }
+  if (value.contains("on")) read_retry_on(reader, value["on"], retry);
+  if (value.contains("exit_codes")) {
+    const json& codes = value["exit_codes"];
+    if (!codes.is_array()) {
+      reader.wrong_type("retry.exit_codes", "an array of exit codes", codes, "e.g. [1, 75]");
+    }
+    for (std::size_t i = 0; codes.is_array() && i < codes.size(); ++i) {
+      const json& code = codes[i];
+      if (!code.is_number_integer() || code.get<std::int64_t>() < 1 ||
+          code.get<std::int64_t>() > 255) {
+        reader.problem(index_path("retry.exit_codes", i),
+                       describe_value(code) + " is not an exit code",
+                       "exit codes run from 1 to 255 (0 is success, never retried)");
+      } else if (std::find(retry.exit_codes.begin(), retry.exit_codes.end(), code.get<int>()) !=
+                 retry.exit_codes.end()) {
+        reader.problem(index_path("retry.exit_codes", i), code.dump() + " is listed twice",
+                       "list each exit code once");
+      } else {
+        retry.exit_codes.push_back(code.get<int>());
+      }
+    }
+  }
+  if (value.contains("delay")) {
+    if (auto delay = read_duration_value(reader, value["delay"], "retry.delay"))
+      retry.delay = *delay;
+  }
+  if (value.contains("max_delay")) {
+    if (auto longest = read_duration_value(reader, value["max_delay"], "retry.max_delay"))
+      retry.max_delay = *longest;
+  }
+  if (retry.max_delay < retry.delay) {
+    reader.problem("retry.max_delay", "the longest delay is shorter than the first",
+                   "make max_delay at least delay, or leave it out (6m)");
+  }
+  spec.retry = std::move(retry);
+}
+
+// A glob relative to outputs, which never leaves it.
+void read_checkpoint(SpecReader& reader, const json& value, JobSpec& spec) {
+  auto pattern =
+      reader.string_value(value, "checkpoint", "a glob under outputs, e.g. \"ckpt-*.pt\"");
+  if (!pattern) return;
+  const std::filesystem::path path(*pattern);
+  const bool climbs = std::any_of(path.begin(), path.end(),
+                                  [](const std::filesystem::path& part) { return part == ".."; });
+  if (pattern->empty() || path.is_absolute() || climbs) {
+    reader.problem("checkpoint", in_quotes(*pattern) + " is not a pattern under outputs",
+                   "write it relative to the outputs directory, e.g. \"ckpt-*.pt\" or "
+                   "\"checkpoints/step-*.pt\"");
+    return;
+  }
+  if (!spec.outputs) {
+    reader.problem("checkpoint", "a checkpoint pattern needs \"outputs\"",
+                   "add \"outputs\": \"./outputs\" (the job writes its checkpoints to "
+                   "/outputs, which dlrun reads between attempts)");
+    return;
+  }
+  spec.checkpoint = *pattern;
 }
 
 void read_labels(SpecReader& reader, const json& value, JobSpec& spec) {
@@ -995,7 +1100,10 @@ std::expected<JobSpec, SpecProblems> parse_job_spec(std::string_view text,
   if (document.contains("resources")) read_resources(reader, document["resources"], spec);
   if (document.contains("user")) read_user(reader, document["user"], spec);
   if (document.contains("network")) read_network(reader, document["network"], spec);
-  if (document.contains("timeout")) read_timeout(reader, document["timeout"], spec);
+  if (document.contains("timeout")) {
+    if (auto timeout = read_duration_value(reader, document["timeout"], "timeout"))
+      spec.timeout = *timeout;
+  }
   if (document.contains("labels")) read_labels(reader, document["labels"], spec);
   if (document.contains("cap_add")) read_cap_add(reader, document["cap_add"], spec);
   if (document.contains("pull")) read_pull(reader, document["pull"], spec);
@@ -1005,6 +1113,8 @@ std::expected<JobSpec, SpecProblems> parse_job_spec(std::string_view text,
     read_registry_auth(reader, document["registry_auth"], spec);
   if (document.contains("build")) read_build(reader, document["build"], spec);
   if (document.contains("distributed")) read_distributed(reader, document["distributed"], spec);
+  if (document.contains("retry")) read_retry(reader, document["retry"], spec);
+  if (document.contains("checkpoint")) read_checkpoint(reader, document["checkpoint"], spec);
 
   if (!reader.ok()) return std::unexpected(reader.take_problems());
   return spec;

@@ -17,6 +17,7 @@ constexpr std::string_view kSchema = R"json({
   "type": "object",
   "required": ["version"],
   "anyOf": [{"required": ["image"]}, {"required": ["framework"]}],
+  "dependencies": {"checkpoint": ["outputs"]},
   "additionalProperties": false,
   "definitions": {
     "size": {
@@ -201,6 +202,35 @@ constexpr std::string_view kSchema = R"json({
         "master_port": {"type": "integer", "minimum": 1, "maximum": 65535, "description": "Default 29500."}
       }
     },
+    "checkpoint": {
+      "type": "string",
+      "minLength": 1,
+      "pattern": "^(?!/)(?!(.*/)?\\.\\.(/|$))",
+      "description": "A glob under outputs naming the job's checkpoints, e.g. \"ckpt-*.pt\": each attempt gets the newest match as DLRUN_RESUME_FROM. Reference: docs/retries.md."
+    },
+    "retry": {
+      "type": "object",
+      "description": "More attempts, each in a fresh container, after the endings named. Reference: docs/retries.md.",
+      "additionalProperties": false,
+      "required": ["attempts"],
+      "properties": {
+        "attempts": {"type": "integer", "minimum": 1, "maximum": 100, "description": "In all, the first included."},
+        "on": {
+          "type": "array",
+          "description": "Which endings are retried besides exit_codes. Default: [\"gpu-error\", \"engine-restart\"].",
+          "uniqueItems": true,
+          "items": {"enum": ["any-failure", "gpu-error", "oom", "engine-restart"]}
+        },
+        "exit_codes": {
+          "type": "array",
+          "description": "The job's own exit codes that are retried.",
+          "uniqueItems": true,
+          "items": {"type": "integer", "minimum": 1, "maximum": 255}
+        },
+        "delay": {"$ref": "#/definitions/duration", "description": "Before the second attempt, doubled before each after it. Default 10s."},
+        "max_delay": {"$ref": "#/definitions/duration", "description": "The longest delay. Default 6m."}
+      }
+    },
     "$schema": {"type": "string", "description": "This schema, for editors; dlrun ignores it."}
   }
 }
@@ -257,6 +287,7 @@ std::span<const std::string_view> spec_fields(SpecObject object) {
   static const auto from_env = SchemaNames::keys_of(definitions.at("fromEnv"));
   static const auto build = SchemaNames::keys_of(properties.at("build"));
   static const auto distributed = SchemaNames::keys_of(properties.at("distributed"));
+  static const auto retry = SchemaNames::keys_of(properties.at("retry"));
   switch (object) {
     case SpecObject::top_level:
       return top.views();
@@ -274,6 +305,8 @@ std::span<const std::string_view> spec_fields(SpecObject object) {
       return build.views();
     case SpecObject::distributed:
       return distributed.views();
+    case SpecObject::retry:
+      return retry.views();
   }
   return top.views();
 }
@@ -291,6 +324,8 @@ std::span<const std::string_view> spec_words(SpecWords field) {
   static const auto gpu_path = SchemaNames::words_of(properties.at("gpu_path"));
   static const auto build_network =
       SchemaNames::words_of(properties.at("build").at("properties").at("network"));
+  static const auto retry_on =
+      SchemaNames::words_of(properties.at("retry").at("properties").at("on").at("items"));
   switch (field) {
     case SpecWords::framework_name:
       return framework_name.views();
@@ -308,6 +343,8 @@ std::span<const std::string_view> spec_words(SpecWords field) {
       return build_network.views();
     case SpecWords::gpu_path:
       return gpu_path.views();
+    case SpecWords::retry_on:
+      return retry_on.views();
   }
   return framework_name.views();
 }

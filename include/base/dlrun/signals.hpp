@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string_view>
 
@@ -30,6 +31,8 @@ class SignalWatcher {
   int fd() const { return fd_; }
   // The next pending signal number, if any; never blocks.
   std::optional<int> take();
+  // The next signal to come within `limit`; nullopt when none came (a pause a signal ends).
+  std::optional<int> wait_for(std::chrono::milliseconds limit);
 
  private:
   int fd_ = -1;

@@ -19,6 +19,7 @@
 #include "dlrun/run/image/image_choice.hpp"
 #include "dlrun/run/image/image_supply.hpp"
 #include "dlrun/run/job/orphans.hpp"
+#include "dlrun/run/job/retry.hpp"
 #include "dlrun/run/plan/create_request.hpp"
 #include "dlrun/run/plan/defaults.hpp"
 #include "dlrun/run/plan/labels.hpp"
@@ -358,6 +359,36 @@ Result<std::string> build_dockerfile(const TrainPlan& planned, const EnvLookup& 
   return recipe->dockerfile;
 }
 
+namespace {
+
+// The newest checkpoint under the job's outputs, as the container names it
+// ("/outputs/ckpt-9.pt"); empty for none, or where the outputs are on another host.
+std::string resume_point(const jobspec::JobSpec& job, bool outputs_here) {
+  if (!job.checkpoint || !job.outputs || !outputs_here) return {};
+  auto newest = newest_checkpoint(*job.outputs, *job.checkpoint);
+  if (!newest) return {};
+  return std::string(jobspec::kOutputsTarget) + "/" + *newest;
+}
+
+// Waits `delay` before the next attempt and, where the engine went away under the last one
+// (`gone_container` names its container), until the engine answers again, for at most
+// `engine_limit` more; then removes that container, which the engine's restart left behind.
+// Returns the signal that ended the wait, if one did.
+std::optional<int> pause_before_retry(engine::EngineClient& client, SignalWatcher& signals,
+                                      std::chrono::seconds delay, std::chrono::seconds engine_limit,
+                                      const std::string& gone_container) {
+  if (auto signo = signals.wait_for(delay)) return signo;
+  if (gone_container.empty()) return std::nullopt;
+  const auto give_up = std::chrono::steady_clock::now() + engine_limit;
+  while (!client.version() && std::chrono::steady_clock::now() < give_up) {
+    if (auto signo = signals.wait_for(std::chrono::seconds(1))) return signo;
+  }
+  (void)client.remove_container(gone_container);
+  return std::nullopt;
+}
+
+}  // namespace
+
 Result<TrainResult> train(const TrainRequest& request, const Surroundings& surroundings) {
   using Clock = std::chrono::steady_clock;
   const auto seconds_since = [](Clock::time_point start) {
@@ -384,6 +415,13 @@ Result<TrainResult> train(const TrainRequest& request, const Surroundings& surro
   if (!supplied) return std::unexpected(supplied.error());
   PlanInputs& inputs = planned.inputs;
   inputs.supplied = std::move(*supplied);
+  if (job.checkpoint && !planned.daemon.local) {
+    spdlog::warn(
+        "checkpoint: the outputs are on the Docker host ({}), which dlrun cannot read: "
+        "DLRUN_RESUME_FROM is not set",
+        surroundings.endpoint.display);
+  }
+  inputs.resume_from = resume_point(job, planned.daemon.local);
   auto job_plan = make_plan(inputs);
   if (!job_plan) return std::unexpected(job_plan.error());
   TrainResult result{.job = job.name,
@@ -406,6 +444,8 @@ Result<TrainResult> train(const TrainRequest& request, const Surroundings& surro
   }
 
   spdlog::info("job {}: {} in container {}", job.name, job_plan->image, job_plan->container_name);
+  if (!inputs.resume_from.empty())
+    spdlog::info("job {}: resuming from {}", job.name, inputs.resume_from);
   const RunOptions run_options{.keep = request.keep,
                                .stdout_fd = surroundings.stdout_fd,
                                .stderr_fd = surroundings.stderr_fd};
@@ -426,26 +466,80 @@ Result<TrainResult> train(const TrainRequest& request, const Surroundings& surro
     result.id = *id;
     return JobExit{exit_code::ok, Ending::running, true};
   };
+  // One attempt: its plan run, and a default of dlrun's that the daemon refuses given way to
+  // the daemon's own value: a new plan from the same inputs plus the refusal, once; the daemon
+  // is remembered so that later runs ask for its value at once. The user's own value is refused,
+  // with the fix.
+  const auto run_attempt = [&]() -> Result<JobExit> {
+    auto status = run_plan(*job_plan);
+    std::optional<std::string> giving_way;
+    while (!status && status.error().kind == ErrorKind::setting_refused &&
+           (giving_way = default_to_give_way(*job_plan, status.error().subject))) {
+      const std::string& setting = *giving_way;
+      spdlog::warn("{}",
+                   gave_way_warning(setting, client.identity(), surroundings.endpoint.display));
+      memory.remember_refusal(surroundings.endpoint.display, client.server_version(), setting);
+      inputs.refused.push_back(setting);
+      job_plan = make_plan(inputs);
+      if (!job_plan) return std::unexpected(job_plan.error());
+      status = run_plan(*job_plan);
+    }
+    return status;
+  };
+  // Attempts as the spec's retry policy allows, each in a fresh container from the same inputs.
+  const jobspec::RetryPolicy policy = job.retry.value_or(jobspec::RetryPolicy{});
+  const bool retries = policy.attempts > 1 && request.attachment == Attachment::follow;
+  if (policy.attempts > 1 && request.attachment == Attachment::detach) {
+    spdlog::warn(
+        "retry: a detached job is not retried yet (docs/retries.md); run it in the foreground, "
+        "or under Slurm, to have its {} attempts",
+        policy.attempts);
+  }
   const auto run_began = Clock::now();
-  auto status = run_plan(*job_plan);
-  // A default of dlrun's that the daemon refuses gives way to the daemon's own value: a new plan
-  // from the same inputs plus the refusal, once; the daemon is remembered so that later runs ask
-  // for its value at once. The user's own value is refused, with the fix.
-  std::optional<std::string> giving_way;
-  while (!status && status.error().kind == ErrorKind::setting_refused &&
-         (giving_way = default_to_give_way(*job_plan, status.error().subject))) {
-    const std::string& setting = *giving_way;
-    spdlog::warn("{}", gave_way_warning(setting, client.identity(), surroundings.endpoint.display));
-    memory.remember_refusal(surroundings.endpoint.display, client.server_version(), setting);
-    inputs.refused.push_back(setting);
-    job_plan = make_plan(inputs);
-    if (!job_plan) return std::unexpected(job_plan.error());
-    status = run_plan(*job_plan);
+  Result<JobExit> status = JobExit{};
+  for (int attempt = 1;; ++attempt) {
+    const auto attempt_began = Clock::now();
+    if (attempt > 1) {
+      inputs.attempt = attempt;
+      inputs.resume_from = resume_point(job, planned.daemon.local);
+      job_plan = make_plan(inputs);
+      if (!job_plan) return std::unexpected(job_plan.error());
+      spdlog::info("job {}: attempt {} of {} in container {}{}", job.name, attempt, policy.attempts,
+                   job_plan->container_name,
+                   inputs.resume_from.empty() ? "" : ", resuming from " + inputs.resume_from);
+    }
+    status = run_attempt();
+    std::optional<std::string> reason;
+    if (status) {
+      reason = retry_reason(policy, *status);
+    } else if (engine_went_away(status.error()) && policy.on_engine_restart) {
+      reason = "the engine went away (" + status.error().message + ")";
+    }
+    result.attempts.push_back(Attempt{.number = attempt,
+                                      .exit = status ? *status : JobExit{},
+                                      .container = job_plan->container_name,
+                                      .retry_reason = {},
+                                      .resume_from = inputs.resume_from,
+                                      .seconds = seconds_since(attempt_began)});
+    if (!retries || !reason || attempt >= policy.attempts) break;
+    result.attempts.back().retry_reason = *reason;
+    const std::chrono::seconds delay = retry_delay(policy, attempt + 1);
+    spdlog::warn("job {}: attempt {} of {} ended with {}: attempt {} in {}", job.name, attempt,
+                 policy.attempts, *reason, attempt + 1, jobspec::format_duration(delay));
+    const std::string gone = status ? std::string() : job_plan->container_name;
+    if (auto stop = pause_before_retry(client, signals, delay, policy.max_delay, gone)) {
+      const SignalOutcome& outcome = signal_outcome(*stop);
+      spdlog::warn("{}: no more attempts", outcome.words);
+      result.attempts.back().retry_reason.clear();
+      status = JobExit{.exit_code = outcome.exit_code(), .ending = Ending::stopped};
+      break;
+    }
   }
   if (!status) return std::unexpected(status.error());
   // A job that never started wrote nothing: an outputs directory made for it goes again.
-  if (outputs && !status->never_started) outputs->keep();
+  if (outputs && (!status->never_started || result.attempts.size() > 1)) outputs->keep();
   result.exit = *status;
+  result.container = job_plan->container_name;
   if (result.id.empty()) result.id = status->container_id;
   result.run_seconds = seconds_since(run_began);
   return result;

@@ -44,7 +44,8 @@ JobRecord record_of(const engine::ContainerSummary& container) {
                 .user = label_of(container, kUserLabel),
                 .owner = label_of(container, kOwnerLabel),
                 .gpus = label_of(container, kGpusLabel),
-                .has_timeout = !label_of(container, kTimeoutLabel).empty()};
+                .has_timeout = !label_of(container, kTimeoutLabel).empty(),
+                .attempt = label_of(container, kAttemptLabel)};
   if (container.state == "exited") {
     if (auto exited = parse_exited_status(container.status)) {
       job.exit_code = exited->exit_code;

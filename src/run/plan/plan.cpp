@@ -128,6 +128,8 @@ Result<ContainerPlan> make_plan(const PlanInputs& inputs) {
   const HostContext& host = inputs.host;
   ContainerPlan plan;
   plan.container_name = "dlrun-" + spec.name + "-" + host.run_suffix;
+  // Each attempt is a container of its own, which a kept one's name must not collide with.
+  if (inputs.attempt > 1) plan.container_name += "-a" + std::to_string(inputs.attempt);
   plan.image = inputs.supplied        ? inputs.supplied->name
                : inputs.image.empty() ? spec.image
                                       : inputs.image;
@@ -175,6 +177,11 @@ Result<ContainerPlan> make_plan(const PlanInputs& inputs) {
     }
     plan.env.push_back({var.name, *value, from.host_variable});
   }
+
+  // A job that can be retried or resumed learns which attempt it is, and where to resume from.
+  if (spec.retry || spec.checkpoint)
+    plan.env.push_back({"DLRUN_ATTEMPT", std::to_string(inputs.attempt)});
+  if (!inputs.resume_from.empty()) plan.env.push_back({"DLRUN_RESUME_FROM", inputs.resume_from});
 
   // GPU visibility is dlrun's to decide: with no GPUs requested, "void" also overrides an
   // image's own NVIDIA_VISIBLE_DEVICES=all, which would otherwise expose every GPU.
@@ -278,6 +285,10 @@ Result<ContainerPlan> make_plan(const PlanInputs& inputs) {
   if (const std::string gpus = gpus_label(spec.gpus); !gpus.empty())
     plan.labels[std::string(kGpusLabel)] = gpus;
   if (spec.timeout) plan.labels[std::string(kTimeoutLabel)] = std::to_string(spec.timeout->count());
+  if (spec.retry) {
+    plan.labels[std::string(kAttemptLabel)] =
+        std::to_string(inputs.attempt) + "/" + std::to_string(spec.retry->attempts);
+  }
   if (!inputs.slurm_job.empty()) plan.labels[std::string(kSlurmJobLabel)] = inputs.slurm_job;
   if (!inputs.slurm_step.empty()) plan.labels[std::string(kSlurmStepLabel)] = inputs.slurm_step;
   if (inputs.supplied && !inputs.supplied->base.empty())

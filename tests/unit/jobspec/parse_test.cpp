@@ -92,7 +92,7 @@ TEST_CASE("every bad input is reported with its path, message and hint", "[spec]
         "known fields here: version, name, image, framework, command, workdir, env, mounts, "
         "outputs, gpus, gpu_path, "
         "resources, user, network, timeout, labels, cap_add, pull, registry_mirror, "
-        "registry_auth, build, distributed, $schema"}},
+        "registry_auth, build, distributed, checkpoint, retry, $schema"}},
       // 14-17: name, image type, command
       {with(R"("name": "-bad")"),
        {"name", "\"-bad\" is not a valid job name",
@@ -287,6 +287,46 @@ TEST_CASE("every bad input is reported with its path, message and hint", "[spec]
         "write a version (\"2.3\" for any 2.3.x) or bounds (\">=2.1,<2.4\")"}},
       {R"({"version": 1, "framework": {"name": "pytorch", "pyhton": "3.11"}})",
        {"framework.pyhton", "unknown field", "did you mean \"python\"?"}},
+      // retry and checkpoint
+      {with(R"("retry": {"exit_codes": [3]})"),
+       {"retry.attempts", "required field is missing",
+        "say how many attempts in all, the first included, e.g. \"attempts\": 3"}},
+      {with(R"("retry": {"attempts": 0})"),
+       {"retry.attempts", "number 0 is not a number of attempts",
+        "give 1 to 100 attempts in all, the first included, e.g. 3"}},
+      {with(R"("retry": {"attempts": 3, "on": ["gpu-eror"]})"),
+       {"retry.on[0]", "unknown ending \"gpu-eror\"",
+        "did you mean \"gpu-error\"? use \"any-failure\" (any exit but 0), \"gpu-error\" (the "
+        "last output shows a GPU failure), \"oom\" (the OOM killer ended it) or "
+        "\"engine-restart\" (the engine went away under it)"}},
+      {with(R"("retry": {"attempts": 3, "on": [137]})"),
+       {"retry.on[0]", "exit codes are not endings",
+        "list exit codes in \"exit_codes\", e.g. \"exit_codes\": [137]"}},
+      {with(R"("retry": {"attempts": 3, "exit_codes": [0]})"),
+       {"retry.exit_codes[0]", "number 0 is not an exit code",
+        "exit codes run from 1 to 255 (0 is success, never retried)"}},
+      {with(R"("retry": {"attempts": 3, "exit_codes": [3, 3]})"),
+       {"retry.exit_codes[1]", "3 is listed twice", "list each exit code once"}},
+      {with(R"("retry": {"attempts": 3, "delay": "soon"})"),
+       {"retry.delay", "\"soon\" is not a duration",
+        "write a positive duration with units d, h, m, s, largest first, e.g. \"6h\", \"1h30m\", "
+        "\"90s\""}},
+      {with(R"("retry": {"attempts": 3, "delay": "1m", "max_delay": "30s"})"),
+       {"retry.max_delay", "the longest delay is shorter than the first",
+        "make max_delay at least delay, or leave it out (6m)"}},
+      {with(R"("retry": {"attempts": 3, "dealy": "1m"})"),
+       {"retry.dealy", "unknown field", "did you mean \"delay\"?"}},
+      {with(R"("checkpoint": "ckpt-*.pt")"),
+       {"checkpoint", "a checkpoint pattern needs \"outputs\"",
+        "add \"outputs\": \"./outputs\" (the job writes its checkpoints to /outputs, which dlrun "
+        "reads between attempts)"}},
+      {with(R"("outputs": "./out", "checkpoint": "../ckpt-*.pt")"),
+       {"checkpoint", "\"../ckpt-*.pt\" is not a pattern under outputs",
+        "write it relative to the outputs directory, e.g. \"ckpt-*.pt\" or "
+        "\"checkpoints/step-*.pt\""}},
+      {with(R"("env": {"DLRUN_ATTEMPT": "1"})"),
+       {"env.DLRUN_ATTEMPT", "DLRUN_ATTEMPT is set by dlrun for each attempt",
+        "choose another name; \"retry\" and \"checkpoint\" decide its value (docs/retries.md)"}},
   };
   STATIC_REQUIRE(sizeof(cases) / sizeof(cases[0]) >= 40);
 
@@ -378,6 +418,34 @@ TEST_CASE("defaults apply when fields are absent", "[spec]") {
   // An editor's schema reference is accepted and means nothing to the job.
   CHECK(parse_ok(with(R"("$schema": "../docs/dlrun.schema.json")")).name == "job");
   CHECK_FALSE(spec.timeout.has_value());
+}
+
+TEST_CASE("a retry policy and a checkpoint pattern parse, with their defaults", "[spec][retry]") {
+  CHECK_FALSE(parse_ok(with("")).retry.has_value());
+  const JobSpec plain = parse_ok(with(R"("retry": {"attempts": 3})"));
+  REQUIRE(plain.retry);
+  CHECK(plain.retry->attempts == 3);
+  CHECK(plain.retry->exit_codes.empty());
+  // Without "on": the failures a fresh container can mend, not the job's own.
+  CHECK(plain.retry->on_gpu_error);
+  CHECK(plain.retry->on_engine_restart);
+  CHECK_FALSE(plain.retry->on_oom);
+  CHECK_FALSE(plain.retry->on_any_failure);
+  CHECK(plain.retry->delay == std::chrono::seconds(10));
+  CHECK(plain.retry->max_delay == std::chrono::minutes(6));
+
+  const JobSpec full = parse_ok(with(
+      R"("outputs": "./out", "checkpoint": "ckpt/step-*.pt",
+         "retry": {"attempts": 5, "on": ["oom"], "exit_codes": [75, 1], "delay": "1m", "max_delay": 600})"));
+  REQUIRE(full.retry);
+  CHECK(full.retry->attempts == 5);
+  CHECK(full.retry->on_oom);
+  CHECK_FALSE(full.retry->on_gpu_error);  // "on" names all of them
+  CHECK_FALSE(full.retry->on_engine_restart);
+  CHECK(full.retry->exit_codes == std::vector<int>{75, 1});
+  CHECK(full.retry->delay == std::chrono::minutes(1));
+  CHECK(full.retry->max_delay == std::chrono::minutes(10));
+  CHECK(full.checkpoint == "ckpt/step-*.pt");
 }
 
 TEST_CASE("gpus forms", "[spec]") {

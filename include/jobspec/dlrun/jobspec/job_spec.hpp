@@ -138,6 +138,20 @@ struct Distributed {
   int master_port = kDefaultMasterPort;
 };
 
+// Which endings of a job start it again, in a fresh container from the same plan, and when
+// (docs/retries.md).
+struct RetryPolicy {
+  int attempts = 1;                // in all, the first included
+  std::vector<int> exit_codes;     // the job's own exit codes that are retried
+  bool on_any_failure = false;     // any exit but 0 (a stop or a timeout is never retried)
+  bool on_gpu_error = true;        // its last output shows a GPU failure (run/job/gpu_failures.hpp)
+  bool on_oom = false;             // the OOM killer ended it
+  bool on_engine_restart = true;   // the engine went away under it and came back
+  std::chrono::seconds delay{10};  // before the second attempt, doubled before each after it
+  std::chrono::seconds max_delay{360};
+};
+inline constexpr int kMaxAttempts = 100;
+
 struct JobSpec {
   int version = 1;
   std::string name;
@@ -150,6 +164,9 @@ struct JobSpec {
   std::vector<EnvVar> env;
   std::vector<Mount> mounts;
   std::optional<std::filesystem::path> outputs;  // host dir, mounted at /outputs
+  // A glob under outputs naming the job's checkpoints ("ckpt-*.pt"): the newest match is the
+  // attempt's DLRUN_RESUME_FROM.
+  std::optional<std::string> checkpoint;
   GpuRequest gpus = GpuNone{};
   GpuPath gpu_path = GpuPath::automatic;
   Resources resources;
@@ -163,6 +180,7 @@ struct JobSpec {
   std::optional<RegistryAuth> registry_auth;
   std::optional<BuildSection> build;
   std::optional<Distributed> distributed;
+  std::optional<RetryPolicy> retry;
 };
 
 inline constexpr const char* kOutputsTarget = "/outputs";

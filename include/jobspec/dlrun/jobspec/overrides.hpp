@@ -16,6 +16,7 @@ struct Overrides {
   std::optional<std::string> gpus;            // --gpus syntax: "all", "2", "0,2"
   std::optional<std::string> gpu_path;        // auto, cdi, legacy
   std::optional<std::string> timeout;         // "6h"
+  std::optional<int> attempts;                // retry.attempts; a policy of defaults if none
   std::vector<std::string> env;               // "KEY=VALUE"
   std::vector<std::string> extra_args;        // after `--`: appended to the command
   std::optional<std::string> pull;            // missing, always, never

@@ -18,7 +18,8 @@ enum class SpecObject {
   registry_auth,
   from_env,
   build,
-  distributed
+  distributed,
+  retry,
 };
 
 // The keys `object` may have, in the schema's order.
@@ -35,6 +36,8 @@ enum class SpecWords {
   pull,               // PullPolicy
   build_network,      // BuildNetwork
   gpu_path,           // GpuPath
+  retry_on,           // RetryPolicy's on_* flags, in this order: any-failure, gpu-error, oom,
+                      // engine-restart
 };
 
 // The words `field` may take, as the schema lists them.

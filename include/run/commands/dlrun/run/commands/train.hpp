@@ -19,6 +19,7 @@
 #include "dlrun/run/host/surroundings.hpp"
 #include "dlrun/run/image/pull_display.hpp"
 #include "dlrun/run/job/job.hpp"
+#include "dlrun/run/job/retry.hpp"
 #include "dlrun/run/plan/plan.hpp"
 #include "dlrun/run/slurm/distributed.hpp"
 #include "dlrun/user_files.hpp"
@@ -85,6 +86,8 @@ struct TrainResult {
   bool built = false;       // the image was built by this run
   double pull_seconds = 0;  // making the image present (an inspect when it was there)
   double run_seconds = 0;   // from create to the job's end (detached: to its start)
+  // Each attempt the spec's retry policy made, the last one's exit being `exit`.
+  std::vector<Attempt> attempts;
 };
 
 // `dlrun build`: the job's image, pulled and built as `train` would, and nothing run.

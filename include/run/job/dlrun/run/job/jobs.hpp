@@ -26,6 +26,7 @@ struct JobRecord {
   std::string owner;         // the dlrun process that started it, when one watched it
   std::string gpus;          // as asked for: "all", "2", "0,3"; empty: none
   bool has_timeout = false;  // dlrun-timeout keeps a deadline in it
+  std::string attempt;       // of a retry policy: "2/3" (its 2nd attempt of 3); empty: none
   std::optional<int> exit_code;           // once it exited, from the daemon's status
   std::optional<std::int64_t> ended_ago;  // likewise, roughly: the daemon rounds it for people
 };

@@ -17,6 +17,8 @@ inline constexpr std::string_view kUserLabel = "dlrun.user";  // the uid that ra
 inline constexpr std::string_view kGpusLabel = "dlrun.gpus";  // "all", "2", "0,3"; absent: none
 // The spec's timeout in seconds; an exit of 124 then means dlrun-timeout stopped the job.
 inline constexpr std::string_view kTimeoutLabel = "dlrun.timeout";
+// Which attempt of its retry policy a container runs, of how many: "2/3" (docs/retries.md).
+inline constexpr std::string_view kAttemptLabel = "dlrun.attempt";
 // The image a job's own (built) image was made from: dlrun ps shows both.
 inline constexpr std::string_view kBaseImageLabel = "dlrun.base-image";
 // The Slurm job and step a container runs in (dlrun clean --slurm-job, ps).
@@ -49,6 +51,7 @@ static_assert(kManagedLabel.starts_with(jobspec::kReservedLabelPrefix) &&
                   kUserLabel.starts_with(jobspec::kReservedLabelPrefix) &&
                   kGpusLabel.starts_with(jobspec::kReservedLabelPrefix) &&
                   kTimeoutLabel.starts_with(jobspec::kReservedLabelPrefix) &&
+                  kAttemptLabel.starts_with(jobspec::kReservedLabelPrefix) &&
                   kBaseImageLabel.starts_with(jobspec::kReservedLabelPrefix) &&
                   kSlurmJobLabel.starts_with(jobspec::kReservedLabelPrefix) &&
                   kSlurmStepLabel.starts_with(jobspec::kReservedLabelPrefix),

@@ -145,6 +145,10 @@ struct PlanInputs {
   std::string slurm_job;             // the Slurm job (and step) this run is a part of
   std::string slurm_step;
   int stop_grace_seconds = kStopGraceSeconds;
+  // Which attempt of the spec's retry policy this plan is for (1, 2, …), and the newest
+  // checkpoint under its outputs, as the container names it ("/outputs/ckpt-9.pt"; empty: none).
+  int attempt = 1;
+  std::string resume_from;
 };
 
 // The one function that makes a plan. It also refuses, before anything is pulled, what no
