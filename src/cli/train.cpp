@@ -24,6 +24,8 @@ constexpr const char* kTrainHelp = R"(Examples:
                                              refresh the image through a mirror
   dlrun train ddp.json --nodes 2 --node-rank 1 --master-addr node0
                                              node 1 of a two-node job (docs/distributed.md)
+  dlrun train resume.json --attempts 4        up to 4 attempts after GPU failures, each in a
+                                             fresh container (docs/retries.md)
 
 GPU images: before creating the container, dlrun checks the image's NVIDIA_REQUIRE_CUDA
 against the host's driver (read from /proc/driver/nvidia/version, or --driver-version and
@@ -51,8 +53,14 @@ dropped) or output that can no longer be written (| head), the job keeps running
 and `dlrun attach JOB` follows it again. Every job's output is kept by the engine (the spec's
 resources.log_size, 100 MB), so nothing is lost; its timeout is kept inside the container.
 
+Retries: a spec's "retry" runs the job again, in a fresh container, after a GPU failure, the
+engine restarting under it, or the exit codes it lists; the pause starts at 10s and doubles.
+Each attempt gets DLRUN_ATTEMPT and, from the spec's "checkpoint" pattern, DLRUN_RESUME_FROM
+(the newest checkpoint in its outputs). Ctrl-C stops the retries too. --output json lists the
+attempts; the exit code is the last attempt's.
+
 Exit codes:
-  N      the job's own exit code
+  N      the job's own exit code (the last attempt's)
   2      bad command line or spec (nothing was started)
   123    the spec's "build" section failed to build (the step and its output are shown)
   124    the job ran past its timeout and was stopped
