@@ -19,7 +19,11 @@ it grants dlrun's training defaults (unlimited memlock, a 64 MB stack, an init p
 second such probe; what it refuses, train leaves to the daemon, and doctor says how to fix it);
 rootless Docker; free disk under the daemon's data root; containers left behind by a dlrun
 that was killed (dlrun clean removes them); the host's NVIDIA driver (NVML,
-else /proc/driver/nvidia/version) and its GPUs with their compute capability; the newest
+else /proc/driver/nvidia/version) and its GPUs with their compute capability; the GPUs' health
+through NVML (a lost GPU, uncorrectable ECC errors, a failed row remap: fail; pages or rows
+pending repair, memory held by other processes: warn; train refuses or warns alike for the
+GPUs a job asks for); the setup that takes running jobs' GPUs away (the systemd cgroup driver
+with the legacy hook and no /dev/char links: "gpu loss"); the newest
 PyTorch, TensorFlow, JAX and plain CUDA image that runs on them (as dlrun resolve would
 choose it, with --catalog FILE, $DLRUN_CATALOG or ~/.config/dlrun/catalog.json added).
 

@@ -1,6 +1,11 @@
 #include "dlrun/doctor/checks.hpp"
 
+#include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+// glibc's major() and minor() macros would rewrite Version::major(); its functions remain.
+#undef major
+#undef minor
 
 #include <algorithm>
 #include <set>
@@ -8,6 +13,7 @@
 #include "dlrun/engine/client.hpp"
 #include "dlrun/jobspec/schema.hpp"
 #include "dlrun/resolve/catalog.hpp"
+#include "dlrun/resolve/gpu_health.hpp"
 #include "dlrun/resolve/resolver.hpp"
 #include "dlrun/run/commands/train.hpp"
 #include "dlrun/run/host/cdi_specs.hpp"
@@ -230,6 +236,78 @@ std::vector<CheckResult> image_checks(const resolve::HostFacts& facts,
   return checks;
 }
 
+// The NVIDIA device nodes under `dev` that have no /dev/char/MAJOR:MINOR link: systemd re-grants
+// a container's devices after a daemon-reload by those links, and drops the rest.
+std::vector<std::string> nvidia_nodes_without_char_links(const std::filesystem::path& dev) {
+  std::vector<std::string> unlinked;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(dev, error)) {
+    const std::string name = entry.path().filename().string();
+    struct stat node {};
+    if (!name.starts_with("nvidia") || stat(entry.path().c_str(), &node) != 0 ||
+        !S_ISCHR(node.st_mode)) {
+      continue;
+    }
+    const auto link = dev / "char" /
+                      (std::to_string(gnu_dev_major(node.st_rdev)) + ":" +
+                       std::to_string(gnu_dev_minor(node.st_rdev)));
+    if (!std::filesystem::exists(link, error)) unlinked.push_back(name);
+  }
+  std::sort(unlinked.begin(), unlinked.end());
+  return unlinked;
+}
+
+// The setup that takes a running job's GPUs away (NVIDIA/nvidia-container-toolkit#48): the
+// engine's systemd cgroup driver, GPUs through the legacy hook, and device nodes without their
+// /dev/char links.
+CheckResult nvml_loss_check(const std::string& cgroup_driver, run::GpuDelivery delivery,
+                            const std::vector<std::string>& unlinked_nodes) {
+  CheckResult check{"gpu loss", CheckStatus::ok, "", ""};
+  if (cgroup_driver != "systemd") {
+    check.detail = "the engine's cgroup driver is " +
+                   (cgroup_driver.empty() ? std::string("unknown") : cgroup_driver) +
+                   ", not systemd: a daemon-reload leaves the jobs' GPUs alone";
+  } else if (delivery != run::GpuDelivery::legacy_hook) {
+    check.detail = "GPUs arrive as CDI devices, which a daemon-reload leaves in place";
+  } else if (unlinked_nodes.empty()) {
+    check.detail = "the NVIDIA device nodes have their /dev/char links";
+  } else {
+    check.status = CheckStatus::warn;
+    check.detail =
+        "systemd cgroup driver, GPUs through the legacy hook, and " + joined(unlinked_nodes, ", ") +
+        " without /dev/char links: a `systemctl daemon-reload` (package installs run one) takes "
+        "running jobs' GPUs away (\"Failed to initialize NVML: Unknown Error\", "
+        "nvidia-container-toolkit#48)";
+    check.fix =
+        "give GPUs through CDI (nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml; Docker 25+ "
+        "or Podman), or create the links: nvidia-ctk system create-dev-char-symlinks "
+        "--create-all, with a udev rule to keep them (docs/gpu-failures.md)";
+  }
+  return check;
+}
+
+// What NVML says of each GPU's health, as train checks the GPUs a job is given.
+CheckResult gpu_health_check(const resolve::HostFacts& facts) {
+  CheckResult health{"gpu health", CheckStatus::ok, "", ""};
+  if (facts.origin != "NVML") {
+    health.detail = "not read: the GPUs are known from " + facts.origin + ", not NVML";
+    return health;
+  }
+  for (const auto& problem : resolve::gpu_health_problems(facts.gpus)) {
+    const bool refused = problem.verdict == resolve::GpuVerdict::refuse;
+    if (refused) health.status = CheckStatus::fail;
+    if (!refused && health.status == CheckStatus::ok) health.status = CheckStatus::warn;
+    health.detail += (health.detail.empty() ? "" : "; ") + problem.what +
+                     (refused ? " (jobs are refused it)" : "");
+    if (health.fix.find(problem.fix) == std::string::npos)
+      health.fix += (health.fix.empty() ? "" : "; ") + problem.fix;
+  }
+  if (health.detail.empty()) {
+    health.detail = "no GPU lost, no uncorrectable ECC error, no pending or failed memory repair";
+  }
+  return health;
+}
+
 std::vector<CheckResult> host_checks(const run::Surroundings& surroundings,
                                      const resolve::HostFactsOverrides& overrides,
                                      const resolve::Catalog& catalog,
@@ -292,6 +370,7 @@ std::vector<CheckResult> host_checks(const run::Surroundings& surroundings,
     }
   }
   checks.push_back(gpus);
+  if (!facts.gpus.empty()) checks.push_back(gpu_health_check(facts));
   for (auto& check : image_checks(facts, catalog, on_engine)) checks.push_back(std::move(check));
   return checks;
 }
@@ -353,6 +432,12 @@ Report examine(const run::Surroundings& surroundings, const resolve::HostFactsOv
       }
       if (!path) gpu_check.fix = path.error().hint;
       report.checks.push_back(std::move(gpu_check));
+      // Only this host's device nodes are in sight, and only where it has NVIDIA's.
+      if (endpoint.kind == engine::EndpointKind::unix_socket && path &&
+          std::filesystem::exists("/dev/nvidiactl")) {
+        report.checks.push_back(nvml_loss_check(info->cgroup_driver, path->delivery,
+                                                nvidia_nodes_without_char_links("/dev")));
+      }
       if (image)
         report.checks.push_back(probe_training_defaults(*client, *image, surroundings, profile));
       if (profile.rootless) {

@@ -19,6 +19,10 @@ struct NvmlMemory {
 constexpr NvmlReturn kSuccess = 0;
 constexpr NvmlReturn kDriverNotLoaded = 9;
 constexpr NvmlReturn kNoPermission = 4;
+constexpr NvmlReturn kGpuIsLost = 15;
+// nvmlMemoryErrorType_t and nvmlEccCounterType_t: uncorrected errors since the driver loaded.
+constexpr int kUncorrectedErrors = 1;
+constexpr int kVolatileCount = 0;
 
 struct LibraryCloser {
   void operator()(void* handle) const { dlclose(handle); }
@@ -27,6 +31,34 @@ struct LibraryCloser {
 template <typename Function>
 Function symbol(void* library, const char* name) {
   return reinterpret_cast<Function>(dlsym(library, name));
+}
+
+// The health counters a data-center GPU keeps; each left unknown where the GPU has none
+// (NVML_ERROR_NOT_SUPPORTED) or the driver lacks the call.
+void read_health(NvmlDevice device,
+                 NvmlReturn (*ecc_errors)(NvmlDevice, int, int, unsigned long long*),
+                 NvmlReturn (*retired_pending)(NvmlDevice, int*),
+                 NvmlReturn (*remapped_rows)(NvmlDevice, unsigned*, unsigned*, unsigned*,
+                                             unsigned*),
+                 GpuHealth& health) {
+  unsigned long long uncorrected = 0;
+  if (ecc_errors != nullptr &&
+      ecc_errors(device, kUncorrectedErrors, kVolatileCount, &uncorrected) == kSuccess) {
+    health.uncorrected_ecc = uncorrected;
+  }
+  int pending = 0;  // nvmlEnableState_t
+  if (retired_pending != nullptr && retired_pending(device, &pending) == kSuccess) {
+    health.retired_pages_pending = pending != 0;
+  }
+  unsigned corrected_rows = 0;
+  unsigned uncorrected_rows = 0;
+  unsigned remap_pending = 0;
+  unsigned remap_failed = 0;
+  if (remapped_rows != nullptr && remapped_rows(device, &corrected_rows, &uncorrected_rows,
+                                                &remap_pending, &remap_failed) == kSuccess) {
+    health.row_remap_pending = remap_pending != 0;
+    health.row_remap_failed = remap_failed != 0;
+  }
 }
 
 }  // namespace
@@ -64,6 +96,13 @@ NvmlReading read_nvml(const std::string& library_name) {
   const auto memory =
       symbol<NvmlReturn (*)(NvmlDevice, NvmlMemory*)>(lib, "nvmlDeviceGetMemoryInfo");
   const auto brand = symbol<NvmlReturn (*)(NvmlDevice, int*)>(lib, "nvmlDeviceGetBrand");
+  const auto ecc_errors = symbol<NvmlReturn (*)(NvmlDevice, int, int, unsigned long long*)>(
+      lib, "nvmlDeviceGetTotalEccErrors");
+  const auto retired_pending =
+      symbol<NvmlReturn (*)(NvmlDevice, int*)>(lib, "nvmlDeviceGetRetiredPagesPendingStatus");
+  const auto remapped_rows =
+      symbol<NvmlReturn (*)(NvmlDevice, unsigned*, unsigned*, unsigned*, unsigned*)>(
+          lib, "nvmlDeviceGetRemappedRows");
   if (!init || !shutdown || !driver_version || !device_count || !device_at) {
     return {std::nullopt,
             library_name + " lacks the NVML functions dlrun needs (a very old driver?)"};
@@ -90,13 +129,27 @@ NvmlReading read_nvml(const std::string& library_name) {
   if (device_count(&count) == kSuccess) {
     for (unsigned index = 0; index < count; ++index) {
       NvmlDevice device = nullptr;
-      if (device_at(index, &device) != kSuccess) continue;
       GpuFacts gpu;
       gpu.index = static_cast<int>(index);
+      // A GPU NVML counts but cannot reach is one a job must not be given.
+      if (const NvmlReturn reached = device_at(index, &device); reached != kSuccess) {
+        gpu.health.lost = true;
+        gpu.health.lost_reason =
+            reached == kGpuIsLost ? "NVML says the GPU is lost"
+                                  : "NVML cannot reach it (error " + std::to_string(reached) + ")";
+        facts.gpus.push_back(std::move(gpu));
+        continue;
+      }
       if (device_name != nullptr && device_name(device, text.data(), text.size()) == kSuccess)
         gpu.name = text.data();
-      if (device_uuid != nullptr && device_uuid(device, text.data(), text.size()) == kSuccess)
-        gpu.uuid = text.data();
+      if (device_uuid != nullptr) {
+        const NvmlReturn named = device_uuid(device, text.data(), text.size());
+        if (named == kSuccess) gpu.uuid = text.data();
+        if (named == kGpuIsLost) {
+          gpu.health.lost = true;
+          gpu.health.lost_reason = "NVML says the GPU is lost";
+        }
+      }
       int major = 0;
       int minor = 0;
       if (capability != nullptr && capability(device, &major, &minor) == kSuccess) {
@@ -105,7 +158,9 @@ NvmlReading read_nvml(const std::string& library_name) {
       NvmlMemory info{};
       if (memory != nullptr && memory(device, &info) == kSuccess) {
         gpu.memory_bytes = static_cast<std::int64_t>(info.total);
+        gpu.health.memory_used_bytes = static_cast<std::int64_t>(info.used);
       }
+      read_health(device, ecc_errors, retired_pending, remapped_rows, gpu.health);
       int brand_type = 0;
       if (brand != nullptr && brand(device, &brand_type) == kSuccess)
         gpu.brand = nvml_brand_name(brand_type);

@@ -164,3 +164,30 @@ TEST_CASE("doctor: an unreachable engine fails, and the host is still examined",
 }
 
 }  // namespace dlrun::testing
+
+namespace dlrun::testing {
+
+TEST_CASE("doctor: the GPUs' health as NVML reports it", "[engine][doctor][gpu-health]") {
+  JobFixture job;
+  Invocation well;
+  well.env["DLRUN_NVML_LIBRARY"] = DLRUN_FAKE_NVML;
+  const auto fine = nlohmann::json::parse(job.dlrun({"doctor", "--output", "json"}, well).out);
+  CHECK(check_named(fine, "gpu health")["status"] == "ok");
+
+  Invocation broken = well;
+  broken.env["FAKE_NVML_REMAP_FAILED"] = "0";
+  broken.env["FAKE_NVML_REMAP_PENDING"] = "1";
+  const auto result = job.dlrun({"doctor", "--output", "json"}, broken);
+  CHECK(result.exit_code == 1);
+  const auto health = check_named(nlohmann::json::parse(result.out), "gpu health");
+  CHECK(health["status"] == "fail");
+  const std::string detail = health["detail"];
+  CHECK(detail.find("GPU 0 (GPU-11111111-2222-3333-4444-555555555555, NVIDIA H100 80GB HBM3) "
+                    "failed to remap a row of bad memory") != std::string::npos);
+  CHECK(detail.find("(jobs are refused it)") != std::string::npos);
+  CHECK(detail.find("GPU 1 (GPU-66666666-7777-8888-9999-000000000000, NVIDIA GeForce RTX 4090) "
+                    "has a row remap of bad memory pending") != std::string::npos);
+  CHECK(health["fix"].get<std::string>().find("nvidia-smi -r -i 1") != std::string::npos);
+}
+
+}  // namespace dlrun::testing

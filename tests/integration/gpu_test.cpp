@@ -349,3 +349,60 @@ TEST_CASE("a job whose last output shows a GPU failure is told the cause and the
 }
 
 }  // namespace dlrun::testing
+
+namespace dlrun::testing {
+
+TEST_CASE("a GPU that NVML reports broken is refused before the start; a worn one is warned of",
+          "[engine][gpu][gpu-health]") {
+  JobFixture job;
+  const auto with_nvml = [](std::map<std::string, std::string> faults) {
+    Invocation invocation;
+    invocation.env = std::move(faults);
+    invocation.env["DLRUN_NVML_LIBRARY"] = DLRUN_FAKE_NVML;
+    return invocation;
+  };
+  const std::string spec = job.write_spec({{"gpus", "all"}, {"command", "echo ran"}});
+
+  // GPU 1 fell off the bus: the job asking for every GPU is refused it, with the way out.
+  const auto lost = job.dlrun({"train", spec}, with_nvml({{"FAKE_NVML_LOST", "1"}}));
+  INFO(lost.err);
+  CHECK(lost.exit_code == 125);
+  CHECK(lost.err.find("dlrun: error: GPU 1 cannot be used: NVML says the GPU is lost") !=
+        std::string::npos);
+  CHECK(lost.err.find("hint: leave it out: --gpus 0 (or \"gpus\": [\"0\"] in the spec); a lost "
+                      "GPU (Xid 79") != std::string::npos);
+  CHECK(lost.out.find("ran") == std::string::npos);
+  // Taking the way out, the job runs on the GPU that is well.
+  const auto healthy_one =
+      job.dlrun({"train", "--gpus", "0", spec}, with_nvml({{"FAKE_NVML_LOST", "1"}}));
+  CHECK(healthy_one.exit_code == 0);
+  CHECK(healthy_one.out == "ran\n");
+
+  // Uncorrectable ECC errors on GPU 0: refused by index and UUID.
+  const auto ecc = job.dlrun({"train", spec}, with_nvml({{"FAKE_NVML_ECC", "0:2"}}));
+  CHECK(ecc.exit_code == 125);
+  CHECK(ecc.err.find("GPU 0 (GPU-11111111-2222-3333-4444-555555555555, NVIDIA H100 80GB HBM3) "
+                     "has had 2 uncorrectable ECC errors") != std::string::npos);
+  CHECK(ecc.err.find("--gpus 1") != std::string::npos);
+
+  // Pages pending retirement, and most of a GPU's memory held: warned of, and the job runs.
+  const auto worn = job.dlrun(
+      {"train", spec},
+      with_nvml({{"FAKE_NVML_RETIRED_PENDING", "1"}, {"FAKE_NVML_MEMORY_USED", "0:70000000000"}}));
+  INFO(worn.err);
+  CHECK(worn.exit_code == 0);
+  CHECK(worn.out == "ran\n");
+  CHECK(worn.err.find("warning: GPU 1 (GPU-66666666-7777-8888-9999-000000000000, NVIDIA "
+                      "GeForce RTX 4090) has memory pages pending retirement") !=
+        std::string::npos);
+  CHECK(worn.err.find("warning: GPU 0 (GPU-11111111-2222-3333-4444-555555555555, NVIDIA H100 "
+                      "80GB HBM3) has 65.2 GiB of its 80.0 GiB in use by other processes") !=
+        std::string::npos);
+  // A job without GPUs reads no NVML, and is not held back by a broken GPU.
+  CHECK(job.dlrun({"train", job.write_spec({{"command", "echo ran"}}, "cpu.json")},
+                  with_nvml({{"FAKE_NVML_LOST", "0"}}))
+            .exit_code == 0);
+  CHECK(job.leftover_containers().empty());
+}
+
+}  // namespace dlrun::testing

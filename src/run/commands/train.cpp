@@ -407,6 +407,10 @@ Result<TrainResult> train(const TrainRequest& request, const Surroundings& surro
   if (!planned_job) return std::unexpected(planned_job.error());
   TrainPlan& planned = *planned_job;
   const jobspec::JobSpec& job = planned.job();
+  // A GPU the driver says is broken is refused before anything is pulled.
+  if (auto healthy = check_gpu_health(planned.facts, job.gpus); !healthy) {
+    return std::unexpected(healthy.error());
+  }
 
   // Stage 5: the engine's requests.
   const auto supply_began = Clock::now();

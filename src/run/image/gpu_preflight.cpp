@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
+#include "dlrun/resolve/gpu_health.hpp"
 #include "dlrun/resolve/require_cuda.hpp"
 
 namespace dlrun::run {
@@ -23,6 +26,36 @@ resolve::HostFacts select_gpus(const resolve::HostFacts& host, const jobspec::Gp
     selected.gpus = std::move(chosen);
   }
   return selected;
+}
+
+Result<void> check_gpu_health(const resolve::HostFacts& host, const jobspec::GpuRequest& request) {
+  if (std::holds_alternative<jobspec::GpuNone>(request)) return {};
+  std::string refused;
+  std::string fixes;
+  for (const auto& problem : resolve::gpu_health_problems(select_gpus(host, request).gpus)) {
+    if (problem.verdict == resolve::GpuVerdict::warn) {
+      spdlog::warn("{}; {}", problem.what, problem.fix);
+      continue;
+    }
+    refused += (refused.empty() ? "" : "; ") + problem.what;
+    if (fixes.find(problem.fix) == std::string::npos)
+      fixes += (fixes.empty() ? "" : "; ") + problem.fix;
+  }
+  if (refused.empty()) return {};
+  // The host's GPUs that nothing refuses, as --gpus and the spec would name them.
+  std::string as_flag;
+  std::string as_spec;
+  for (const auto& gpu : host.gpus) {
+    const auto problems = resolve::gpu_health_problems({gpu});
+    if (!problems.empty() && problems.front().verdict == resolve::GpuVerdict::refuse) continue;
+    as_flag += (as_flag.empty() ? "" : ",") + std::to_string(gpu.index);
+    as_spec += (as_spec.empty() ? "\"" : ", \"") + std::to_string(gpu.index) + "\"";
+  }
+  const std::string way_out =
+      as_flag.empty()
+          ? std::string("no GPU of this host is fit for a job now")
+          : "leave it out: --gpus " + as_flag + " (or \"gpus\": [" + as_spec + "] in the spec)";
+  return fail(ErrorKind::gpu_unavailable, refused, way_out + "; " + fixes);
 }
 
 Result<void> check_image_fits_host(const std::string& image,

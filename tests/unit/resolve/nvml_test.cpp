@@ -101,3 +101,38 @@ TEST_CASE("nvidia-smi's numbers that are not numbers, or too large, are unknown"
 }
 
 }  // namespace dlrun::resolve
+
+namespace dlrun::resolve {
+
+TEST_CASE("NVML's health counters: a lost GPU, ECC errors, memory repairs, memory in use",
+          "[resolve][nvml][gpu-health]") {
+  const auto healthy = read_nvml(DLRUN_FAKE_NVML);
+  REQUIRE(healthy.facts);
+  const GpuHealth& h100 = healthy.facts->gpus[0].health;
+  CHECK_FALSE(h100.lost);
+  CHECK(h100.uncorrected_ecc == 0U);
+  CHECK(h100.row_remap_pending == false);
+  CHECK(h100.row_remap_failed == false);
+  CHECK_FALSE(h100.retired_pages_pending);  // an H100 remaps rows; it retires no pages
+  CHECK(h100.memory_used_bytes == 0);
+  // A GeForce has no ECC and no memory repairs: unknown, not zero.
+  CHECK_FALSE(healthy.facts->gpus[1].health.uncorrected_ecc);
+  CHECK_FALSE(healthy.facts->gpus[1].health.row_remap_failed);
+
+  const testing::ScopedEnv lost("FAKE_NVML_LOST", "1");
+  const testing::ScopedEnv ecc("FAKE_NVML_ECC", "0:3");
+  const testing::ScopedEnv remap("FAKE_NVML_REMAP_PENDING", "0");
+  const testing::ScopedEnv used("FAKE_NVML_MEMORY_USED", "0:60000000000");
+  const auto broken = read_nvml(DLRUN_FAKE_NVML);
+  REQUIRE(broken.facts);
+  REQUIRE(broken.facts->gpus.size() == 2);
+  CHECK(broken.facts->gpus[0].health.uncorrected_ecc == 3U);
+  CHECK(broken.facts->gpus[0].health.row_remap_pending == true);
+  CHECK(broken.facts->gpus[0].health.memory_used_bytes == 60000000000LL);
+  // Counted, but out of reach: still listed, by index, so that a job is refused it.
+  CHECK(broken.facts->gpus[1].index == 1);
+  CHECK(broken.facts->gpus[1].health.lost);
+  CHECK(broken.facts->gpus[1].health.lost_reason == "NVML says the GPU is lost");
+}
+
+}  // namespace dlrun::resolve
