@@ -25,6 +25,7 @@ if [ "${1:-}" = --test ]; then
   packages+=(
     docker.io catch2 clang-format
     podman catatonit docker-registry apache2-utils curl openssl openssh-server openssh-client
+    git  # the run record test: a mounted work tree's commit
     uidmap slirp4netns  # rootless Podman: subordinate ids, and its network
     hyperfine gnuplot-nox python3
     zsh fish groff-base python3-jsonschema  # to check completions, man pages and the schema

@@ -47,4 +47,14 @@ std::string format_bytes(std::int64_t bytes) {
   return text;
 }
 
+std::string utc_text(std::time_t when, UtcForm form) {
+  std::tm parts{};
+  gmtime_r(&when, &parts);
+  char text[32];
+  const std::size_t written = form == UtcForm::day
+                                  ? std::strftime(text, sizeof text, "%Y-%m-%d", &parts)
+                                  : std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return std::string(text, written);
+}
+
 }  // namespace dlrun

@@ -12,13 +12,12 @@
 #include "common.hpp"
 #include "completion.hpp"
 #include "dlrun/jobspec/suggest.hpp"
-#include "dlrun/source_commit.hpp"
-#include "dlrun/version.hpp"
 #include "doctor.hpp"
 #include "images.hpp"
 #include "jobs.hpp"
 #include "manual.hpp"
 #include "resolve.hpp"
+#include "show.hpp"
 #include "submit.hpp"
 #include "train.hpp"
 #include "validate.hpp"
@@ -84,8 +83,7 @@ Spec reference: docs/spec.md. Exit codes: docs/exit-codes.md.)";
 int run(int argc, char** argv) {
   CLI::App app("dlrun runs GPU deep-learning training jobs in sandboxed Docker containers.",
                "dlrun");
-  app.set_version_flag("--version",
-                       std::string("dlrun ") + kVersion + " (commit " + kSourceCommit + ")");
+  app.set_version_flag("--version", "dlrun " + version_text());
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand: dlrun train spec.json -q
   app.footer(kAppHelp);
@@ -109,6 +107,7 @@ int run(int argc, char** argv) {
   add_resolve_command(app, global, exit_status);
   add_images_command(app, global, exit_status);
   add_doctor_command(app, global, exit_status);
+  add_show_command(app, exit_status);
   add_clean_command(app, global, exit_status);
   add_job_commands(app, global, exit_status);
   add_submit_command(app, global, exit_status);

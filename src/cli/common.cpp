@@ -7,7 +7,6 @@
 #include <cstdio>
 
 #include "dlrun/engine/endpoint.hpp"
-#include "dlrun/run/job/gpu_failures.hpp"
 
 namespace dlrun::cli {
 
@@ -57,30 +56,6 @@ std::string invoking_uid() {
 CLI::Option* add_output_option(CLI::App& command, std::string& output, const std::string& json) {
   return command.add_option("--output", output, "text, or json: " + json)
       ->check(CLI::IsMember({"text", "json"}));
-}
-
-nlohmann::ordered_json gpu_failure_json(std::string_view id) {
-  const run::GpuFailure* failure = run::find_gpu_failure(id);
-  if (failure == nullptr) return nullptr;
-  return {{"id", failure->id}, {"what", failure->what}, {"fix", failure->fix}};
-}
-
-nlohmann::ordered_json attempts_json(const std::vector<run::Attempt>& attempts) {
-  auto list = nlohmann::ordered_json::array();
-  for (const run::Attempt& attempt : attempts) {
-    const auto or_null = [](const std::string& text) {
-      return text.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(text);
-    };
-    list.push_back({{"attempt", attempt.number},
-                    {"container", attempt.container},
-                    {"exit_code", attempt.exit.exit_code},
-                    {"reason", ending_name(attempt.exit.ending)},
-                    {"gpu_failure", gpu_failure_json(attempt.exit.gpu_failure)},
-                    {"retried_for", or_null(attempt.retry_reason)},
-                    {"resume_from", or_null(attempt.resume_from)},
-                    {"seconds", attempt.seconds}});
-  }
-  return list;
 }
 
 }  // namespace dlrun::cli

@@ -10,7 +10,6 @@
 #include "dlrun/json_text.hpp"
 #include "dlrun/resolve/host_facts.hpp"
 #include "dlrun/run/commands/train.hpp"
-#include "dlrun/run/job/retry.hpp"
 
 namespace dlrun::cli {
 
@@ -36,13 +35,9 @@ std::string invoking_uid();
 // completion).
 CLI::Option* add_output_option(CLI::App& command, std::string& output, const std::string& json);
 
-// A result's "gpu_failure": null, or {"id", "what", "fix"} of the failure with this id
-// (docs/gpu-failures.md), as train and wait print it.
-nlohmann::ordered_json gpu_failure_json(std::string_view id);
-
-// Each attempt of a job, for --output json: its number, container, exit code, ending, GPU
-// failure, why another followed (null for the last), DLRUN_RESUME_FROM and duration.
-nlohmann::ordered_json attempts_json(const std::vector<run::Attempt>& attempts);
+// "0.1.0 (commit abcdef123456)": dlrun's version and the source's commit (", modified" for a
+// work tree with changes).
+std::string version_text();
 
 // Prints `error` the one way dlrun prints errors and returns its exit code.
 int report(const Error& error);

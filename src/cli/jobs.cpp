@@ -14,6 +14,7 @@
 #include "dlrun/jobspec/fields.hpp"
 #include "dlrun/run/commands/job_address.hpp"
 #include "dlrun/run/commands/train.hpp"
+#include "dlrun/run/job/job_json.hpp"
 
 namespace dlrun::cli {
 namespace {
@@ -294,7 +295,7 @@ Result<int> run_wait(const std::vector<std::string>& references, const std::stri
       result["finished"] = run->finished_at;
       result["duration_seconds"] = run->duration_seconds;
       result["image"] = run->image;
-      result["gpu_failure"] = gpu_failure_json(run->gpu_failure);
+      result["gpu_failure"] = run::gpu_failure_json(run->gpu_failure);
     }
     results.push_back(std::move(result));
   }

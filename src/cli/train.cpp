@@ -5,6 +5,8 @@
 
 #include "dlrun/jobspec/fields.hpp"
 #include "dlrun/run/commands/train.hpp"
+#include "dlrun/run/job/job_json.hpp"
+#include "dlrun/run/job/run_record.hpp"
 #include "dlrun/run/plan/create_request.hpp"
 #include "dlrun/run/plan/docker_command.hpp"
 
@@ -26,6 +28,8 @@ constexpr const char* kTrainHelp = R"(Examples:
                                              node 1 of a two-node job (docs/distributed.md)
   dlrun train resume.json --attempts 4        up to 4 attempts after GPU failures, each in a
                                              fresh container (docs/retries.md)
+  dlrun train --from-record outputs/run-42    the job that record describes, again, its
+                                             image pinned by digest (docs/run-record.md)
 
 GPU images: before creating the container, dlrun checks the image's NVIDIA_REQUIRE_CUDA
 against the host's driver (read from /proc/driver/nvidia/version, or --driver-version and
@@ -131,7 +135,12 @@ void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_sta
   auto options = std::make_shared<TrainOptions>();
   CLI::App* train =
       app.add_subcommand("train", "Run a training job from a spec in a sandboxed container");
-  train->add_option("spec", options->spec_file, "Job spec file (JSON, docs/spec.md)")->required();
+  auto* spec = train->add_option("spec", options->spec_file, "Job spec file (JSON, docs/spec.md)");
+  train
+      ->add_option("--from-record", options->from_record,
+                   "Run again the job a run record describes (dlrun-run.json, or its outputs "
+                   "directory), its image pinned (docs/run-record.md)")
+      ->excludes(spec);
   train->add_option("args", options->overrides.extra_args,
                     "Arguments after -- are appended to the spec's command");
   train->add_option("--gpus", options->overrides.gpus,
@@ -229,8 +238,9 @@ void print_train_result(const std::string& spec_file, const Result<run::TrainRes
     out["reason"] = result->exit.detached && result->exit.exit_code != 0 ? std::string("detached")
                     : result->exit.detached                              ? std::string("started")
                                             : std::string(ending_name(result->exit.ending));
-    out["gpu_failure"] = gpu_failure_json(result->exit.gpu_failure);
-    out["attempts"] = attempts_json(result->attempts);
+    out["gpu_failure"] = run::gpu_failure_json(result->exit.gpu_failure);
+    out["attempts"] = run::attempts_json(result->attempts);
+    out["record"] = run::run_record_json(result->record);
     out["durations"] = {{"pull_seconds", result->pull_seconds},
                         {"run_seconds", result->run_seconds}};
     out["error"] = nullptr;
@@ -246,10 +256,17 @@ void print_train_result(const std::string& spec_file, const Result<run::TrainRes
 }  // namespace
 
 Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) {
+  if (options.spec_file.empty() == !options.from_record) {
+    return fail(ErrorKind::usage, "give a spec file, or --from-record with a run record",
+                "dlrun train train.json, or dlrun train --from-record outputs/run-42");
+  }
   const bool json = options.output == "json" && !options.dry_run;
   auto surroundings = surroundings_for(global);
   if (!surroundings) {
-    if (json) print_train_result(options.spec_file, std::unexpected(surroundings.error()));
+    if (json) {
+      print_train_result(options.from_record.value_or(options.spec_file),
+                         std::unexpected(surroundings.error()));
+    }
     return std::unexpected(surroundings.error());
   }
   if (json) surroundings->stdout_fd = 2;  // stdout carries the one result object
@@ -264,11 +281,15 @@ Result<int> run_train(const TrainOptions& options, const GlobalOptions& global) 
       .catalog = options.catalog,
       .pull_display = run::pull_display_mode_for(stderr, global.quiet),
       .rebuild = options.rebuild,
-      .placement = options.placement};
+      .placement = options.placement,
+      .dlrun_version = version_text(),
+      .from_record = options.from_record
+                         ? std::optional<std::filesystem::path>(*options.from_record)
+                         : std::nullopt};
   if (!options.dry_run) {
     auto result = run::train(request, *surroundings);
     if (json) {
-      print_train_result(options.spec_file, result);
+      print_train_result(options.from_record.value_or(options.spec_file), result);
       if (!result) (void)report(result.error());  // the paragraph on stderr as well
       return result ? result->exit.exit_code : exit_code_for(result.error().kind);
     }

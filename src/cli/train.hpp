@@ -19,9 +19,10 @@ struct TrainOptions {
   run::NodePlacement placement;  // --nodes, --node-rank, --master-addr, --master-port
   bool detach = false;
   bool allow_unsafe_mounts = false;
-  std::string output = "text";         // json: one result object on stdout
-  resolve::HostFactsOverrides host;    // --driver-version, --gpu-arch
-  std::optional<std::string> catalog;  // --catalog
+  std::string output = "text";             // json: one result object on stdout
+  resolve::HostFactsOverrides host;        // --driver-version, --gpu-arch
+  std::optional<std::string> catalog;      // --catalog
+  std::optional<std::string> from_record;  // --from-record: a run record instead of a spec
 };
 
 void add_train_command(CLI::App& app, const GlobalOptions& global, int& exit_status);

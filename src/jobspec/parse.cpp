@@ -1143,7 +1143,7 @@ Result<LoadedSpec> load_job_spec(const std::filesystem::path& file, const EnvLoo
   if (!is_valid_job_name(default_name)) default_name = "job";
   auto spec = parse_job_spec(text.str(), absolute.parent_path(), default_name, env);
   if (!spec) return std::unexpected(to_error(spec.error(), file.string()));
-  return LoadedSpec{std::move(*spec), sha256_digest(text.str())};
+  return LoadedSpec{std::move(*spec), sha256_digest(text.str()), text.str()};
 }
 
 }  // namespace dlrun::jobspec

@@ -352,7 +352,7 @@ TEST_CASE("a job whose last output shows a GPU failure is told the cause and the
 
 namespace dlrun::testing {
 
-TEST_CASE("a GPU that NVML reports broken is refused before the start; a worn one is warned of",
+TEST_CASE("a GPU that NVML reports broken is refused before the start, a worn one warned of",
           "[engine][gpu][gpu-health]") {
   JobFixture job;
   const auto with_nvml = [](std::map<std::string, std::string> faults) {

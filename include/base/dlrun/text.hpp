@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ctime>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,10 @@ namespace dlrun {
 std::string lowercase(std::string_view text);
 
 // The words with `separator` between them.
+// `when` in UTC: a day ("2026-12-08"), or an RFC 3339 time ("2026-12-08T01:50:00Z").
+enum class UtcForm { day, time };
+std::string utc_text(std::time_t when, UtcForm form);
+
 std::string joined(const std::vector<std::string>& words, std::string_view separator = " ");
 
 // The parts of `text` between each `separator`, empty ones included.

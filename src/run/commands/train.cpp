@@ -10,6 +10,7 @@
 #include "dlrun/jobspec/user_config.hpp"
 #include "dlrun/resolve/catalog.hpp"
 #include "dlrun/resolve/resolver.hpp"
+#include "dlrun/run/commands/from_record.hpp"
 #include "dlrun/run/host/cdi_specs.hpp"
 #include "dlrun/run/host/daemon_memory.hpp"
 #include "dlrun/run/host/docker_host.hpp"
@@ -20,6 +21,7 @@
 #include "dlrun/run/image/image_supply.hpp"
 #include "dlrun/run/job/orphans.hpp"
 #include "dlrun/run/job/retry.hpp"
+#include "dlrun/run/job/run_record.hpp"
 #include "dlrun/run/plan/create_request.hpp"
 #include "dlrun/run/plan/defaults.hpp"
 #include "dlrun/run/plan/labels.hpp"
@@ -35,6 +37,7 @@ namespace {
 struct Job {
   jobspec::JobSpec spec;
   std::string digest;
+  SpecSource source;
 };
 
 Result<Job> load_job(const std::filesystem::path& spec_file, const jobspec::Overrides& overrides,
@@ -48,7 +51,9 @@ Result<Job> load_job(const std::filesystem::path& spec_file, const jobspec::Over
   if (auto fits = jobspec::check_exec_sizes(loaded->spec); !fits) {
     return std::unexpected(fits.error());
   }
-  return Job{std::move(loaded->spec), std::move(loaded->digest)};
+  return Job{std::move(loaded->spec), std::move(loaded->digest),
+             SpecSource{std::filesystem::absolute(spec_file).lexically_normal(),
+                        std::move(loaded->text), overrides}};
 }
 
 // Stage 1 with the Docker host's paths: what `dlrun validate` checks too.
@@ -61,6 +66,21 @@ Result<Job> load_checked_job(const std::filesystem::path& spec_file,
     return std::unexpected(checked.error());
   }
   return job;
+}
+
+// Stage 1 from a run record (--from-record): its spec, changes and image, with the Docker
+// host's paths checked as for a spec.
+Result<Job> load_recorded(const std::filesystem::path& record_file, const TrainRequest& request,
+                          const DaemonHost& daemon, const EnvLookup& env) {
+  auto recorded = load_recorded_job(record_file, request.overrides, env);
+  if (!recorded) return std::unexpected(recorded.error());
+  if (auto checked = check_bind_sources(recorded->loaded.spec, request.unsafe_mounts, daemon);
+      !checked) {
+    return std::unexpected(checked.error());
+  }
+  return Job{std::move(recorded->loaded.spec), std::move(recorded->loaded.digest),
+             SpecSource{std::move(recorded->spec_file), std::move(recorded->loaded.text),
+                        std::move(recorded->overrides)}};
 }
 
 // Stage 3: the image the engine will run, as the engine will name it (after mirrors).
@@ -119,8 +139,10 @@ Result<PreparedJob> prepare_job(const TrainRequest& request, const Surroundings&
   // GPUs — read only when an image must be chosen or GPUs are asked for: a CPU job with an
   // explicit image needs neither, and NVML's start-up is not free.
   const DaemonHost daemon = daemon_host(surroundings.endpoint);
-  auto job = load_checked_job(request.spec_file, request.overrides, request.unsafe_mounts, daemon,
-                              surroundings.env);
+  auto job = request.from_record
+                 ? load_recorded(*request.from_record, request, daemon, surroundings.env)
+                 : load_checked_job(request.spec_file, request.overrides, request.unsafe_mounts,
+                                    daemon, surroundings.env);
   if (!job) return std::unexpected(job.error());
   // Inside a Slurm allocation, Slurm has decided the GPUs, CPUs and memory, and which node of
   // a distributed job this is.
@@ -227,6 +249,7 @@ Result<TrainPlan> plan_job(PreparedJob prepared, const TrainRequest& request,
                    .facts = std::move(prepared.facts),
                    .daemon = prepared.daemon,
                    .plan = std::move(*plan),
+                   .source = std::move(prepared.job.source),
                    .engine_unanswered = std::nullopt};
 }
 
@@ -300,7 +323,11 @@ Result<SuppliedImage> supply_job_image(engine::EngineClient& client, const Train
       return std::unexpected(fits.error());
     }
   }
-  if (!job.build) return SuppliedImage{image, {}, supplied.entrypoint, supplied.cmd};
+  if (!job.build) {
+    return SuppliedImage{image,          {},          supplied.entrypoint,
+                         supplied.cmd,   supplied.id, supplied.repo_digests,
+                         supplied.labels};
+  }
   // A private base builds with the credentials it was pulled with, should the builder pull it.
   ImageBuildOptions build{.rebuild = request.rebuild, .display = request.pull_display};
   auto credentials =
@@ -314,7 +341,10 @@ Result<SuppliedImage> supply_job_image(engine::EngineClient& client, const Train
                                surroundings.env, signals);
   if (!built) return std::unexpected(built.error());
   *built_now = built->built;
-  return SuppliedImage{built->tag, image, built->details.entrypoint, built->details.cmd};
+  const engine::ImageDetails& details = built->details;
+  return SuppliedImage{built->tag,    image,      details.entrypoint,
+                       details.cmd,   details.id, details.repo_digests,
+                       details.labels};
 }
 
 Result<void> require_build_section(const jobspec::JobSpec& job, std::string_view missing) {
@@ -385,6 +415,50 @@ std::optional<int> pause_before_retry(engine::EngineClient& client, SignalWatche
   }
   (void)client.remove_container(gone_container);
   return std::nullopt;
+}
+
+// The record of this run (run_record.hpp) but for its end: what it runs, where, on what.
+RunRecord start_record(const TrainRequest& request, const TrainPlan& planned,
+                       const ContainerPlan& plan, const engine::EngineClient& client,
+                       const Surroundings& surroundings) {
+  const jobspec::JobSpec& job = planned.job();
+  RunRecord record;
+  record.dlrun_version = request.dlrun_version;
+  record.job = job.name;
+  record.spec_file = planned.source.file;
+  record.spec_digest = planned.inputs.host.spec_digest;
+  record.spec_text = planned.source.text;
+  record.overrides = planned.source.overrides;
+  record.image = plan.image;
+  // The image as supply found or built it: no request more.
+  if (const auto& supplied = planned.inputs.supplied) {
+    record.image_id = supplied->id;
+    record.image_digests = supplied->repo_digests;
+    // What a built image was made from, as its build labelled it (build.md).
+    constexpr std::string_view kBuildPrefix = "dlrun.build.";
+    for (const auto& [key, value] : supplied->labels) {
+      if (key.starts_with(kBuildPrefix) && key != kBuildStepLabel)
+        record.build[key.substr(kBuildPrefix.size())] = value;
+    }
+  }
+  record.engine = planned.inputs.engine ? planned.inputs.engine->name() : client.identity().name();
+  record.engine_api = client.api_version().to_string();
+  record.engine_address = surroundings.endpoint.display;
+  if (planned.facts.driver) record.driver = planned.facts.driver->to_string();
+  if (planned.facts.cuda_driver) record.cuda = planned.facts.cuda_driver->to_string();
+  if (!std::holds_alternative<jobspec::GpuNone>(job.gpus)) {
+    for (const auto& gpu : select_gpus(planned.facts, job.gpus).gpus) {
+      const auto& capability = gpu.compute_capability;
+      record.gpus.push_back({gpu.index, gpu.uuid, gpu.name,
+                             capability ? "sm_" + std::to_string(capability->major()) +
+                                              std::to_string(capability->minor())
+                                        : std::string()});
+    }
+  }
+  // Mount sources are this host's paths only where the daemon is.
+  if (planned.daemon.local) record.code = code_versions(plan);
+  record.started = utc_now();
+  return record;
 }
 
 }  // namespace
@@ -499,6 +573,7 @@ Result<TrainResult> train(const TrainRequest& request, const Surroundings& surro
         "or under Slurm, to have its {} attempts",
         policy.attempts);
   }
+  RunRecord record = start_record(request, planned, *job_plan, client, surroundings);
   const auto run_began = Clock::now();
   Result<JobExit> status = JobExit{};
   for (int attempt = 1;; ++attempt) {
@@ -546,6 +621,20 @@ Result<TrainResult> train(const TrainRequest& request, const Surroundings& surro
   result.container = job_plan->container_name;
   if (result.id.empty()) result.id = status->container_id;
   result.run_seconds = seconds_since(run_began);
+  // What ran, beside what it made; a job left running has no end to record yet.
+  record.container = result.container;
+  record.attempts = result.attempts;
+  if (!status->detached) {
+    record.ended = utc_now();
+    record.exit = *status;
+  }
+  const bool ran = !status->never_started || result.attempts.size() > 1;
+  if (outputs && ran && job.outputs) {
+    if (auto written = write_run_record(*job.outputs, record); !written) {
+      spdlog::warn("{}; {}", written.error().message, written.error().hint);
+    }
+  }
+  result.record = std::move(record);
   return result;
 }
 

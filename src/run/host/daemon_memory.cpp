@@ -5,6 +5,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "dlrun/text.hpp"
+
 namespace dlrun::run {
 namespace {
 
@@ -167,12 +169,7 @@ void DaemonMemory::save() const {
 }
 
 std::string format_day(Clock::time_point when) {
-  const std::time_t time = Clock::to_time_t(when);
-  std::tm parts{};
-  gmtime_r(&time, &parts);
-  char text[16];
-  std::strftime(text, sizeof text, "%Y-%m-%d", &parts);
-  return text;
+  return utc_text(Clock::to_time_t(when), UtcForm::day);
 }
 
 }  // namespace dlrun::run

@@ -22,6 +22,7 @@ std::expected<JobSpec, SpecProblems> parse_job_spec(std::string_view text,
 struct LoadedSpec {
   JobSpec spec;
   std::string digest;  // of the file's bytes
+  std::string text;    // the bytes, as the run record keeps them
 };
 
 // Reads `file` and parses it; errors name the file.

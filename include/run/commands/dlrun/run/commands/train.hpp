@@ -20,6 +20,7 @@
 #include "dlrun/run/image/pull_display.hpp"
 #include "dlrun/run/job/job.hpp"
 #include "dlrun/run/job/retry.hpp"
+#include "dlrun/run/job/run_record.hpp"
 #include "dlrun/run/plan/plan.hpp"
 #include "dlrun/run/slurm/distributed.hpp"
 #include "dlrun/user_files.hpp"
@@ -41,8 +42,18 @@ struct TrainRequest {
   resolve::HostFactsOverrides host;    // --driver-version, --gpu-arch
   std::optional<std::string> catalog;  // --catalog
   PullDisplayMode pull_display = PullDisplayMode::plain;
-  bool rebuild = false;     // build the spec's "build" section afresh, even when it was built
-  NodePlacement placement;  // --nodes, --node-rank, --master-addr, --master-port
+  bool rebuild = false;       // build the spec's "build" section afresh, even when it was built
+  NodePlacement placement;    // --nodes, --node-rank, --master-addr, --master-port
+  std::string dlrun_version;  // "0.1.0 (commit abcdef123456)", for the run record
+  // --from-record: the job a run record describes, instead of spec_file's (from_record.hpp).
+  std::optional<std::filesystem::path> from_record;
+};
+
+// Where a job's spec came from, as its run record keeps it.
+struct SpecSource {
+  std::filesystem::path file;    // absolute
+  std::string text;              // as written
+  jobspec::Overrides overrides;  // the command line's changes (and a record's)
 };
 
 // Stage 1 and the Docker host's paths: what `dlrun validate` checks. `daemon` is where bind
@@ -61,6 +72,7 @@ struct TrainPlan {
   resolve::HostFacts facts;  // the Docker host's driver and GPUs, where needed and known
   DaemonHost daemon;
   ContainerPlan plan;  // make_plan(inputs)
+  SpecSource source;
   // A dry run's engine that did not answer: the plan is made without what it would have told.
   std::optional<Error> engine_unanswered;
 
@@ -88,6 +100,8 @@ struct TrainResult {
   double run_seconds = 0;   // from create to the job's end (detached: to its start)
   // Each attempt the spec's retry policy made, the last one's exit being `exit`.
   std::vector<Attempt> attempts;
+  // What ran (run_record.hpp): written to the outputs as dlrun-run.json, where there are some.
+  RunRecord record;
 };
 
 // `dlrun build`: the job's image, pulled and built as `train` would, and nothing run.

@@ -122,6 +122,10 @@ struct SuppliedImage {
   // The image's own, which the job's deadline wraps: known only once the image is on the engine.
   std::vector<std::string> entrypoint;
   std::vector<std::string> cmd;
+  // As the engine holds it, for the run record: its id, registry digests and labels.
+  std::string id;
+  std::vector<std::string> repo_digests;
+  std::map<std::string, std::string> labels;
 };
 
 // Everything a container request depends on, gathered before the plan is made. A plan is never
